@@ -1,0 +1,373 @@
+"""Import a federation's extracts folder into a new read-only warehouse (DuckDB file or PostgreSQL).
+
+    python -m data.importer EXTRACTS_DIR --warehouse TARGET [--as-of YYYY-MM]
+
+Every rule of extracts.md is checked in SQL (vectorised); rejected rows go to EXTRACTS_DIR/rejects.csv.
+The new warehouse is built beside the old one and swapped in only when complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import datetime as dt
+import hashlib
+import hmac
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from data import boundaries
+from data.readers import BOUNDARY_TABLES, TABLES, ExtractError, combine, read_table
+from data.rules import REASONS, RULES, reason_sql
+from queries.db import PG_SCHEMA, SCHEMA_VERSION, is_postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+ELIGIBILITY_FILE = ROOT / "config" / "eligibility.yaml"
+BUILD_SQL = Path(__file__).with_name("build.sql")
+# Tables that leave the staging database; nothing else (certificate numbers stay behind).
+WAREHOUSE_TABLES = [
+    "dim_region", "dim_person", "dim_household", "dim_employment_base", "dim_boundary",
+    "fact_monitoring", "fact_subsidy_payment", "fact_rehab_service", "fact_employment",
+    "fact_modification", "fact_care",
+    "mart_person", "mart_subsidy_month", "mart_subsidy_first_paid", "mart_rehab", "mart_rehab_type",
+    "mart_monitoring", "mart_employment", "mart_modification", "mart_care",
+    "meta_import", "meta_file", "meta_reject", "meta_boundary_issue",
+]
+# Load order: each table's rules may refer to the valid keys of those before it.
+STAGE = {
+    "行政区划": "v_regions", "持证残疾人": "v_persons", "就业基地": "v_bases", "监测户": "v_monitoring",
+    "两项补贴发放": "v_payments", "康复服务": "v_rehab", "就业情况": "v_employment",
+    "无障碍改造": "v_modification", "托养服务": "v_care",
+}
+# Column of the typed persons view behind each 持证残疾人 header, for the eligibility rule.
+ELIGIBILITY_COLUMNS = {"是否低保": "is_dibao", "证件状态": "status", "残疾等级": "level",
+                       "残疾类别": "category", "性别": "sex", "是否脱贫户": "is_tuopin"}
+
+
+def month_end(as_of: str) -> dt.date:
+    """'2024-12' → 2024-12-31: the last day the data may speak of."""
+    year, month = (int(x) for x in as_of.split("-"))
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def pseudonym_key(target: str, key_file: str | None) -> bytes:
+    """The HMAC key: env PSEUDONYM_KEY, else a 0600 key file beside the warehouse (created once)."""
+    if os.environ.get("PSEUDONYM_KEY"):
+        return os.environ["PSEUDONYM_KEY"].encode()
+    path = Path(key_file) if key_file else (
+        Path("pseudonym.key") if is_postgres(target) else Path(target).with_suffix(".key")
+    )
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def pseudonyms(values: pd.Series, key: bytes, domain: bytes) -> pd.Series:
+    """Keyed hash (HMAC-SHA256) of each value as a signed 64-bit integer."""
+    def one(value: str) -> int:
+        digest = hmac.new(key, domain + value.encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    return pd.Series([one(v) for v in values], index=values.index, dtype="int64")
+
+
+def eligibility_sql(rules: dict) -> dict[str, str]:
+    """Configured eligibility as SQL over the typed persons view (values from the config, quoted)."""
+    out = {}
+    for subsidy in ("living", "nursing"):
+        conds = []
+        for header, accepted in rules[subsidy].items():
+            column = ELIGIBILITY_COLUMNS[header]
+            quoted = ", ".join("'" + str(v).replace("'", "''") + "'" for v in accepted)
+            conds.append(f"{column} IN ({quoted})")
+        out[subsidy] = " AND ".join(conds) or "true"
+    return out
+
+
+class Importer:
+    """One import run: read, validate, stage in memory, build, write, swap."""
+
+    def __init__(self, folder: Path, target: str, as_of: str, key: bytes, log=print) -> None:
+        self.folder, self.target, self.as_of, self.key, self.log = folder, target, as_of, key, log
+        self.con = duckdb.connect(":memory:")
+        self.con.execute("SET VARIABLE cutoff_end = CAST($d AS DATE)", {"d": month_end(as_of)})
+        self.file_stats: list[dict] = []
+        self.rejects: list[pd.DataFrame] = []
+        self.present: dict[str, bool] = {}
+
+    def stage(self, table: str) -> None:
+        """Read one table's files, give each row its first failing reason, keep the valid rows."""
+        parts = read_table(self.folder, table, self.log)
+        view = STAGE[table]
+        typed_sql, rules, duplicate_keys = RULES[table]
+        if parts is None:
+            self.present[table] = False
+            self.con.execute(f"CREATE TABLE {view} AS SELECT * FROM ({typed_sql}) WHERE false"
+                             .replace("FROM src", f"FROM ({self._empty_src(table)})"))
+            return
+        self.present[table] = True
+        src = combine(parts)
+        self.con.register("src", src)
+        sql = typed_sql.replace("cutoff_end", "getvariable('cutoff_end')")
+        reasons = reason_sql(rules).replace("cutoff_end", "getvariable('cutoff_end')")
+        self.con.execute(f"CREATE TABLE typed AS SELECT *, {reasons} AS _reason FROM ({sql})")
+        self.con.unregister("src")
+        for reason, key in duplicate_keys:
+            # Only among otherwise good rows: the first occurrence stays, later ones are rejected.
+            self.con.execute(f"""
+                UPDATE typed SET _reason = '{reason}' WHERE _reason IS NULL AND (_file, _row) IN (
+                    SELECT _file, _row FROM (
+                        SELECT _file, _row, row_number() OVER (PARTITION BY {key} ORDER BY _file, _row) AS n
+                        FROM typed WHERE _reason IS NULL) WHERE n > 1)""")
+        self.con.execute(f"CREATE TABLE {view} AS SELECT * EXCLUDE (_reason) FROM typed WHERE _reason IS NULL")
+        bad = self.con.execute(
+            "SELECT _file AS file, _row AS row, _reason AS reason FROM typed WHERE _reason IS NOT NULL "
+            "ORDER BY _file, _row").df()
+        stats = self.con.execute(
+            "SELECT _file AS file, count(*) AS rows_read, count(*) FILTER (WHERE _reason IS NULL) AS rows_loaded "
+            "FROM typed GROUP BY _file ORDER BY _file").df()
+        self.con.execute("DROP TABLE typed")
+        stats["table_name"] = table
+        stats["rows_rejected"] = stats["rows_read"] - stats["rows_loaded"]
+        self.file_stats.extend(stats.to_dict("records"))
+        bad["table_name"] = table
+        self.rejects.append(bad)
+        self.log(f"  {table}: 读入 {int(stats.rows_read.sum()):,} 行，载入 {int(stats.rows_loaded.sum()):,}，"
+                 f"拒绝 {len(bad):,}")
+
+    @staticmethod
+    def _empty_src(table: str) -> str:
+        """An empty string table with a table's columns (an absent optional file)."""
+        cols = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in TABLES[table][1])
+        return f"SELECT {cols}, CAST(NULL AS VARCHAR) AS _file, CAST(NULL AS BIGINT) AS _row"
+
+    def derive_keys(self) -> None:
+        """Valid-key tables for later rules, and the pseudonyms (certificate → person_id)."""
+        con = self.con
+        rules = yaml.safe_load(ELIGIBILITY_FILE.read_text(encoding="utf-8"))
+        elig = eligibility_sql(rules)
+        con.execute(f"""ALTER TABLE v_persons ADD COLUMN is_living_eligible BOOLEAN;
+                        ALTER TABLE v_persons ADD COLUMN is_nursing_eligible BOOLEAN;
+                        UPDATE v_persons SET is_living_eligible = ({elig['living']}),
+                                             is_nursing_eligible = ({elig['nursing']})""")
+        persons = con.execute("SELECT cert, household_key FROM v_persons").df()
+        keys = pd.DataFrame({
+            "cert": persons["cert"],
+            "person_id": pseudonyms(persons["cert"].str[:18], self.key, b"person:"),
+            "household_id": pseudonyms(persons["household_key"], self.key, b"household:"),
+            "household_key": persons["household_key"],
+        })
+        con.register("keys_df", keys)
+        con.execute("CREATE TABLE v_person_key AS SELECT cert, person_id FROM keys_df")
+        con.execute("CREATE TABLE v_household_key AS SELECT DISTINCT household_key, household_id FROM keys_df")
+        con.execute("ALTER TABLE v_persons ADD COLUMN person_id BIGINT;"
+                    "ALTER TABLE v_persons ADD COLUMN household_id BIGINT")
+        con.execute("""UPDATE v_persons SET person_id = k.person_id, household_id = k.household_id
+                       FROM keys_df k WHERE v_persons.cert = k.cert""")
+        con.unregister("keys_df")
+        con.execute("CREATE VIEW person_ok AS SELECT cert FROM v_person_key")
+        con.execute("CREATE VIEW household_ok AS SELECT household_key FROM v_household_key")
+
+    def load_boundaries(self) -> None:
+        """dim_boundary (WGS84 GeoJSON per region) and the boundary issues both ways."""
+        rows, issues = [], []
+        for table, required in BOUNDARY_TABLES.items():
+            level = "township" if table == "乡镇边界" else "village"
+            known = set(self.con.execute("SELECT region_code FROM dim_region WHERE level = $l", {"l": level})
+                        .df()["region_code"])
+            frame, found = boundaries.load_level(self.folder, table, level, known)
+            if frame.empty and required:
+                self.log(f"  警告：没有 {table} 文件，地图将无法显示")
+            if not frame.empty or level == "township":
+                missing = sorted(known - set(frame["region_code"]))
+                found += [{"region_code": c, "level": level, "issue": "no_boundary"} for c in missing]
+            rows.append(frame)
+            issues.extend(found)
+            self.log(f"  {table}: {len(frame)} 个边界；未匹配代码 "
+                     f"{sum(i['issue'] == 'unknown_code' for i in found)}，无边界区划 "
+                     f"{sum(i['issue'] == 'no_boundary' for i in found)}")
+        self.con.register("boundary_df", pd.concat(rows, ignore_index=True).astype(
+            {"region_code": str, "level": str, "geojson": str}))
+        self.con.execute("CREATE TABLE dim_boundary AS SELECT * FROM boundary_df ORDER BY level, region_code")
+        self.con.unregister("boundary_df")
+        issue_frame = pd.DataFrame(issues, columns=["region_code", "level", "issue"]).astype(str)
+        self.con.register("issue_df", issue_frame)
+        self.con.execute("CREATE TABLE meta_boundary_issue AS SELECT * FROM issue_df")
+        self.con.unregister("issue_df")
+
+    def build(self) -> None:
+        """Dimensions, facts, marts and the import's own metadata, all in memory."""
+        self.con.execute(BUILD_SQL.read_text(encoding="utf-8"))
+        files = pd.DataFrame(self.file_stats, columns=["table_name", "file", "rows_read", "rows_loaded",
+                                                       "rows_rejected"])
+        rejects = self.all_rejects()
+        by_reason = (rejects.groupby(["table_name", "file", "reason"]).size().rename("rows").reset_index()
+                     if len(rejects) else pd.DataFrame(columns=["table_name", "file", "reason", "rows"]))
+        by_reason["reason_text"] = by_reason["reason"].map(REASONS)
+        meta = pd.DataFrame({"key": ["schema_version", "imported_at", "as_of", "source"],
+                             "value": [SCHEMA_VERSION, dt.datetime.now().isoformat(timespec="seconds"),
+                                       self.as_of, self.folder.resolve().name]})
+        for name, frame in {"meta_file": files, "meta_reject": by_reason, "meta_import": meta}.items():
+            self.con.register("frame_df", frame)
+            self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame_df")
+            self.con.unregister("frame_df")
+
+    def all_rejects(self) -> pd.DataFrame:
+        """Every rejected row: table, file, row, reason."""
+        if not self.rejects:
+            return pd.DataFrame(columns=["file", "row", "reason", "table_name"])
+        return pd.concat(self.rejects, ignore_index=True)
+
+    def run(self) -> dict:
+        """The whole import; returns the summary."""
+        start = time.monotonic()
+        self.log(f"导入 {self.folder} → {self.target}（数据截至 {self.as_of}）")
+        self.stage("行政区划")
+        self.con.execute("CREATE TABLE village_ok AS SELECT region_code FROM v_regions WHERE level = '村'")
+        self.stage("持证残疾人")
+        self.derive_keys()
+        self.stage("就业基地")
+        self.con.execute("CREATE VIEW base_ok AS SELECT base_id FROM v_bases")
+        for table in ["监测户", "两项补贴发放", "康复服务", "就业情况", "无障碍改造", "托养服务"]:
+            self.stage(table)
+        self.log("  生成维表、事实表与汇总表…")
+        self.build()
+        self.load_boundaries()
+        rejects = self.all_rejects()
+        rejects[["file", "row", "reason"]].assign(说明=rejects["reason"].map(REASONS)).to_csv(
+            self.folder / "rejects.csv", index=False, encoding="utf-8-sig")
+        self.log("  写入数据仓库…")
+        write_warehouse(self.con, self.target)
+        seconds = time.monotonic() - start
+        self.print_summary(rejects, seconds)
+        return {"seconds": seconds, "rejects": rejects, "files": pd.DataFrame(self.file_stats)}
+
+    def print_summary(self, rejects: pd.DataFrame, seconds: float) -> None:
+        """Rows read, loaded and rejected per file and per reason."""
+        files = pd.DataFrame(self.file_stats)
+        self.log("\n文件                              读入        载入      拒绝")
+        for row in files.itertuples():
+            self.log(f"{row.file:<30}{row.rows_read:>10,}{row.rows_loaded:>10,}{row.rows_rejected:>8,}")
+        if len(rejects):
+            self.log("\n拒绝原因：")
+            for (table, reason), n in rejects.groupby(["table_name", "reason"]).size().items():
+                self.log(f"  {table:<8} {reason:<18} {REASONS[reason]:<24} {n:>6,}")
+        self.log(f"\n完成：{int(files.rows_loaded.sum()):,} 行载入，{len(rejects):,} 行拒绝"
+                 f"（明细见 {self.folder / 'rejects.csv'}），用时 {seconds:.1f} s")
+
+
+def write_warehouse(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Write the warehouse tables to the target, atomically (build beside, then swap)."""
+    if is_postgres(target):
+        write_postgres(con, target)
+        return
+    final = Path(target)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    for stale in final.parent.glob(final.name + ".building-*"):
+        if not _pid_alive(stale.name.rsplit("-", 1)[-1]):
+            stale.unlink(missing_ok=True)
+    building = final.with_name(f"{final.name}.building-{os.getpid()}")
+    try:
+        con.execute("ATTACH $p AS wh", {"p": str(building)})
+        for table in WAREHOUSE_TABLES:
+            con.execute(f"CREATE TABLE wh.{table} AS SELECT * FROM {table}")
+        con.execute("DETACH wh")
+        os.replace(building, final)
+    finally:
+        building.unlink(missing_ok=True)
+        Path(str(building) + ".wal").unlink(missing_ok=True)
+
+
+def _pid_alive(pid: str) -> bool:
+    """Whether a process of that id still runs (its half-built file is not ours to delete)."""
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+
+
+PG_TYPES = {"BIGINT": "BIGINT", "INTEGER": "INTEGER", "VARCHAR": "TEXT", "DATE": "DATE",
+            "BOOLEAN": "BOOLEAN", "DOUBLE": "DOUBLE PRECISION", "HUGEINT": "NUMERIC(38, 0)",
+            "TIMESTAMP": "TIMESTAMP"}
+
+
+def write_postgres(con: duckdb.DuckDBPyConnection, url: str) -> None:
+    """Load every table into schema warehouse_new, then swap schemas in one transaction."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    new = f"{PG_SCHEMA}_new"
+    with psycopg.connect(dsn) as pg, tempfile.TemporaryDirectory() as tmp:
+        pg.execute(f"DROP SCHEMA IF EXISTS {new} CASCADE")
+        pg.execute(f"CREATE SCHEMA {new}")
+        for table in WAREHOUSE_TABLES:
+            columns = con.execute(f"DESCRIBE {table}").fetchall()
+            ddl = ", ".join(f'"{name}" {PG_TYPES.get(kind, kind if kind.startswith("DECIMAL") else "TEXT")}'
+                            for name, kind, *_ in columns)
+            pg.execute(f"CREATE TABLE {new}.{table} ({ddl})")
+            csv = Path(tmp) / f"{table}.csv"
+            con.execute(f"COPY {table} TO '{csv}' (HEADER false)")
+            with pg.cursor().copy(f"COPY {new}.{table} FROM STDIN (FORMAT csv)") as copy, csv.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+            csv.unlink()
+        pg.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA}_old CASCADE")
+        exists = pg.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (PG_SCHEMA,)).fetchone()
+        if exists:
+            pg.execute(f"ALTER SCHEMA {PG_SCHEMA} RENAME TO {PG_SCHEMA}_old")
+        pg.execute(f"ALTER SCHEMA {new} RENAME TO {PG_SCHEMA}")
+        pg.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA}_old CASCADE")
+        pg.commit()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m data.importer",
+        description="把残联导出的数据文件夹导入只读数据仓库（DuckDB 文件或 PostgreSQL）。"
+                    " Import a federation's extracts folder into the warehouse.")
+    parser.add_argument("extracts_dir", type=Path, help="数据文件夹（见 extracts.md 的文件约定）")
+    parser.add_argument("--warehouse", required=True,
+                        help="目标：DuckDB 文件路径，或 postgresql+psycopg://用户@主机/库")
+    parser.add_argument("--as-of", default=dt.date.today().strftime("%Y-%m"),
+                        help="数据截止月 YYYY-MM：晚于它的月份和日期被拒绝（默认：本月）")
+    parser.add_argument("--key-file", help="假名化密钥文件（默认：仓库旁的 .key 文件；环境变量 PSEUDONYM_KEY 优先）")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: 0 on success, 2 with a message naming the file or column otherwise."""
+    args = parse_args(argv)
+    if not args.extracts_dir.is_dir():
+        print(f"错误：数据文件夹不存在：{args.extracts_dir}", file=sys.stderr)
+        return 2
+    try:
+        month_end(args.as_of)
+    except ValueError:
+        print(f"错误：--as-of 须为 YYYY-MM：{args.as_of}", file=sys.stderr)
+        return 2
+    key = pseudonym_key(args.warehouse, args.key_file)
+    try:
+        Importer(args.extracts_dir, args.warehouse, args.as_of, key).run()
+    except ExtractError as exc:
+        print(f"错误：{exc}（数据仓库未改动）", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

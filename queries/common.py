@@ -1,0 +1,45 @@
+"""What every query shares: the filters, loading a named SQL file, the county's own row."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from queries.db import Warehouse
+
+SQL_DIR = Path(__file__).with_name("sql")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's filters: area (a township code, '' for the county), category and level (0 = all)."""
+
+    township: str = ""
+    category: int = 0
+    level: int = 0
+
+    def params(self) -> dict[str, object]:
+        """As bound parameters of every query."""
+        return asdict(self)
+
+
+@cache
+def sql_text(name: str) -> str:
+    """The statement in queries/sql/NAME.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_sql(wh: Warehouse, name: str, **params: object) -> pd.DataFrame:
+    """Run a named query with bound parameters."""
+    return wh.frame(sql_text(name), **params)
+
+
+def county(wh: Warehouse) -> dict:
+    """The county's row of dim_region (code, name)."""
+    frame = wh.frame("SELECT region_code, name FROM dim_region WHERE level = 'county' ORDER BY region_code LIMIT 1")
+    if frame.empty:
+        return {"region_code": "", "name": "全县"}
+    return frame.iloc[0].to_dict()

@@ -1,0 +1,128 @@
+"""The annual township table of report.md (年度分乡镇统计表), for pages, exports and the command line.
+
+    python -m queries.report --warehouse TARGET --year 2024 --out 年度统计.xlsx
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from queries.common import Filters, county, run_sql
+from queries.db import Warehouse, WarehouseError, connect
+
+# report.md's columns, in order, with the count(s) each is made of.
+COUNT_COLUMNS = {
+    "持证残疾人数": "persons",
+    "在监测户数_脱贫不稳定户": "monitored_unstable",
+    "在监测户数_边缘易致贫户": "monitored_marginal",
+    "在监测户数_突发严重困难户": "monitored_sudden",
+    "年内新纳入户数": "enrolled",
+    "年内风险消除户数": "eliminated",
+    "无帮扶措施户数": "without_measure",
+    "生活补贴_人数": "living_persons",
+    "护理补贴_人数": "nursing_persons",
+    "康复需求人数": "rehab_need",
+    "康复已服务人数": "rehab_served",
+    "就业基地数": "bases",
+    "基地安置人数": "base_placed",
+    "无障碍改造_计划户数": "modification_planned",
+    "无障碍改造_完成户数": "modification_completed",
+}
+AMOUNT_COLUMNS = {"生活补贴_金额": "living_amount_yuan", "护理补贴_金额": "nursing_amount_yuan"}
+RATE_COLUMNS = {
+    "生活补贴_覆盖率": ("living_eligible_paid", "living_eligible"),
+    "护理补贴_覆盖率": ("nursing_eligible_paid", "nursing_eligible"),
+    "康复服务率": ("rehab_served", "rehab_need"),
+}
+REPORT_COLUMNS = [
+    "区划代码", "名称", "持证残疾人数", "在监测户数_脱贫不稳定户", "在监测户数_边缘易致贫户",
+    "在监测户数_突发严重困难户", "年内新纳入户数", "年内风险消除户数", "无帮扶措施户数",
+    "生活补贴_人数", "生活补贴_金额", "生活补贴_覆盖率", "护理补贴_人数", "护理补贴_金额", "护理补贴_覆盖率",
+    "康复需求人数", "康复已服务人数", "康复服务率", "就业基地数", "基地安置人数",
+    "无障碍改造_计划户数", "无障碍改造_完成户数",
+]
+TOTAL_NAME = "合计"
+
+
+def rate(numerator: float, denominator: float) -> float | None:
+    """Percent with one decimal, half rounded up; None (empty) when the denominator is 0."""
+    if not denominator:
+        return None
+    value = Decimal(int(numerator)) * 100 / Decimal(int(denominator))
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def annual_counts(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Counts per unit (townships, or the villages of filters.township) for one year, zeros filled."""
+    frame = run_sql(
+        wh, "annual_by_unit", year=year, year_start=dt.date(year, 1, 1), year_end=dt.date(year, 12, 31),
+        **filters.params(),
+    )
+    numeric = [c for c in frame.columns if c not in ("unit_code", "name")]
+    frame[numeric] = frame[numeric].apply(pd.to_numeric).fillna(0)
+    return frame
+
+
+def annual_table(wh: Warehouse, year: int, filters: Filters | None = None) -> pd.DataFrame:
+    """report.md's table: a row per township (or village when drilled), then the total row."""
+    filters = filters or Filters()
+    counts = annual_counts(wh, filters, year)
+    total = counts.drop(columns=["unit_code", "name"]).sum()
+    if filters.township:
+        total_code, total_name = filters.township, TOTAL_NAME
+    else:
+        total_code, total_name = county(wh)["region_code"], TOTAL_NAME
+    rows = [*counts.to_dict("records"), {"unit_code": total_code, "name": total_name, **total.to_dict()}]
+    return pd.DataFrame([_report_row(r) for r in rows], columns=REPORT_COLUMNS)
+
+
+def _report_row(counts: dict) -> dict:
+    """One row of counts as report.md's columns."""
+    row = {"区划代码": counts["unit_code"], "名称": counts["name"]}
+    row |= {label: int(counts[key]) for label, key in COUNT_COLUMNS.items()}
+    row |= {label: round(float(counts[key]), 2) for label, key in AMOUNT_COLUMNS.items()}
+    row |= {label: rate(counts[num], counts[den]) for label, (num, den) in RATE_COLUMNS.items()}
+    return row
+
+
+def write_report(table: pd.DataFrame, out: Path) -> None:
+    """CSV (UTF-8 with BOM, so Excel opens it) or XLSX, by the file's suffix."""
+    if out.suffix.lower() == ".xlsx":
+        table.to_excel(out, index=False, sheet_name="年度分乡镇统计表")
+    elif out.suffix.lower() == ".csv":
+        table.to_csv(out, index=False, encoding="utf-8-sig")
+    else:
+        raise ValueError(f"输出文件须为 .csv 或 .xlsx：{out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the annual township table for one year."""
+    parser = argparse.ArgumentParser(prog="python -m queries.report",
+                                     description="导出年度分乡镇统计表（report.md）。Write the annual township table.")
+    parser.add_argument("--warehouse", help="DuckDB 文件或 PostgreSQL URL（默认：WAREHOUSE_URL 或演示仓库）")
+    parser.add_argument("--year", type=int, required=True, help="统计年度，如 2024")
+    parser.add_argument("--out", type=Path, required=True, help="输出文件 .csv 或 .xlsx")
+    parser.add_argument("--category", type=int, default=0, help="残疾类别代码 1-7（默认全部）")
+    parser.add_argument("--level", type=int, default=0, help="残疾等级 1-4（默认全部）")
+    args = parser.parse_args(argv)
+    if args.out.suffix.lower() not in (".csv", ".xlsx"):
+        parser.error("--out 须以 .csv 或 .xlsx 结尾")
+    try:
+        wh = connect(args.warehouse)
+        table = annual_table(wh, args.year, Filters(category=args.category, level=args.level))
+    except WarehouseError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    write_report(table, args.out)
+    print(f"已写入 {args.out}：{len(table) - 1} 个乡镇 + 合计行")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

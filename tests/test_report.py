@@ -1,0 +1,94 @@
+"""The annual township table (report.md) against an independent pandas computation, on both engines."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from queries.common import Filters
+from queries.db import connect
+from queries.report import REPORT_COLUMNS, annual_table, main, rate
+from tests.expected import expected_annual
+
+YEAR = 2024
+COUNTS = [
+    "持证残疾人数", "在监测户数_脱贫不稳定户", "在监测户数_边缘易致贫户", "在监测户数_突发严重困难户",
+    "年内新纳入户数", "年内风险消除户数", "无帮扶措施户数", "生活补贴_人数", "护理补贴_人数",
+    "康复需求人数", "康复已服务人数", "就业基地数", "基地安置人数", "无障碍改造_计划户数", "无障碍改造_完成户数",
+]
+
+
+@pytest.fixture(scope="module")
+def expected(extracts) -> pd.DataFrame:
+    """The independent computation for 2024."""
+    return expected_annual(extracts, YEAR)
+
+
+def test_columns_and_total_row(duck_url):
+    table = annual_table(connect(duck_url), YEAR)
+    assert list(table.columns) == REPORT_COLUMNS
+    total = table.iloc[-1]
+    assert total["名称"] == "合计" and total["区划代码"] == "990101000000"
+    assert table["区划代码"].iloc[:-1].is_monotonic_increasing
+    body = table.iloc[:-1]
+    for column in COUNTS:
+        assert total[column] == body[column].sum(), column
+    # Rates in the total row come from its own counts, never an average of townships.
+    assert total["康复服务率"] == rate(total["康复已服务人数"], total["康复需求人数"])
+
+
+def test_matches_independent_computation(any_url, expected):
+    table = annual_table(connect(any_url), YEAR).set_index("区划代码").iloc[:-1]
+    assert list(table.index) == list(expected.index)
+    assert (table["名称"] == expected["名称"]).all()
+    for column in COUNTS:
+        assert table[column].tolist() == expected[column].astype(int).tolist(), column
+    for label in ("生活补贴", "护理补贴"):
+        assert table[f"{label}_金额"].round(2).tolist() == pytest.approx(expected[f"{label}_金额"].tolist(), abs=0.005)
+        want = [rate(n, d) for n, d in zip(expected[f"{label}_覆盖率_num"], expected[f"{label}_覆盖率_den"],
+                                           strict=True)]
+        assert table[f"{label}_覆盖率"].tolist() == want
+    want = [rate(n, d) for n, d in zip(expected["康复已服务人数"], expected["康复需求人数"], strict=True)]
+    assert table["康复服务率"].tolist() == want
+
+
+def test_real_data_shape(expected):
+    # The demo county must exercise what the report is for: some townships below 85 %, some above.
+    rates = [rate(s, n) for s, n in zip(expected["康复已服务人数"], expected["康复需求人数"], strict=True)]
+    assert min(r for r in rates if r is not None) < 85 < max(r for r in rates if r is not None)
+    assert expected["在监测户数_脱贫不稳定户"].sum() > 0 and expected["无障碍改造_计划户数"].sum() > 0
+
+
+def test_filters_narrow_persons_not_households(duck_url):
+    wh = connect(duck_url)
+    whole = annual_table(wh, YEAR).iloc[-1]
+    severe = [annual_table(wh, YEAR, Filters(level=lv)).iloc[-1] for lv in (1, 2, 3, 4)]
+    assert sum(t["持证残疾人数"] for t in severe) == whole["持证残疾人数"]
+    assert sum(t["康复需求人数"] for t in severe) == whole["康复需求人数"]
+    assert all(t["在监测户数_边缘易致贫户"] == whole["在监测户数_边缘易致贫户"] for t in severe)
+
+
+def test_village_drill_sums_to_township(duck_url):
+    wh = connect(duck_url)
+    towns = annual_table(wh, YEAR).set_index("区划代码")
+    code = towns.index[0]
+    villages = annual_table(wh, YEAR, Filters(township=code))
+    assert villages["区划代码"].iloc[:-1].str.startswith(code[:9]).all()
+    for column in COUNTS:
+        assert villages[column].iloc[-1] == towns.loc[code, column], column
+
+
+def test_zero_denominator_rate_is_empty():
+    assert rate(0, 0) is None and rate(17, 20) == 85.0 and rate(1, 3) == 33.3 and rate(1, 8) == 12.5
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_command_line_writes_file(duck_url, tmp_path, suffix):
+    out = tmp_path / f"report{suffix}"
+    assert main(["--warehouse", duck_url, "--year", str(YEAR), "--out", str(out)]) == 0
+    table = pd.read_csv(out, dtype={"区划代码": str}) if suffix == ".csv" else pd.read_excel(
+        out, dtype={"区划代码": str})
+    assert list(table.columns) == REPORT_COLUMNS
+    assert table["名称"].iloc[-1] == "合计"
+    expected = annual_table(connect(duck_url), YEAR)
+    assert table["持证残疾人数"].tolist() == expected["持证残疾人数"].tolist()

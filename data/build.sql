@@ -159,3 +159,38 @@ SELECT p.township_code, p.village_code, p.category_code, p.level_code, c.year, c
 FROM fact_care c JOIN dim_person p USING (person_id)
 GROUP BY ALL
 ORDER BY c.year, p.township_code;
+
+-- Cross-programme gap: severe (一/二级), active persons in households under monitoring at the end of a
+-- year, and how many of them got no nursing subsidy / no rehab service in that year.
+CREATE TABLE mart_severe_monitored AS
+WITH years AS (
+    SELECT DISTINCT year(pay_month) AS year FROM fact_subsidy_payment
+    UNION SELECT DISTINCT year FROM fact_rehab_service
+),
+monitored AS (
+    SELECT DISTINCT y.year, m.household_id
+    FROM fact_monitoring m JOIN years y
+      ON m.enrolled_date <= make_date(y.year, 12, 31)
+     AND (m.eliminated_date IS NULL OR m.eliminated_date > make_date(y.year, 12, 31))
+),
+severe AS (
+    SELECT m.year, p.person_id, p.township_code, p.village_code, p.category_code, p.level_code
+    FROM monitored m JOIN dim_person p USING (household_id)
+    WHERE p.level_code <= 2 AND p.is_active
+),
+nursing AS (
+    SELECT DISTINCT person_id, year(pay_month) AS year FROM fact_subsidy_payment WHERE subsidy_code = 'nursing'
+),
+rehab AS (
+    SELECT DISTINCT person_id, year FROM fact_rehab_service WHERE service_date IS NOT NULL
+)
+SELECT s.township_code, s.village_code, s.category_code, s.level_code, s.year,
+       count(*) AS severe_persons,
+       count(*) FILTER (WHERE n.person_id IS NULL) AS without_nursing,
+       count(*) FILTER (WHERE r.person_id IS NULL) AS without_rehab,
+       count(*) FILTER (WHERE n.person_id IS NULL OR r.person_id IS NULL) AS without_either
+FROM severe s
+LEFT JOIN nursing n ON n.person_id = s.person_id AND n.year = s.year
+LEFT JOIN rehab r ON r.person_id = s.person_id AND r.year = s.year
+GROUP BY ALL
+ORDER BY s.year, s.township_code;

@@ -38,7 +38,7 @@ WAREHOUSE_TABLES = [
     "fact_monitoring", "fact_subsidy_payment", "fact_rehab_service", "fact_employment",
     "fact_modification", "fact_care",
     "mart_person", "mart_subsidy_month", "mart_subsidy_first_paid", "mart_rehab", "mart_rehab_type",
-    "mart_monitoring", "mart_employment", "mart_modification", "mart_care",
+    "mart_monitoring", "mart_employment", "mart_modification", "mart_care", "mart_severe_monitored",
     "meta_import", "meta_file", "meta_reject", "meta_boundary_issue",
 ]
 # Load order: each table's rules may refer to the valid keys of those before it.

@@ -15,9 +15,10 @@ SQL_DIR = Path(__file__).with_name("sql")
 
 @dataclass(frozen=True)
 class Filters:
-    """The sidebar's filters: area (a township code, '' for the county), category and level (0 = all)."""
+    """The sidebar's filters: area (township and village codes, '' for all), category and level (0 = all)."""
 
     township: str = ""
+    village: str = ""
     category: int = 0
     level: int = 0
 

@@ -1,0 +1,162 @@
+"""Boundaries from the warehouse → pydeck layers: a classed choropleth with a legend, labels, points.
+
+Small functions returning `pdk.Layer` / `pdk.Deck`; tested through their JSON. No base map is
+needed (`map_provider=None`): nothing is fetched from the internet.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from ui.labels import NO_DATA_COLOUR
+
+CJK_FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+# Sequential blues (colour-blind safe), light = low; for rates against a target, a diverging scale.
+SEQUENTIAL = [[222, 235, 247], [158, 202, 225], [66, 146, 198], [33, 113, 181], [8, 48, 107]]
+TARGET_CLASSES = [[213, 94, 0], [240, 170, 90], [189, 215, 238], [66, 146, 198], [8, 81, 156]]
+LAYER_AREAS, LAYER_LABELS, LAYER_POINTS = "areas", "labels", "points"
+# An office with its own map service may set a style URL (its tiles stay on its own network).
+MAP_STYLE_URL = os.environ.get("MAP_STYLE_URL") or None
+
+
+def literal(text: str) -> str:
+    """A string prop pydeck must pass as a string (unquoted strings become JavaScript expressions)."""
+    return f"'{text}'"
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """One class of a map legend: label and colour."""
+
+    label: str
+    colour: tuple[int, int, int]
+
+
+def classify_rate(values: pd.Series, target: float) -> tuple[pd.Series, list[LegendItem]]:
+    """Classes of a rate around its target: far below, below, at, above, ≥ 98%; NaN → no data."""
+    edges = [target - 15, target, target + (100 - target) / 2, 98]
+    labels = [f"< {edges[0]:g}%", f"{edges[0]:g}–{target:g}%", f"{target:g}–{edges[2]:g}%",
+              f"{edges[2]:g}–98%", "≥ 98%"]
+    if edges[2] >= 98:
+        edges, labels = edges[:3], labels[:3] + ["≥ " + f"{edges[2]:g}%"]
+    idx = values.apply(lambda v: None if pd.isna(v) else sum(v >= e for e in edges))
+    colours = TARGET_CLASSES if len(labels) == 5 else [TARGET_CLASSES[i] for i in (0, 1, 3, 4)]
+    return idx, [LegendItem(lbl, tuple(c)) for lbl, c in zip(labels, colours, strict=True)]
+
+
+def classify_count(values: pd.Series, unit: str) -> tuple[pd.Series, list[LegendItem]]:
+    """Up to five classes of a count with round breaks (quantiles); NaN → no data."""
+    present = values.dropna()
+    if present.empty:
+        return values.map(lambda _: None), []
+    qs = sorted({_nice(present.quantile(q)) for q in (0.2, 0.4, 0.6, 0.8)} - {0})
+    qs = [q for q in qs if q < present.max()] or [max(present.max(), 1)]
+    edges = qs
+    bounds = [0, *edges]
+    labels = [f"{int(bounds[i]):,}–{int(bounds[i + 1]) - 1:,}{unit}" if bounds[i + 1] - 1 > bounds[i]
+              else f"{int(bounds[i]):,}{unit}" for i in range(len(edges))] + [f"≥ {int(edges[-1]):,}{unit}"]
+    palette = SEQUENTIAL[-len(labels):] if len(labels) <= len(SEQUENTIAL) else SEQUENTIAL
+    idx = values.apply(lambda v: None if pd.isna(v) else sum(v >= e for e in edges))
+    return idx, [LegendItem(lbl, tuple(c)) for lbl, c in zip(labels, palette, strict=True)]
+
+
+def _nice(x: float) -> float:
+    """A round number near x (1, 2, 5 × 10^n) so legend breaks read well."""
+    if x <= 0:
+        return 0
+    power = 10 ** math.floor(math.log10(x))
+    return min((m * power for m in (1, 2, 2.5, 5, 10)), key=lambda v: abs(v - x))
+
+
+def feature_collection(shapes: pd.DataFrame, values: pd.DataFrame, classes: pd.Series,
+                       legend: list[LegendItem]) -> dict:
+    """GeoJSON features with name, value text and fill colour in their properties."""
+    features = []
+    by_code = values.set_index("unit_code") if len(values) else values
+    for row in shapes.itertuples():
+        cls = classes.get(row.region_code)
+        text = by_code["value_text"].get(row.region_code, "无数据") if len(by_code) else "无数据"
+        colour = list(legend[int(cls)].colour) if cls is not None and not pd.isna(cls) else NO_DATA_COLOUR
+        features.append({
+            "type": "Feature",
+            "geometry": json.loads(row.geojson),
+            "properties": {"region_code": row.region_code, "name": row.name, "value_text": text,
+                           "fill": [*colour, 220]},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def area_layer(collection: dict, selected: str = "") -> pdk.Layer:
+    """The choropleth: polygons filled by class, white borders, the selected one outlined."""
+    for feature in collection["features"]:
+        feature["properties"]["line"] = [20, 20, 20] if feature["properties"]["region_code"] == selected \
+            else [255, 255, 255]
+        feature["properties"]["line_width"] = 3 if feature["properties"]["region_code"] == selected else 1
+    return pdk.Layer(
+        "GeoJsonLayer", collection, id=LAYER_AREAS, pickable=True, stroked=True, filled=True,
+        get_fill_color="properties.fill", get_line_color="properties.line",
+        get_line_width="properties.line_width", line_width_units=literal("pixels"),
+        auto_highlight=True, highlight_color=[0, 0, 0, 40],
+    )
+
+
+def label_layer(shapes: pd.DataFrame, size: int = 14) -> pdk.Layer:
+    """Chinese names at a point inside each polygon (character_set 'auto' builds CJK glyphs)."""
+    geoms = shapely.from_geojson(shapes["geojson"].tolist())
+    points = shapely.point_on_surface(geoms)
+    data = pd.DataFrame({"name": shapes["name"].to_numpy(),
+                         "position": [[p.x, p.y] for p in points]})
+    return pdk.Layer(
+        "TextLayer", data, id=LAYER_LABELS, get_position="position", get_text="name", get_size=size,
+        get_color=[30, 30, 30], character_set=literal("auto"), font_family=literal(CJK_FONT), font_weight=600,
+        outline_width=2, outline_color=[255, 255, 255], font_settings={"sdf": True},
+        get_text_anchor=literal("middle"), get_alignment_baseline=literal("center"), pickable=False,
+    )
+
+
+def point_layer(points: pd.DataFrame, size_column: str, colour: list[int]) -> pdk.Layer:
+    """Circles at lon/lat, area proportional to `size_column` (persons placed)."""
+    data = points.copy()
+    data["radius"] = 200 + 120 * data[size_column].clip(lower=0).pow(0.5)
+    return pdk.Layer(
+        "ScatterplotLayer", data, id=LAYER_POINTS, get_position=["lon", "lat"], get_radius="radius",
+        radius_units=literal("meters"), get_fill_color=[*colour, 200], get_line_color=[255, 255, 255],
+        stroked=True, line_width_min_pixels=1, pickable=True,
+    )
+
+
+def view_for(shapes: pd.DataFrame) -> pdk.ViewState:
+    """A view that fits the polygons (about 700 px wide)."""
+    minx, miny, maxx, maxy = shapely.total_bounds(shapely.from_geojson(shapes["geojson"].tolist()))
+    span = max(maxx - minx, (maxy - miny) * 1.3, 1e-4)
+    zoom = math.log2(360 / span * 620 / 512)
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=round(zoom, 2))
+
+
+def deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip_html: str) -> pdk.Deck:
+    """A Deck with no base map (offline), a Chinese tooltip."""
+    tooltip = {"html": tooltip_html, "style": {"fontFamily": CJK_FONT, "fontSize": "14px"}}
+    if MAP_STYLE_URL:
+        return pdk.Deck(layers=layers, initial_view_state=view, map_provider="carto", map_style=MAP_STYLE_URL,
+                        tooltip=tooltip)
+    # map_provider=None and no map_style: no base map, and no request for a remote style.
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip)
+
+
+def selected_code(selection: dict | None, layer_id: str = LAYER_AREAS) -> str | None:
+    """The region code of the clicked polygon in a pydeck selection event, if any."""
+    if not selection:
+        return None
+    objects = (selection.get("selection") or {}).get("objects") or {}
+    picked = objects.get(layer_id) or []
+    if not picked:
+        return None
+    first = picked[0]
+    return (first.get("properties") or first).get("region_code")

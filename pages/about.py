@@ -1,0 +1,76 @@
+"""数据说明: what is loaded and when, row counts, the last import's rejects, boundary coverage, definitions."""
+
+import pandas as pd
+import streamlit as st
+
+from queries import dashboard
+from ui import data, frame
+from ui.labels import METRICS
+
+ctx, view = st.session_state["ctx"], st.session_state["view"]
+frame.header("数据说明", "数据的来源、时间范围、导入情况和每个指标的定义。", ctx, view)
+
+record = data.q(dashboard.import_record)
+meta = dict(zip(record["meta"]["key"], record["meta"]["value"], strict=True))
+months = data.q(dashboard.data_months)
+years = data.q(dashboard.data_years)
+
+cols = st.columns(3)
+frame.kpi(cols[0], "最近一次导入", str(meta.get("imported_at", "—")).replace("T", " "), f"来源：{meta.get('source', '—')}")
+frame.kpi(cols[1], "数据截止月", str(meta.get("as_of", "—")), f"最新数据：{data.data_until(ctx)}")
+files = record["files"]
+frame.kpi(cols[2], "导入行数", f"{int(files['rows_loaded'].sum()):,}行",
+          f"拒绝 {int(files['rows_rejected'].sum()):,} 行（明细见数据文件夹 rejects.csv）")
+
+st.subheader("各类数据的时间范围")
+AREAS = {"subsidy": "两项补贴发放", "monitoring": "防返贫监测", "rehab": "康复服务", "employment": "就业情况",
+         "modification": "无障碍改造", "care": "托养服务"}
+spans = pd.concat([
+    pd.DataFrame({"数据": months["area"].map(AREAS), "起": pd.to_datetime(months["first_month"]).dt.strftime("%Y年%m月"),
+                  "止（最新）": pd.to_datetime(months["last_month"]).dt.strftime("%Y年%m月")}),
+    pd.DataFrame({"数据": years["area"].map(AREAS), "起": years["first_year"].map(lambda y: f"{int(y)}年" if y == y else "—"),
+                  "止（最新）": years["last_year"].map(lambda y: f"{int(y)}年" if y == y else "—")}),
+])
+st.dataframe(spans, hide_index=True, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("数据仓库表行数")
+    counts = data.q(dashboard.row_counts)
+    st.dataframe(counts.rename(columns={"table_name": "表", "n": "行数"}), hide_index=True, width="stretch")
+with right:
+    st.subheader("各文件导入情况")
+    st.dataframe(files.rename(columns={"table_name": "数据表", "file": "文件", "rows_read": "读入",
+                                       "rows_loaded": "载入", "rows_rejected": "拒绝"}),
+                 hide_index=True, width="stretch")
+
+st.subheader("被拒绝的行（按原因）")
+rejects = record["rejects"]
+if rejects.empty:
+    st.success("上次导入没有被拒绝的行。")
+else:
+    st.dataframe(rejects.rename(columns={"table_name": "数据表", "file": "文件", "reason": "原因代码",
+                                         "reason_text": "原因", "rows": "行数"}), hide_index=True, width="stretch")
+
+st.subheader("边界覆盖")
+issues = record["boundary_issues"]
+names = {**ctx.townships, **{c: n for v in ctx.villages.values() for c, n in v.items()}}
+no_boundary = issues[issues["issue"] == "no_boundary"]
+unknown = issues[issues["issue"] == "unknown_code"]
+n_villages = sum(len(v) for v in ctx.villages.values())
+missing_towns = (no_boundary["level"] == "township").sum()
+missing_villages = (no_boundary["level"] == "village").sum()
+st.markdown(f"- 乡镇边界：{len(ctx.townships) - missing_towns}/{len(ctx.townships)} 个乡镇有边界\n"
+            f"- 村边界：{n_villages - missing_villages}/{n_villages} 个村（社区）有边界\n"
+            f"- 边界文件中无法匹配行政区划的代码：{len(unknown)} 个"
+            + (f"（{'、'.join(unknown['region_code'])}）" if len(unknown) else ""))
+if len(no_boundary):
+    with st.expander(f"没有边界的区划（{len(no_boundary)}）"):
+        st.dataframe(no_boundary.assign(名称=no_boundary["region_code"].map(names)).rename(
+            columns={"region_code": "区划代码", "level": "级别", "issue": "问题"}), hide_index=True, width="stretch")
+
+st.subheader("指标定义")
+st.dataframe(pd.DataFrame([{"指标": m.label, "单位": m.unit, "目标": "" if m.target is None else f"{m.target:g}{m.unit}",
+                            "定义": m.definition} for m in METRICS.values()]), hide_index=True, width="stretch")
+st.caption("所有数字来自同一套查询（queries/），与《年度分乡镇统计表》口径一致；人数按人去重，户数指标不按残疾类别、等级筛选；"
+           "分母为0的比率显示为“—”。数据仓库不含姓名和身份证号，人员以加密假名标识。")

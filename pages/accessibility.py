@@ -1,0 +1,70 @@
+"""无障碍与托养: home modifications planned against completed, spending per household; persons in care."""
+
+import streamlit as st
+
+from queries import dashboard
+from queries.metrics import with_metrics
+from queries.report import rate
+from ui import charts, data, frame
+from ui.labels import PALETTE, fmt_pct
+
+ctx, view = st.session_state["ctx"], st.session_state["view"]
+frame.header("无障碍与托养", f"{frame.area_name(ctx, view)}家庭无障碍改造与托养照护服务。", ctx, view)
+
+years = data.q(dashboard.modification_by_year, view.filters)
+units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
+by_unit = data.q(dashboard.modification_by_unit, view.filters, view.year)
+care = data.q(dashboard.care_by_type, view.filters)
+year_row = years[years["plan_year"] == view.year]
+planned = int(year_row["planned"].sum())
+completed = int(year_row["completed"].sum())
+spent = float(year_row["completed_amount_yuan"].sum())
+care_year = care[care["year"] == view.year]
+
+cols = st.columns(4)
+frame.kpi(cols[0], f"{view.year}年计划改造", f"{planned:,}户", f"已完成 {completed:,} 户")
+frame.kpi(cols[1], "完成率", fmt_pct(rate(completed, planned)), "目标：需改造户≥90%",
+          good=None if not planned else completed / planned >= 0.9)
+frame.kpi(cols[2], "户均改造支出", f"{spent / completed:,.0f}元" if completed else "—",
+          f"已完成户合计 {spent / 10_000:,.2f} 万元")
+frame.kpi(cols[3], f"{view.year}年托养服务", f"{int(care_year['persons'].sum()):,}人",
+          "、".join(f"{t}{int(p)}人" for t, p in zip(care_year["care_type"], care_year["persons"], strict=True)))
+
+left, right = st.columns(2)
+with left:
+    st.subheader("各年无障碍改造：计划与完成")
+    if years.empty:
+        st.info("没有无障碍改造记录。")
+    else:
+        fig = charts.grouped_bars(years, "plan_year", {"planned": ("计划（户）", PALETTE["grey"]),
+                                                       "completed": ("完成（户）", PALETTE["yellow"])}, "户")
+        frame.chart(fig, ctx, key="modification_years")
+with right:
+    st.subheader("各年户均改造支出")
+    if not years.empty:
+        spend = years[years["completed"] > 0].assign(
+            per_household=lambda f: f["completed_amount_yuan"] / f["completed"])
+        fig = charts.grouped_bars(spend, "plan_year", {"per_household": ("户均支出", PALETTE["orange"])}, "元/户")
+        frame.chart(fig, ctx, key="modification_spend")
+
+st.subheader(f"各{frame.unit_word(view)}无障碍改造（{view.year}年）")
+table = by_unit.merge(units[["unit_code", "name"]], on="unit_code", how="left")
+if table.empty:
+    st.info(f"{view.year}年没有计划改造的户。")
+else:
+    table["完成率（%）"] = [rate(c, p) for c, p in zip(table["completed"], table["planned"], strict=True)]
+    table["户均支出（元）"] = (table["completed_amount_yuan"] / table["completed"].where(table["completed"] > 0)).round(0)
+    st.dataframe(table[["name", "planned", "completed", "完成率（%）", "户均支出（元）"]].rename(columns={
+        "name": frame.unit_word(view), "planned": "计划（户）", "completed": "完成（户）"}),
+        hide_index=True, width="stretch")
+
+st.subheader("各年托养服务人数（按类型）")
+if care.empty:
+    st.info("没有托养服务记录。")
+else:
+    wide = care.pivot_table(index="year", columns="care_type", values="persons", aggfunc="sum",
+                            fill_value=0).reset_index()
+    palette = [PALETTE["purple"], PALETTE["blue"], PALETTE["green"]]
+    series = {c: (c, palette[i % 3]) for i, c in enumerate(c for c in wide.columns if c != "year")}
+    fig = charts.grouped_bars(wide, "year", series, "人", barmode="stack")
+    frame.chart(fig, ctx, key="care_types")

@@ -1,0 +1,67 @@
+"""总览: each area's headline against its target, a township map of a chosen metric, a ranking."""
+
+import streamlit as st
+
+from queries import dashboard
+from queries.metrics import shortfall, totals, with_metrics
+from ui import charts, data, frame
+from ui.labels import METRICS, fmt_count, fmt_pct
+from ui.state import MAP_METRICS
+
+ctx, view = st.session_state["ctx"], st.session_state["view"]
+frame.header("总览", f"{frame.area_name(ctx, view)}残疾人工作主要指标，{view.year}年。", ctx, view)
+
+units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
+if units.empty:
+    st.info("所选范围没有数据。")
+    st.stop()
+focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
+
+row1 = st.columns(4)
+frame.kpi(row1[0], "持证残疾人", fmt_count(focus["persons"], "人"),
+          f"重度（一、二级）护理补贴对象 {fmt_count(focus['nursing_eligible'], '人')}")
+monitored = focus["monitored"]
+frame.kpi(row1[1], "在监测户（防返贫）", fmt_count(monitored, "户"),
+          f"其中无帮扶措施 {fmt_count(focus['without_measure'], '户')}" if focus["without_measure"]
+          else "全部已落实帮扶措施", good=not focus["without_measure"])
+for col, key, label in ((row1[2], "living_coverage", "生活补贴覆盖率"), (row1[3], "nursing_coverage", "护理补贴覆盖率")):
+    prefix = key.split("_")[0]
+    short = int(focus[f"{prefix}_unpaid"])
+    frame.kpi(col, label, fmt_pct(focus[key]),
+              f"目标100%，应享未享 {short:,} 人" if short else "目标100%，应补尽补",
+              good=short == 0, help_text=METRICS[key].definition)
+
+row2 = st.columns(4)
+need = shortfall(focus["rehab_served"], focus["rehab_need"], 85)
+frame.kpi(row2[0], "康复服务率", fmt_pct(focus["rehab_rate"]),
+          f"距85%目标还差 {need:,} 人" if need else "已达到85%目标", good=need == 0,
+          help_text=METRICS["rehab_rate"].definition)
+frame.kpi(row2[1], "就业基地", fmt_count(focus["bases"], "个"), f"安置残疾人 {fmt_count(focus['base_placed'], '人')}")
+mod_short = shortfall(focus["modification_completed"], focus["modification_planned"], 90)
+frame.kpi(row2[2], "无障碍改造完成率", fmt_pct(focus["modification_rate"]),
+          f"计划 {int(focus['modification_planned']):,} 户，完成 {int(focus['modification_completed']):,} 户"
+          + (f"，距90%还差 {mod_short} 户" if mod_short else ""), good=mod_short == 0)
+gap = data.q(dashboard.severe_monitored_gap, view.filters, view.year)
+gap_row = gap[gap["unit_code"] == view.village] if view.village else gap
+either = int(gap_row["without_either"].sum())
+frame.kpi(row2[3], "监测户中重度残疾人缺保障", fmt_count(either, "人"),
+          f"未领护理补贴 {int(gap_row['without_nursing'].sum()):,} 人，未获康复服务 {int(gap_row['without_rehab'].sum()):,} 人",
+          good=either == 0, help_text="期末在监测户中的一、二级持证残疾人，当年未领取护理补贴或未获得基本康复服务。")
+st.page_link("pages/monitoring.py", label="查看监测户缺保障名单（按乡镇）→",
+             query_params=st.query_params.to_dict())
+
+st.divider()
+left, right = st.columns([3, 2])
+with left:
+    metric = frame.metric_choice(view)
+    meta = METRICS.get(metric)
+    unit = "%" if metric.endswith(("rate", "coverage")) else ("户" if metric in ("monitored", "without_measure") else "人")
+    target = meta.target if meta else None
+    frame.region_map(ctx, view, units, metric, unit, target=target, key="overview_map")
+with right:
+    higher_better = meta.higher_is_better if meta else metric not in ("unpaid_eligible",)
+    st.subheader(f"{frame.unit_word(view)}排名：{MAP_METRICS[metric]}")
+    st.caption("由弱到强排列；点击条形可下钻。")
+    fig = charts.ranked_bars(units, metric, meta.colour if meta else "#0072B2", unit, target=target,
+                             ascending=higher_better)
+    frame.chart(fig, ctx, key="overview_rank", drill=True, view=view)

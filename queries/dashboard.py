@@ -1,0 +1,155 @@
+"""The queries behind the dashboard's pages: each names its result; none imports streamlit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from queries.common import Filters, run_sql
+from queries.db import Warehouse
+from queries.report import annual_counts
+
+
+def _numeric(frame: pd.DataFrame, *text: str) -> pd.DataFrame:
+    """Counts and sums as numbers (PostgreSQL returns NUMERIC as Decimal), NULL as 0."""
+    cols = [c for c in frame.columns if c not in text]
+    frame[cols] = frame[cols].apply(pd.to_numeric).fillna(0)
+    return frame
+
+
+def first_of(month: str) -> dt.date:
+    """'2024-03' → 2024-03-01."""
+    return dt.date(int(month[:4]), int(month[5:7]), 1)
+
+
+def regions(wh: Warehouse) -> pd.DataFrame:
+    """Every township and village: code, name, level, township code, kind."""
+    return run_sql(wh, "regions")
+
+
+def boundaries(wh: Warehouse, township: str = "") -> pd.DataFrame:
+    """Township polygons (or the villages of one township): code, name, GeoJSON."""
+    return run_sql(wh, "boundaries", township=township)
+
+
+def unit_table(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """The annual counts per unit (townships, or the villages of the selected township)."""
+    return annual_counts(wh, filters, year)
+
+
+def subsidy_by_month(wh: Warehouse, filters: Filters, month_from: str, month_to: str) -> pd.DataFrame:
+    """Payments (人次) and amount per month and subsidy."""
+    frame = run_sql(wh, "subsidy_by_month", month_from=first_of(month_from), month_to=first_of(month_to),
+                    **filters.params())
+    frame["pay_month"] = pd.to_datetime(frame["pay_month"])
+    return _numeric(frame, "pay_month", "subsidy_code")
+
+
+def subsidy_persons_to_month(wh: Warehouse, filters: Filters, year: int, month: int) -> pd.DataFrame:
+    """Distinct persons paid January to `month` of `year`, per subsidy."""
+    frame = run_sql(wh, "subsidy_persons_to_month", year=year, month=month, **filters.params())
+    return _numeric(frame, "subsidy_code")
+
+
+def subsidy_by_category_level(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Eligible, eligible paid and all paid persons per category, level and subsidy."""
+    return _numeric(run_sql(wh, "subsidy_by_category_level", year=year, **filters.params()), "subsidy_code")
+
+
+def monitoring_by_month(wh: Warehouse, filters: Filters, month_from: str, month_to: str) -> pd.DataFrame:
+    """Households newly enrolled and with risk eliminated per month."""
+    frame = run_sql(wh, "monitoring_by_month", month_from=first_of(month_from), month_to=first_of(month_to),
+                    **filters.params())
+    frame["month"] = pd.to_datetime(frame["month"])
+    return _numeric(frame, "month")
+
+
+def monitoring_path(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Enrolled → with measures → risk eliminated per type, by the end of `year`, with mean months."""
+    frame = _numeric(run_sql(wh, "monitoring_path", year_end=dt.date(year, 12, 31), **filters.params()),
+                     "monitor_type")
+    frame["mean_months"] = (frame["months_to_eliminate"] / frame["eliminated"].where(frame["eliminated"] > 0))
+    return frame
+
+
+def monitoring_risks(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Households under monitoring at the end of `year` by main risk and type."""
+    return _numeric(run_sql(wh, "monitoring_risks", year_end=dt.date(year, 12, 31), **filters.params()),
+                    "main_risk", "monitor_type")
+
+
+def rehab_by_type(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Need and served persons per service type."""
+    return _numeric(run_sql(wh, "rehab_by_type", year=year, **filters.params()), "service_type")
+
+
+def rehab_by_group(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Need and served persons per category and child (0-16) or not."""
+    frame = _numeric(run_sql(wh, "rehab_by_group", year=year, **filters.params()), "is_child")
+    frame["is_child"] = frame["is_child"].astype(bool)
+    return frame
+
+
+def employment_bases(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Employment bases recognised by `year`, with their location and figures."""
+    return run_sql(wh, "employment_bases", year=year, **filters.params())
+
+
+def employment_by_form(wh: Warehouse, filters: Filters) -> pd.DataFrame:
+    """Persons employed per year and form."""
+    return _numeric(run_sql(wh, "employment_by_form", **filters.params()), "form")
+
+
+def modification_by_year(wh: Warehouse, filters: Filters) -> pd.DataFrame:
+    """Home modifications planned and completed, and the amount spent, per plan year."""
+    return _numeric(run_sql(wh, "modification_by_year", **filters.params()))
+
+
+def modification_by_unit(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Home modifications planned, completed and spent per unit in `year`."""
+    return _numeric(run_sql(wh, "modification_by_unit", year=year, **filters.params()), "unit_code")
+
+
+def care_by_type(wh: Warehouse, filters: Filters) -> pd.DataFrame:
+    """Persons in care per year and type."""
+    return _numeric(run_sql(wh, "care_by_type", **filters.params()), "care_type")
+
+
+def severe_monitored_gap(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Severe persons in monitored households without nursing subsidy / rehab, per unit."""
+    return _numeric(run_sql(wh, "severe_monitored_gap", year=year, **filters.params()), "unit_code")
+
+
+def data_months(wh: Warehouse) -> pd.DataFrame:
+    """First and latest month of the monthly data."""
+    return run_sql(wh, "data_months")
+
+
+def data_years(wh: Warehouse) -> pd.DataFrame:
+    """First and latest year of the yearly data."""
+    return run_sql(wh, "data_years")
+
+
+def import_record(wh: Warehouse) -> dict[str, pd.DataFrame]:
+    """The last import's own record: meta, files, rejects by reason, boundary issues."""
+    return {
+        "meta": wh.frame("SELECT key, value FROM meta_import ORDER BY key"),
+        "files": wh.frame("SELECT table_name, file, rows_read, rows_loaded, rows_rejected FROM meta_file"
+                          " ORDER BY table_name, file"),
+        "rejects": wh.frame("SELECT table_name, file, reason, reason_text, rows FROM meta_reject"
+                            " ORDER BY table_name, file, reason"),
+        "boundary_issues": wh.frame("SELECT region_code, level, issue FROM meta_boundary_issue"
+                                    " ORDER BY level, region_code"),
+    }
+
+
+TABLE_COUNTS = ["dim_region", "dim_person", "dim_household", "dim_employment_base", "dim_boundary",
+                "fact_monitoring", "fact_subsidy_payment", "fact_rehab_service", "fact_employment",
+                "fact_modification", "fact_care"]
+
+
+def row_counts(wh: Warehouse) -> pd.DataFrame:
+    """Rows in each dimension and fact table (names from a fixed list, not from input)."""
+    sql = " UNION ALL ".join(f"SELECT '{t}' AS table_name, count(*) AS n FROM {t}" for t in TABLE_COUNTS)
+    return _numeric(wh.frame(sql), "table_name")

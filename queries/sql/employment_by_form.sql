@@ -1,0 +1,8 @@
+-- employment_by_form: one row per year × form of employment: persons employed.
+-- Parameters: :township, :village, :category, :level.
+SELECT year, form, sum(persons) AS persons, sum(persons_at_base) AS persons_at_base
+FROM mart_employment
+WHERE (:township = '' OR township_code = :township) AND (:village = '' OR village_code = :village)
+  AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+GROUP BY year, form
+ORDER BY year, form

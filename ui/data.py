@@ -1,0 +1,89 @@
+"""Cached access to the warehouse for the pages: one connection per process, results keyed by arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from queries import dashboard
+from queries.common import Filters, county
+from queries.db import Warehouse, is_postgres, warehouse_url
+from ui.state import Context
+
+
+def _stamp(url: str) -> float:
+    """Changes when the warehouse file is replaced by a new import (so caches and connection renew)."""
+    if is_postgres(url):
+        return 0.0
+    path = Path(url)
+    return path.stat().st_mtime if path.exists() else -1.0
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _warehouse(url: str, stamp: float) -> Warehouse:
+    """The process's read-only connection for this version of the warehouse."""
+    return Warehouse(url)
+
+
+def warehouse() -> Warehouse:
+    """The current connection (reopened when the file was swapped by an import)."""
+    url = warehouse_url()
+    return _warehouse(url, _stamp(url))
+
+
+@st.cache_data(show_spinner=False, ttl=3600, max_entries=4000)
+def _cached(name: str, url: str, stamp: float, args: tuple, kwargs: tuple) -> pd.DataFrame | dict:
+    """Run dashboard.NAME; Filters travel as tuples so the cache key is plain data."""
+    args = tuple(Filters(*a[1]) if isinstance(a, tuple) and a and a[0] == "filters" else a for a in args)
+    return getattr(dashboard, name)(_warehouse(url, stamp), *args, **dict(kwargs))
+
+
+def q(fn: Callable, *args, **kwargs):
+    """Call a query of queries.dashboard through the cache."""
+    url = warehouse_url()
+    packed = tuple(("filters", tuple(a.params().values())) if isinstance(a, Filters) else a for a in args)
+    return _cached(fn.__name__, url, _stamp(url), packed, tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(show_spinner=False, ttl=3600)
+def _context(url: str, stamp: float) -> Context:
+    """Years, months and regions that a view may name."""
+    wh = _warehouse(url, stamp)
+    months = dashboard.data_months(wh)
+    years_frame = dashboard.data_years(wh)
+    first = pd.to_datetime(months["first_month"]).min()
+    last = pd.to_datetime(months["last_month"]).max()
+    if pd.isna(first):
+        month_list: list[str] = []
+    else:
+        month_list = [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+    years = sorted({int(m[:4]) for m in month_list} | {
+        int(y) for y in pd.concat([years_frame["first_year"], years_frame["last_year"]]).dropna()})
+    if years:
+        years = list(range(years[0], years[-1] + 1))
+    regions = dashboard.regions(wh)
+    towns = regions[regions["level"] == "township"]
+    villages = regions[regions["level"] == "village"]
+    return Context(
+        years=years, months=month_list,
+        townships=dict(zip(towns["region_code"], towns["name"], strict=True)),
+        villages={t: dict(zip(g["region_code"], g["name"], strict=True)) for t, g in villages.groupby("township_code")},
+        county_name=county(wh)["name"],
+    )
+
+
+def context() -> Context:
+    """The current warehouse's Context."""
+    url = warehouse_url()
+    return _context(url, _stamp(url))
+
+
+def data_until(ctx: Context) -> str:
+    """'2024年12月': the latest month of data, for every chart's 截至 line."""
+    if not ctx.months:
+        return "—"
+    year, month = ctx.months[-1].split("-")
+    return f"{year}年{int(month)}月"

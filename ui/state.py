@@ -1,0 +1,129 @@
+"""The view's state (year, area, category, level, month range, map metric) and its URL form.
+
+`parse` is pure: it turns URL parameters into a valid state and a list of messages for every value
+it had to refuse, so a copied link reopens the same view and a bad link never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from queries.common import Filters
+from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
+
+MAP_METRICS = {
+    "rehab_rate": "康复服务率",
+    "living_coverage": "生活补贴覆盖率",
+    "nursing_coverage": "护理补贴覆盖率",
+    "monitored": "在监测户数",
+    "without_measure": "无帮扶措施户数",
+    "unpaid_eligible": "应享未享人数",
+    "base_placed": "基地安置人数",
+}
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+CODE = re.compile(r"^\d{12}$")
+MAX_PARAM_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a valid value can be: the years and months with data, the townships and their villages."""
+
+    years: list[int]
+    months: list[str]
+    townships: dict[str, str]
+    villages: dict[str, dict[str, str]]
+    county_name: str = "全县"
+
+
+@dataclass(frozen=True)
+class View:
+    """One view of the dashboard: everything a page needs to know to draw itself."""
+
+    year: int
+    month_from: str
+    month_to: str
+    township: str = ""
+    village: str = ""
+    category: int = 0
+    level: int = 0
+    metric: str = "rehab_rate"
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def filters(self) -> Filters:
+        """As the queries' filters."""
+        return Filters(township=self.township, village=self.village, category=self.category, level=self.level)
+
+    def to_params(self, default: View) -> dict[str, str]:
+        """The URL parameters that differ from the default view."""
+        names = {"year": "year", "month_from": "from", "month_to": "to", "township": "town",
+                 "village": "village", "category": "cat", "level": "level", "metric": "metric"}
+        return {url: str(getattr(self, attr)) for attr, url in names.items()
+                if getattr(self, attr) != getattr(default, attr)}
+
+
+def default_view(ctx: Context) -> View:
+    """The latest year, the last 24 months, the whole county."""
+    months = ctx.months or ["2000-01"]
+    return View(year=ctx.years[-1] if ctx.years else 2000,
+                month_from=months[max(0, len(months) - 24)], month_to=months[-1])
+
+
+def _clean(value: object) -> str:
+    """A URL value as a short printable string (for matching and for messages)."""
+    text = "".join(ch for ch in str(value) if ch.isprintable())
+    return text[:MAX_PARAM_LENGTH] + ("…" if len(text) > MAX_PARAM_LENGTH else "")
+
+
+def _int_in(value: str, allowed) -> int | None:
+    """The value as an integer if it is one of `allowed`, else None."""
+    return int(value) if value.isdigit() and len(value) < 6 and int(value) in allowed else None
+
+
+def parse(params: Mapping[str, str], ctx: Context) -> View:
+    """URL parameters → a valid View; each refused value leaves a message and falls back."""
+    view = default_view(ctx)
+    warnings: list[str] = []
+    get = {k: _clean(v) for k, v in params.items()}
+
+    if "year" in get:
+        year = _int_in(get["year"], ctx.years)
+        if year is None:
+            warnings.append(f"年份“{get['year']}”不在数据范围内（{ctx.years[0]}–{ctx.years[-1]}），"
+                            f"已显示 {view.year} 年。" if ctx.years else "没有可显示的年份。")
+        else:
+            view = replace(view, year=year)
+    if "town" in get:
+        if get["town"] in ctx.townships:
+            view = replace(view, township=get["town"])
+        elif get["town"]:
+            warnings.append(f"未知的乡镇代码“{get['town']}”，已返回{ctx.county_name}。")
+    if get.get("village"):
+        village, town = get["village"], view.township or get["village"][:9] + "000"
+        if CODE.match(village) and village in ctx.villages.get(town, {}):
+            view = replace(view, township=town, village=village)
+        else:
+            warnings.append(f"未知的村/社区代码“{village}”，已显示上一级。")
+    for name, labels, text in (("cat", CATEGORY_LABELS, "残疾类别"), ("level", LEVEL_LABELS, "残疾等级")):
+        if name in get and get[name] not in ("", "0"):
+            value = _int_in(get[name], labels)
+            if value is None:
+                warnings.append(f"未知的{text}“{get[name]}”，已显示全部。")
+            else:
+                view = replace(view, **{"category" if name == "cat" else "level": value})
+    start, end = get.get("from", view.month_from), get.get("to", view.month_to)
+    if ("from" in get or "to" in get):
+        if start in ctx.months and end in ctx.months and start <= end:
+            view = replace(view, month_from=start, month_to=end)
+        else:
+            warnings.append(f"月份范围“{start}”至“{end}”无效（数据为 {ctx.months[0] if ctx.months else '—'}"
+                            f" 至 {ctx.months[-1] if ctx.months else '—'}），已显示最近24个月。")
+    if "metric" in get:
+        if get["metric"] in MAP_METRICS:
+            view = replace(view, metric=get["metric"])
+        else:
+            warnings.append(f"未知的地图指标“{get['metric']}”，已显示康复服务率。")
+    return replace(view, warnings=tuple(warnings))

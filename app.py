@@ -1,9 +1,7 @@
-"""残联数据驾驶舱: routes the pages, opens the warehouse, draws the shared filters. Nothing else."""
+"""残联数据驾驶舱: sets up the page and routes to the pages in pages/. Nothing else."""
 
 import streamlit as st
 
-from queries.db import WarehouseError
-from ui import data, frame
 from ui.labels import APP_TITLE
 
 st.set_page_config(page_title=APP_TITLE, layout="wide")
@@ -17,18 +15,5 @@ PAGES = [
     st.Page("pages/accessibility.py", title="无障碍与托养", url_path="accessibility"),
     st.Page("pages/about.py", title="数据说明", url_path="about"),
 ]
-TREND_PAGES = {"monitoring", "subsidies"}
 
-page = st.navigation(PAGES)
-try:
-    ctx = data.context()
-except WarehouseError as exc:
-    st.error(f"**数据仓库不可用。** {exc}")
-    st.info("演示数据：运行 `bash scripts/demo.sh` 会自动生成并导入。正式数据：见 README“导入数据”。")
-    st.stop()
-st.session_state["ctx"] = ctx
-st.session_state["view"] = frame.current_view(ctx, trend=page.url_path in TREND_PAGES)
-try:
-    page.run()
-except WarehouseError as exc:
-    st.error(f"**查询失败。** {exc}")
+st.navigation(PAGES).run()

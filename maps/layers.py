@@ -6,6 +6,7 @@ needed (`map_provider=None`): nothing is fetched from the internet.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pydeck as pdk
 import shapely
+import shapely.geometry
 
 from ui.labels import NO_DATA_COLOUR
 
@@ -40,30 +42,35 @@ class LegendItem:
 
 
 def classify_rate(values: pd.Series, target: float) -> tuple[pd.Series, list[LegendItem]]:
-    """Classes of a rate around its target: far below, below, at, above, ≥ 98%; NaN → no data."""
-    edges = [target - 15, target, target + (100 - target) / 2, 98]
-    labels = [f"< {edges[0]:g}%", f"{edges[0]:g}–{target:g}%", f"{target:g}–{edges[2]:g}%",
-              f"{edges[2]:g}–98%", "≥ 98%"]
-    if edges[2] >= 98:
-        edges, labels = edges[:3], labels[:3] + ["≥ " + f"{edges[2]:g}%"]
+    """Classes of a rate around its target (warm below it, blue at or above it); NaN → no data."""
+    if target >= 100:  # 应补尽补: anything under 99% is a gap
+        edges = [85.0, 95.0, 99.0]
+        colours = [TARGET_CLASSES[0], TARGET_CLASSES[1], TARGET_CLASSES[3], TARGET_CLASSES[4]]
+    else:
+        edges = [target - 15, target, target + (100 - target) / 2, 98.0]
+        colours = TARGET_CLASSES
+    bounds = [f"{e:g}" for e in edges]
+    labels = [f"< {bounds[0]}%"] + [f"{a}–{b}%" for a, b in itertools.pairwise(bounds)] + [f"≥ {bounds[-1]}%"]
     idx = values.apply(lambda v: None if pd.isna(v) else sum(v >= e for e in edges))
-    colours = TARGET_CLASSES if len(labels) == 5 else [TARGET_CLASSES[i] for i in (0, 1, 3, 4)]
     return idx, [LegendItem(lbl, tuple(c)) for lbl, c in zip(labels, colours, strict=True)]
 
 
 def classify_count(values: pd.Series, unit: str) -> tuple[pd.Series, list[LegendItem]]:
-    """Up to five classes of a count with round breaks (quantiles); NaN → no data."""
+    """Up to five classes of a count, with round breaks near the quintiles; NaN → no data."""
     present = values.dropna()
     if present.empty:
         return values.map(lambda _: None), []
-    qs = sorted({_nice(present.quantile(q)) for q in (0.2, 0.4, 0.6, 0.8)} - {0})
-    qs = [q for q in qs if q < present.max()] or [max(present.max(), 1)]
-    edges = qs
-    bounds = [0, *edges]
-    labels = [f"{int(bounds[i]):,}–{int(bounds[i + 1]) - 1:,}{unit}" if bounds[i + 1] - 1 > bounds[i]
-              else f"{int(bounds[i]):,}{unit}" for i in range(len(edges))] + [f"≥ {int(edges[-1]):,}{unit}"]
-    palette = SEQUENTIAL[-len(labels):] if len(labels) <= len(SEQUENTIAL) else SEQUENTIAL
-    idx = values.apply(lambda v: None if pd.isna(v) else sum(v >= e for e in edges))
+    top = int(present.max())
+    breaks = sorted({int(_nice(present.quantile(q))) for q in (0.2, 0.4, 0.6, 0.8)} - {0})
+    breaks = [b for b in breaks if b <= top]
+    lows = [0, *breaks]
+    labels = []
+    for i, low in enumerate(lows):
+        high = lows[i + 1] - 1 if i + 1 < len(lows) else top
+        text = f"{low:,}{unit}" if high <= low else f"{low:,}–{high:,}{unit}"
+        labels.append(f"≥ {low:,}{unit}" if 0 < i == len(lows) - 1 and high > low else text)
+    idx = values.apply(lambda v: None if pd.isna(v) else sum(v >= b for b in breaks))
+    palette = SEQUENTIAL[len(SEQUENTIAL) - len(labels):]
     return idx, [LegendItem(lbl, tuple(c)) for lbl, c in zip(labels, palette, strict=True)]
 
 
@@ -72,7 +79,7 @@ def _nice(x: float) -> float:
     if x <= 0:
         return 0
     power = 10 ** math.floor(math.log10(x))
-    return min((m * power for m in (1, 2, 2.5, 5, 10)), key=lambda v: abs(v - x))
+    return min((m * power for m in (1, 2, 5, 10)), key=lambda v: abs(v - x))
 
 
 def feature_collection(shapes: pd.DataFrame, values: pd.DataFrame, classes: pd.Series,
@@ -107,16 +114,19 @@ def area_layer(collection: dict, selected: str = "") -> pdk.Layer:
     )
 
 
-def label_layer(shapes: pd.DataFrame, size: int = 14) -> pdk.Layer:
-    """Chinese names at a point inside each polygon (character_set 'auto' builds CJK glyphs)."""
-    geoms = shapely.from_geojson(shapes["geojson"].tolist())
-    points = shapely.point_on_surface(geoms)
-    data = pd.DataFrame({"name": shapes["name"].to_numpy(),
-                         "position": [[p.x, p.y] for p in points]})
+def label_layer(collection: dict, size: int = 14) -> pdk.Layer:
+    """Chinese names at a point inside each polygon, white on dark fills and black on light ones
+    (character_set 'auto' makes deck.gl build the CJK glyphs it needs from the local font)."""
+    rows = []
+    for feature in collection["features"]:
+        point = shapely.point_on_surface(shapely.geometry.shape(feature["geometry"]))
+        r, g, b = feature["properties"]["fill"][:3]
+        dark = 0.299 * r + 0.587 * g + 0.114 * b < 140
+        rows.append({"name": feature["properties"]["name"], "position": [point.x, point.y],
+                     "colour": [255, 255, 255] if dark else [20, 20, 20]})
     return pdk.Layer(
-        "TextLayer", data, id=LAYER_LABELS, get_position="position", get_text="name", get_size=size,
-        get_color=[30, 30, 30], character_set=literal("auto"), font_family=literal(CJK_FONT), font_weight=600,
-        outline_width=2, outline_color=[255, 255, 255], font_settings={"sdf": True},
+        "TextLayer", pd.DataFrame(rows), id=LAYER_LABELS, get_position="position", get_text="name", get_size=size,
+        get_color="colour", character_set=literal("auto"), font_family=literal(CJK_FONT), font_weight=600,
         get_text_anchor=literal("middle"), get_alignment_baseline=literal("center"), pickable=False,
     )
 

@@ -7,8 +7,7 @@ from queries import dashboard
 from ui import data, frame
 from ui.labels import METRICS
 
-ctx, view = st.session_state["ctx"], st.session_state["view"]
-frame.header("数据说明", "数据的来源、时间范围、导入情况和每个指标的定义。", ctx, view)
+ctx, view = frame.setup("数据说明", "数据的来源、时间范围、导入情况和每个指标的定义。")
 
 record = data.q(dashboard.import_record)
 meta = dict(zip(record["meta"]["key"], record["meta"]["value"], strict=True))

@@ -8,8 +8,7 @@ from queries.report import rate
 from ui import charts, data, frame
 from ui.labels import PALETTE, fmt_pct
 
-ctx, view = st.session_state["ctx"], st.session_state["view"]
-frame.header("无障碍与托养", f"{frame.area_name(ctx, view)}家庭无障碍改造与托养照护服务。", ctx, view)
+ctx, view = frame.setup("无障碍与托养", "{area}家庭无障碍改造与托养照护服务，{year}。")
 
 years = data.q(dashboard.modification_by_year, view.filters)
 units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))

@@ -7,8 +7,7 @@ from queries.metrics import totals, with_metrics
 from ui import charts, data, frame
 from ui.labels import PALETTE
 
-ctx, view = st.session_state["ctx"], st.session_state["view"]
-frame.header("就业帮扶", f"{frame.area_name(ctx, view)}残疾人就业基地与就业帮扶。", ctx, view)
+ctx, view = frame.setup("就业帮扶", "{area}残疾人就业基地与就业帮扶，{year}。")
 
 units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)

@@ -8,9 +8,8 @@ from queries.metrics import with_metrics
 from ui import charts, data, frame
 from ui.labels import MONITOR_TYPES, PALETTE
 
-ctx, view = st.session_state["ctx"], st.session_state["view"]
-frame.header("防返贫监测", f"{frame.area_name(ctx, view)}残疾人家庭防止返贫动态监测：应纳尽纳、应帮尽帮、应消尽消。"
-             "户数指标不按残疾类别、等级筛选。", ctx, view)
+ctx, view = frame.setup("防返贫监测", "{area}残疾人家庭防止返贫动态监测：应纳尽纳、应帮尽帮、应消尽消。"
+                         "户数指标不按残疾类别、等级筛选。", trend=True)
 
 units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
 focus = units[units["unit_code"] == view.village] if view.village else units

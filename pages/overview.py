@@ -8,8 +8,7 @@ from ui import charts, data, frame
 from ui.labels import METRICS, fmt_count, fmt_pct
 from ui.state import MAP_METRICS
 
-ctx, view = st.session_state["ctx"], st.session_state["view"]
-frame.header("总览", f"{frame.area_name(ctx, view)}残疾人工作主要指标，{view.year}年。", ctx, view)
+ctx, view = frame.setup("总览", "{area}残疾人工作主要指标，{year}。")
 
 units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
 if units.empty:
@@ -53,7 +52,7 @@ st.page_link("pages/monitoring.py", label="查看监测户缺保障名单（按�
 st.divider()
 left, right = st.columns([3, 2])
 with left:
-    metric = frame.metric_choice(view)
+    metric = frame.metric_choice()
     meta = METRICS.get(metric)
     unit = "%" if metric.endswith(("rate", "coverage")) else ("户" if metric in ("monitored", "without_measure") else "人")
     target = meta.target if meta else None

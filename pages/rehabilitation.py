@@ -8,8 +8,7 @@ from queries.report import rate
 from ui import charts, data, frame
 from ui.labels import CATEGORY_LABELS, METRICS, PALETTE, fmt_pct
 
-ctx, view = st.session_state["ctx"], st.session_state["view"]
-frame.header("康复服务", f"{frame.area_name(ctx, view)}持证残疾人精准康复服务，目标：服务率不低于85%。", ctx, view)
+ctx, view = frame.setup("康复服务", "{area}持证残疾人精准康复服务，{year}；目标：服务率不低于85%。")
 
 TARGET = METRICS["rehab_rate"].target
 units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))

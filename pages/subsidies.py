@@ -9,8 +9,7 @@ from queries.report import rate
 from ui import charts, data, frame
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, METRICS, PALETTE, SUBSIDY_SHORT, fmt_pct, fmt_wan
 
-ctx, view = st.session_state["ctx"], st.session_state["view"]
-frame.header("两项补贴", f"{frame.area_name(ctx, view)}困难残疾人生活补贴和重度残疾人护理补贴：应补尽补。", ctx, view)
+ctx, view = frame.setup("两项补贴", "{area}困难残疾人生活补贴和重度残疾人护理补贴，{year}：应补尽补。", trend=True)
 
 COLOURS = {"living": PALETTE["blue"], "nursing": PALETTE["sky"]}
 units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))

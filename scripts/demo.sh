@@ -9,4 +9,4 @@ if [ -z "${WAREHOUSE_URL:-}" ] && [ ! -f var/demo.duckdb ]; then
   echo "==> 导入数据仓库 var/demo.duckdb"
   .venv/bin/python -m data.importer var/demo-extracts --warehouse var/demo.duckdb
 fi
-exec .venv/bin/streamlit run app.py "$@"
+exec .venv/bin/python scripts/serve.py "$@"

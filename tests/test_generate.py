@@ -404,7 +404,11 @@ def test_planted_rows_look_bad(folder, planted, persons):
 
 
 def test_no_bad_rows_option(tmp_path):
+    generate(tmp_path, seed=3, persons=1000, until="2023-02")
+    (tmp_path / "notes.txt").write_text("mine")
     summary = generate(tmp_path, seed=3, persons=1000, until="2022-03", bad_rows=False)
+    assert not (tmp_path / "两项补贴发放_2023.csv").exists()  # a stale year would be imported
+    assert (tmp_path / "notes.txt").exists()
     assert pd.read_csv(tmp_path / "planted_errors.csv").empty
     assert "990101999000" not in set(gpd.read_file(tmp_path / "乡镇边界.gpkg")["区划代码"])
     assert summary["files"]["持证残疾人.csv"] == 1000
@@ -418,7 +422,7 @@ def test_no_bad_rows_option(tmp_path):
 def test_cli_help_and_bad_until(tmp_path):
     run = subprocess.run([sys.executable, "-m", "data.generate", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0
-    for option in ("--seed", "--persons", "--until", "--no-bad-rows", "OUT_DIR".lower()):
+    for option in ("--seed", "--persons", "--until", "--no-bad-rows", "OUT_DIR"):
         assert option in run.stdout
     run = subprocess.run([sys.executable, "-m", "data.generate", str(tmp_path), "--until", "2019-13"], cwd=ROOT,
                          capture_output=True, text=True)

@@ -30,7 +30,7 @@ def ranked_bars(frame: pd.DataFrame, value: str, colour: str, unit: str, target:
         x=data[value], y=data["name"], orientation="h", marker_color=colour,
         customdata=data[["unit_code"]].to_numpy(),
         text=data[text] if text else data[value].map(lambda v: f"{v:,.1f}" if unit == "%" else f"{v:,.0f}"),
-        textposition="outside", cliponaxis=False,
+        textposition="auto", cliponaxis=False, insidetextanchor="end",
         hovertemplate="%{y}：%{x:,.1f}" + unit + "<extra></extra>",
     ))
     if target is not None:

@@ -11,68 +11,99 @@ import streamlit as st
 
 from maps import layers
 from queries import dashboard
+from queries.db import WarehouseError
 from ui import data
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE
 from ui.state import MAP_METRICS, Context, View, default_view, parse
 
-KEYS = {"year": "f_year", "township": "f_town", "village": "f_village", "category": "f_cat",
-        "level": "f_level", "metric": "f_metric"}
+# The view lives in st.session_state["view_state"] (a View); widgets only edit it. Widget state does not
+# survive a page change, so each widget is drawn from the view and writes back through its callback.
+
+
+def _view() -> View:
+    """The session's current view."""
+    return st.session_state["view_state"]
+
+
+def _update(**changes) -> None:
+    """Replace fields of the session's view."""
+    st.session_state["view_state"] = replace(_view(), **changes)
+
+
+def _from_widget(attr: str, key: str) -> None:
+    """Callback: a sidebar widget changed one field of the view."""
+    value = st.session_state[key]
+    if attr == "range":
+        _update(month_from=value[0], month_to=value[1])
+    elif attr == "township":
+        _update(township=value, village="")
+    else:
+        _update(**{attr: value})
 
 
 def _set_area(township: str, village: str = "") -> None:
-    """Callback: move the view to an area (runs before the rerun, so widgets may change)."""
-    st.session_state["f_town"], st.session_state["f_village"] = township, village
+    """Callback: move the view to an area (a breadcrumb, a clicked map polygon or bar)."""
+    _update(township=township, village=village)
 
 
-def _town_changed() -> None:
-    """Callback: a new township clears the village."""
-    st.session_state["f_village"] = ""
+def _widget(draw, label: str, options: list, attr: str, key: str, fmt) -> None:
+    """Draw one selectbox or slider showing the view's value; its changes go back to the view."""
+    value = (_view().month_from, _view().month_to) if attr == "range" else getattr(_view(), attr)
+    if key in st.session_state and st.session_state[key] != value:
+        del st.session_state[key]  # the view moved (a drill, a link): the widget follows it
+    if attr == "range":
+        draw(label, options, value=value, key=key, on_change=_from_widget, args=(attr, key), format_func=fmt)
+    else:
+        draw(label, options, index=options.index(value), key=key, on_change=_from_widget, args=(attr, key),
+             format_func=fmt)
 
 
 def current_view(ctx: Context, trend: bool = False) -> View:
-    """Read the URL once per session, draw the sidebar, write the state back to the URL."""
-    if "view_loaded" not in st.session_state:
-        view = parse(st.query_params.to_dict(), ctx)
-        for attr, key in KEYS.items():
-            st.session_state[key] = getattr(view, attr)
-        st.session_state["f_range"] = (view.month_from, view.month_to)
-        st.session_state["url_warnings"] = list(view.warnings)
-        st.session_state["view_loaded"] = True
+    """Read the URL once per session, draw the sidebar from the view, write the view back to the URL."""
     default = default_view(ctx)
-    # Widgets not drawn on a page lose their state; these two live on in plain keys between pages.
-    for key in ("f_range", "f_metric"):
-        if key not in st.session_state and f"keep_{key}" in st.session_state:
-            st.session_state[key] = st.session_state[f"keep_{key}"]
+    if "view_state" not in st.session_state:
+        view = parse(st.query_params.to_dict(), ctx)
+        st.session_state["view_state"] = replace(view, warnings=())
+        for message in view.warnings:
+            st.warning(message)
     sb = st.sidebar
-    sb.selectbox("年度", ctx.years, key="f_year", format_func=lambda y: f"{y}年")
-    towns = ["", *ctx.townships]
-    sb.selectbox("乡镇（街道）", towns, key="f_town", on_change=_town_changed,
-                 format_func=lambda c: ctx.townships.get(c, f"全部（{ctx.county_name}）"))
-    town = st.session_state["f_town"]
-    if town:
-        villages = ctx.villages.get(town, {})
-        sb.selectbox("村（社区）", ["", *villages], key="f_village",
-                     format_func=lambda c: villages.get(c, "全部村（社区）"))
-    else:
-        st.session_state["f_village"] = ""
-    sb.selectbox("残疾类别", [0, *CATEGORY_LABELS], key="f_cat",
-                 format_func=lambda c: CATEGORY_LABELS.get(c, "全部类别"))
-    sb.selectbox("残疾等级", [0, *LEVEL_LABELS], key="f_level",
-                 format_func=lambda c: LEVEL_LABELS.get(c, "全部等级"))
+    _widget(sb.selectbox, "年度", ctx.years, "year", "w_year", lambda y: f"{y}年")
+    _widget(sb.selectbox, "乡镇（街道）", ["", *ctx.townships], "township", "w_town",
+            lambda c: ctx.townships.get(c, f"全部（{ctx.county_name}）"))
+    if _view().township:
+        villages = ctx.villages.get(_view().township, {})
+        _widget(sb.selectbox, "村（社区）", ["", *villages], "village", "w_village",
+                lambda c: villages.get(c, "全部村（社区）"))
+    _widget(sb.selectbox, "残疾类别", [0, *CATEGORY_LABELS], "category", "w_cat",
+            lambda c: CATEGORY_LABELS.get(c, "全部类别"))
+    _widget(sb.selectbox, "残疾等级", [0, *LEVEL_LABELS], "level", "w_level",
+            lambda c: LEVEL_LABELS.get(c, "全部等级"))
     if trend and ctx.months:
-        sb.select_slider("月份范围", ctx.months, key="f_range",
-                         format_func=lambda m: f"{m[:4]}年{int(m[5:])}月")
-    start, end = st.session_state.get("f_range", (default.month_from, default.month_to))
-    st.session_state["keep_f_range"] = (start, end)
-    st.session_state["keep_f_metric"] = st.session_state.get("f_metric", default.metric)
-    view = View(year=st.session_state["f_year"], month_from=start, month_to=end,
-                township=town, village=st.session_state.get("f_village", ""),
-                category=st.session_state["f_cat"], level=st.session_state["f_level"],
-                metric=st.session_state.get("f_metric", default.metric))
-    st.query_params.from_dict(view.to_params(default))
-    for message in st.session_state.pop("url_warnings", []):
-        st.warning(message)
-    return view
+        _widget(sb.select_slider, "月份范围", ctx.months, "range", "w_range",
+                lambda m: f"{m[:4]}年{int(m[5:])}月")
+    st.query_params.from_dict(_view().to_params(default))
+    return _view()
+
+
+def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]:
+    """Every page's start: open the warehouse (or explain why not), filters, title and breadcrumb."""
+    try:
+        ctx = data.context()
+    except WarehouseError as exc:
+        st.title(title)
+        st.error(f"**数据仓库不可用。** {exc}")
+        st.info("演示数据：运行 `bash scripts/demo.sh` 会自动生成并导入。正式数据：见 README“导入数据”。")
+        st.stop()
+    view = current_view(ctx, trend=trend)
+    header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view)
+    return ctx, view
+
+
+def year_label(ctx: Context, year: int) -> str:
+    """'2024年', or '2026年（截至10月）' for a year the data does not yet cover in full."""
+    if ctx.months and ctx.months[-1].startswith(str(year)) and not ctx.months[-1].endswith("-12"):
+        return f"{year}年（截至{int(ctx.months[-1][5:])}月）"
+    return f"{year}年"
 
 
 def header(title: str, caption: str, ctx: Context, view: View) -> None:
@@ -87,7 +118,7 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
                          disabled=not view.village, key="crumb_town")
     if view.village:
         crumbs[2].button(f"› {ctx.villages[view.township][view.village]}", disabled=True, key="crumb_village")
-    filters = [f"{view.year}年"]
+    filters = [year_label(ctx, view.year)]
     if view.category:
         filters.append(CATEGORY_LABELS[view.category] + "残疾")
     if view.level:
@@ -160,7 +191,7 @@ def region_map(ctx: Context, view: View, values: pd.DataFrame, value_column: str
     classes, legend = (layers.classify_rate(series, target) if unit == "%" and target is not None
                        else layers.classify_count(series, unit))
     collection = layers.feature_collection(shapes, frame, classes, legend)
-    stack = [layers.area_layer(collection, view.village), layers.label_layer(shapes, 13 if view.township else 14)]
+    stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, 13 if view.township else 14)]
     tooltip = "<b>{name}</b><br/>{value_text}"
     if points is not None and len(points):
         stack.append(layers.point_layer(points, "placed_persons", [230, 159, 0]))
@@ -194,9 +225,10 @@ def legend_html(legend: list[layers.LegendItem], unit: str) -> None:
     st.markdown(f"<div style='font-size:0.9rem'>图例（{unit}）：{spans}</div>", unsafe_allow_html=True)
 
 
-def metric_choice(view: View) -> str:
-    """The overview map's metric, chosen from a list (kept in the URL)."""
-    return st.selectbox("地图指标", list(MAP_METRICS), key="f_metric", format_func=MAP_METRICS.get)
+def metric_choice() -> str:
+    """The overview map's metric, chosen from a list (kept in the view, so in the URL)."""
+    _widget(st.selectbox, "地图指标", list(MAP_METRICS), "metric", "w_metric", MAP_METRICS.get)
+    return _view().metric
 
 
 def kpi(column, label: str, value: str, delta: str = "", good: bool | None = None, help_text: str = "") -> None:

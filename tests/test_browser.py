@@ -1,0 +1,133 @@
+"""A real browser (Debian's headless Chromium) against `streamlit run` on loopback: every page opens,
+a township is clicked on the map to drill down, no error text shows, and each page is photographed."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "var" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(duck_url):
+    """The dashboard served on 127.0.0.1 from the test county's warehouse."""
+    port = _free_port()
+    env = {**os.environ, "WAREHOUSE_URL": duck_url}
+    proc = subprocess.Popen(
+        [sys.executable, "scripts/serve.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium from Debian (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is not installed: run scripts/setup.sh")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def settle(page) -> None:
+    """Wait until the script has run and stayed idle for a second (see notes-stack.md)."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < 1.0:
+        state = page.get_attribute("[data-testid=stApp]", "data-test-script-state")
+        if state != "notRunning":
+            quiet_since = time.monotonic()
+        time.sleep(0.1)
+
+
+def assert_no_error(page) -> None:
+    """No exception box and no error alert on the page."""
+    assert page.locator("[data-testid=stException]").count() == 0, page.locator(
+        "[data-testid=stException]").first.inner_text()
+    errors = page.locator("[data-testid=stAlertContentError]")
+    assert errors.count() == 0, errors.first.inner_text()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_in_browser(server, browser, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    # Streamlit scrolls inside its own container, so a tall window is what captures the whole page.
+    page = browser.new_page(viewport={"width": 1600, "height": 3200})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{server}/{name}?year=2024")
+    settle(page)
+    assert_no_error(page)
+    assert page.locator("h1").first.inner_text().strip()
+    page.wait_for_timeout(1500)  # maps draw after the script finishes
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+    offsite = [u for u in requests if not u.startswith((server, "data:", "blob:"))]
+    assert not offsite, offsite  # works offline: nothing fetched from the internet
+    page.close()
+
+
+def test_click_township_on_map_drills_down(server, browser):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{server}/rehabilitation?year=2024")
+    settle(page)
+    deck = page.locator("[data-testid=stDeckGlJsonChart]").first
+    deck.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    box = deck.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => new URL(location.href).searchParams.has('town')", timeout=30_000)
+    settle(page)
+    assert_no_error(page)
+    town = page.evaluate("new URL(location.href).searchParams.get('town')")
+    assert len(town) == 12
+    # The breadcrumb now offers the way back up to the county.
+    assert page.get_by_role("button", name="示范县").is_enabled()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=SHOTS / "rehabilitation_township.png", full_page=True)
+    page.get_by_role("button", name="示范县").click()
+    page.wait_for_function("() => !new URL(location.href).searchParams.has('town')", timeout=30_000)
+    page.close()
+
+
+def test_filters_survive_page_change(server, browser):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{server}/overview?year=2023&cat=4")
+    settle(page)
+    page.locator("[data-testid=stSidebarNavLink]", has_text="康复服务").first.evaluate("e => e.click()")
+    page.wait_for_function("() => location.pathname.endsWith('/rehabilitation')", timeout=30_000)
+    settle(page)
+    params = page.evaluate("Object.fromEntries(new URL(location.href).searchParams)")
+    assert params.get("year") == "2023" and params.get("cat") == "4"
+    page.close()

@@ -7,7 +7,7 @@ from ui.labels import APP_TITLE
 st.set_page_config(page_title=APP_TITLE, layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="总览", url_path="overview", default=True),
+    st.Page("pages/overview.py", title="总览", default=True),
     st.Page("pages/monitoring.py", title="防返贫监测", url_path="monitoring"),
     st.Page("pages/subsidies.py", title="两项补贴", url_path="subsidies"),
     st.Page("pages/rehabilitation.py", title="康复服务", url_path="rehabilitation"),

@@ -70,7 +70,9 @@ def classify_count(values: pd.Series, unit: str) -> tuple[pd.Series, list[Legend
         text = f"{low:,}{unit}" if high <= low else f"{low:,}–{high:,}{unit}"
         labels.append(f"≥ {low:,}{unit}" if 0 < i == len(lows) - 1 and high > low else text)
     idx = values.apply(lambda v: None if pd.isna(v) else sum(v >= b for b in breaks))
-    palette = SEQUENTIAL[len(SEQUENTIAL) - len(labels):]
+    # Evenly spread over the palette from its lightest, so few classes still read light → dark.
+    step = (len(SEQUENTIAL) - 1) / max(len(labels) - 1, 1)
+    palette = [SEQUENTIAL[round(i * step)] for i in range(len(labels))]
     return idx, [LegendItem(lbl, tuple(c)) for lbl, c in zip(labels, palette, strict=True)]
 
 

@@ -73,7 +73,8 @@ def settle(page) -> None:
 
 
 def assert_no_error(page) -> None:
-    """No exception box and no error alert on the page."""
+    """No exception box, no error alert and no "page not found" dialog on the page."""
+    assert page.get_by_text("Page not found").count() == 0
     assert page.locator("[data-testid=stException]").count() == 0, page.locator(
         "[data-testid=stException]").first.inner_text()
     errors = page.locator("[data-testid=stAlertContentError]")
@@ -87,7 +88,8 @@ def test_page_in_browser(server, browser, name):
     page = browser.new_page(viewport={"width": 1600, "height": 3200})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(f"{server}/{name}?year=2024")
+    path = "" if name == "overview" else name  # the default page lives at the root
+    page.goto(f"{server}/{path}?year=2024")
     settle(page)
     assert_no_error(page)
     assert page.locator("h1").first.inner_text().strip()
@@ -123,7 +125,7 @@ def test_click_township_on_map_drills_down(server, browser):
 
 def test_filters_survive_page_change(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    page.goto(f"{server}/overview?year=2023&cat=4")
+    page.goto(f"{server}/?year=2023&cat=4")
     settle(page)
     page.locator("[data-testid=stSidebarNavLink]", has_text="康复服务").first.evaluate("e => e.click()")
     page.wait_for_function("() => location.pathname.endsWith('/rehabilitation')", timeout=30_000)

@@ -94,7 +94,7 @@ def test_sidebar_selection_drills_and_breadcrumb_returns(duck_url):
     county = annual_table(connect(duck_url), 2024)
     at = open_page("overview", year="2024")
     town = county.iloc[0]
-    at.selectbox(key="w_town").set_value(town["区划代码"]).run()
+    at.selectbox(key="w_town_0").set_value(town["区划代码"]).run()
     assert dict(at.query_params)["town"] in (town["区划代码"], [town["区划代码"]])
     assert f">{int(town['持证残疾人数']):,}人<" in kpi_persons(at)
     at.button(key="crumb_county").click().run()

@@ -30,7 +30,7 @@ def ranked_bars(frame: pd.DataFrame, value: str, colour: str, unit: str, target:
         x=data[value], y=data["name"], orientation="h", marker_color=colour,
         customdata=data[["unit_code"]].to_numpy(),
         text=data[text] if text else data[value].map(lambda v: f"{v:,.1f}" if unit == "%" else f"{v:,.0f}"),
-        textposition="auto", cliponaxis=False, insidetextanchor="end",
+        textposition="outside", cliponaxis=False,
         hovertemplate="%{y}：%{x:,.1f}" + unit + "<extra></extra>",
     ))
     if target is not None:
@@ -39,8 +39,12 @@ def ranked_bars(frame: pd.DataFrame, value: str, colour: str, unit: str, target:
                       annotation_font_color=TARGET_COLOUR)
     styled(fig, height=max(300, 24 * len(data) + 80), x_title=f"{title}（{unit}）" if title else unit)
     fig.update_layout(clickmode="event+select", dragmode=False)
+    if unit != "%" and len(data):
+        fig.update_xaxes(range=[0, float(data[value].max()) * 1.45 or 1])  # room for the value labels
     if unit == "%":
-        fig.update_xaxes(range=[min(60, float(data[value].min()) - 5) if len(data) else 0, 105])
+        # Room on the right for the value labels beyond 100%.
+        fig.update_xaxes(range=[min(60, float(data[value].min()) - 5) if len(data) else 0, 122],
+                         tickvals=[0, 20, 40, 60, 80, 100])
     return fig
 
 

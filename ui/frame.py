@@ -42,15 +42,18 @@ def _from_widget(attr: str, key: str) -> None:
 
 
 def _set_area(township: str, village: str = "") -> None:
-    """Callback: move the view to an area (a breadcrumb, a clicked map polygon or bar)."""
+    """Callback: move the view to an area (a breadcrumb, a clicked map polygon or bar).
+
+    The widgets get new keys (a new generation), since a browser keeps showing a widget's old value
+    for as long as its key stays the same."""
     _update(township=township, village=village)
+    st.session_state["view_gen"] = st.session_state.get("view_gen", 0) + 1
 
 
 def _widget(draw, label: str, options: list, attr: str, key: str, fmt) -> None:
     """Draw one selectbox or slider showing the view's value; its changes go back to the view."""
     value = (_view().month_from, _view().month_to) if attr == "range" else getattr(_view(), attr)
-    if key in st.session_state and st.session_state[key] != value:
-        del st.session_state[key]  # the view moved (a drill, a link): the widget follows it
+    key = f"{key}_{st.session_state.get('view_gen', 0)}"
     if attr == "range":
         draw(label, options, value=value, key=key, on_change=_from_widget, args=(attr, key), format_func=fmt)
     else:

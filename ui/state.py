@@ -80,7 +80,7 @@ def _clean(value: object) -> str:
 
 def _int_in(value: str, allowed) -> int | None:
     """The value as an integer if it is one of `allowed`, else None."""
-    return int(value) if value.isdigit() and len(value) < 6 and int(value) in allowed else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 6 and int(value) in allowed else None
 
 
 def parse(params: Mapping[str, str], ctx: Context) -> View:

@@ -1,0 +1,89 @@
+"""The map layer builders, through the JSON of their pdk.Deck (no browser needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from maps import layers
+from queries.dashboard import boundaries
+from queries.db import connect
+from ui.labels import NO_DATA_COLOUR
+
+
+@pytest.fixture(scope="module")
+def shapes(duck_url) -> pd.DataFrame:
+    """Township boundaries of the test county."""
+    return boundaries(connect(duck_url))
+
+
+def deck_json(shapes: pd.DataFrame, values: pd.DataFrame, target: float | None = 85) -> dict:
+    """A full choropleth deck as parsed JSON."""
+    series = values.set_index("unit_code")["v"]
+    classes, legend = layers.classify_rate(series, target) if target else layers.classify_count(series, "人")
+    values = values.assign(value_text=values["v"].astype(str))
+    collection = layers.feature_collection(shapes, values, classes, legend)
+    deck = layers.deck([layers.area_layer(collection, shapes["region_code"].iloc[0]), layers.label_layer(collection)],
+                       layers.view_for(shapes), "<b>{name}</b><br/>{value_text}")
+    return json.loads(deck.to_json())
+
+
+def test_choropleth_colours_by_class_and_no_data(shapes):
+    codes = shapes["region_code"].tolist()
+    values = pd.DataFrame({"unit_code": codes[:-1], "v": [60.0 + i for i in range(len(codes) - 1)]})
+    spec = deck_json(shapes, values)
+    areas = next(layer for layer in spec["layers"] if layer["id"] == layers.LAYER_AREAS)
+    assert areas["@@type"] == "GeoJsonLayer" and areas["pickable"] is True
+    fills = {f["properties"]["region_code"]: f["properties"]["fill"][:3] for f in areas["data"]["features"]}
+    assert fills[codes[-1]] == NO_DATA_COLOUR  # no data is its own grey, not the lowest class
+    assert fills[codes[0]] == layers.TARGET_CLASSES[0] and NO_DATA_COLOUR not in layers.TARGET_CLASSES
+    assert areas["getFillColor"] == "@@=properties.fill"
+    assert areas["lineWidthUnits"] == "pixels"
+    selected = next(f for f in areas["data"]["features"] if f["properties"]["region_code"] == codes[0])
+    assert selected["properties"]["line_width"] == 3
+
+
+def test_labels_render_chinese_offline(shapes):
+    values = pd.DataFrame({"unit_code": shapes["region_code"], "v": 90.0})
+    spec = deck_json(shapes, values)
+    labels = next(layer for layer in spec["layers"] if layer["id"] == layers.LAYER_LABELS)
+    assert labels["@@type"] == "TextLayer"
+    assert labels["characterSet"] == "auto"  # a plain string, not a JavaScript expression
+    assert "Noto Sans CJK SC" in labels["fontFamily"]
+    assert sorted(row["name"] for row in labels["data"]) == sorted(shapes["name"])
+    assert spec.get("mapStyle") in (None, "__MAP_STYLE__")  # no remote style URL: no base map is fetched
+    assert layers.deck([], layers.view_for(shapes), "").map_provider is None
+    assert spec["initialViewState"]["zoom"] > 7  # fitted to a county, not the world
+
+
+def test_count_legend_and_points(shapes):
+    values = pd.DataFrame({"unit_code": shapes["region_code"], "v": range(len(shapes))})
+    series = values.set_index("unit_code")["v"]
+    classes, legend = layers.classify_count(series, "人")
+    assert 2 <= len(legend) <= 5 and legend[-1].label.startswith("≥")
+    assert classes.max() == len(legend) - 1 and classes.min() == 0
+    points = pd.DataFrame({"lon": [117.0], "lat": [35.0], "placed_persons": [16], "name": ["基地"]})
+    layer = json.loads(layers.deck([layers.point_layer(points, "placed_persons", [230, 159, 0])],
+                                   layers.view_for(shapes), "").to_json())["layers"][0]
+    assert layer["@@type"] == "ScatterplotLayer" and layer["getPosition"] == "@@=[lon, lat]"
+    assert layer["data"][0]["radius"] == 200 + 120 * 4
+
+
+@pytest.mark.parametrize("target, values, expected", [
+    (85, [50, 72, 84.9, 85, 93, 99, 100], [0, 1, 1, 2, 3, 4, 4]),
+    (100, [50, 90, 96, 99, 100], [0, 1, 2, 3, 3]),
+])
+def test_rate_classes_around_target(target, values, expected):
+    classes, legend = layers.classify_rate(pd.Series(values), target)
+    assert classes.tolist() == expected
+    assert len(legend) == max(expected) + 1
+
+
+def test_selection_event_to_region_code():
+    event = {"selection": {"indices": {"areas": [2]}, "objects": {"areas": [
+        {"type": "Feature", "properties": {"region_code": "990101100000", "name": "红桥镇"}}]}}}
+    assert layers.selected_code(event) == "990101100000"
+    assert layers.selected_code({"selection": {"indices": {}, "objects": {}}}) is None
+    assert layers.selected_code(None) is None

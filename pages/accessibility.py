@@ -6,7 +6,7 @@ from queries import dashboard
 from queries.metrics import with_metrics
 from queries.report import rate
 from ui import charts, data, frame
-from ui.labels import PALETTE, fmt_pct
+from ui.labels import METRICS, PALETTE, fmt_pct
 
 ctx, view = frame.setup("无障碍与托养", "{area}家庭无障碍改造与托养照护服务，{year}。")
 
@@ -36,7 +36,7 @@ with left:
         st.info("没有无障碍改造记录。")
     else:
         fig = charts.grouped_bars(years, "plan_year", {"planned": ("计划（户）", PALETTE["grey"]),
-                                                       "completed": ("完成（户）", PALETTE["yellow"])}, "户")
+                                                       "completed": ("完成（户）", METRICS["modification_rate"].colour)}, "户")
         frame.chart(fig, ctx, key="modification_years")
 with right:
     st.subheader("各年户均改造支出")

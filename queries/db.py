@@ -79,9 +79,12 @@ class Warehouse:
             return self._duck_frame(_PARAM.sub(r"$\1", sql), used)
         import sqlalchemy as sa
 
-        with self._engine.connect() as con:
-            result = con.execute(sa.text(sql), used)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        try:
+            with self._engine.connect() as con:
+                result = con.execute(sa.text(sql), used)
+                return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        except sa.exc.OperationalError as exc:  # server down, or the statement timeout cancelled it
+            raise WarehouseError(f"PostgreSQL 查询失败：{exc.orig}") from exc
 
     def _duck_frame(self, sql: str, params: dict) -> pd.DataFrame:
         """DuckDB: a cursor per query (thread-safe), interrupted past the timeout."""

@@ -169,3 +169,16 @@ def test_missing_warehouse_gives_clear_message(tmp_path):
 
     with pytest.raises(WarehouseError, match="找不到数据仓库"):
         connect(str(tmp_path / "absent.duckdb"))
+
+
+def test_statement_timeout_stops_a_slow_query(any_url):
+    from queries.db import Warehouse, WarehouseError
+
+    wh = Warehouse(any_url, timeout_s=0.2)
+    slow = ("SELECT sum(a.range * b.range) AS n FROM range(100000) a, range(100000) b"
+            if not any_url.startswith("postgresql") else "SELECT pg_sleep(5) AS n")
+    start = time.monotonic()
+    with pytest.raises(WarehouseError):
+        wh.frame(slow)
+    assert time.monotonic() - start < 3
+    assert wh.frame("SELECT 1 AS n")["n"][0] == 1  # the connection is still usable

@@ -17,6 +17,7 @@ MONITOR_TYPES = ["脱贫不稳定户", "边缘易致贫户", "突发严重困难
 PALETTE = {
     "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
     "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "grey": "#999999",
+    "ochre": "#B58900",  # a darker yellow: legible on white, still apart from orange
 }
 NO_DATA_COLOUR = [220, 220, 220]
 TARGET_COLOUR = "#D55E00"
@@ -50,7 +51,7 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
            "年内至少得到一次基本康复服务的人数 ÷ 有康复需求的人数。", target=85),
     Metric("bases", "就业基地数", "个", PALETTE["orange"], "认定年度不晚于当年的残疾人就业基地。"),
     Metric("base_placed", "基地安置人数", "人", PALETTE["orange"], "就业基地安置的残疾人数合计。"),
-    Metric("modification_rate", "无障碍改造完成率", "%", PALETTE["yellow"],
+    Metric("modification_rate", "无障碍改造完成率", "%", PALETTE["ochre"],
            "当年计划改造户中已完成的比例。", target=90),
     Metric("care_persons", "托养服务人数", "人", PALETTE["purple"], "年内接受机构托养、居家托养或日间照料的人数。"),
 ]}

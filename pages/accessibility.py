@@ -37,7 +37,8 @@ with left:
     else:
         fig = charts.grouped_bars(years, "plan_year", {"planned": ("计划（户）", PALETTE["grey"]),
                                                        "completed": ("完成（户）", METRICS["modification_rate"].colour)}, "户")
-        frame.chart(fig, ctx, key="modification_years")
+        frame.chart(fig, ctx, key="modification_years", view=view, title="各年无障碍改造计划与完成户数")
+frame.slide_end(view)
 with right:
     st.subheader("各年户均改造支出")
     if not years.empty:
@@ -66,4 +67,4 @@ else:
     palette = [PALETTE["purple"], PALETTE["blue"], PALETTE["green"]]
     series = {c: (c, palette[i % 3]) for i, c in enumerate(c for c in wide.columns if c != "year")}
     fig = charts.grouped_bars(wide, "year", series, "人", barmode="stack")
-    frame.chart(fig, ctx, key="care_types")
+    frame.chart(fig, ctx, key="care_types", view=view, title="各年托养服务人数")

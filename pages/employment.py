@@ -30,7 +30,8 @@ with left:
         value_text=bases["placed_persons"].map(lambda v: f"安置 {v:,} 人"))
     tooltip = ("<b>{name}</b><br/>{base_type}　{township_name}<br/>安置残疾人 {placed_persons} 人，带动 "
                "{households_lifted} 户<br/>扶持资金 {funding_wan_yuan} 万元，{recognised_year} 年认定")
-    frame.region_map(ctx, view, units, "base_placed", "人", points=bases, point_tooltip=tooltip, key="employment_map")
+    frame.region_map(ctx, view, units, "base_placed", "人", points=bases, point_tooltip=tooltip, key="employment_map",
+                     title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}就业基地安置人数")
 with right:
     st.subheader(f"各{frame.unit_word(view)}基地数与安置人数")
     shown = units[units["bases"] > 0]
@@ -41,7 +42,8 @@ with right:
                                                                             strict=True)])
         fig = charts.ranked_bars(shown, "base_placed", PALETTE["orange"], "人", ascending=False, text="text",
                                  title="安置人数")
-        frame.chart(fig, ctx, key="employment_rank", drill=True, view=view)
+        frame.chart(fig, ctx, key="employment_rank", drill=True, view=view, title="各乡镇就业基地安置人数")
+frame.slide_end(view)
 
 st.subheader("各年就业形式")
 if forms.empty:
@@ -51,7 +53,7 @@ else:
     palette = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple")]
     series = {f: (f, palette[i % len(palette)]) for i, f in enumerate(c for c in wide.columns if c != "year")}
     fig = charts.grouped_bars(wide, "year", series, "人次", barmode="stack")
-    frame.chart(fig, ctx, key="employment_forms")
+    frame.chart(fig, ctx, key="employment_forms", view=view, title="各年就业形式（人次）")
 
 st.subheader("就业基地名录")
 st.dataframe(bases[["name", "base_type", "township_name", "placed_persons", "households_lifted", "funding_wan_yuan",

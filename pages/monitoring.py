@@ -26,13 +26,15 @@ frame.kpi(cols[4], "无帮扶措施户", f"{no_measure:,}户", "需立即落实�
 left, right = st.columns([3, 2])
 with left:
     st.subheader(f"各{frame.unit_word(view)}在监测户数")
-    frame.region_map(ctx, view, units, "monitored", "户", key="monitoring_map")
+    frame.region_map(ctx, view, units, "monitored", "户", key="monitoring_map",
+                     title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}在监测户数")
 with right:
     st.subheader("按监测类别")
     colours = [PALETTE["vermillion"], PALETTE["orange"], PALETTE["purple"]]
     fig = charts.stacked_hbars(units, "name", {c: (lbl, colour) for (c, lbl), colour in
                                                zip(type_columns.items(), colours, strict=True)}, "户")
-    frame.chart(fig, ctx, key="monitoring_types")
+    frame.chart(fig, ctx, key="monitoring_types", view=view, title="各监测类别在监测户数")
+frame.slide_end(view)
 
 st.subheader("每月新纳入与风险消除户数")
 flow = data.q(dashboard.monitoring_by_month, view.filters, view.month_from, view.month_to)

@@ -4,9 +4,12 @@ import streamlit as st
 
 from queries import dashboard
 from queries.metrics import shortfall, totals, with_metrics
+from queries.report import annual_table
+from queries.suppression import suppress_table
 from ui import charts, data, frame
 from ui.labels import METRICS, fmt_count, fmt_pct
 from ui.state import MAP_METRICS
+from ui.suppressed import suppressed_units
 
 ctx, view = frame.setup("总览", "{area}残疾人工作主要指标，{year}。")
 
@@ -17,7 +20,7 @@ if units.empty:
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 
 row1 = st.columns(4)
-frame.kpi(row1[0], "持证残疾人", fmt_count(focus["persons"], "人"),
+frame.kpi(row1[0], "持证残疾人", frame.num(view, focus["persons"], "人"),
           f"重度（一、二级）护理补贴对象 {fmt_count(focus['nursing_eligible'], '人')}")
 monitored = focus["monitored"]
 frame.kpi(row1[1], "在监测户（防返贫）", fmt_count(monitored, "户"),
@@ -56,11 +59,26 @@ with left:
     meta = METRICS.get(metric)
     unit = "%" if metric.endswith(("rate", "coverage")) else ("户" if metric in ("monitored", "without_measure") else "人")
     target = meta.target if meta else None
-    frame.region_map(ctx, view, units, metric, unit, target=target, key="overview_map")
+    frame.region_map(ctx, view, units, metric, unit, target=target, key="overview_map",
+                     title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{MAP_METRICS[metric]}")
 with right:
     higher_better = meta.higher_is_better if meta else metric not in ("unpaid_eligible",)
     st.subheader(f"{frame.unit_word(view)}排名：{MAP_METRICS[metric]}")
     st.caption("由弱到强排列；点击条形可下钻。")
-    fig = charts.ranked_bars(units, metric, meta.colour if meta else "#0072B2", unit, target=target,
-                             ascending=higher_better)
-    frame.chart(fig, ctx, key="overview_rank", drill=True, view=view)
+    colour = meta.colour if meta else "#0072B2"
+    fig = charts.ranked_bars(units, metric, colour, unit, target=target, ascending=higher_better)
+    safe = charts.ranked_bars(suppressed_units(units), metric, colour, unit, target=target, ascending=higher_better)
+    frame.chart(fig, ctx, key="overview_rank", drill=True, view=view, press_fig=safe,
+                title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{MAP_METRICS[metric]}排名")
+frame.slide_end(view)
+
+st.divider()
+st.subheader(f"年度分{frame.unit_word(view)}统计表（{view.year}年）")
+st.caption("口径见“数据说明”；与命令行 `python -m queries.report` 导出的表相同。")
+table = data.q(annual_table, view.year, view.filters)
+counts = [c for c in table.columns if c not in ("区划代码", "名称") and not c.endswith(("覆盖率", "服务率", "金额"))]
+rates = {"生活补贴_覆盖率": ("生活补贴_人数", "生活补贴_人数"), "护理补贴_覆盖率": ("护理补贴_人数", "护理补贴_人数"),
+         "康复服务率": ("康复已服务人数", "康复需求人数")}
+safe_table = suppress_table(table, counts, rates)
+st.dataframe(safe_table if frame.suppressing(view) else table, hide_index=True, width="stretch")
+frame.export_table("annual", f"{frame.area_name(ctx, view)}年度分{frame.unit_word(view)}统计表", safe_table, ctx, view)

@@ -1,12 +1,15 @@
 """康复服务: service rate per township against the 85% target, by service type and category, children."""
 
+import pandas as pd
 import streamlit as st
 
 from queries import dashboard
 from queries.metrics import shortfall, totals, with_metrics
 from queries.report import rate
+from queries.suppression import suppress_table
 from ui import charts, data, frame
 from ui.labels import CATEGORY_LABELS, METRICS, PALETTE, fmt_pct
+from ui.suppressed import suppressed_units
 
 ctx, view = frame.setup("康复服务", "{area}持证残疾人精准康复服务，{year}；目标：服务率不低于85%。")
 
@@ -32,24 +35,37 @@ frame.kpi(cols[3], "0–16岁残疾儿童服务率", fmt_pct(child_rate),
 left, right = st.columns([3, 2])
 with left:
     st.subheader(f"各{frame.unit_word(view)}康复服务率")
-    frame.region_map(ctx, view, units, "rehab_rate", "%", target=TARGET, key="rehab_map")
+    frame.region_map(ctx, view, units, "rehab_rate", "%", target=TARGET, key="rehab_map",
+                     title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}康复服务率")
 with right:
     st.subheader("对照85%目标")
-    units["rate_text"] = [f"{r:.1f}%" + (f"（差{s}人）" if s else "") if r == r else "—"
-                          for r, s in zip(units["rehab_rate"], units["rehab_short"], strict=True)]
-    fig = charts.ranked_bars(units, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=TARGET,
-                             text="rate_text", title="服务率")
-    frame.chart(fig, ctx, key="rehab_rank", drill=True, view=view)
+    def rate_bars(frame_):
+        frame_ = frame_.assign(rate_text=[
+            f"{r:.1f}%" + (f"（差{s:.0f}人）" if s == s and s else "") if r == r else "—"
+            for r, s in zip(frame_["rehab_rate"], frame_["rehab_short"], strict=True)])
+        return charts.ranked_bars(frame_, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=TARGET,
+                                  text="rate_text", title="服务率")
+
+    frame.chart(rate_bars(units), ctx, key="rehab_rank", drill=True, view=view, press_fig=rate_bars(suppressed_units(units)),
+                title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}康复服务率对照85%目标")
+frame.slide_end(view)
 
 st.subheader(f"未达标的{frame.unit_word(view)}：各差多少人")
 if below.empty:
     st.success(f"所有{frame.unit_word(view)}均达到{TARGET:g}%目标。")
 else:
-    st.dataframe(below.sort_values("rehab_short", ascending=False)[
+    shortlist = below.sort_values("rehab_short", ascending=False)[
         ["name", "rehab_need", "rehab_served", "rehab_rate", "rehab_short"]].rename(columns={
             "name": frame.unit_word(view), "rehab_need": "需求（人）", "rehab_served": "已服务（人）",
-            "rehab_rate": "服务率（%）", "rehab_short": f"距{TARGET:g}%还差（人）"}),
-        hide_index=True, width="stretch")
+            "rehab_rate": "服务率（%）", "rehab_short": f"距{TARGET:g}%还差（人）"})
+    total = shortlist.drop(columns=[frame.unit_word(view), "服务率（%）"]).sum()
+    with_total = pd.concat([shortlist, pd.DataFrame([{frame.unit_word(view): "合计", **total.to_dict(),
+                                                      "服务率（%）": rate(total["已服务（人）"], total["需求（人）"])}])],
+                           ignore_index=True)
+    safe = suppress_table(with_total, ["需求（人）", "已服务（人）", f"距{TARGET:g}%还差（人）"],
+                          {"服务率（%）": ("已服务（人）", "需求（人）")})
+    st.dataframe(safe if frame.suppressing(view) else with_total, hide_index=True, width="stretch")
+    frame.export_table("rehab_below", f"{frame.area_name(ctx, view)}康复服务率未达标{frame.unit_word(view)}", safe, ctx, view)
 
 left, right = st.columns(2)
 with left:
@@ -66,7 +82,10 @@ with right:
     cats["rate"] = [rate(s, n) for s, n in zip(cats["served_persons"], cats["need_persons"], strict=True)]
     fig = charts.grouped_bars(cats.dropna(subset=["rate"]), "类别", {"rate": ("服务率", PALETTE["green"])}, "%",
                               target=TARGET)
-    frame.chart(fig, ctx, key="rehab_categories")
+    safe_cats = cats.assign(rate=cats["rate"].where(cats["need_persons"] >= 5))
+    safe_fig = charts.grouped_bars(safe_cats.dropna(subset=["rate"]), "类别", {"rate": ("服务率", PALETTE["green"])}, "%",
+                                   target=TARGET)
+    frame.chart(fig, ctx, key="rehab_categories", view=view, press_fig=safe_fig, title="各残疾类别康复服务率")
 
 st.subheader("0–16岁残疾儿童康复（按类别）")
 kids = groups[groups["is_child"]].copy()

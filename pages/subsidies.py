@@ -8,6 +8,7 @@ from queries.metrics import totals, with_metrics
 from queries.report import rate
 from ui import charts, data, frame
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, METRICS, PALETTE, SUBSIDY_SHORT, fmt_pct, fmt_wan
+from ui.suppressed import suppressed_units
 
 ctx, view = frame.setup("两项补贴", "{area}困难残疾人生活补贴和重度残疾人护理补贴，{year}：应补尽补。", trend=True)
 
@@ -66,25 +67,33 @@ else:
     with left:
         fig = charts.month_lines(amounts, "pay_month", {c: (SUBSIDY_SHORT[c], COLOURS[c])
                                                         for c in ("living", "nursing") if c in amounts}, "万元")
-        frame.chart(fig, ctx, key="subsidy_amount")
+        frame.chart(fig, ctx, key="subsidy_amount", view=view, press_fig=fig,
+                    title=f"{frame.area_name(ctx, view)}两项补贴每月发放金额（万元）")
     with right:
         payments = wide["payments"].reset_index()
         fig = charts.month_lines(payments, "pay_month", {c: (SUBSIDY_SHORT[c], COLOURS[c])
                                                          for c in ("living", "nursing") if c in payments}, "人次")
-        frame.chart(fig, ctx, key="subsidy_payments")
+        frame.chart(fig, ctx, key="subsidy_payments", view=view, title=f"{frame.area_name(ctx, view)}两项补贴每月发放人次")
 
 st.subheader(f"各{frame.unit_word(view)}覆盖率与应享未享（{view.year}年）")
 which = st.radio("补贴", ["living", "nursing"], format_func=lambda c: SUBSIDY_SHORT[c], horizontal=True,
                  key="subsidy_which")
 left, right = st.columns([3, 2])
 with left:
-    frame.region_map(ctx, view, units, f"{which}_coverage", "%", target=100, key=f"subsidy_map_{which}")
+    frame.region_map(ctx, view, units, f"{which}_coverage", "%", target=100, key=f"subsidy_map_{which}",
+                     title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率")
 with right:
-    units["unpaid_text"] = [f"{r:.1f}%（未享{u:,.0f}人）" if pd.notna(r) else "—"
-                            for r, u in zip(units[f"{which}_coverage"], units[f"{which}_unpaid"], strict=True)]
-    fig = charts.ranked_bars(units, f"{which}_coverage", COLOURS[which], "%", target=100, text="unpaid_text",
-                             title="覆盖率")
-    frame.chart(fig, ctx, key=f"subsidy_rank_{which}", drill=True, view=view)
+    def coverage_bars(frame_):
+        frame_ = frame_.assign(unpaid_text=[
+            (f"{r:.1f}%" + (f"（未享{u:,.0f}人）" if u == u else "")) if pd.notna(r) else "—"
+            for r, u in zip(frame_[f"{which}_coverage"], frame_[f"{which}_unpaid"], strict=True)])
+        return charts.ranked_bars(frame_, f"{which}_coverage", COLOURS[which], "%", target=100, text="unpaid_text",
+                                  title="覆盖率")
+
+    frame.chart(coverage_bars(units), ctx, key=f"subsidy_rank_{which}", drill=True, view=view,
+                press_fig=coverage_bars(suppressed_units(units)),
+                title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率排名")
+frame.slide_end(view)
 
 st.subheader(f"按残疾类别和等级（{view.year}年）")
 groups = data.q(dashboard.subsidy_by_category_level, view.filters, view.year)

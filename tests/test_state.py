@@ -14,7 +14,7 @@ CTX = Context(
     villages={"990101100000": {"990101100001": "东村", "990101100002": "西村"}},
     county_name="示范县",
 )
-PARAM_NAMES = ["year", "town", "village", "cat", "level", "from", "to", "metric"]
+PARAM_NAMES = ["year", "town", "village", "cat", "level", "from", "to", "metric", "mode"]
 
 
 def test_default_view():
@@ -24,7 +24,7 @@ def test_default_view():
 
 def test_valid_link_round_trips():
     view = View(year=2022, month_from="2022-03", month_to="2023-06", township="990101100000",
-                village="990101100002", category=4, level=2, metric="living_coverage")
+                village="990101100002", category=4, level=2, metric="living_coverage", present=True)
     params = view.to_params(default_view(CTX))
     again = parse(params, CTX)
     assert again == view and not again.warnings

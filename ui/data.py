@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,17 +36,19 @@ def warehouse() -> Warehouse:
 
 
 @st.cache_data(show_spinner=False, ttl=3600, max_entries=4000)
-def _cached(name: str, url: str, stamp: float, args: tuple, kwargs: tuple) -> pd.DataFrame | dict:
-    """Run dashboard.NAME; Filters travel as tuples so the cache key is plain data."""
+def _cached(module: str, name: str, url: str, stamp: float, args: tuple, kwargs: tuple) -> pd.DataFrame | dict:
+    """Run MODULE.NAME (a query of queries/); Filters travel as tuples so the cache key is plain data."""
     args = tuple(Filters(*a[1]) if isinstance(a, tuple) and a and a[0] == "filters" else a for a in args)
-    return getattr(dashboard, name)(_warehouse(url, stamp), *args, **dict(kwargs))
+    return getattr(importlib.import_module(module), name)(_warehouse(url, stamp), *args, **dict(kwargs))
 
 
 def q(fn: Callable, *args, **kwargs):
-    """Call a query of queries.dashboard through the cache."""
+    """Call a query function of queries/ (its first argument the warehouse) through the cache."""
+    if not fn.__module__.startswith("queries."):
+        raise ValueError(f"{fn.__qualname__} is not a query of queries/")
     url = warehouse_url()
     packed = tuple(("filters", tuple(a.params().values())) if isinstance(a, Filters) else a for a in args)
-    return _cached(fn.__name__, url, _stamp(url), packed, tuple(sorted(kwargs.items())))
+    return _cached(fn.__module__, fn.__name__, url, _stamp(url), packed, tuple(sorted(kwargs.items())))
 
 
 @st.cache_data(show_spinner=False, ttl=3600)

@@ -12,9 +12,11 @@ import streamlit as st
 from maps import layers
 from queries import dashboard
 from queries.db import WarehouseError
-from ui import data
-from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE
+from queries.suppression import count_text
+from ui import data, press
+from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE, fmt_count
 from ui.state import MAP_METRICS, Context, View, default_view, parse
+from ui.suppressed import suppressed_units
 
 # The view lives in st.session_state["view_state"] (a View); widgets only edit it. Widget state does not
 # survive a page change, so each widget is drawn from the view and writes back through its callback.
@@ -47,6 +49,12 @@ def _set_area(township: str, village: str = "") -> None:
     The widgets get new keys (a new generation), since a browser keeps showing a widget's old value
     for as long as its key stays the same."""
     _update(township=township, village=village)
+    st.session_state["view_gen"] = st.session_state.get("view_gen", 0) + 1
+
+
+def _exit_present() -> None:
+    """Callback: back from projector mode (new widget keys, so the sidebar toggle shows it)."""
+    _update(present=False)
     st.session_state["view_gen"] = st.session_state.get("view_gen", 0) + 1
 
 
@@ -84,6 +92,9 @@ def current_view(ctx: Context, trend: bool = False) -> View:
     if trend and ctx.months:
         _widget(sb.select_slider, "月份范围", ctx.months, "range", "w_range",
                 lambda m: f"{m[:4]}年{int(m[5:])}月")
+    present_key = f"w_present_{st.session_state.get('view_gen', 0)}"
+    sb.toggle("投影模式（16:9 大字，隐藏侧栏）", value=_view().present, key=present_key, on_change=_from_widget,
+              args=("present", present_key))
     st.query_params.from_dict(_view().to_params(default))
     return _view()
 
@@ -98,8 +109,30 @@ def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]
         st.info("演示数据：运行 `bash scripts/demo.sh` 会自动生成并导入。正式数据：见 README“导入数据”。")
         st.stop()
     view = current_view(ctx, trend=trend)
+    if view.present:
+        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+        st.button("退出投影模式", key="exit_present", on_click=_exit_present)
     header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view)
     return ctx, view
+
+
+# Projector: no sidebar, toolbar or Streamlit chrome; headline numbers ≥ 64 px, text ≥ 24 px, dark on white.
+PRESENT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] {display: none !important;}
+[data-testid="stMainBlockContainer"] {padding: 1.2rem 2.5rem 1rem 2.5rem !important; max-width: 100% !important;}
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stCaptionContainer"] {font-size: 24px !important;}
+h1 {font-size: 60px !important; padding: 0 !important;}
+h2, h3 {font-size: 36px !important;}
+.kpi-label, .kpi-delta {font-size: 26px !important;}
+.kpi-value {font-size: 72px !important;}
+</style>"""
+
+
+def slide_end(view: View) -> None:
+    """In projector mode a page is one slide: its headline and main visual; the rest stays off."""
+    if view.present:
+        st.stop()
 
 
 def year_label(ctx: Context, year: int) -> str:
@@ -147,14 +180,112 @@ def until_caption(ctx: Context) -> None:
     st.caption(f"数据截至 {data.data_until(ctx)}　{SOURCE}")
 
 
-def chart(fig: go.Figure, ctx: Context, key: str, drill: bool = False, view: View | None = None) -> None:
-    """A plotly chart with its 截至 line; bars of units drill into the clicked unit."""
-    if drill and view is not None and not view.village:
-        st.plotly_chart(fig, key=key, on_select=lambda: _drill_from_chart(key, view), selection_mode="points",
+def suppressing(view: View) -> bool:
+    """Small counts are hidden in projector mode, and below township level (villages) for everyone."""
+    return view.present or bool(view.township)
+
+
+def for_display(units: pd.DataFrame, view: View) -> pd.DataFrame:
+    """The unit table as the view may show it: suppressed (NaN for hidden values) where it must be."""
+    return suppressed_units(units) if suppressing(view) else units
+
+
+def num(view: View, value: float, unit: str = "", village_level: bool = False) -> str:
+    """A headline count: '<5' when it is 1-4 and the view must not show small counts."""
+    if view.present or view.village or village_level:
+        return count_text(value, unit)
+    return fmt_count(value, unit)
+
+
+def hide_small(fig: go.Figure) -> go.Figure:
+    """A copy of a chart of counts with every value of 1-4 removed (its label reads '<5')."""
+    out = go.Figure(fig)
+    for trace in out.data:
+        if trace.type not in ("bar", "scatter"):
+            continue
+        axis = "x" if getattr(trace, "orientation", None) == "h" else "y"
+        raw = getattr(trace, axis)
+        values = [] if raw is None else list(raw)
+        small = [v is not None and not pd.isna(v) and 0 < float(v) < 5 for v in values]
+        if any(small):
+            trace.update({axis: [None if s else v for s, v in zip(small, values, strict=True)]})
+            if trace.type == "bar":
+                text = list(trace.text) if trace.text is not None and not isinstance(trace.text, str) \
+                    else [None] * len(values)
+                trace.text = ["<5" if s else t for s, t in zip(small, text, strict=True)]
+    return out
+
+
+def chart(fig: go.Figure, ctx: Context, key: str, drill: bool = False, view: View | None = None,
+          title: str = "", press_fig: go.Figure | None = None) -> None:
+    """A plotly chart with its 截至 line; bars of units drill into the clicked unit; a press export.
+
+    press_fig is the figure drawn from suppressed data (rates over small denominators withheld); a
+    chart of counts without one is suppressed by hiding its values of 1-4."""
+    safe = press_fig if press_fig is not None else hide_small(fig)
+    shown = safe if view is not None and suppressing(view) else fig
+    if view is not None and view.present:
+        shown = present_figure(shown)
+    if drill and view is not None and not view.village and not view.present:
+        st.plotly_chart(shown, key=key, on_select=lambda: _drill_from_chart(key, view), selection_mode="points",
                         config={"displaylogo": False})
     else:
-        st.plotly_chart(fig, key=key, config={"displaylogo": False})
+        st.plotly_chart(shown, key=key, config={"displaylogo": False})
     until_caption(ctx)
+    if title and view is not None and not view.present:
+        export_menu(key, title, ctx, view, lambda caption, size: press.chart_png(safe, caption, size))
+
+
+PRESENT_ROWS = 10
+
+
+def present_figure(fig: go.Figure) -> go.Figure:
+    """Chart text of at least 24 px for a projector; a long ranking keeps its weakest ten (drawn on top)."""
+    out = go.Figure(fig)
+    for trace in out.data:
+        if trace.type == "bar" and trace.orientation == "h" and trace.y is not None and len(trace.y) > PRESENT_ROWS:
+            for attr in ("x", "y", "text", "customdata"):
+                values = getattr(trace, attr)
+                if values is not None and not isinstance(values, str):
+                    trace.update({attr: list(values)[-PRESENT_ROWS:]})
+    out.update_layout(font={"size": 24}, legend={"font": {"size": 24}}, height=520)
+    out.update_xaxes(tickfont_size=24, title_font_size=24)
+    out.update_yaxes(tickfont_size=24, title_font_size=24)
+    out.update_traces(textfont_size=24, selector={"type": "bar"})
+    return out
+
+
+def caption_for(title: str, ctx: Context, view: View, watermark: bool) -> press.Caption:
+    """Title, period (year, area, filters) and 截至 line for an export."""
+    parts = [year_label(ctx, view.year), area_name(ctx, view)]
+    if view.category:
+        parts.append(CATEGORY_LABELS[view.category] + "残疾")
+    if view.level:
+        parts.append(LEVEL_LABELS[view.level])
+    return press.Caption(title=title, period="　".join(parts), until=data.data_until(ctx), watermark=watermark)
+
+
+def export_menu(key: str, title: str, ctx: Context, view: View, render) -> None:
+    """A popover to make a press PNG on the server (1920×1080 or 1080×1080) and download it."""
+    with st.popover("导出图片", icon=None):
+        size = st.radio("尺寸", list(press.SIZES), key=f"{key}_size", horizontal=True)
+        watermark = st.checkbox("加“内部资料”水印", key=f"{key}_wm")
+        if st.button("生成 PNG", key=f"{key}_make"):
+            with st.spinner("正在生成…"):
+                st.session_state[f"{key}_png"] = render(caption_for(title, ctx, view, watermark), press.SIZES[size])
+        png = st.session_state.get(f"{key}_png")
+        if png:
+            st.download_button("下载 PNG", png, file_name=f"{title}.png", mime="image/png", key=f"{key}_download",
+                               on_click="ignore")
+        st.caption("人数少于5的数值已隐去（显示为“<5”或不显示）。")
+
+
+def export_table(key: str, title: str, table: pd.DataFrame, ctx: Context, view: View) -> None:
+    """An XLSX download of a (suppressed) table under the same title lines as the images."""
+    caption = caption_for(title, ctx, view, watermark=False)
+    st.download_button("下载 Excel", press.table_xlsx(table, caption), file_name=f"{title}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", on_click="ignore")
 
 
 def _drill_from_chart(key: str, view: View) -> None:
@@ -179,32 +310,41 @@ def _drill_from_map(key: str, view: View) -> None:
         _drill_to(code, view)
 
 
-def region_map(ctx: Context, view: View, values: pd.DataFrame, value_column: str, unit: str,
+def region_map(ctx: Context, view: View, units: pd.DataFrame, value_column: str, unit: str,
                target: float | None = None, points: pd.DataFrame | None = None, point_tooltip: str = "",
-               key: str = "map") -> None:
-    """A choropleth of the view's units coloured by `value_column`, legend, notices, click to drill."""
+               key: str = "map", title: str = "") -> None:
+    """A choropleth of the view's units coloured by `value_column`, legend, notices, click to drill,
+    and a press PNG of the same map drawn on the server (always from suppressed values)."""
     shapes = data.q(dashboard.boundaries, view.township)
     if shapes.empty:
         st.info(f"没有{unit_word(view)}边界数据，无法绘制地图；请在导入时提供边界文件。")
         return
-    frame = values[["unit_code", value_column]].copy()
+
+    def classes_of(values: pd.DataFrame):
+        series = values.set_index("unit_code")[value_column]
+        return (layers.classify_rate(series, target) if unit == "%" and target is not None
+                else layers.classify_count(series, unit))
+
+    shown = for_display(units, view)
+    frame = shown[["unit_code", value_column]].copy()
     frame["value_text"] = frame[value_column].map(
-        lambda v: "无数据" if pd.isna(v) else (f"{v:.1f}%" if unit == "%" else f"{v:,.0f}{unit}"))
-    series = frame.set_index("unit_code")[value_column]
-    classes, legend = (layers.classify_rate(series, target) if unit == "%" and target is not None
-                       else layers.classify_count(series, unit))
+        lambda v: ("已隐去（人数少）" if suppressing(view) else "无数据") if pd.isna(v)
+        else (f"{v:.1f}%" if unit == "%" else f"{v:,.0f}{unit}"))
+    classes, legend = classes_of(frame)
     collection = layers.feature_collection(shapes, frame, classes, legend)
-    stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, 13 if view.township else 14)]
+    size = 18 if view.present else (13 if view.township else 14)
+    stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, size)]
     tooltip = "<b>{name}</b><br/>{value_text}"
     if points is not None and len(points):
         stack.append(layers.point_layer(points, "placed_persons", [230, 159, 0]))
         tooltip = point_tooltip or tooltip
     deck = layers.deck(stack, layers.view_for(shapes), tooltip)
     map_key = f"{key}_{view.township or 'county'}"
-    if view.village:
-        st.pydeck_chart(deck, height=520, key=map_key)
+    height = 500 if view.present else 520
+    if view.village or view.present:
+        st.pydeck_chart(deck, height=height, key=map_key)
     else:
-        st.pydeck_chart(deck, height=520, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
+        st.pydeck_chart(deck, height=height, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
                         selection_mode="single-object")
     legend_html(legend, unit)
     known = set(shapes["region_code"])
@@ -213,9 +353,17 @@ def region_map(ctx: Context, view: View, values: pd.DataFrame, value_column: str
     if missing:
         st.caption(f"无边界、未在地图上显示的{unit_word(view)}（{len(missing)}）：{'、'.join(missing[:20])}"
                    + ("…" if len(missing) > 20 else ""))
-    if not view.village:
+    if not view.village and not view.present:
         st.caption(f"点击地图上的{unit_word(view)}可下钻查看。")
     until_caption(ctx)
+    if title and not view.present:
+        safe = suppressed_units(units)[["unit_code", value_column]]
+        safe_classes, safe_legend = classes_of(safe)
+        colours = {code: list(safe_legend[int(c)].colour) for code, c in safe_classes.items()
+                   if c is not None and not pd.isna(c)}
+        legend_rows = [(item.label, item.colour) for item in safe_legend]
+        export_menu(key, title, ctx, view,
+                    lambda caption, size: press.map_png(shapes, colours, legend_rows, caption, size, unit))
 
 
 def legend_html(legend: list[layers.LegendItem], unit: str) -> None:
@@ -240,9 +388,9 @@ def kpi(column, label: str, value: str, delta: str = "", good: bool | None = Non
     title = html.escape(help_text, quote=True)
     column.markdown(
         f"<div title='{title}' style='border:1px solid #ddd;border-radius:8px;padding:12px 14px;height:100%'>"
-        f"<div style='color:#444;font-size:0.95rem'>{label}</div>"
-        f"<div style='font-size:2.1rem;font-weight:700;line-height:1.2'>{value}</div>"
-        f"<div style='color:{colour};font-size:0.95rem'>{delta}</div></div>",
+        f"<div class='kpi-label' style='color:#333;font-size:0.95rem'>{label}</div>"
+        f"<div class='kpi-value' style='font-size:2.1rem;font-weight:700;line-height:1.2'>{value}</div>"
+        f"<div class='kpi-delta' style='color:{colour};font-size:0.95rem'>{delta}</div></div>",
         unsafe_allow_html=True)
 
 

@@ -50,6 +50,7 @@ class View:
     category: int = 0
     level: int = 0
     metric: str = "rehab_rate"
+    present: bool = False
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -61,8 +62,9 @@ class View:
         """The URL parameters that differ from the default view."""
         names = {"year": "year", "month_from": "from", "month_to": "to", "township": "town",
                  "village": "village", "category": "cat", "level": "level", "metric": "metric"}
-        return {url: str(getattr(self, attr)) for attr, url in names.items()
-                if getattr(self, attr) != getattr(default, attr)}
+        params = {url: str(getattr(self, attr)) for attr, url in names.items()
+                  if getattr(self, attr) != getattr(default, attr)}
+        return params | ({"mode": "present"} if self.present else {})
 
 
 def default_view(ctx: Context) -> View:
@@ -121,6 +123,11 @@ def parse(params: Mapping[str, str], ctx: Context) -> View:
         else:
             warnings.append(f"月份范围“{start}”至“{end}”无效（数据为 {ctx.months[0] if ctx.months else '—'}"
                             f" 至 {ctx.months[-1] if ctx.months else '—'}），已显示最近24个月。")
+    if "mode" in get:
+        if get["mode"] == "present":
+            view = replace(view, present=True)
+        elif get["mode"]:
+            warnings.append(f"未知的显示模式“{get['mode']}”，已显示普通模式。")
     if "metric" in get:
         if get["metric"] in MAP_METRICS:
             view = replace(view, metric=get["metric"])

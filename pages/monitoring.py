@@ -5,6 +5,7 @@ import streamlit as st
 
 from queries import dashboard
 from queries.metrics import with_metrics
+from queries.summary import monitoring_text
 from ui import charts, data, frame
 from ui.labels import MONITOR_TYPES, PALETTE
 
@@ -19,6 +20,11 @@ cols = st.columns(5)
 frame.kpi(cols[0], f"{view.year}年末在监测户", f"{int(focus['monitored'].sum()):,}户")
 for col, (column, label) in zip(cols[1:4], type_columns.items(), strict=True):
     frame.kpi(col, label, f"{int(focus[column].sum()):,}户")
+if not view.village:
+    path_totals = data.q(dashboard.monitoring_path, view.filters, view.year)[["eliminated", "months_to_eliminate"]].sum()
+    mean_months = (path_totals["months_to_eliminate"] / path_totals["eliminated"]) if path_totals["eliminated"] else None
+    frame.summary(monitoring_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, mean_months,
+                                  small=frame.suppressing(view)))
 no_measure = int(focus["without_measure"].sum())
 frame.kpi(cols[4], "无帮扶措施户", f"{no_measure:,}户", "需立即落实帮扶" if no_measure else "已全部落实",
           good=no_measure == 0)

@@ -5,6 +5,7 @@ import streamlit as st
 from queries import dashboard
 from queries.metrics import shortfall, totals, with_metrics
 from queries.report import annual_table
+from queries.summary import overview_text
 from queries.suppression import suppress_table
 from ui import charts, data, frame
 from ui.labels import METRICS, fmt_count, fmt_pct
@@ -18,6 +19,10 @@ if units.empty:
     st.info("所选范围没有数据。")
     st.stop()
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
+if not view.village and view.year - 1 in ctx.years:
+    last_year = with_metrics(data.q(dashboard.unit_table, view.filters, view.year - 1))
+    frame.summary(overview_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, last_year,
+                                frame.unit_word(view), small=frame.suppressing(view)))
 
 row1 = st.columns(4)
 frame.kpi(row1[0], "持证残疾人", frame.num(view, focus["persons"], "人"),

@@ -6,6 +6,7 @@ import streamlit as st
 from queries import dashboard
 from queries.metrics import shortfall, totals, with_metrics
 from queries.report import rate
+from queries.summary import rehab_text
 from queries.suppression import suppress_table
 from ui import charts, data, frame
 from ui.labels import CATEGORY_LABELS, METRICS, PALETTE, fmt_pct
@@ -18,6 +19,11 @@ units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 groups = data.q(dashboard.rehab_by_group, view.filters, view.year)
 children = groups[groups["is_child"]][["need_persons", "served_persons"]].sum()
+if not view.village:
+    last_year = (with_metrics(data.q(dashboard.unit_table, view.filters, view.year - 1))
+                 if view.year - 1 in ctx.years else units.iloc[0:0])
+    frame.summary(rehab_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, last_year,
+                             children, frame.unit_word(view), small=frame.suppressing(view)))
 
 cols = st.columns(4)
 short = shortfall(focus["rehab_served"], focus["rehab_need"], TARGET)

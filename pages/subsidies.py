@@ -6,6 +6,7 @@ import streamlit as st
 from queries import dashboard
 from queries.metrics import totals, with_metrics
 from queries.report import rate
+from queries.summary import subsidy_text
 from ui import charts, data, frame
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, METRICS, PALETTE, SUBSIDY_SHORT, fmt_pct, fmt_wan
 from ui.suppressed import suppressed_units
@@ -37,6 +38,11 @@ def _yoy(now: float, before: float) -> str:
     return f"同比 {(now - before) / before * 100:+.1f}%" if before else "上年同期无数据"
 
 
+if not view.village:
+    frame.summary(subsidy_text(
+        frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), months_in_year, view.year,
+        {c: _sum(ytd, c, "amount_yuan") for c in ("living", "nursing")},
+        {c: _sum(ytd_persons, c, "persons") for c in ("living", "nursing")}, units, small=frame.suppressing(view)))
 st.subheader(f"{view.year}年1–{months_in_year}月累计（截至本月）与上年同期")
 cols = st.columns(4)
 for i, code in enumerate(("living", "nursing")):

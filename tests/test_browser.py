@@ -133,3 +133,23 @@ def test_filters_survive_page_change(server, browser):
     params = page.evaluate("Object.fromEntries(new URL(location.href).searchParams)")
     assert params.get("year") == "2023" and params.get("cat") == "4"
     page.close()
+
+
+def test_projector_mode_is_a_slide(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{server}/rehabilitation?year=2024&mode=present")
+    settle(page)
+    assert_no_error(page)
+    assert not page.locator("[data-testid=stSidebar]").is_visible()
+    assert not page.locator("[data-testid=stToolbar]").is_visible()
+    headline = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.kpi-value')).fontSize)")
+    assert headline >= 64
+    page.wait_for_timeout(1500)
+    ticks = page.evaluate("""Array.from(document.querySelectorAll('.js-plotly-plot .ytick text'))
+                             .map(t => parseFloat(t.style.fontSize || getComputedStyle(t).fontSize))""")
+    assert ticks and min(ticks) >= 24
+    page.screenshot(path=SHOTS / "projector.png")
+    page.get_by_role("button", name="退出投影模式").click()
+    page.wait_for_function("() => !new URL(location.href).searchParams.has('mode')", timeout=30_000)
+    page.close()

@@ -142,6 +142,13 @@ def year_label(ctx: Context, year: int) -> str:
     return f"{year}年"
 
 
+def year_end_label(ctx: Context, year: int) -> str:
+    """'2024年12月', or the latest month of data within that year: the 截至 of a yearly figure."""
+    if ctx.months and ctx.months[-1].startswith(str(year)):
+        return f"{year}年{int(ctx.months[-1][5:])}月"
+    return f"{year}年12月"
+
+
 def header(title: str, caption: str, ctx: Context, view: View) -> None:
     """Title, one-line caption, breadcrumb (示范县 › 东湖镇 › 某村) and the active filters."""
     st.title(title)
@@ -406,3 +413,9 @@ def focus_row(units: pd.DataFrame, view: View) -> pd.Series:
 def with_view(view: View, **changes) -> View:
     """A copy of the view with some fields changed."""
     return replace(view, **changes)
+
+
+def summary(text: str) -> None:
+    """文字解读: the page's paragraph, ready to copy (the code block has a copy button)."""
+    with st.expander("文字解读（可复制）", expanded=False):
+        st.code(text, language=None, wrap_lines=True)

@@ -72,10 +72,12 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
         width=width, height=height, font={"family": CJK, "size": base, "color": "#111"},
         title={"text": f"<b>{caption.title}</b>", "x": 0.03, "y": 0.96, "yref": "container", "yanchor": "top",
                "font": {"size": base + 16}, "subtitle": {"text": caption.period, "font": {"size": base}}},
-        margin={"l": 60, "r": 60, "t": 170, "b": 110}, legend={"font": {"size": base}, "y": 1.04},
+        margin={"l": 60, "r": 60, "t": 170, "b": 110},
+        legend={"font": {"size": base}, "orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
         paper_bgcolor="white", plot_bgcolor="white",
     )
     out.update_traces(textfont_size=base - 2, selector={"type": "bar"})
+    out.update_traces(line_width=5, marker_size=9, selector={"type": "scatter"})
     rows = max((len(t.y) for t in out.data if t.type == "bar" and t.orientation == "h" and t.y is not None), default=0)
     if rows:  # one label per bar, small enough to fit every one
         out.update_yaxes(tickmode="linear", dtick=1, tickfont_size=max(11, min(base, int(0.62 * (height - 300) / rows))))

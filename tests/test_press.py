@@ -1,0 +1,97 @@
+"""Press exports: PNGs of the stated size, identical every time, Chinese drawn as glyphs (not boxes),
+titles and source lines on XLSX, and nothing under 5 in what leaves the screen."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from PIL import Image
+
+from maps import layers
+from queries.common import Filters
+from queries.dashboard import boundaries
+from queries.db import connect
+from queries.metrics import with_metrics
+from queries.report import annual_counts
+from ui import charts, press
+from ui.frame import hide_small
+from ui.suppressed import suppressed_units
+
+
+@pytest.fixture(scope="module")
+def units(duck_url) -> pd.DataFrame:
+    """The test county's townships with their metrics for 2024."""
+    return with_metrics(annual_counts(connect(duck_url), Filters(), 2024))
+
+
+def pixels(png: bytes) -> np.ndarray:
+    """An image as an RGB array."""
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def caption(title: str, watermark: bool = False) -> press.Caption:
+    """A caption for tests."""
+    return press.Caption(title=title, period="2024年　示范县", until="2024年12月", watermark=watermark)
+
+
+@pytest.mark.parametrize("size", list(press.SIZES.values()))
+def test_chart_png_size_and_identical_bytes(units, size):
+    fig = charts.ranked_bars(units, "rehab_rate", "#009E73", "%", target=85)
+    first = press.chart_png(fig, caption("各乡镇康复服务率"), size)
+    assert Image.open(io.BytesIO(first)).size == size
+    assert press.chart_png(fig, caption("各乡镇康复服务率"), size) == first
+
+
+def test_chinese_title_is_drawn_as_glyphs(units):
+    # Two different titles of the same length: missing CJK fonts would draw both as the same row of
+    # boxes, so the title band would be identical. With Noto CJK the glyphs differ.
+    fig = charts.ranked_bars(units, "rehab_rate", "#009E73", "%", target=85)
+    a = pixels(press.chart_png(fig, caption("康复服务率排名"), (1080, 1080)))[:110]
+    b = pixels(press.chart_png(fig, caption("两项补贴覆盖率"), (1080, 1080)))[:110]
+    assert (a < 128).any(), "no dark title text drawn"
+    assert (np.abs(a.astype(int) - b.astype(int)) > 60).mean() > 0.002
+
+
+def test_map_png(duck_url, units):
+    shapes = boundaries(connect(duck_url))
+    classes, legend = layers.classify_rate(units.set_index("unit_code")["rehab_rate"], 85)
+    colours = {c: list(legend[int(k)].colour) for c, k in classes.items() if k is not None and not pd.isna(k)}
+    rows = [(item.label, item.colour) for item in legend]
+    one = press.map_png(shapes, colours, rows, caption("各乡镇康复服务率", watermark=True), (1920, 1080), "%")
+    assert Image.open(io.BytesIO(one)).size == (1920, 1080)
+    assert press.map_png(shapes, colours, rows, caption("各乡镇康复服务率", watermark=True), (1920, 1080), "%") == one
+    other = press.map_png(shapes, colours, rows, caption("各乡镇服务覆盖率", watermark=True), (1920, 1080), "%")
+    title_band = slice(30, 110)
+    assert (np.abs(pixels(one)[title_band].astype(int) - pixels(other)[title_band].astype(int)) > 60).any()
+    square = press.map_png(shapes, colours, rows, caption("各乡镇康复服务率"), (1080, 1080), "%")
+    assert Image.open(io.BytesIO(square)).size == (1080, 1080)
+
+
+def test_table_xlsx_carries_title_lines(units):
+    table = units[["name", "persons"]].rename(columns={"name": "乡镇", "persons": "持证残疾人数"})
+    book = openpyxl.load_workbook(io.BytesIO(press.table_xlsx(table, caption("各乡镇持证残疾人数"))))
+    sheet = book.active
+    assert sheet["A1"].value == "各乡镇持证残疾人数" and sheet["A2"].value == "2024年　示范县"
+    assert "数据来源" in sheet["A3"].value and "数据截至 2024年12月" in sheet["A3"].value
+    assert [c.value for c in sheet[4]][:2] == ["乡镇", "持证残疾人数"]
+    assert sheet.max_row == 4 + len(table)
+    assert press.table_xlsx(table, caption("各乡镇持证残疾人数")) == press.table_xlsx(table, caption("各乡镇持证残疾人数"))
+
+
+def test_exported_figures_hide_small_groups(units):
+    small = units.copy()
+    small.loc[small.index[0], ["rehab_need", "rehab_served"]] = [3, 2]  # a rate over 3 persons
+    small = with_metrics(small)
+    safe = suppressed_units(small)
+    assert pd.isna(safe.loc[small.index[0], "rehab_rate"]) and pd.isna(safe.loc[small.index[0], "rehab_served"])
+    fig = charts.ranked_bars(safe, "rehab_rate", "#009E73", "%", target=85)
+    assert small.loc[small.index[0], "name"] not in list(fig.data[0].y)
+    counts = pd.DataFrame({"unit_code": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "v": [3, 12, 40]})
+    hidden = hide_small(charts.ranked_bars(counts, "v", "#0072B2", "人"))
+    values = dict(zip(hidden.data[0].y, hidden.data[0].x, strict=True))
+    assert values["甲"] is None and values["丙"] == 40
+    assert "<5" in list(hidden.data[0].text)

@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about"]
+PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about", "briefing"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -28,10 +28,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(duck_url):
-    """The dashboard served on 127.0.0.1 from the test county's warehouse."""
+def server(duck_url, tmp_path_factory):
+    """The dashboard served on 127.0.0.1 from the test county's warehouse (its own briefing script)."""
     port = _free_port()
-    env = {**os.environ, "WAREHOUSE_URL": duck_url}
+    briefing = tmp_path_factory.mktemp("briefing") / "briefing.yaml"
+    env = {**os.environ, "WAREHOUSE_URL": duck_url, "BRIEFING_FILE": str(briefing)}
     proc = subprocess.Popen(
         [sys.executable, "scripts/serve.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -152,4 +153,23 @@ def test_projector_mode_is_a_slide(server, browser):
     page.screenshot(path=SHOTS / "projector.png")
     page.get_by_role("button", name="退出投影模式").click()
     page.wait_for_function("() => !new URL(location.href).searchParams.has('mode')", timeout=30_000)
+    page.close()
+
+
+def test_briefing_plays_slides(server, browser):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{server}/briefing")
+    settle(page)
+    page.get_by_role("button", name="开始汇报（投影模式）").click()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('mode') === 'present'", timeout=30_000)
+    settle(page)
+    first = page.locator("h1").first.inner_text()
+    page.get_by_role("button", name="下一页 ▶").click()
+    page.wait_for_function(f"() => document.querySelector('h1') && document.querySelector('h1').innerText !== {first!r}",
+                           timeout=30_000)
+    settle(page)
+    assert_no_error(page)
+    assert not page.locator("[data-testid=stSidebar]").is_visible()
+    page.get_by_role("button", name="结束汇报").click()
+    page.wait_for_function("() => location.pathname.endsWith('/briefing')", timeout=30_000)
     page.close()

@@ -13,7 +13,7 @@ from maps import layers
 from queries import dashboard
 from queries.db import WarehouseError
 from queries.suppression import count_text
-from ui import data, press
+from ui import briefing, data, press
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE, fmt_count
 from ui.state import MAP_METRICS, Context, View, default_view, parse
 from ui.suppressed import suppressed_units
@@ -109,11 +109,71 @@ def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]
         st.info("演示数据：运行 `bash scripts/demo.sh` 会自动生成并导入。正式数据：见 README“导入数据”。")
         st.stop()
     view = current_view(ctx, trend=trend)
+    page = PAGE_OF_TITLE.get(title, "")
     if view.present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
-        st.button("退出投影模式", key="exit_present", on_click=_exit_present)
+        if st.session_state.get("briefing_at") is not None:
+            briefing_bar(ctx)
+        else:
+            st.button("退出投影模式", key="exit_present", on_click=_exit_present)
+    elif page:
+        add_to_briefing(title, page, ctx, view)
     header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view)
     return ctx, view
+
+
+PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
+
+
+def add_to_briefing(title: str, page: str, ctx: Context, view: View) -> None:
+    """Sidebar: add the current view (page and filters) to the briefing script as a slide."""
+    with st.sidebar.popover("加入汇报"):
+        slide_title = st.text_input("本页标题", value=f"{area_name(ctx, view)}{title}", key="brief_title")
+        note = st.text_area("讲稿（仅演示者可见，可不填）", key="brief_note")
+        if st.button("加入汇报脚本", key="brief_add"):
+            params = view.to_params(default_view(ctx))
+            params.pop("mode", None)
+            count = briefing.add_slide(briefing.Slide(slide_title, page, params, note))
+            st.success(f"已加入，汇报共 {count} 页。")
+
+
+def go_to_slide(ctx: Context, index: int) -> None:
+    """Show slide `index` of the script: its page, its filters, in projector mode."""
+    script, _ = briefing.load()
+    if not script.slides:
+        st.warning("汇报脚本中没有幻灯片。")
+        return
+    index = max(0, min(index, len(script.slides) - 1))
+    slide = script.slides[index]
+    st.session_state["view_state"] = replace(parse(slide.params, ctx), present=True, warnings=())
+    st.session_state["view_gen"] = st.session_state.get("view_gen", 0) + 1
+    st.session_state["briefing_at"] = index
+    st.switch_page(f"pages/{slide.page}.py")
+
+
+def briefing_bar(ctx: Context) -> None:
+    """In a briefing: previous / next, back to the slide's own view after drilling live, end; the note."""
+    script, _ = briefing.load()
+    index = st.session_state["briefing_at"]
+    if not script.slides:
+        return
+    index = min(index, len(script.slides) - 1)
+    slide = script.slides[index]
+    cols = st.columns([1, 1, 3, 1, 1])
+    if cols[0].button("◀ 上一页", key="brief_prev", disabled=index == 0):
+        go_to_slide(ctx, index - 1)
+    if cols[1].button("下一页 ▶", key="brief_next", disabled=index >= len(script.slides) - 1):
+        go_to_slide(ctx, index + 1)
+    cols[2].markdown(f"**第 {index + 1}/{len(script.slides)} 页　{slide.title}**")
+    if cols[3].button("回到本页", key="brief_reset"):
+        go_to_slide(ctx, index)
+    if cols[4].button("结束汇报", key="brief_end"):
+        st.session_state["briefing_at"] = None
+        _exit_present()
+        st.switch_page("pages/briefing.py")
+    if slide.note:
+        with st.expander("讲稿（演示者）"):
+            st.write(slide.note)
 
 
 # Projector: no sidebar, toolbar or Streamlit chrome; headline numbers ≥ 64 px, text ≥ 24 px, dark on white.
@@ -233,7 +293,7 @@ def chart(fig: go.Figure, ctx: Context, key: str, drill: bool = False, view: Vie
     shown = safe if view is not None and suppressing(view) else fig
     if view is not None and view.present:
         shown = present_figure(shown)
-    if drill and view is not None and not view.village and not view.present:
+    if drill and view is not None and not view.village:
         st.plotly_chart(shown, key=key, on_select=lambda: _drill_from_chart(key, view), selection_mode="points",
                         config={"displaylogo": False})
     else:
@@ -348,7 +408,7 @@ def region_map(ctx: Context, view: View, units: pd.DataFrame, value_column: str,
     deck = layers.deck(stack, layers.view_for(shapes), tooltip)
     map_key = f"{key}_{view.township or 'county'}"
     height = 500 if view.present else 520
-    if view.village or view.present:
+    if view.village:
         st.pydeck_chart(deck, height=height, key=map_key)
     else:
         st.pydeck_chart(deck, height=height, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
@@ -416,6 +476,8 @@ def with_view(view: View, **changes) -> View:
 
 
 def summary(text: str) -> None:
-    """文字解读: the page's paragraph, ready to copy (the code block has a copy button)."""
+    """文字解读: the page's paragraph, ready to copy (the code block has a copy button); not on a slide."""
+    if _view().present:
+        return
     with st.expander("文字解读（可复制）", expanded=False):
         st.code(text, language=None, wrap_lines=True)

@@ -53,10 +53,10 @@ if table.empty:
     st.info(f"{view.year}年没有计划改造的户。")
 else:
     table["完成率（%）"] = [rate(c, p) for c, p in zip(table["completed"], table["planned"], strict=True)]
-    table["户均支出（元）"] = (table["completed_amount_yuan"] / table["completed"].where(table["completed"] > 0)).round(0)
-    st.dataframe(table[["name", "planned", "completed", "完成率（%）", "户均支出（元）"]].rename(columns={
+    frame.data_table(table[["name", "planned", "completed", "完成率（%）"]].rename(columns={
         "name": frame.unit_word(view), "planned": "计划（户）", "completed": "完成（户）"}),
-        hide_index=True, width="stretch")
+        "modification_units", f"{frame.area_name(ctx, view)}{view.year}年无障碍改造", ctx, view,
+        ["计划（户）", "完成（户）"], {"完成率（%）": ("完成（户）", "计划（户）")})
 
 st.subheader("各年托养服务人数（按类型）")
 if care.empty:

@@ -90,9 +90,10 @@ todo = units[units["without_measure"] > 0][["name", "monitored", "without_measur
 if todo.empty:
     st.success("所有在监测户均已记录帮扶措施。")
 else:
-    st.dataframe(todo.sort_values("without_measure", ascending=False).rename(columns={
+    frame.data_table(todo.sort_values("without_measure", ascending=False).rename(columns={
         "name": frame.unit_word(view), "monitored": "在监测户（户）", "without_measure": "无帮扶措施（户）"}),
-        hide_index=True, width="stretch")
+        "monitoring_todo", f"{frame.area_name(ctx, view)}无帮扶措施的在监测户", ctx, view,
+        ["在监测户（户）", "无帮扶措施（户）"])
 
 st.subheader(f"监测户中的重度残疾人：未领护理补贴或未获康复服务（{view.year}年）")
 gap = data.q(dashboard.severe_monitored_gap, view.filters, view.year).merge(
@@ -101,9 +102,9 @@ gap = gap[gap["severe_persons"] > 0].sort_values("without_either", ascending=Fal
 if gap.empty:
     st.info("期末在监测户中没有重度残疾人。")
 else:
-    st.dataframe(gap[["name", "severe_persons", "without_nursing", "without_rehab", "without_either"]].rename(columns={
-        "name": frame.unit_word(view), "severe_persons": "重度残疾人（人）", "without_nursing": "未领护理补贴（人）",
-        "without_rehab": "未获康复服务（人）", "without_either": "至少缺一项（人）"}).astype(
-        {"重度残疾人（人）": int, "未领护理补贴（人）": int, "未获康复服务（人）": int, "至少缺一项（人）": int}),
-        hide_index=True, width="stretch")
+    columns = {"name": frame.unit_word(view), "severe_persons": "重度残疾人（人）", "without_nursing": "未领护理补贴（人）",
+               "without_rehab": "未获康复服务（人）", "without_either": "至少缺一项（人）"}
+    frame.data_table(gap[list(columns)].rename(columns=columns).astype({c: int for c in list(columns.values())[1:]}),
+                     "monitoring_gap", f"{frame.area_name(ctx, view)}监测户中重度残疾人保障缺口", ctx, view,
+                     list(columns.values())[1:])
 frame.until_caption(ctx)

@@ -12,7 +12,8 @@ import streamlit as st
 from maps import layers
 from queries import dashboard
 from queries.db import WarehouseError
-from queries.suppression import count_text
+from queries.report import rate
+from queries.suppression import count_text, suppress_table
 from ui import briefing, data, press
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE, fmt_count
 from ui.state import MAP_METRICS, Context, View, default_view, parse
@@ -345,6 +346,19 @@ def export_menu(key: str, title: str, ctx: Context, view: View, render) -> None:
             st.download_button("下载 PNG", png, file_name=f"{title}.png", mime="image/png", key=f"{key}_download",
                                on_click="ignore")
         st.caption("人数少于5的数值已隐去（显示为“<5”或不显示）。")
+
+
+def data_table(table: pd.DataFrame, key: str, title: str, ctx: Context, view: View, counts: list[str],
+               rates: dict[str, tuple[str, str]] | None = None) -> None:
+    """A table with a 合计 row, suppressed where the view must be, and its XLSX export (always suppressed)."""
+    label = table.columns[0]
+    total = {label: "合计", **{c: table[c].sum() for c in counts}}
+    for column, (numerator, denominator) in (rates or {}).items():
+        total[column] = rate(total[numerator], total[denominator])
+    with_total = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    safe = suppress_table(with_total, counts, rates)
+    st.dataframe(safe if suppressing(view) else with_total, hide_index=True, width="stretch")
+    export_table(key, title, safe, ctx, view)
 
 
 def export_table(key: str, title: str, table: pd.DataFrame, ctx: Context, view: View) -> None:

@@ -1,12 +1,13 @@
 """总览: each area's headline against its target, a township map of a chosen metric, a ranking."""
 
+import pandas as pd
 import streamlit as st
 
 from queries import dashboard
 from queries.metrics import shortfall, totals, with_metrics
 from queries.report import annual_table
 from queries.summary import overview_text
-from queries.suppression import suppress_table
+from queries.suppression import PRIMARY, SECONDARY, SMALL, suppress_table
 from ui import charts, data, frame
 from ui.labels import METRICS, fmt_count, fmt_pct
 from ui.state import MAP_METRICS
@@ -82,8 +83,11 @@ st.subheader(f"年度分{frame.unit_word(view)}统计表（{view.year}年）")
 st.caption("口径见“数据说明”；与命令行 `python -m queries.report` 导出的表相同。")
 table = data.q(annual_table, view.year, view.filters)
 counts = [c for c in table.columns if c not in ("区划代码", "名称") and not c.endswith(("覆盖率", "服务率", "金额"))]
-rates = {"生活补贴_覆盖率": ("生活补贴_人数", "生活补贴_人数"), "护理补贴_覆盖率": ("护理补贴_人数", "护理补贴_人数"),
-         "康复服务率": ("康复已服务人数", "康复需求人数")}
-safe_table = suppress_table(table, counts, rates)
+safe_table = suppress_table(table, counts, {"康复服务率": ("康复已服务人数", "康复需求人数")})
+# Coverage is over the eligible, who are not a column of the table: withhold it where they are under 5.
+for label, eligible in (("生活补贴_覆盖率", "living_eligible"), ("护理补贴_覆盖率", "nursing_eligible")):
+    small = [*(units[eligible] < SMALL), False]
+    paid_hidden = safe_table[label.replace("覆盖率", "人数")].isin([PRIMARY, SECONDARY])
+    safe_table[label] = safe_table[label].astype("object").where(~(pd.Series(small) | paid_hidden), "—")
 st.dataframe(safe_table if frame.suppressing(view) else table, hide_index=True, width="stretch")
 frame.export_table("annual", f"{frame.area_name(ctx, view)}年度分{frame.unit_word(view)}统计表", safe_table, ctx, view)

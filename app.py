@@ -1,7 +1,10 @@
 """残联数据驾驶舱: sets up the page and routes to the pages in pages/. Nothing else."""
 
+import duckdb
 import streamlit as st
 
+from queries.db import WarehouseError
+from ui.frame import failure_page
 from ui.labels import APP_TITLE
 
 st.set_page_config(page_title=APP_TITLE, layout="wide")
@@ -17,4 +20,7 @@ PAGES = [
     st.Page("pages/briefing.py", title="汇报", url_path="briefing"),
 ]
 
-st.navigation(PAGES).run()
+try:
+    st.navigation(PAGES).run()
+except (WarehouseError, duckdb.Error) as exc:  # a page's query failed: say what and what to do
+    failure_page(exc)

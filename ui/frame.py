@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
+import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -104,10 +105,15 @@ def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]
     """Every page's start: open the warehouse (or explain why not), filters, title and breadcrumb."""
     try:
         ctx = data.context()
-    except WarehouseError as exc:
+    except (WarehouseError, duckdb.Error) as exc:
         st.title(title)
-        st.error(f"**数据仓库不可用。** {exc}")
-        st.info("演示数据：运行 `bash scripts/demo.sh` 会自动生成并导入。正式数据：见 README“导入数据”。")
+        failure_page(exc)
+        st.stop()
+    if not ctx.years or not ctx.townships:
+        st.title(title)
+        st.warning("**数据仓库是空的**：没有乡镇或没有任何月份的数据。")
+        st.info("请导入数据：`python -m data.importer 数据文件夹 --warehouse 数据仓库`，导入完成后本页会自动恢复。")
+        st.button("重试", key="retry_empty")
         st.stop()
     view = current_view(ctx, trend=trend)
     page = PAGE_OF_TITLE.get(title, "")
@@ -194,6 +200,25 @@ def slide_end(view: View) -> None:
     """In projector mode a page is one slide: its headline and main visual; the rest stays off."""
     if view.present:
         st.stop()
+
+
+def failure_page(exc: Exception) -> None:
+    """What went wrong with the warehouse and what to do; a retry button (nothing is cached on failure,
+    so the page recovers by itself once the cause is gone)."""
+    text = str(exc)
+    if isinstance(exc, WarehouseError):
+        what = text
+    elif "lock" in text.lower() or "different configuration" in text.lower():
+        what = "数据仓库文件正被另一个程序以写方式占用（例如导入尚未结束）。"
+    elif "catalog" in text.lower() or "does not exist" in text.lower():
+        what = "数据仓库缺少本程序需要的表：它可能是空的，或由旧版导入程序生成。"
+    else:
+        what = f"数据仓库无法读取（文件可能已损坏）：{text[:300]}"
+    st.error(f"**数据仓库不可用。** {what}")
+    st.info("怎么办：演示数据运行 `bash scripts/demo.sh` 会自动生成并导入；正式数据用当前版本的导入程序重新导入"
+            "（`python -m data.importer 数据文件夹 --warehouse 数据仓库`，见 README）。PostgreSQL 请检查服务器与"
+            " WAREHOUSE_URL。问题解决后点“重试”或刷新页面。")
+    st.button("重试", key="retry_failure")
 
 
 def year_label(ctx: Context, year: int) -> str:

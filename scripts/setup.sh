@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the dashboard and its tests need: Debian's chromium, CJK fonts and PostgreSQL,
+# Installs what the dashboard and its tests need: Debian's chromium, CJK fonts, PostgreSQL and nginx,
 # and a Python virtual environment (.venv) with requirements.txt. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need_apt+=(nginx)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

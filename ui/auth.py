@@ -1,0 +1,428 @@
+"""Who is signed in: roles scoped to an area, the users file (argon2 hashes), and the Streamlit sign-in gate.
+
+The users file (`var/users.yaml`, env `USERS_FILE`, mode 0600) holds each user's role, area, disabled flag
+and an argon2id hash; there is no built-in default password. Manage it with `python -m ui.users`.
+Streamlit is imported only inside the gate functions, so the file functions stay usable from the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from ui.audit import audit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_USERS = ROOT / "var" / "users.yaml"
+ROLES = {"leader": "领导", "analyst": "分析", "township": "乡镇", "press": "宣传"}
+ROLE_SCOPE = {
+    "leader": "全县",
+    "analyst": "全县，可导出表格",
+    "township": "本乡镇至村；其他乡镇仅计入全县合计",
+    "press": "仅隐去小数后的视图与导出",
+}
+AREA = re.compile(r"^\d{12}$")
+MIN_PASSWORD = 8
+MAX_NAME = 32
+FIRST_USER_COMMAND = ".venv/bin/python -m ui.users add 管理员 --role 分析"
+SESSION_KEY = "auth_user"
+DEMO_NAME = "演示"
+
+_hasher = PasswordHasher()  # argon2id with a random 16-byte salt per hash
+_write_lock = threading.Lock()
+
+
+class UserError(ValueError):
+    """A refused change to the users file; the message is for people (Chinese)."""
+
+
+_UNREADABLE = (UserError, yaml.YAMLError, OSError, UnicodeDecodeError)  # a missing, broken or foreign users file
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person: role key, township code for `township` users ("" otherwise)."""
+
+    name: str
+    role: str
+    area: str = ""
+    disabled: bool = False
+    read_only: bool = False  # the public demo's user: may look, may not change shared files (the briefing)
+
+    @property
+    def role_label(self) -> str:
+        """The role's Chinese name."""
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def county_wide(self) -> bool:
+        """Sees every township in full (leader, analyst)."""
+        return self.role in ("leader", "analyst")
+
+
+DEMO_USER = User(DEMO_NAME, "analyst", read_only=True)
+
+
+# ---------------------------------------------------------------- the users file
+
+
+def users_path() -> Path:
+    """The users file's path."""
+    return Path(os.environ.get("USERS_FILE") or DEFAULT_USERS)
+
+
+def parse_role(text: str) -> str:
+    """A role key from its Chinese label or English key; UserError otherwise."""
+    text = text.strip()
+    if text in ROLES:
+        return text
+    for key, label in ROLES.items():
+        if text == label:
+            return key
+    choices = "、".join(f"{label}（{key}）" for key, label in ROLES.items())
+    raise UserError(f"未知的角色“{text[:MAX_NAME]}”；可选：{choices}。 Unknown role.")
+
+
+def check_area(role: str, area: str) -> str:
+    """The area a role needs: a 12-digit township code for `township`, nothing for the others."""
+    area = (area or "").strip()
+    if role == "township":
+        if not AREA.match(area):
+            raise UserError("乡镇角色需要 --area 指定12位乡镇（街道）区划代码。 The township role needs a 12-digit --area code.")
+        return area
+    if area:
+        raise UserError(f"{ROLES[role]}角色看全县，不设 --area。 Only the township role takes --area.")
+    return ""
+
+
+def check_name(name: str) -> str:
+    """A user name: 1-32 printable characters, no surrounding spaces."""
+    if not name or name != name.strip() or len(name) > MAX_NAME or not name.isprintable():
+        raise UserError(f"用户名须为1–{MAX_NAME}个可打印字符，首尾无空格。 Invalid user name.")
+    return name
+
+
+def check_password(password: str) -> str:
+    """A new password: at least 8 characters."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"密码至少{MIN_PASSWORD}个字符。 The password needs at least {MIN_PASSWORD} characters.")
+    return password
+
+
+def _load(path: Path) -> dict[str, dict[str, Any]]:
+    """The users file as {name: record}; an absent file is an empty one."""
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    users = (data.get("users") or {}) if isinstance(data, dict) else None
+    if not isinstance(users, dict):
+        raise UserError(f"用户文件格式不对：{path}")
+    return {str(k): v for k, v in users.items() if isinstance(v, dict)}
+
+
+def _save(path: Path, users: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write the file atomically (temp file beside it, then rename), mode 0600 from the start."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = ("# 驾驶舱用户（argon2id 口令散列）。用 `python -m ui.users` 管理，勿手工写入口令。\n"
+            + yaml.safe_dump({"users": dict(users)}, allow_unicode=True, sort_keys=True))
+    fd, tmp = tempfile.mkstemp(prefix=".users-", dir=path.parent)  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _user(name: str, record: Mapping[str, Any]) -> User:
+    """A record of the file as a User."""
+    return User(name=name, role=str(record.get("role", "")), area=str(record.get("area") or ""),
+                disabled=bool(record.get("disabled", False)))
+
+
+def _change(name: str, path: Path | None, edit) -> User:
+    """Load, apply `edit(users)` to an existing user's record, save; UserError for an unknown user."""
+    path = path or users_path()
+    with _write_lock:
+        users = _load(path)
+        if name not in users:
+            raise UserError(f"没有用户“{name[:MAX_NAME]}”。 Unknown user.")
+        edit(users[name])
+        _save(path, users)
+        return _user(name, users[name])
+
+
+def add_user(name: str, role: str, password: str, area: str = "", path: Path | None = None) -> User:
+    """Add a user (role as key or Chinese label); UserError if the name exists or a value is refused."""
+    path = path or users_path()
+    name, role = check_name(name), parse_role(role)
+    area = check_area(role, area)
+    check_password(password)
+    with _write_lock:
+        users = _load(path)
+        if name in users:
+            raise UserError(f"用户“{name}”已存在；改口令用 reset。 User exists.")
+        users[name] = {"role": role, "area": area, "disabled": False, "hash": _hasher.hash(password)}
+        _save(path, users)
+        return _user(name, users[name])
+
+
+def set_disabled(name: str, disabled: bool, path: Path | None = None) -> User:
+    """Disable (refuse every sign-in) or enable a user."""
+    return _change(name, path, lambda record: record.update(disabled=disabled))
+
+
+def disable_user(name: str, path: Path | None = None) -> User:
+    """Refuse the user's sign-ins from now on (a signed-in session ends on its next rerun)."""
+    return set_disabled(name, True, path)
+
+
+def enable_user(name: str, path: Path | None = None) -> User:
+    """Allow a disabled user again."""
+    return set_disabled(name, False, path)
+
+
+def reset_password(name: str, password: str, path: Path | None = None) -> User:
+    """Give a user a new password (a new salt with it)."""
+    check_password(password)
+    return _change(name, path, lambda record: record.update(hash=_hasher.hash(password)))
+
+
+def list_users(path: Path | None = None) -> list[User]:
+    """Every user in the file, by name."""
+    return [_user(name, record) for name, record in sorted(_load(path or users_path()).items())]
+
+
+def has_users(path: Path | None = None) -> bool:
+    """Whether the users file exists and holds at least one user."""
+    try:
+        return bool(_load(path or users_path()))
+    except _UNREADABLE:
+        return False
+
+
+# Verifying an unknown name against this hash costs the same as a real check, so timing does not tell
+# whether a name exists.
+_DUMMY_HASH = _hasher.hash("no such user: timing equaliser")
+
+
+def verify(name: str, password: str, path: Path | None = None) -> User | None:
+    """The user if the name exists, is enabled, has a known role and the password matches; else None."""
+    path = path or users_path()
+    try:
+        record = _load(path).get(name)
+    except _UNREADABLE:
+        record = None
+    stored = str(record.get("hash", "")) if record else _DUMMY_HASH
+    try:
+        ok = _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok or record is None:
+        return None
+    user = _user(name, record)
+    if user.disabled or user.role not in ROLES or (user.role == "township" and not AREA.match(user.area)):
+        return None
+    if _hasher.check_needs_rehash(stored):  # parameters moved on: store a fresh hash, quietly
+        try:
+            _change(name, path, lambda r: r.update(hash=_hasher.hash(password)))
+        except (UserError, OSError):
+            pass
+    return user
+
+
+def current_record(user: User, path: Path | None = None) -> User | None:
+    """The file's present view of a signed-in user (None if removed), to end sessions of disabled users."""
+    try:
+        record = _load(path or users_path()).get(user.name)
+    except _UNREADABLE:
+        return None
+    return _user(user.name, record) if record else None
+
+
+def user_from_claims(claims: Mapping[str, Any]) -> User | None:
+    """An identity provider's claims → a User; None if the role claim is missing/unknown or the area bad.
+
+    Claim names come from env OIDC_ROLE_CLAIM (default "role") and OIDC_AREA_CLAIM (default "area"); the
+    role may be the Chinese label or the English key."""
+    role_claim = os.environ.get("OIDC_ROLE_CLAIM") or "role"
+    area_claim = os.environ.get("OIDC_AREA_CLAIM") or "area"
+    raw_role = claims.get(role_claim)
+    if isinstance(raw_role, list | tuple):  # some providers send roles as a list: take the first known one
+        raw_role = next((r for r in raw_role if isinstance(r, str) and (r in ROLES or r in ROLES.values())), None)
+    if not isinstance(raw_role, str):
+        return None
+    try:
+        role = parse_role(raw_role)
+        area = str(claims.get(area_claim) or "") if role == "township" else ""
+        area = check_area(role, area)
+    except UserError:
+        return None
+    name = next((str(claims[k]) for k in ("name", "preferred_username", "email", "sub") if claims.get(k)), "")
+    return User(name=name[:64], role=role, area=area) if name else None
+
+
+# ---------------------------------------------------------------- the Streamlit gate
+
+
+def demo_mode() -> bool:
+    """The public demo: env DEMO_MODE=1."""
+    return os.environ.get("DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _oidc_configured() -> bool:
+    """Whether st.secrets has an [auth] section (Streamlit's OIDC sign-in)."""
+    import streamlit as st
+
+    try:
+        return bool(st.secrets.load_if_toml_exists()) and "auth" in st.secrets
+    except Exception:  # a broken secrets file must not take the sign-in page down
+        return False
+
+
+def _signed_in(user: User, source: str) -> User:
+    """Keep the user in the session and audit the sign-in."""
+    import streamlit as st
+
+    st.session_state[SESSION_KEY] = user
+    st.session_state[SESSION_KEY + "_source"] = source
+    audit("sign_in", user.name, role=user.role, area=user.area, method=source)
+    return user
+
+
+def _forget() -> None:
+    """Drop the session's user."""
+    import streamlit as st
+
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(SESSION_KEY + "_source", None)
+
+
+def _session_user() -> User | None:
+    """The session's user if still valid: OIDC still logged in, a file user still enabled with the same role."""
+    import streamlit as st
+
+    user = st.session_state.get(SESSION_KEY)
+    if not isinstance(user, User):
+        return None
+    source = st.session_state.get(SESSION_KEY + "_source")
+    if source == "oidc" and not st.user.is_logged_in:
+        _forget()
+        return None
+    if source == "password":
+        now = current_record(user)
+        if now is None or now.disabled or (now.role, now.area) != (user.role, user.area):
+            audit("sign_out", user.name, reason="account changed or disabled")
+            _forget()
+            return None
+    return user
+
+
+def _demo_user() -> User:
+    """The public demo's read-only analyst, with a banner saying so."""
+    import streamlit as st
+
+    st.info(f"演示模式：已以只读分析员“{DEMO_NAME}”身份登录，数据为虚构的示范县。")
+    if st.session_state.get(SESSION_KEY) != DEMO_USER:
+        _signed_in(DEMO_USER, "demo")
+    return DEMO_USER
+
+
+def _oidc_user() -> User:
+    """Sign in through the office's identity provider and map its claims to a role and area."""
+    import streamlit as st
+
+    if not st.user.is_logged_in:
+        st.title("残联数据驾驶舱")
+        st.write("请使用单位统一身份认证登录。")
+        if st.button("登录", key="oidc_login", type="primary"):
+            st.login(os.environ.get("OIDC_PROVIDER") or None)
+        st.stop()
+    claims = st.user.to_dict()
+    user = user_from_claims(claims)
+    if user is None:
+        who = str(claims.get("email") or claims.get("name") or claims.get("sub") or "")
+        audit("sign_in_failed", who, method="oidc", reason="no known role or area in claims")
+        st.error("您的账号未分配驾驶舱角色（领导、分析、乡镇或宣传），或乡镇账号缺少区划代码。请联系管理员。")
+        if st.button("退出登录", key="oidc_logout"):
+            st.logout()
+        st.stop()
+    return _signed_in(user, "oidc")
+
+
+def _password_user() -> User:
+    """The username/password form; explains how to add the first user when there is none."""
+    import streamlit as st
+
+    st.title("残联数据驾驶舱")
+    try:
+        _load(users_path())
+    except _UNREADABLE as exc:
+        st.error(f"用户文件 `{users_path()}` 无法读取（{type(exc).__name__}），暂时无法登录。请管理员检查该文件。")
+        st.stop()
+    if not has_users():
+        st.warning("尚未创建任何用户，无法登录。")
+        st.markdown(f"请管理员在服务器上的项目目录中运行以下命令添加第一个用户（按提示输入口令），然后刷新本页：\n\n"
+                    f"```bash\n{FIRST_USER_COMMAND}\n```\n\n"
+                    f"角色可选：领导、分析、乡镇（需 `--area` 12位乡镇代码）、宣传。用户文件：`{users_path()}`。")
+        st.stop()
+    with st.form("signin", clear_on_submit=True):
+        name = st.text_input("用户名", key="signin_name", max_chars=MAX_NAME)
+        password = st.text_input("口令", type="password", key="signin_password", max_chars=256)
+        submitted = st.form_submit_button("登录", type="primary")
+    if submitted:
+        user = verify(name.strip(), password) if name.strip() and password else None
+        if user is None:
+            audit("sign_in_failed", name.strip(), method="password")
+            time.sleep(1.0)  # slows guessing from one session; argon2 already costs the server per try
+            st.error("用户名或口令不正确，或账号已停用。")
+        else:
+            _signed_in(user, "password")
+            st.rerun()
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises; keeps type checkers honest
+
+
+def require_user() -> User:
+    """The signed-in user; otherwise draw the sign-in (demo, OIDC or password form) and st.stop()."""
+    if demo_mode():
+        return _demo_user()
+    user = _session_user()
+    if user is not None:
+        return user
+    if _oidc_configured():
+        return _oidc_user()
+    return _password_user()
+
+
+def sign_out_button() -> None:
+    """Sidebar: who is signed in, and 退出登录 (not in demo mode)."""
+    import streamlit as st
+
+    user = st.session_state.get(SESSION_KEY)
+    if not isinstance(user, User):
+        return
+    area = f"，{user.area}" if user.area else ""
+    st.sidebar.caption(f"已登录：{user.name}（{user.role_label}{area}）")
+    if user.read_only and demo_mode():
+        return
+    if st.sidebar.button("退出登录", key="sign_out"):
+        source = st.session_state.get(SESSION_KEY + "_source")
+        audit("sign_out", user.name, method=source)
+        _forget()
+        if source == "oidc":
+            st.logout()
+        st.rerun()

@@ -1,0 +1,85 @@
+"""管理驾驶舱用户 / Manage dashboard users: `python -m ui.users add|disable|enable|reset|list`.
+
+The password is read with getpass (asked twice) on a terminal, or as the first line of stdin otherwise.
+Exit codes: 0 done, 2 refused input (unknown role, bad area, unknown user, short password).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from ui.auth import ROLE_SCOPE, ROLES, UserError, add_user, disable_user, enable_user, list_users, reset_password, users_path
+
+ROLE_HELP = "；".join(f"{label}（{key}）：{ROLE_SCOPE[key]}" for key, label in ROLES.items())
+
+
+def read_password(confirm: bool = True) -> str:
+    """A new password: getpass (twice) on a terminal, else the first line of stdin."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("口令 / password: ")
+    if confirm and getpass.getpass("再输一次 / again: ") != first:
+        raise UserError("两次输入的口令不一致。 The passwords differ.")
+    return first
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(
+        prog="python -m ui.users",
+        description=f"管理驾驶舱用户（用户文件 {users_path()}，环境变量 USERS_FILE 可改）。"
+                    f"Manage dashboard users (file set by env USERS_FILE). 角色 / roles: {ROLE_HELP}",
+        epilog="口令：终端上用 getpass 输入两次；非终端时读取标准输入的第一行。"
+               "Password: asked twice on a terminal, else the first line of stdin. "
+               "退出码 / exit codes: 0 成功 ok, 2 输入被拒 refused input.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{add,disable,enable,reset,list}")
+    add = sub.add_parser("add", help="添加用户 / add a user",
+                         description="添加用户并设置口令。Add a user and set a password.")
+    add.add_argument("name", help="用户名 / user name")
+    add.add_argument("--role", required=True, help="角色 / role: 领导|分析|乡镇|宣传 (leader|analyst|township|press)")
+    add.add_argument("--area", default="", help="乡镇角色必填：12位乡镇（街道）区划代码 / township role: 12-digit code")
+    for command, text in (("disable", "停用用户（不能再登录） / disable a user"),
+                          ("enable", "重新启用用户 / enable a user again"),
+                          ("reset", "重设口令 / reset a user's password")):
+        sub.add_parser(command, help=text, description=text).add_argument("name", help="用户名 / user name")
+    sub.add_parser("list", help="列出用户 / list users", description="列出用户 / list users")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; 2 on refused input."""
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "add":
+            from ui.auth import check_area, check_name, parse_role
+
+            role = parse_role(args.role)  # refuse bad input before asking for a password
+            check_area(role, args.area)
+            check_name(args.name)
+            user = add_user(args.name, role, read_password(), args.area)
+            print(f"已添加 / added: {user.name}（{user.role_label}{'，' + user.area if user.area else ''}）")
+        elif args.command == "disable":
+            print(f"已停用 / disabled: {disable_user(args.name).name}")
+        elif args.command == "enable":
+            print(f"已启用 / enabled: {enable_user(args.name).name}")
+        elif args.command == "reset":
+            if args.name not in {u.name for u in list_users()}:
+                raise UserError(f"没有用户“{args.name}”。 Unknown user.")
+            print(f"已重设口令 / password reset: {reset_password(args.name, read_password()).name}")
+        else:
+            users = list_users()
+            if not users:
+                print(f"没有用户 / no users（{users_path()}）。添加 / add: python -m ui.users add 管理员 --role 分析")
+            for user in users:
+                state = "停用 disabled" if user.disabled else "启用 enabled"
+                print(f"{user.name}\t{user.role_label}（{user.role}）\t{user.area or '全县'}\t{state}")
+    except UserError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from queries.db import connect
 from queries.report import annual_table
-from ui import briefing
+from ui import auth, briefing
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -52,8 +52,10 @@ def test_play_the_script(script):
     assert at.title[0].value == "汇报" and not at.session_state["view_state"].present
 
 
-def test_add_current_view_to_script(script):
+def test_add_current_view_to_script(script, monkeypatch):
+    monkeypatch.delenv("DEMO_MODE")  # the demo's user is read-only: sign in as an analyst who may add slides
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[auth.SESSION_KEY] = auth.User("分析员", "analyst")
     at.query_params["year"] = "2023"
     at.query_params["cat"] = "4"
     at.run()

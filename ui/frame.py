@@ -15,7 +15,8 @@ from queries import dashboard
 from queries.db import WarehouseError
 from queries.report import rate
 from queries.suppression import count_text, suppress_table
-from ui import briefing, data, press
+from ui import auth, briefing, data, press
+from ui.audit import audit, audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE, fmt_count
 from ui.state import MAP_METRICS, Context, View, default_view, parse
 from ui.suppressed import suppressed_units
@@ -71,18 +72,24 @@ def _widget(draw, label: str, options: list, attr: str, key: str, fmt) -> None:
              format_func=fmt)
 
 
-def current_view(ctx: Context, trend: bool = False) -> View:
-    """Read the URL once per session, draw the sidebar from the view, write the view back to the URL."""
+def current_view(ctx: Context, trend: bool = False, own_township: str = "") -> View:
+    """Read the URL once per session, draw the sidebar from the view, write the view back to the URL.
+    A township user (own_township) always stays inside their own township."""
     default = default_view(ctx)
     if "view_state" not in st.session_state:
         view = parse(st.query_params.to_dict(), ctx)
         st.session_state["view_state"] = replace(view, warnings=())
         for message in view.warnings:
             st.warning(message)
+    if own_township and _view().township != own_township:
+        if _view().township or "town" in st.query_params:
+            st.warning(f"您的账号只能查看{ctx.townships.get(own_township, own_township)}，已显示本乡镇。")
+        _update(township=own_township, village="")
+        st.session_state["view_gen"] = st.session_state.get("view_gen", 0) + 1
     sb = st.sidebar
     _widget(sb.selectbox, "年度", ctx.years, "year", "w_year", lambda y: f"{y}年")
-    _widget(sb.selectbox, "乡镇（街道）", ["", *ctx.townships], "township", "w_town",
-            lambda c: ctx.townships.get(c, f"全部（{ctx.county_name}）"))
+    _widget(sb.selectbox, "乡镇（街道）", [own_township] if own_township else ["", *ctx.townships], "township",
+            "w_town", lambda c: ctx.townships.get(c, f"全部（{ctx.county_name}）"))
     if _view().township:
         villages = ctx.villages.get(_view().township, {})
         _widget(sb.selectbox, "村（社区）", ["", *villages], "village", "w_village",
@@ -102,7 +109,9 @@ def current_view(ctx: Context, trend: bool = False) -> View:
 
 
 def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]:
-    """Every page's start: open the warehouse (or explain why not), filters, title and breadcrumb."""
+    """Every page's start: sign-in, open the warehouse (or explain why not), filters, title, breadcrumb."""
+    user = auth.require_user()
+    auth.sign_out_button()
     try:
         ctx = data.context()
     except (WarehouseError, duckdb.Error) as exc:
@@ -115,7 +124,8 @@ def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]
         st.info("请导入数据：`python -m data.importer 数据文件夹 --warehouse 数据仓库`，导入完成后本页会自动恢复。")
         st.button("重试", key="retry_empty")
         st.stop()
-    view = current_view(ctx, trend=trend)
+    ctx = restrict(ctx, user)
+    view = current_view(ctx, trend=trend, own_township="" if user.county_wide or user.role == "press" else user.area)
     page = PAGE_OF_TITLE.get(title, "")
     if view.present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
@@ -123,13 +133,27 @@ def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]
             briefing_bar(ctx)
         else:
             st.button("退出投影模式", key="exit_present", on_click=_exit_present)
-    elif page:
+    elif page and not user.read_only:
         add_to_briefing(title, page, ctx, view)
     header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view)
     return ctx, view
 
 
 PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
+
+
+def signed_in() -> auth.User:
+    """The session's user (setup() has run require_user before any page draws)."""
+    return st.session_state.get(auth.SESSION_KEY) or auth.DEMO_USER
+
+
+def restrict(ctx: Context, user: auth.User) -> Context:
+    """A township user's context holds only their own township: any other code in a URL is refused with
+    a message and the view falls back to their own area (queries then only ever see that code)."""
+    if user.county_wide or user.role == "press" or not user.area:
+        return ctx
+    return replace(ctx, townships={user.area: ctx.townships.get(user.area, user.area)},
+                   villages={user.area: ctx.villages.get(user.area, {})})
 
 
 def add_to_briefing(title: str, page: str, ctx: Context, view: View) -> None:
@@ -240,8 +264,8 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     st.title(title)
     st.caption(caption)
     crumbs = st.columns([1, 1, 1, 3])
-    crumbs[0].button(ctx.county_name, on_click=_set_area, args=("",), disabled=not view.township,
-                     key="crumb_county")
+    crumbs[0].button(ctx.county_name, on_click=_set_area, args=("",), key="crumb_county",
+                     disabled=not view.township or len(ctx.townships) == 1)
     if view.township:
         crumbs[1].button(f"› {ctx.townships[view.township]}", on_click=_set_area, args=(view.township,),
                          disabled=not view.village, key="crumb_town")
@@ -274,8 +298,9 @@ def until_caption(ctx: Context) -> None:
 
 
 def suppressing(view: View) -> bool:
-    """Small counts are hidden in projector mode, and below township level (villages) for everyone."""
-    return view.present or bool(view.township)
+    """Small counts are hidden in projector mode, for the press role, and below township level (villages)
+    for everyone."""
+    return view.present or bool(view.township) or signed_in().role == "press"
 
 
 def for_display(units: pd.DataFrame, view: View) -> pd.DataFrame:
@@ -366,6 +391,8 @@ def export_menu(key: str, title: str, ctx: Context, view: View, render) -> None:
         if st.button("生成 PNG", key=f"{key}_make"):
             with st.spinner("正在生成…"):
                 st.session_state[f"{key}_png"] = render(caption_for(title, ctx, view, watermark), press.SIZES[size])
+            audit("export", signed_in().name, view=title, filters=view.to_params(default_view(ctx)),
+                  file=f"{title}.png", size=size)
         png = st.session_state.get(f"{key}_png")
         if png:
             st.download_button("下载 PNG", png, file_name=f"{title}.png", mime="image/png", key=f"{key}_download",
@@ -387,9 +414,14 @@ def data_table(table: pd.DataFrame, key: str, title: str, ctx: Context, view: Vi
 
 
 def export_table(key: str, title: str, table: pd.DataFrame, ctx: Context, view: View) -> None:
-    """An XLSX download of a (suppressed) table under the same title lines as the images."""
+    """An XLSX download of a (suppressed) table under the same title lines as the images (analysts only)."""
+    user = signed_in()
+    if user.role != "analyst":
+        return
     caption = caption_for(title, ctx, view, watermark=False)
-    st.download_button("下载 Excel", press.table_xlsx(table, caption), file_name=f"{title}.xlsx",
+    make = audited_export(lambda: press.table_xlsx(table, caption), user.name, title,
+                          view.to_params(default_view(ctx)), f"{title}.xlsx")
+    st.download_button("下载 Excel", make, file_name=f"{title}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", on_click="ignore")
 

@@ -1,0 +1,70 @@
+"""Each role sees what it should: township staff only their own township (another in the URL is refused),
+press only suppressed numbers, table exports for analysts only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from queries.db import connect
+from queries.report import annual_table
+from ui import auth
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def signed_in_env(duck_url, monkeypatch):
+    """The test warehouse, and no demo mode: each test signs in as its role."""
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+    monkeypatch.delenv("DEMO_MODE", raising=False)
+
+
+def open_as(user: auth.User, page: str = "overview", **params: str) -> AppTest:
+    """A session signed in as `user`, opened on a URL."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[auth.SESSION_KEY] = user
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def persons_card(at: AppTest) -> str:
+    """The 持证残疾人 card's HTML."""
+    return next(m.value for m in at.markdown if "持证残疾人</div>" in m.value)
+
+
+def test_township_user_sees_only_own_township(duck_url):
+    table = annual_table(connect(duck_url), 2024)
+    own, other = table.iloc[1], table.iloc[4]
+    user = auth.User("乡镇员", "township", area=own["区划代码"])
+    at = open_as(user, year="2024", town=other["区划代码"])
+    assert not at.exception
+    assert any("只能查看" in w.value for w in at.warning)
+    assert at.session_state["view_state"].township == own["区划代码"]
+    assert f">{int(own['持证残疾人数']):,}人<" in persons_card(at)
+    assert at.selectbox(key="w_town_1").options == [own["名称"]]
+    assert at.button(key="crumb_county").disabled
+    at = open_as(user, "rehabilitation", year="2024")
+    assert at.session_state["view_state"].township == own["区划代码"] and not at.exception
+
+
+def test_press_sees_suppressed_tables():
+    at = open_as(auth.User("宣传员", "press"), year="2024")
+    assert not at.exception
+    annual = at.dataframe[-1].value
+    assert annual.isin(["<5", "×"]).any().any()  # small counts of the test county are hidden
+    analyst = open_as(auth.User("分析员", "analyst"), year="2024").dataframe[-1].value
+    assert not analyst.isin(["<5", "×"]).any().any()  # analysts see full numbers at township level
+
+
+@pytest.mark.parametrize("role, exports", [("analyst", True), ("leader", False), ("press", False)])
+def test_table_exports_for_analysts_only(role, exports):
+    at = open_as(auth.User("某人", role), year="2024")
+    buttons = [b for b in at.get("download_button") if "Excel" in str(b.proto.label)]
+    assert bool(buttons) == exports

@@ -9,4 +9,5 @@ if [ -z "${WAREHOUSE_URL:-}" ] && [ ! -f var/demo.duckdb ]; then
   echo "==> 导入数据仓库 var/demo.duckdb"
   .venv/bin/python -m data.importer var/demo-extracts --warehouse var/demo.duckdb
 fi
+export DEMO_MODE="${DEMO_MODE:-1}"  # the public demo: signed in as a read-only analyst, said on screen
 exec .venv/bin/python scripts/serve.py "$@"

@@ -91,7 +91,7 @@ SELECT p.township_code, p.village_code, p.category_code, p.level_code, f.subsidy
        count(*) AS payments, sum(f.amount_yuan) AS amount_yuan
 FROM fact_subsidy_payment f JOIN dim_person p USING (person_id)
 GROUP BY ALL
-ORDER BY f.pay_month, p.township_code;
+ORDER BY p.township_code, p.village_code, f.pay_month;
 
 -- Distinct persons paid from January to month M of a year = the sum of rows with first_month <= M.
 CREATE TABLE mart_subsidy_first_paid AS
@@ -105,7 +105,7 @@ SELECT p.township_code, p.village_code, p.category_code, p.level_code, f.subsidy
                                                   ELSE p.is_nursing_eligible END) AS eligible_persons
 FROM firsts f JOIN dim_person p USING (person_id)
 GROUP BY ALL
-ORDER BY f.year, p.township_code;
+ORDER BY p.township_code, p.village_code, f.year;
 
 CREATE TABLE mart_rehab AS
 WITH person_year AS (
@@ -117,7 +117,7 @@ SELECT p.township_code, p.village_code, p.category_code, p.level_code, y.year,
        count(*) AS need_persons, count(*) FILTER (WHERE y.served) AS served_persons
 FROM person_year y JOIN dim_person p USING (person_id)
 GROUP BY ALL
-ORDER BY y.year, p.township_code;
+ORDER BY p.township_code, p.village_code, y.year;
 
 CREATE TABLE mart_rehab_type AS
 WITH person_type AS (
@@ -128,7 +128,7 @@ SELECT p.township_code, p.village_code, p.category_code, p.level_code, t.year, t
        count(*) AS need_persons, count(*) FILTER (WHERE t.served) AS served_persons
 FROM person_type t JOIN dim_person p USING (person_id)
 GROUP BY ALL
-ORDER BY t.year, p.township_code;
+ORDER BY p.township_code, p.village_code, t.year;
 
 CREATE TABLE mart_monitoring AS
 SELECT township_code, village_code, monitor_type, main_risk, measure_count > 0 AS has_measure,
@@ -144,21 +144,21 @@ SELECT p.township_code, p.village_code, p.category_code, p.level_code, e.year, e
        count(DISTINCT e.person_id) AS persons, count(DISTINCT e.person_id) FILTER (WHERE e.base_id IS NOT NULL) AS persons_at_base
 FROM fact_employment e JOIN dim_person p USING (person_id)
 GROUP BY ALL
-ORDER BY e.year, p.township_code;
+ORDER BY p.township_code, p.village_code, e.year;
 
 CREATE TABLE mart_modification AS
 SELECT township_code, village_code, plan_year, completed_date IS NOT NULL AS is_completed,
        count(*) AS households, sum(amount_yuan) AS amount_yuan
 FROM fact_modification
 GROUP BY ALL
-ORDER BY plan_year, township_code;
+ORDER BY township_code, village_code, plan_year;
 
 CREATE TABLE mart_care AS
 SELECT p.township_code, p.village_code, p.category_code, p.level_code, c.year, c.care_type,
        count(DISTINCT c.person_id) AS persons
 FROM fact_care c JOIN dim_person p USING (person_id)
 GROUP BY ALL
-ORDER BY c.year, p.township_code;
+ORDER BY p.township_code, p.village_code, c.year;
 
 -- Cross-programme gap: severe (一/二级), active persons in households under monitoring at the end of a
 -- year, and how many of them got no nursing subsidy / no rehab service in that year.
@@ -193,4 +193,168 @@ FROM severe s
 LEFT JOIN nursing n ON n.person_id = s.person_id AND n.year = s.year
 LEFT JOIN rehab r ON r.person_id = s.person_id AND r.year = s.year
 GROUP BY ALL
-ORDER BY s.year, s.township_code;
+ORDER BY s.township_code, s.village_code, s.year;
+
+-- Township marts: each village mart summed over its villages (the same grain without village_code).
+-- The county view reads these (about 1/14 of the rows at province scale); the village marts are read
+-- only when the view is drilled into one township. Sorted by time first, so a year or a month range
+-- reads only its row groups.
+CREATE TABLE mart_person_town AS
+SELECT township_code, category_code, level_code, sex, sum(persons) AS persons,
+       sum(living_eligible_persons) AS living_eligible_persons, sum(nursing_eligible_persons) AS nursing_eligible_persons
+FROM mart_person GROUP BY ALL ORDER BY township_code, category_code, level_code, sex;
+
+CREATE TABLE mart_subsidy_month_town AS
+SELECT township_code, category_code, level_code, subsidy_code, pay_month,
+       sum(payments) AS payments, sum(amount_yuan) AS amount_yuan
+FROM mart_subsidy_month GROUP BY ALL ORDER BY pay_month, township_code, subsidy_code;
+
+CREATE TABLE mart_subsidy_first_paid_town AS
+SELECT township_code, category_code, level_code, subsidy_code, year, first_month,
+       sum(persons) AS persons, sum(eligible_persons) AS eligible_persons
+FROM mart_subsidy_first_paid GROUP BY ALL ORDER BY year, township_code, first_month;
+
+CREATE TABLE mart_rehab_town AS
+SELECT township_code, category_code, level_code, year, is_child,
+       sum(need_persons) AS need_persons, sum(served_persons) AS served_persons
+FROM mart_rehab GROUP BY ALL ORDER BY year, township_code;
+
+CREATE TABLE mart_rehab_type_town AS
+SELECT township_code, category_code, level_code, year, service_type,
+       sum(need_persons) AS need_persons, sum(served_persons) AS served_persons
+FROM mart_rehab_type GROUP BY ALL ORDER BY year, township_code;
+
+CREATE TABLE mart_monitoring_town AS
+SELECT township_code, monitor_type, main_risk, has_measure, enrolled_month, eliminated_month,
+       sum(households) AS households
+FROM mart_monitoring GROUP BY ALL ORDER BY enrolled_month, township_code;
+
+CREATE TABLE mart_employment_town AS
+SELECT township_code, category_code, level_code, year, form,
+       sum(persons) AS persons, sum(persons_at_base) AS persons_at_base
+FROM mart_employment GROUP BY ALL ORDER BY year, township_code;
+
+CREATE TABLE mart_modification_town AS
+SELECT township_code, plan_year, is_completed, sum(households) AS households, sum(amount_yuan) AS amount_yuan
+FROM mart_modification GROUP BY ALL ORDER BY plan_year, township_code;
+
+CREATE TABLE mart_care_town AS
+SELECT township_code, category_code, level_code, year, care_type, sum(persons) AS persons
+FROM mart_care GROUP BY ALL ORDER BY year, township_code;
+
+CREATE TABLE mart_severe_monitored_town AS
+SELECT township_code, category_code, level_code, year, sum(severe_persons) AS severe_persons,
+       sum(without_nursing) AS without_nursing, sum(without_rehab) AS without_rehab,
+       sum(without_either) AS without_either
+FROM mart_severe_monitored GROUP BY ALL ORDER BY year, township_code;
+
+-- The annual table (年度分乡镇统计表) precomputed per unit and year, so the pages' `unit_table` reads
+-- two small marts instead of seven. Person counts by year (category and level filter them):
+CREATE TABLE mart_annual AS
+WITH paid AS (
+    SELECT township_code, village_code, category_code, level_code, year,
+           sum(persons) FILTER (WHERE subsidy_code = 'living') AS living_persons,
+           sum(eligible_persons) FILTER (WHERE subsidy_code = 'living') AS living_eligible_paid,
+           sum(persons) FILTER (WHERE subsidy_code = 'nursing') AS nursing_persons,
+           sum(eligible_persons) FILTER (WHERE subsidy_code = 'nursing') AS nursing_eligible_paid
+    FROM mart_subsidy_first_paid GROUP BY ALL
+),
+amounts AS (
+    SELECT township_code, village_code, category_code, level_code, year(pay_month) AS year,
+           sum(amount_yuan) FILTER (WHERE subsidy_code = 'living') AS living_amount_yuan,
+           sum(amount_yuan) FILTER (WHERE subsidy_code = 'nursing') AS nursing_amount_yuan
+    FROM mart_subsidy_month GROUP BY ALL
+),
+rehab AS (
+    SELECT township_code, village_code, category_code, level_code, year,
+           sum(need_persons) AS rehab_need, sum(served_persons) AS rehab_served
+    FROM mart_rehab GROUP BY ALL
+),
+keys AS (
+    SELECT township_code, village_code, category_code, level_code, year FROM paid
+    UNION SELECT township_code, village_code, category_code, level_code, year FROM amounts
+    UNION SELECT township_code, village_code, category_code, level_code, year FROM rehab
+)
+SELECT k.township_code, k.village_code, k.category_code, k.level_code, k.year,
+       coalesce(p.living_persons, 0) AS living_persons, coalesce(p.living_eligible_paid, 0) AS living_eligible_paid,
+       coalesce(a.living_amount_yuan, 0) AS living_amount_yuan,
+       coalesce(p.nursing_persons, 0) AS nursing_persons, coalesce(p.nursing_eligible_paid, 0) AS nursing_eligible_paid,
+       coalesce(a.nursing_amount_yuan, 0) AS nursing_amount_yuan,
+       coalesce(r.rehab_need, 0) AS rehab_need, coalesce(r.rehab_served, 0) AS rehab_served
+FROM keys k
+LEFT JOIN paid p USING (township_code, village_code, category_code, level_code, year)
+LEFT JOIN amounts a USING (township_code, village_code, category_code, level_code, year)
+LEFT JOIN rehab r USING (township_code, village_code, category_code, level_code, year)
+ORDER BY k.township_code, k.village_code, k.year;
+
+-- Household counts by year (not narrowed by category or level): monitoring at the end of the year,
+-- enrolled and eliminated in it, employment bases recognised by it, modifications planned for it.
+-- Every year from the first any data speaks of to the as-of year, since a household stays under
+-- monitoring and a base stays recognised across years.
+CREATE TABLE mart_annual_household AS
+WITH years AS (
+    SELECT range AS year FROM range(
+        CAST(coalesce(least((SELECT min(year(enrolled_date)) FROM fact_monitoring),
+                            (SELECT min(recognised_year) FROM dim_employment_base),
+                            (SELECT min(plan_year) FROM fact_modification)),
+                      year(getvariable('cutoff_end'))) AS BIGINT),
+        year(getvariable('cutoff_end')) + 1)
+),
+monitoring AS (
+    SELECT township_code, village_code, year,
+           sum(households) FILTER (WHERE in_monitoring AND monitor_type = '脱贫不稳定户') AS monitored_unstable,
+           sum(households) FILTER (WHERE in_monitoring AND monitor_type = '边缘易致贫户') AS monitored_marginal,
+           sum(households) FILTER (WHERE in_monitoring AND monitor_type = '突发严重困难户') AS monitored_sudden,
+           sum(households) FILTER (WHERE year(enrolled_month) = year) AS enrolled,
+           sum(households) FILTER (WHERE year(eliminated_month) = year) AS eliminated,
+           sum(households) FILTER (WHERE in_monitoring AND NOT has_measure) AS without_measure
+    FROM (
+        SELECT m.*, y.year, m.enrolled_month <= make_date(y.year, 12, 31)
+               AND (m.eliminated_month IS NULL OR m.eliminated_month > make_date(y.year, 12, 31)) AS in_monitoring
+        FROM mart_monitoring m JOIN years y ON year(m.enrolled_month) <= y.year
+    ) x
+    GROUP BY ALL
+),
+bases AS (
+    SELECT b.township_code, b.village_code, y.year, count(*) AS bases, sum(b.placed_persons) AS base_placed
+    FROM dim_employment_base b JOIN years y ON b.recognised_year <= y.year
+    GROUP BY ALL
+),
+modifications AS (
+    SELECT township_code, village_code, plan_year AS year, sum(households) AS modification_planned,
+           sum(households) FILTER (WHERE is_completed) AS modification_completed
+    FROM mart_modification GROUP BY ALL
+),
+keys AS (
+    SELECT township_code, village_code, year FROM monitoring
+    UNION SELECT township_code, village_code, year FROM bases
+    UNION SELECT township_code, village_code, year FROM modifications
+)
+SELECT k.township_code, k.village_code, k.year,
+       coalesce(m.monitored_unstable, 0) AS monitored_unstable, coalesce(m.monitored_marginal, 0) AS monitored_marginal,
+       coalesce(m.monitored_sudden, 0) AS monitored_sudden, coalesce(m.enrolled, 0) AS enrolled,
+       coalesce(m.eliminated, 0) AS eliminated, coalesce(m.without_measure, 0) AS without_measure,
+       coalesce(b.bases, 0) AS bases, coalesce(b.base_placed, 0) AS base_placed,
+       coalesce(d.modification_planned, 0) AS modification_planned,
+       coalesce(d.modification_completed, 0) AS modification_completed
+FROM keys k
+LEFT JOIN monitoring m USING (township_code, village_code, year)
+LEFT JOIN bases b USING (township_code, village_code, year)
+LEFT JOIN modifications d USING (township_code, village_code, year)
+ORDER BY k.township_code, k.village_code, k.year;
+
+CREATE TABLE mart_annual_town AS
+SELECT township_code, category_code, level_code, year,
+       sum(living_persons) AS living_persons, sum(living_eligible_paid) AS living_eligible_paid,
+       sum(living_amount_yuan) AS living_amount_yuan, sum(nursing_persons) AS nursing_persons,
+       sum(nursing_eligible_paid) AS nursing_eligible_paid, sum(nursing_amount_yuan) AS nursing_amount_yuan,
+       sum(rehab_need) AS rehab_need, sum(rehab_served) AS rehab_served
+FROM mart_annual GROUP BY ALL ORDER BY year, township_code;
+
+CREATE TABLE mart_annual_household_town AS
+SELECT township_code, year,
+       sum(monitored_unstable) AS monitored_unstable, sum(monitored_marginal) AS monitored_marginal,
+       sum(monitored_sudden) AS monitored_sudden, sum(enrolled) AS enrolled, sum(eliminated) AS eliminated,
+       sum(without_measure) AS without_measure, sum(bases) AS bases, sum(base_placed) AS base_placed,
+       sum(modification_planned) AS modification_planned, sum(modification_completed) AS modification_completed
+FROM mart_annual_household GROUP BY ALL ORDER BY year, township_code;

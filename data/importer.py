@@ -39,6 +39,10 @@ WAREHOUSE_TABLES = [
     "fact_modification", "fact_care",
     "mart_person", "mart_subsidy_month", "mart_subsidy_first_paid", "mart_rehab", "mart_rehab_type",
     "mart_monitoring", "mart_employment", "mart_modification", "mart_care", "mart_severe_monitored",
+    "mart_person_town", "mart_subsidy_month_town", "mart_subsidy_first_paid_town", "mart_rehab_town",
+    "mart_rehab_type_town", "mart_monitoring_town", "mart_employment_town", "mart_modification_town",
+    "mart_care_town", "mart_severe_monitored_town",
+    "mart_annual", "mart_annual_household", "mart_annual_town", "mart_annual_household_town",
     "meta_import", "meta_file", "meta_reject", "meta_boundary_issue",
 ]
 # Load order: each table's rules may refer to the valid keys of those before it.
@@ -108,6 +112,7 @@ class Importer:
 
     def stage(self, table: str) -> None:
         """Read one table's files, give each row its first failing reason, keep the valid rows."""
+        started = time.monotonic()
         parts = read_table(self.folder, table, self.log)
         view = STAGE[table]
         typed_sql, rules, duplicate_keys = RULES[table]
@@ -123,6 +128,7 @@ class Importer:
         reasons = reason_sql(rules).replace("cutoff_end", "getvariable('cutoff_end')")
         self.con.execute(f"CREATE TABLE typed AS SELECT *, {reasons} AS _reason FROM ({sql})")
         self.con.unregister("src")
+        del src, parts  # the string copies (gigabytes at province scale) are no longer needed
         for reason, key in duplicate_keys:
             # Only among otherwise good rows: the first occurrence stays, later ones are rejected.
             self.con.execute(f"""
@@ -144,7 +150,7 @@ class Importer:
         bad["table_name"] = table
         self.rejects.append(bad)
         self.log(f"  {table}: 读入 {int(stats.rows_read.sum()):,} 行，载入 {int(stats.rows_loaded.sum()):,}，"
-                 f"拒绝 {len(bad):,}")
+                 f"拒绝 {len(bad):,}（{time.monotonic() - started:.1f} s）")
 
     @staticmethod
     def _empty_src(table: str) -> str:
@@ -236,19 +242,25 @@ class Importer:
         self.stage("行政区划")
         self.con.execute("CREATE TABLE village_ok AS SELECT region_code FROM v_regions WHERE level = '村'")
         self.stage("持证残疾人")
+        step = time.monotonic()
         self.derive_keys()
+        self.log(f"  假名化：{time.monotonic() - step:.1f} s")
         self.stage("就业基地")
         self.con.execute("CREATE VIEW base_ok AS SELECT base_id FROM v_bases")
         for table in ["监测户", "两项补贴发放", "康复服务", "就业情况", "无障碍改造", "托养服务"]:
             self.stage(table)
         self.log("  生成维表、事实表与汇总表…")
+        step = time.monotonic()
         self.build()
+        self.log(f"  维表、事实表与汇总表：{time.monotonic() - step:.1f} s")
         self.load_boundaries()
         rejects = self.all_rejects()
         rejects[["file", "row", "reason"]].assign(说明=rejects["reason"].map(REASONS)).to_csv(
             self.folder / "rejects.csv", index=False, encoding="utf-8-sig")
         self.log("  写入数据仓库…")
+        step = time.monotonic()
         write_warehouse(self.con, self.target)
+        self.log(f"  写入：{time.monotonic() - step:.1f} s")
         seconds = time.monotonic() - start
         self.print_summary(rejects, seconds)
         return {"seconds": seconds, "rejects": rejects, "files": pd.DataFrame(self.file_stats)}

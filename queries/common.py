@@ -33,6 +33,20 @@ def sql_text(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def numeric_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The columns as numbers, NULL as 0 (PostgreSQL returns NUMERIC as Decimal objects; DuckDB's are
+    numeric already, so only object columns are converted and only columns with NULLs are filled)."""
+    dtypes = frame.dtypes
+    for c in columns:
+        if pd.api.types.is_object_dtype(dtypes[c]):
+            frame[c] = pd.to_numeric(frame[c])
+    if len(frame) and columns:
+        nulls = frame[columns].isna().any()
+        for c in nulls.index[nulls.to_numpy()]:
+            frame[c] = frame[c].fillna(0)
+    return frame
+
+
 def run_sql(wh: Warehouse, name: str, **params: object) -> pd.DataFrame:
     """Run a named query with bound parameters."""
     return wh.frame(sql_text(name), **params)

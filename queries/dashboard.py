@@ -6,16 +6,14 @@ import datetime as dt
 
 import pandas as pd
 
-from queries.common import Filters, run_sql
+from queries.common import Filters, numeric_columns, run_sql
 from queries.db import Warehouse
 from queries.report import annual_counts
 
 
 def _numeric(frame: pd.DataFrame, *text: str) -> pd.DataFrame:
     """Counts and sums as numbers (PostgreSQL returns NUMERIC as Decimal), NULL as 0."""
-    cols = [c for c in frame.columns if c not in text]
-    frame[cols] = frame[cols].apply(pd.to_numeric).fillna(0)
-    return frame
+    return numeric_columns(frame, [c for c in frame.columns if c not in text])
 
 
 def first_of(month: str) -> dt.date:

@@ -6,14 +6,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
 
-from queries.common import Filters, county, run_sql
+from queries.common import Filters, county, numeric_columns, run_sql
 from queries.db import Warehouse, WarehouseError, connect
 
 # report.md's columns, in order, with the count(s) each is made of.
@@ -60,13 +59,8 @@ def rate(numerator: float, denominator: float) -> float | None:
 
 def annual_counts(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
     """Counts per unit (townships, or the villages of filters.township) for one year, zeros filled."""
-    frame = run_sql(
-        wh, "annual_by_unit", year=year, year_start=dt.date(year, 1, 1), year_end=dt.date(year, 12, 31),
-        **filters.params(),
-    )
-    numeric = [c for c in frame.columns if c not in ("unit_code", "name")]
-    frame[numeric] = frame[numeric].apply(pd.to_numeric).fillna(0)
-    return frame
+    frame = run_sql(wh, "annual_by_unit", year=year, **filters.params())
+    return numeric_columns(frame, [c for c in frame.columns if c not in ("unit_code", "name")])
 
 
 def annual_table(wh: Warehouse, year: int, filters: Filters | None = None) -> pd.DataFrame:

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/time_pages.py [--runs 3]
 
 Cold: st.cache_data and st.cache_resource are cleared before every run, so each time includes opening
-the warehouse and every query the page issues (the libraries are imported once first, as in a server). Target (issue 3): under 1 s per page on the demo county.
+the warehouse and every query the page issues (the libraries are imported once first, as in a server).
+Target (issue 3): under 1 s per page on the demo county.
 """
 
 import argparse

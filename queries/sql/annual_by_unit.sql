@@ -1,94 +1,67 @@
 -- annual_by_unit: one row per township of the county (:township = '') or per village of :township,
 -- for year :year; counts and sums only (rates are made from them in queries/report.py).
--- Parameters: :year (int), :year_start, :year_end (dates of 1 Jan and 31 Dec), :category (0 = all),
--- :level (0 = all), :township ('' = the county). Reads marts only.
+-- Parameters: :year (int), :category (0 = all), :level (0 = all), :township ('' = the county).
+-- Reads marts only: the annual marts (mart_annual*, precomputed per unit and year; years before the
+-- first data are all zero, the marts end at the import's as-of year) and mart_person; the township
+-- marts for the county, the village marts inside one township (each UNION ALL runs one branch).
 WITH units AS (
     SELECT region_code AS unit_code, name
     FROM dim_region
     WHERE (:township = '' AND level = 'township') OR (level = 'village' AND township_code = :township)
 ),
 persons AS (
-    SELECT CASE WHEN :township = '' THEN township_code ELSE village_code END AS unit_code,
-           sum(persons) AS persons, sum(living_eligible_persons) AS living_eligible,
+    SELECT unit_code, sum(persons) AS persons, sum(living_eligible_persons) AS living_eligible,
            sum(nursing_eligible_persons) AS nursing_eligible
-    FROM mart_person
-    WHERE (:township = '' OR township_code = :township)
-      AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
-    GROUP BY 1
-),
-monitoring AS (
-    SELECT CASE WHEN :township = '' THEN township_code ELSE village_code END AS unit_code,
-           sum(households) FILTER (WHERE in_monitoring AND monitor_type = '脱贫不稳定户') AS monitored_unstable,
-           sum(households) FILTER (WHERE in_monitoring AND monitor_type = '边缘易致贫户') AS monitored_marginal,
-           sum(households) FILTER (WHERE in_monitoring AND monitor_type = '突发严重困难户') AS monitored_sudden,
-           sum(households) FILTER (WHERE enrolled_month BETWEEN :year_start AND :year_end) AS enrolled,
-           sum(households) FILTER (WHERE eliminated_month BETWEEN :year_start AND :year_end) AS eliminated,
-           sum(households) FILTER (WHERE in_monitoring AND NOT has_measure) AS without_measure
     FROM (
-        SELECT *, enrolled_month <= :year_end
-                  AND (eliminated_month IS NULL OR eliminated_month > :year_end) AS in_monitoring
-        FROM mart_monitoring
-        WHERE (:township = '' OR township_code = :township)
-    ) m
-    GROUP BY 1
+        SELECT township_code AS unit_code, category_code, level_code, persons, living_eligible_persons,
+               nursing_eligible_persons
+        FROM mart_person_town WHERE :township = ''
+        UNION ALL
+        SELECT village_code, category_code, level_code, persons, living_eligible_persons, nursing_eligible_persons
+        FROM mart_person WHERE :township <> '' AND township_code = :township
+    ) x
+    WHERE (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+    GROUP BY unit_code
 ),
-paid AS (
-    SELECT CASE WHEN :township = '' THEN township_code ELSE village_code END AS unit_code,
-           sum(persons) FILTER (WHERE subsidy_code = 'living') AS living_persons,
-           sum(eligible_persons) FILTER (WHERE subsidy_code = 'living') AS living_eligible_paid,
-           sum(persons) FILTER (WHERE subsidy_code = 'nursing') AS nursing_persons,
-           sum(eligible_persons) FILTER (WHERE subsidy_code = 'nursing') AS nursing_eligible_paid
-    FROM mart_subsidy_first_paid
-    WHERE year = :year AND (:township = '' OR township_code = :township)
+yearly AS (
+    SELECT unit_code, sum(living_persons) AS living_persons, sum(living_eligible_paid) AS living_eligible_paid,
+           sum(living_amount_yuan) AS living_amount_yuan, sum(nursing_persons) AS nursing_persons,
+           sum(nursing_eligible_paid) AS nursing_eligible_paid, sum(nursing_amount_yuan) AS nursing_amount_yuan,
+           sum(rehab_need) AS rehab_need, sum(rehab_served) AS rehab_served
+    FROM (
+        SELECT township_code AS unit_code, year, category_code, level_code, living_persons, living_eligible_paid,
+               living_amount_yuan, nursing_persons, nursing_eligible_paid, nursing_amount_yuan, rehab_need,
+               rehab_served
+        FROM mart_annual_town WHERE :township = ''
+        UNION ALL
+        SELECT village_code, year, category_code, level_code, living_persons, living_eligible_paid,
+               living_amount_yuan, nursing_persons, nursing_eligible_paid, nursing_amount_yuan, rehab_need,
+               rehab_served
+        FROM mart_annual WHERE :township <> '' AND township_code = :township
+    ) x
+    WHERE year = :year
       AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
-    GROUP BY 1
+    GROUP BY unit_code
 ),
-amounts AS (
-    SELECT CASE WHEN :township = '' THEN township_code ELSE village_code END AS unit_code,
-           sum(amount_yuan) FILTER (WHERE subsidy_code = 'living') AS living_amount_yuan,
-           sum(amount_yuan) FILTER (WHERE subsidy_code = 'nursing') AS nursing_amount_yuan
-    FROM mart_subsidy_month
-    WHERE pay_month BETWEEN :year_start AND :year_end AND (:township = '' OR township_code = :township)
-      AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
-    GROUP BY 1
-),
-rehab AS (
-    SELECT CASE WHEN :township = '' THEN township_code ELSE village_code END AS unit_code,
-           sum(need_persons) AS rehab_need, sum(served_persons) AS rehab_served
-    FROM mart_rehab
-    WHERE year = :year AND (:township = '' OR township_code = :township)
-      AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
-    GROUP BY 1
-),
-bases AS (
-    SELECT CASE WHEN :township = '' THEN township_code ELSE village_code END AS unit_code,
-           count(*) AS bases, sum(placed_persons) AS base_placed
-    FROM dim_employment_base
-    WHERE recognised_year <= :year AND (:township = '' OR township_code = :township)
-    GROUP BY 1
-),
-modifications AS (
-    SELECT CASE WHEN :township = '' THEN township_code ELSE village_code END AS unit_code,
-           sum(households) AS modification_planned,
-           sum(households) FILTER (WHERE is_completed) AS modification_completed
-    FROM mart_modification
-    WHERE plan_year = :year AND (:township = '' OR township_code = :township)
-    GROUP BY 1
+households AS (
+    SELECT township_code AS unit_code, monitored_unstable, monitored_marginal, monitored_sudden, enrolled,
+           eliminated, without_measure, bases, base_placed, modification_planned, modification_completed
+    FROM mart_annual_household_town WHERE :township = '' AND year = :year
+    UNION ALL
+    SELECT village_code, monitored_unstable, monitored_marginal, monitored_sudden, enrolled,
+           eliminated, without_measure, bases, base_placed, modification_planned, modification_completed
+    FROM mart_annual_household WHERE :township <> '' AND township_code = :township AND year = :year
 )
 SELECT u.unit_code, u.name,
        p.persons, p.living_eligible, p.nursing_eligible,
-       m.monitored_unstable, m.monitored_marginal, m.monitored_sudden, m.enrolled, m.eliminated,
-       m.without_measure,
-       pd.living_persons, pd.living_eligible_paid, a.living_amount_yuan,
-       pd.nursing_persons, pd.nursing_eligible_paid, a.nursing_amount_yuan,
-       r.rehab_need, r.rehab_served, b.bases, b.base_placed,
-       md.modification_planned, md.modification_completed
+       h.monitored_unstable, h.monitored_marginal, h.monitored_sudden, h.enrolled, h.eliminated,
+       h.without_measure,
+       y.living_persons, y.living_eligible_paid, y.living_amount_yuan,
+       y.nursing_persons, y.nursing_eligible_paid, y.nursing_amount_yuan,
+       y.rehab_need, y.rehab_served, h.bases, h.base_placed,
+       h.modification_planned, h.modification_completed
 FROM units u
 LEFT JOIN persons p ON p.unit_code = u.unit_code
-LEFT JOIN monitoring m ON m.unit_code = u.unit_code
-LEFT JOIN paid pd ON pd.unit_code = u.unit_code
-LEFT JOIN amounts a ON a.unit_code = u.unit_code
-LEFT JOIN rehab r ON r.unit_code = u.unit_code
-LEFT JOIN bases b ON b.unit_code = u.unit_code
-LEFT JOIN modifications md ON md.unit_code = u.unit_code
+LEFT JOIN households h ON h.unit_code = u.unit_code
+LEFT JOIN yearly y ON y.unit_code = u.unit_code
 ORDER BY u.unit_code

@@ -1,6 +1,7 @@
 -- monitoring_path: one row per monitoring type: households enrolled by :year_end, of them with a
 -- measure recorded, with risk eliminated by :year_end, and their total months from enrolment to
--- elimination. Parameters: :year_end, :township, :village.
+-- elimination. Parameters: :year_end, :township, :village. Township mart for the county, village mart
+-- inside one township.
 SELECT monitor_type,
        sum(households) AS enrolled,
        sum(households) FILTER (WHERE has_measure) AS with_measure,
@@ -8,8 +9,14 @@ SELECT monitor_type,
        sum(households * ((EXTRACT(YEAR FROM eliminated_month) - EXTRACT(YEAR FROM enrolled_month)) * 12
                          + EXTRACT(MONTH FROM eliminated_month) - EXTRACT(MONTH FROM enrolled_month)))
            FILTER (WHERE eliminated_month <= :year_end) AS months_to_eliminate
-FROM mart_monitoring
+FROM (
+    SELECT monitor_type, has_measure, enrolled_month, eliminated_month, households
+    FROM mart_monitoring_town WHERE :township = ''
+    UNION ALL
+    SELECT monitor_type, has_measure, enrolled_month, eliminated_month, households
+    FROM mart_monitoring
+    WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+) m
 WHERE enrolled_month <= :year_end
-  AND (:township = '' OR township_code = :township) AND (:village = '' OR village_code = :village)
 GROUP BY monitor_type
 ORDER BY monitor_type

@@ -1,16 +1,29 @@
 -- subsidy_by_category_level: one row per category × level × subsidy for :year: eligible persons,
 -- eligible persons paid at least once, all persons paid. Parameters: :year, :township, :village.
+-- Township marts for the county, village marts inside one township.
 WITH eligible AS (
     SELECT category_code, level_code, sum(living_eligible_persons) AS living, sum(nursing_eligible_persons) AS nursing
-    FROM mart_person
-    WHERE (:township = '' OR township_code = :township) AND (:village = '' OR village_code = :village)
+    FROM (
+        SELECT category_code, level_code, living_eligible_persons, nursing_eligible_persons
+        FROM mart_person_town WHERE :township = ''
+        UNION ALL
+        SELECT category_code, level_code, living_eligible_persons, nursing_eligible_persons
+        FROM mart_person
+        WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+    ) m
     GROUP BY category_code, level_code
 ),
 paid AS (
     SELECT category_code, level_code, subsidy_code, sum(persons) AS persons, sum(eligible_persons) AS eligible_paid
-    FROM mart_subsidy_first_paid
+    FROM (
+        SELECT category_code, level_code, subsidy_code, year, persons, eligible_persons
+        FROM mart_subsidy_first_paid_town WHERE :township = ''
+        UNION ALL
+        SELECT category_code, level_code, subsidy_code, year, persons, eligible_persons
+        FROM mart_subsidy_first_paid
+        WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+    ) m
     WHERE year = :year
-      AND (:township = '' OR township_code = :township) AND (:village = '' OR village_code = :village)
     GROUP BY category_code, level_code, subsidy_code
 )
 SELECT e.category_code, e.level_code, s.subsidy_code,

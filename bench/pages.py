@@ -1,0 +1,125 @@
+"""The queries each page issues, with the arguments it passes (copied from pages/*.py, not imported).
+
+A page's script calls `ui.data.q(dashboard.X, ...)`; with the Streamlit cache off each call is one
+query. `page_calls(ctx, scenario)` lists (label, function, args) per page for one view; the
+labels name the query the way the per-query table shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from queries import dashboard
+from queries.common import Filters, county
+from queries.db import Warehouse
+from queries.report import annual_table
+
+PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about"]
+PAGE_TITLES = {"overview": "总览", "monitoring": "防返贫监测", "subsidies": "两项补贴", "rehabilitation": "康复服务",
+               "employment": "就业帮扶", "accessibility": "无障碍与托养", "about": "数据说明", "briefing": "汇报"}
+# Pages that issue no warehouse query of their own (timed cold only).
+EXTRA_COLD_PAGES = ["briefing"]
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What the pages' shared context holds (ui.data.context), reduced to what the calls need."""
+
+    years: list[int]
+    months: list[str]
+    townships: list[str]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One view: its name, year, month range and filters."""
+
+    name: str
+    year: int
+    month_from: str
+    month_to: str
+    filters: Filters
+
+
+Call = tuple[str, Callable, tuple]
+
+
+def context(wh: Warehouse) -> Ctx:
+    """The context queries every process runs once (ui.data._context): months, years, regions, county."""
+    months = dashboard.data_months(wh)
+    years_frame = dashboard.data_years(wh)
+    first = pd.to_datetime(months["first_month"]).min()
+    last = pd.to_datetime(months["last_month"]).max()
+    month_list = [] if pd.isna(first) else [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+    years = sorted({int(m[:4]) for m in month_list} | {
+        int(y) for y in pd.concat([years_frame["first_year"], years_frame["last_year"]]).dropna()})
+    regions = dashboard.regions(wh)
+    county(wh)
+    towns = regions.loc[regions["level"] == "township", "region_code"].tolist()
+    return Ctx(years=list(range(years[0], years[-1] + 1)), months=month_list, townships=towns)
+
+
+CONTEXT_CALLS: list[Call] = [
+    ("data_months", dashboard.data_months, ()), ("data_years", dashboard.data_years, ()),
+    ("regions", dashboard.regions, ()), ("county", county, ()),
+]
+
+
+def biggest_township(wh: Warehouse) -> str:
+    """The township with the most certificate holders (the heaviest drill-down)."""
+    frame = wh.frame("SELECT township_code, sum(persons) AS n FROM mart_person GROUP BY township_code "
+                     "ORDER BY n DESC, township_code LIMIT 1")
+    return str(frame["township_code"].iloc[0])
+
+
+def scenarios(ctx: Ctx, township: str) -> list[Scenario]:
+    """Default view (latest year, last 24 months, whole area), a township drill-down, category+level."""
+    year = ctx.years[-1]
+    month_from, month_to = ctx.months[max(0, len(ctx.months) - 24)], ctx.months[-1]
+    return [
+        Scenario("default", year, month_from, month_to, Filters()),
+        Scenario("township", year, month_from, month_to, Filters(township=township)),
+        Scenario("category+level", year, month_from, month_to, Filters(category=4, level=2)),
+    ]
+
+
+def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
+    """Every query each page issues for the view, in the page's order (one per distinct cached call)."""
+    f, year = s.filters, s.year
+    # pages/subsidies.py: year to date and the same months last year.
+    last_month = min(ctx.months[-1], f"{year}-12") if ctx.months else f"{year}-12"
+    months_in_year = int(last_month[5:]) if last_month.startswith(str(year)) else 12
+    ytd_to, prev_to = f"{year}-{months_in_year:02d}", f"{year - 1}-{months_in_year:02d}"
+    unit = ("unit_table", dashboard.unit_table, (f, year))
+    shapes = ("boundaries", dashboard.boundaries, (f.township,))
+    gap = ("severe_monitored_gap", dashboard.severe_monitored_gap, (f, year))
+    # 总览 and 康复服务 compare with last year's table when the view is not one village and it has data.
+    last = [("unit_table[last year]", dashboard.unit_table, (f, year - 1))] if (
+        not f.village and year - 1 in ctx.years) else []
+    return {
+        "overview": [unit, *last, gap, shapes, ("annual_table", annual_table, (year, f))],
+        "monitoring": [unit, shapes, ("monitoring_by_month", dashboard.monitoring_by_month, (f, s.month_from, s.month_to)),
+                       ("monitoring_path", dashboard.monitoring_path, (f, year)),
+                       ("monitoring_risks", dashboard.monitoring_risks, (f, year)), gap],
+        "subsidies": [unit,
+                      ("subsidy_by_month[ytd]", dashboard.subsidy_by_month, (f, f"{year}-01", ytd_to)),
+                      ("subsidy_by_month[prev]", dashboard.subsidy_by_month, (f, f"{year - 1}-01", prev_to)),
+                      ("subsidy_persons_to_month[ytd]", dashboard.subsidy_persons_to_month, (f, year, months_in_year)),
+                      ("subsidy_persons_to_month[prev]", dashboard.subsidy_persons_to_month,
+                       (f, year - 1, months_in_year)),
+                      ("subsidy_by_month[range]", dashboard.subsidy_by_month, (f, s.month_from, s.month_to)),
+                      shapes,
+                      ("subsidy_by_category_level", dashboard.subsidy_by_category_level, (f, year))],
+        "rehabilitation": [unit, ("rehab_by_group", dashboard.rehab_by_group, (f, year)), *last, shapes,
+                           ("rehab_by_type", dashboard.rehab_by_type, (f, year))],
+        "employment": [unit, ("employment_bases", dashboard.employment_bases, (f, year)),
+                       ("employment_by_form", dashboard.employment_by_form, (f,)), shapes],
+        "accessibility": [("modification_by_year", dashboard.modification_by_year, (f,)), unit,
+                          ("modification_by_unit", dashboard.modification_by_unit, (f, year)),
+                          ("care_by_type", dashboard.care_by_type, (f,))],
+        "about": [("import_record", dashboard.import_record, ()), ("data_months", dashboard.data_months, ()),
+                  ("data_years", dashboard.data_years, ()), ("row_counts", dashboard.row_counts, ())],
+    }

@@ -1,0 +1,36 @@
+"""Run a module as __main__ and record the process's peak resident memory (VmHWM) in a file.
+
+    python -m bench.peak PEAK_FILE MODULE [ARGS...]
+
+`getrusage(...).ru_maxrss` is the wrong number for a child of a big process: Linux keeps the
+high-water mark across fork and exec, so a child of the benchmark (which holds the pandas baseline)
+would report the benchmark's memory. VmHWM in /proc/self/status belongs to the process's own
+address space, which exec replaces.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+
+def vm_hwm_mb() -> float:
+    """Peak resident set size of this process's address space, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    peak_file, module, *args = sys.argv[1:]
+    sys.argv = [module, *args]
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    finally:
+        Path(peak_file).write_text(f"{vm_hwm_mb():.1f}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import socket
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from bench import pgserver
 from data.generate import generate
 from data.importer import Importer
 
@@ -22,13 +18,6 @@ os.environ.setdefault("AUDIT_LOG", str(Path(tempfile.gettempdir()) / "canlian-te
 
 SEED, PERSONS, UNTIL = 11, 3000, "2024-12"
 KEY = b"test-pseudonym-key"
-
-
-def _free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -59,28 +48,16 @@ def duck_url(duck_import) -> str:
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """A throw-away PostgreSQL server on 127.0.0.1 (Debian's binaries; initdb refuses root, so as postgres)."""
-    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not initdb and not shutil.which("initdb"):
-        pytest.fail("PostgreSQL is not installed: run scripts/setup.sh (apt-get install postgresql)")
-    bindir = Path(initdb[-1]).parent if initdb else Path(shutil.which("initdb")).parent
-    datadir = Path(tempfile.mkdtemp(prefix="pgtest-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        pg = pwd.getpwnam("postgres")
-        os.chown(datadir, pg.pw_uid, pg.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    subprocess.run([*as_user, bindir / "initdb", "-D", datadir, "-A", "trust", "-U", "postgres", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    options = f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*as_user, bindir / "pg_ctl", "-D", datadir, "-o", options, "-w", "-l", datadir / "log", "start"],
-                   check=True, capture_output=True)
+    """A throw-away PostgreSQL server on 127.0.0.1 (Debian's binaries; as postgres when root)."""
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        server = pgserver.pg_server()
+        url = server.__enter__()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield url
     finally:
-        subprocess.run([*as_user, bindir / "pg_ctl", "-D", datadir, "-m", "fast", "-w", "stop"], capture_output=True)
-        shutil.rmtree(datadir, ignore_errors=True)
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.pgserver import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -20,17 +22,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(duck_url, tmp_path_factory):
     """The dashboard served on 127.0.0.1 from the test county's warehouse (its own briefing script)."""
-    port = _free_port()
+    port = free_port()
     briefing = tmp_path_factory.mktemp("briefing") / "briefing.yaml"
     env = {**os.environ, "WAREHOUSE_URL": duck_url, "BRIEFING_FILE": str(briefing)}
     proc = subprocess.Popen(

@@ -56,7 +56,7 @@ def context(wh: Warehouse) -> Ctx:
     month_list = [] if pd.isna(first) else [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
     years = sorted({int(m[:4]) for m in month_list} | {
         int(y) for y in pd.concat([years_frame["first_year"], years_frame["last_year"]]).dropna()})
-    regions = dashboard.regions(wh)
+    regions = dashboard.regions(wh, "")
     county(wh)
     towns = regions.loc[regions["level"] == "township", "region_code"].tolist()
     return Ctx(years=list(range(years[0], years[-1] + 1)), months=month_list, townships=towns)
@@ -64,7 +64,7 @@ def context(wh: Warehouse) -> Ctx:
 
 CONTEXT_CALLS: list[Call] = [
     ("data_months", dashboard.data_months, ()), ("data_years", dashboard.data_years, ()),
-    ("regions", dashboard.regions, ()), ("county", county, ()),
+    ("regions", dashboard.regions, ("",)), ("county", county, ()),
 ]
 
 
@@ -80,9 +80,9 @@ def scenarios(ctx: Ctx, township: str) -> list[Scenario]:
     year = ctx.years[-1]
     month_from, month_to = ctx.months[max(0, len(ctx.months) - 24)], ctx.months[-1]
     return [
-        Scenario("default", year, month_from, month_to, Filters()),
-        Scenario("township", year, month_from, month_to, Filters(township=township)),
-        Scenario("category+level", year, month_from, month_to, Filters(category=4, level=2)),
+        Scenario("default", year, month_from, month_to, Filters(scope="")),
+        Scenario("township", year, month_from, month_to, Filters(scope="", township=township)),
+        Scenario("category+level", year, month_from, month_to, Filters(scope="", category=4, level=2)),
     ]
 
 
@@ -94,7 +94,7 @@ def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
     months_in_year = int(last_month[5:]) if last_month.startswith(str(year)) else 12
     ytd_to, prev_to = f"{year}-{months_in_year:02d}", f"{year - 1}-{months_in_year:02d}"
     unit = ("unit_table", dashboard.unit_table, (f, year))
-    shapes = ("boundaries", dashboard.boundaries, (f.township,))
+    shapes = ("boundaries", dashboard.boundaries, (f,))
     gap = ("severe_monitored_gap", dashboard.severe_monitored_gap, (f, year))
     # 总览 and 康复服务 compare with last year's table when the view is not one village and it has data.
     last = [("unit_table[last year]", dashboard.unit_table, (f, year - 1))] if (
@@ -120,6 +120,6 @@ def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
         "accessibility": [("modification_by_year", dashboard.modification_by_year, (f,)), unit,
                           ("modification_by_unit", dashboard.modification_by_unit, (f, year)),
                           ("care_by_type", dashboard.care_by_type, (f,))],
-        "about": [("import_record", dashboard.import_record, ()), ("data_months", dashboard.data_months, ()),
+        "about": [("import_record", dashboard.import_record, (f.scope,)), ("data_months", dashboard.data_months, ()),
                   ("data_years", dashboard.data_years, ()), ("row_counts", dashboard.row_counts, ())],
     }

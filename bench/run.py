@@ -228,10 +228,10 @@ def baseline(ds: Dataset, wh: Warehouse, ctx: bp.Ctx, reps: int) -> dict:
     con = duckdb.connect(str(ds.warehouse), read_only=True)
 
     def dash_town() -> None:
-        dashboard.unit_table(wh, Filters(), year)
+        dashboard.unit_table(wh, Filters(scope=""), year)
 
     def dash_trend() -> None:
-        dashboard.subsidy_by_month(wh, Filters(), month_from, month_to)
+        dashboard.subsidy_by_month(wh, Filters(scope=""), month_from, month_to)
 
     raw_town_sql = """SELECT p.township_code, f.subsidy_code, sum(f.amount_yuan) AS amount_yuan,
                              count(DISTINCT f.person_id) AS persons

@@ -9,7 +9,7 @@ from ui.labels import METRICS
 
 ctx, view = frame.setup("数据说明", "数据的来源、时间范围、导入情况和每个指标的定义。")
 
-record = data.q(dashboard.import_record)
+record = data.q(dashboard.import_record, view.scope)
 meta = dict(zip(record["meta"]["key"], record["meta"]["value"], strict=True))
 months = data.q(dashboard.data_months)
 years = data.q(dashboard.data_years)

@@ -13,18 +13,32 @@ from queries.db import Warehouse
 SQL_DIR = Path(__file__).with_name("sql")
 
 
+class ScopeError(PermissionError):
+    """A query asked for an area outside the signed-in user's scope."""
+
+
 @dataclass(frozen=True)
 class Filters:
-    """The sidebar's filters: area (township and village codes, '' for all), category and level (0 = all)."""
+    """What every query is called with: the user's scope (a township code, '' for the whole county), then
+    the sidebar's filters: area (township and village codes, '' for all), category and level (0 = all).
 
+    The scope has no default, so no query can be called without one; it becomes the bound township
+    predicate of every query, and an area outside it is refused, not quietly widened."""
+
+    scope: str
     township: str = ""
     village: str = ""
     category: int = 0
     level: int = 0
 
     def params(self) -> dict[str, object]:
-        """As bound parameters of every query."""
-        return asdict(self)
+        """As bound parameters of every query (the township is the scope's when one is set)."""
+        township = self.township or self.scope
+        if self.scope and township != self.scope:
+            raise ScopeError(f"区划 {self.township} 不在当前账号的查看范围内")
+        if self.village and self.village[:9] != township[:9]:
+            raise ScopeError(f"村（社区）{self.village} 不在乡镇 {township} 内")
+        return asdict(self) | {"township": township}
 
 
 @cache

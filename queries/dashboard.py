@@ -21,14 +21,14 @@ def first_of(month: str) -> dt.date:
     return dt.date(int(month[:4]), int(month[5:7]), 1)
 
 
-def regions(wh: Warehouse) -> pd.DataFrame:
-    """Every township and village: code, name, level, township code, kind."""
-    return run_sql(wh, "regions")
+def regions(wh: Warehouse, scope: str) -> pd.DataFrame:
+    """Every township and village within the scope ('' = county): code, name, level, township, kind."""
+    return run_sql(wh, "regions", scope=scope)
 
 
-def boundaries(wh: Warehouse, township: str = "") -> pd.DataFrame:
-    """Township polygons (or the villages of one township): code, name, GeoJSON."""
-    return run_sql(wh, "boundaries", township=township)
+def boundaries(wh: Warehouse, filters: Filters) -> pd.DataFrame:
+    """Township polygons (or the villages of the filters' township, always within the scope)."""
+    return run_sql(wh, "boundaries", township=filters.params()["township"])
 
 
 def unit_table(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
@@ -129,8 +129,8 @@ def data_years(wh: Warehouse) -> pd.DataFrame:
     return run_sql(wh, "data_years")
 
 
-def import_record(wh: Warehouse) -> dict[str, pd.DataFrame]:
-    """The last import's own record: meta, files, rejects by reason, boundary issues."""
+def import_record(wh: Warehouse, scope: str) -> dict[str, pd.DataFrame]:
+    """The last import's own record: meta, files, rejects by reason, boundary issues (within the scope)."""
     return {
         "meta": wh.frame("SELECT key, value FROM meta_import ORDER BY key"),
         "files": wh.frame("SELECT table_name, file, rows_read, rows_loaded, rows_rejected FROM meta_file"
@@ -138,7 +138,8 @@ def import_record(wh: Warehouse) -> dict[str, pd.DataFrame]:
         "rejects": wh.frame("SELECT table_name, file, reason, reason_text, rows FROM meta_reject"
                             " ORDER BY table_name, file, reason"),
         "boundary_issues": wh.frame("SELECT region_code, level, issue FROM meta_boundary_issue"
-                                    " ORDER BY level, region_code"),
+                                    " WHERE :scope = '' OR substr(region_code, 1, 9) = substr(:scope, 1, 9)"
+                                    " ORDER BY level, region_code", scope=scope),
     }
 
 

@@ -63,9 +63,8 @@ def annual_counts(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
     return numeric_columns(frame, [c for c in frame.columns if c not in ("unit_code", "name")])
 
 
-def annual_table(wh: Warehouse, year: int, filters: Filters | None = None) -> pd.DataFrame:
+def annual_table(wh: Warehouse, year: int, filters: Filters) -> pd.DataFrame:
     """report.md's table: a row per township (or village when drilled), then the total row."""
-    filters = filters or Filters()
     counts = annual_counts(wh, filters, year)
     total = counts.drop(columns=["unit_code", "name"]).sum()
     if filters.township:
@@ -109,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--out 须以 .csv 或 .xlsx 结尾")
     try:
         wh = connect(args.warehouse)
-        table = annual_table(wh, args.year, Filters(category=args.category, level=args.level))
+        table = annual_table(wh, args.year, Filters(scope="", category=args.category, level=args.level))
     except WarehouseError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

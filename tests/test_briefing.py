@@ -9,6 +9,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table
 from ui import auth, briefing
@@ -19,7 +20,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 @pytest.fixture
 def script(duck_url, tmp_path, monkeypatch) -> Path:
     """A two-slide script and the test warehouse."""
-    town = annual_table(connect(duck_url), 2024).iloc[2]["区划代码"]
+    town = annual_table(connect(duck_url), 2024, Filters(scope="")).iloc[2]["区划代码"]
     path = tmp_path / "briefing.yaml"
     path.write_text(yaml.safe_dump({"title": "测试汇报", "slides": [
         {"title": "总览", "page": "overview", "params": {"year": "2023"}, "note": "先讲总数"},

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from maps import layers
+from queries.common import Filters
 from queries.dashboard import boundaries
 from queries.db import connect
 from ui.labels import NO_DATA_COLOUR
@@ -16,7 +17,7 @@ from ui.labels import NO_DATA_COLOUR
 @pytest.fixture(scope="module")
 def shapes(duck_url) -> pd.DataFrame:
     """Township boundaries of the test county."""
-    return boundaries(connect(duck_url))
+    return boundaries(connect(duck_url), Filters(scope=""))
 
 
 def deck_json(shapes: pd.DataFrame, values: pd.DataFrame, target: float | None = 85) -> dict:

@@ -52,8 +52,8 @@ def test_page_renders(page):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_with_filters_and_drill(page, duck_url):
     wh = connect(duck_url)
-    town = annual_table(wh, 2024).iloc[0]["区划代码"]
-    village = annual_table(wh, 2024, Filters(township=town)).iloc[0]["区划代码"]
+    town = annual_table(wh, 2024, Filters(scope="")).iloc[0]["区划代码"]
+    village = annual_table(wh, 2024, Filters(scope="", township=town)).iloc[0]["区划代码"]
     at = open_page(page, year="2024", town=town, village=village, cat="4", level="3")
     assert not at.exception, at.exception
     assert not at.warning, [w.value for w in at.warning]
@@ -68,9 +68,9 @@ def kpi_persons(at: AppTest) -> str:
 
 def test_overview_drills_to_township_and_village_values(duck_url):
     wh = connect(duck_url)
-    county = annual_table(wh, 2024)
+    county = annual_table(wh, 2024, Filters(scope=""))
     town = county.iloc[3]
-    villages = annual_table(wh, 2024, Filters(township=town["区划代码"]))
+    villages = annual_table(wh, 2024, Filters(scope="", township=town["区划代码"]))
     village = villages.iloc[1]
 
     at = open_page("overview", year="2024")
@@ -84,14 +84,14 @@ def test_overview_drills_to_township_and_village_values(duck_url):
 
 def test_rehab_page_shows_township_rate_from_annual_table(duck_url):
     wh = connect(duck_url)
-    town = annual_table(wh, 2024).iloc[5]
+    town = annual_table(wh, 2024, Filters(scope="")).iloc[5]
     at = open_page("rehabilitation", year="2024", town=town["区划代码"])
     card = next(m.value for m in at.markdown if "康复服务率</div>" in m.value)
     assert f">{town['康复服务率']:.1f}%<" in card
 
 
 def test_sidebar_selection_drills_and_breadcrumb_returns(duck_url):
-    county = annual_table(connect(duck_url), 2024)
+    county = annual_table(connect(duck_url), 2024, Filters(scope=""))
     at = open_page("overview", year="2024")
     town = county.iloc[0]
     at.selectbox(key="w_town_0").set_value(town["区划代码"]).run()

@@ -25,7 +25,7 @@ from ui.suppressed import suppressed_units
 @pytest.fixture(scope="module")
 def units(duck_url) -> pd.DataFrame:
     """The test county's townships with their metrics for 2024."""
-    return with_metrics(annual_counts(connect(duck_url), Filters(), 2024))
+    return with_metrics(annual_counts(connect(duck_url), Filters(scope=""), 2024))
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -57,7 +57,7 @@ def test_chinese_title_is_drawn_as_glyphs(units):
 
 
 def test_map_png(duck_url, units):
-    shapes = boundaries(connect(duck_url))
+    shapes = boundaries(connect(duck_url), Filters(scope=""))
     classes, legend = layers.classify_rate(units.set_index("unit_code")["rehab_rate"], 85)
     colours = {c: list(legend[int(k)].colour) for c, k in classes.items() if k is not None and not pd.isna(k)}
     rows = [(item.label, item.colour) for item in legend]

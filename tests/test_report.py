@@ -25,7 +25,7 @@ def expected(extracts) -> pd.DataFrame:
 
 
 def test_columns_and_total_row(duck_url):
-    table = annual_table(connect(duck_url), YEAR)
+    table = annual_table(connect(duck_url), YEAR, Filters(scope=""))
     assert list(table.columns) == REPORT_COLUMNS
     total = table.iloc[-1]
     assert total["名称"] == "合计" and total["区划代码"] == "990101000000"
@@ -38,7 +38,7 @@ def test_columns_and_total_row(duck_url):
 
 
 def test_matches_independent_computation(any_url, expected):
-    table = annual_table(connect(any_url), YEAR).set_index("区划代码").iloc[:-1]
+    table = annual_table(connect(any_url), YEAR, Filters(scope="")).set_index("区划代码").iloc[:-1]
     assert list(table.index) == list(expected.index)
     assert (table["名称"] == expected["名称"]).all()
     for column in COUNTS:
@@ -61,8 +61,8 @@ def test_real_data_shape(expected):
 
 def test_filters_narrow_persons_not_households(duck_url):
     wh = connect(duck_url)
-    whole = annual_table(wh, YEAR).iloc[-1]
-    severe = [annual_table(wh, YEAR, Filters(level=lv)).iloc[-1] for lv in (1, 2, 3, 4)]
+    whole = annual_table(wh, YEAR, Filters(scope="")).iloc[-1]
+    severe = [annual_table(wh, YEAR, Filters(scope="", level=lv)).iloc[-1] for lv in (1, 2, 3, 4)]
     assert sum(t["持证残疾人数"] for t in severe) == whole["持证残疾人数"]
     assert sum(t["康复需求人数"] for t in severe) == whole["康复需求人数"]
     assert all(t["在监测户数_边缘易致贫户"] == whole["在监测户数_边缘易致贫户"] for t in severe)
@@ -70,9 +70,9 @@ def test_filters_narrow_persons_not_households(duck_url):
 
 def test_village_drill_sums_to_township(duck_url):
     wh = connect(duck_url)
-    towns = annual_table(wh, YEAR).set_index("区划代码")
+    towns = annual_table(wh, YEAR, Filters(scope="")).set_index("区划代码")
     code = towns.index[0]
-    villages = annual_table(wh, YEAR, Filters(township=code))
+    villages = annual_table(wh, YEAR, Filters(scope="", township=code))
     assert villages["区划代码"].iloc[:-1].str.startswith(code[:9]).all()
     for column in COUNTS:
         assert villages[column].iloc[-1] == towns.loc[code, column], column
@@ -90,5 +90,5 @@ def test_command_line_writes_file(duck_url, tmp_path, suffix):
         out, dtype={"区划代码": str})
     assert list(table.columns) == REPORT_COLUMNS
     assert table["名称"].iloc[-1] == "合计"
-    expected = annual_table(connect(duck_url), YEAR)
+    expected = annual_table(connect(duck_url), YEAR, Filters(scope=""))
     assert table["持证残疾人数"].tolist() == expected["持证残疾人数"].tolist()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table
 from ui import auth
@@ -40,7 +41,7 @@ def persons_card(at: AppTest) -> str:
 
 
 def test_township_user_sees_only_own_township(duck_url):
-    table = annual_table(connect(duck_url), 2024)
+    table = annual_table(connect(duck_url), 2024, Filters(scope=""))
     own, other = table.iloc[1], table.iloc[4]
     user = auth.User("乡镇员", "township", area=own["区划代码"])
     at = open_as(user, year="2024", town=other["区划代码"])

@@ -52,7 +52,7 @@ def q(fn: Callable, *args, **kwargs):
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
-def _context(url: str, stamp: float) -> Context:
+def _context(url: str, stamp: float, scope: str) -> Context:
     """Years, months and regions that a view may name."""
     wh = _warehouse(url, stamp)
     months = dashboard.data_months(wh)
@@ -67,7 +67,7 @@ def _context(url: str, stamp: float) -> Context:
         int(y) for y in pd.concat([years_frame["first_year"], years_frame["last_year"]]).dropna()})
     if years:
         years = list(range(years[0], years[-1] + 1))
-    regions = dashboard.regions(wh)
+    regions = dashboard.regions(wh, scope)
     towns = regions[regions["level"] == "township"]
     villages = regions[regions["level"] == "village"]
     return Context(
@@ -78,10 +78,10 @@ def _context(url: str, stamp: float) -> Context:
     )
 
 
-def context() -> Context:
-    """The current warehouse's Context."""
+def context(scope: str) -> Context:
+    """The current warehouse's Context, within the user's scope ('' = the county)."""
     url = warehouse_url()
-    return _context(url, _stamp(url))
+    return _context(url, _stamp(url), scope)
 
 
 def data_until(ctx: Context) -> str:

@@ -86,6 +86,8 @@ def current_view(ctx: Context, trend: bool = False, own_township: str = "") -> V
             st.warning(f"您的账号只能查看{ctx.townships.get(own_township, own_township)}，已显示本乡镇。")
         _update(township=own_township, village="")
         st.session_state["view_gen"] = st.session_state.get("view_gen", 0) + 1
+    if _view().scope != own_township:
+        _update(scope=own_township)
     sb = st.sidebar
     _widget(sb.selectbox, "年度", ctx.years, "year", "w_year", lambda y: f"{y}年")
     _widget(sb.selectbox, "乡镇（街道）", [own_township] if own_township else ["", *ctx.townships], "township",
@@ -113,7 +115,7 @@ def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]
     user = auth.require_user()
     auth.sign_out_button()
     try:
-        ctx = data.context()
+        ctx = data.context(scope_of(user))
     except (WarehouseError, duckdb.Error) as exc:
         st.title(title)
         failure_page(exc)
@@ -124,8 +126,7 @@ def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]
         st.info("请导入数据：`python -m data.importer 数据文件夹 --warehouse 数据仓库`，导入完成后本页会自动恢复。")
         st.button("重试", key="retry_empty")
         st.stop()
-    ctx = restrict(ctx, user)
-    view = current_view(ctx, trend=trend, own_township="" if user.county_wide or user.role == "press" else user.area)
+    view = current_view(ctx, trend=trend, own_township=scope_of(user))
     page = PAGE_OF_TITLE.get(title, "")
     if view.present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
@@ -147,13 +148,9 @@ def signed_in() -> auth.User:
     return st.session_state.get(auth.SESSION_KEY) or auth.DEMO_USER
 
 
-def restrict(ctx: Context, user: auth.User) -> Context:
-    """A township user's context holds only their own township: any other code in a URL is refused with
-    a message and the view falls back to their own area (queries then only ever see that code)."""
-    if user.county_wide or user.role == "press" or not user.area:
-        return ctx
-    return replace(ctx, townships={user.area: ctx.townships.get(user.area, user.area)},
-                   villages={user.area: ctx.villages.get(user.area, {})})
+def scope_of(user: auth.User) -> str:
+    """The township a user may see ('' = the whole county): the scope every query is called with."""
+    return "" if user.county_wide or user.role == "press" else user.area
 
 
 def add_to_briefing(title: str, page: str, ctx: Context, view: View) -> None:
@@ -453,7 +450,7 @@ def region_map(ctx: Context, view: View, units: pd.DataFrame, value_column: str,
                key: str = "map", title: str = "") -> None:
     """A choropleth of the view's units coloured by `value_column`, legend, notices, click to drill,
     and a press PNG of the same map drawn on the server (always from suppressed values)."""
-    shapes = data.q(dashboard.boundaries, view.township)
+    shapes = data.q(dashboard.boundaries, view.filters)
     if shapes.empty:
         st.info(f"没有{unit_word(view)}边界数据，无法绘制地图；请在导入时提供边界文件。")
         return

@@ -51,12 +51,14 @@ class View:
     level: int = 0
     metric: str = "rehab_rate"
     present: bool = False
+    scope: str = ""  # the signed-in user's township ('' = county-wide); set by the app, never from a URL
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def filters(self) -> Filters:
         """As the queries' filters."""
-        return Filters(township=self.township, village=self.village, category=self.category, level=self.level)
+        return Filters(scope=self.scope, township=self.township, village=self.village, category=self.category,
+                       level=self.level)
 
     def to_params(self, default: View) -> dict[str, str]:
         """The URL parameters that differ from the default view."""

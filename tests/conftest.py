@@ -71,3 +71,24 @@ def pg_url(extracts, pg_server) -> str:
 def any_url(request) -> str:
     """Each test using this runs on both engines."""
     return request.getfixturevalue("duck_url" if request.param == "duckdb" else "pg_url")
+
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_app(page: str = "overview", params: dict[str, str] | None = None, user=None):
+    """A fresh AppTest session opened on a URL with these parameters (signed in as `user` if given),
+    then switched to the page."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui import auth
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    if user is not None:
+        at.session_state[auth.SESSION_KEY] = user
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    return at

@@ -11,12 +11,11 @@ import pytest
 import streamlit as st
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as strat
-from streamlit.testing.v1 import AppTest
 
 from queries import db
 from queries.db import connect
+from tests.conftest import open_app
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NAMES = ["year", "town", "village", "cat", "level", "from", "to", "metric", "mode"]
 HOSTILE = strat.one_of(
     strat.text(max_size=200),
@@ -50,12 +49,7 @@ def test_hostile_urls(duck_url, allowed, monkeypatch, params, page):
 
     monkeypatch.setattr(db.Warehouse, "frame", recording)
     st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
+    at = open_app(page, params)
     assert not at.exception, at.exception
     for bound in seen:  # no query ran with a value that was not validated
         assert bound.get("township", "") in allowed["codes"] and bound.get("village", "") in allowed["codes"]

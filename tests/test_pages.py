@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table
+from tests.conftest import open_app
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = {
@@ -27,13 +28,7 @@ def warehouse_env(duck_url, monkeypatch):
 
 def open_page(page: str, **params: str) -> AppTest:
     """A fresh session opened on a URL with these parameters, then switched to the page."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
-    return at
+    return open_app(page, params)
 
 
 def page_text(at: AppTest) -> str:

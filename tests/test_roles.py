@@ -3,17 +3,14 @@ press only suppressed numbers, table exports for analysts only."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table
+from tests.conftest import open_app
 from ui import auth
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture(autouse=True)
@@ -25,14 +22,7 @@ def signed_in_env(duck_url, monkeypatch):
 
 def open_as(user: auth.User, page: str = "overview", **params: str) -> AppTest:
     """A session signed in as `user`, opened on a URL."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[auth.SESSION_KEY] = user
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
-    return at
+    return open_app(page, params, user)
 
 
 def persons_card(at: AppTest) -> str:

@@ -5,6 +5,7 @@ import streamlit as st
 from queries import dashboard
 from queries.metrics import with_metrics
 from queries.report import rate
+from queries.summary import accessibility_text
 from ui import charts, data, frame
 from ui.labels import METRICS, PALETTE, fmt_pct
 
@@ -19,6 +20,9 @@ planned = int(year_row["planned"].sum())
 completed = int(year_row["completed"].sum())
 spent = float(year_row["completed_amount_yuan"].sum())
 care_year = care[care["year"] == view.year]
+if not view.village:
+    frame.summary(accessibility_text(frame.area_name(ctx, view), view.year, planned, completed, spent, care,
+                                     small=frame.suppressing(view)))
 
 cols = st.columns(4)
 frame.kpi(cols[0], f"{view.year}年计划改造", f"{planned:,}户", f"已完成 {completed:,} 户")
@@ -45,7 +49,7 @@ with right:
         spend = years[years["completed"] > 0].assign(
             per_household=lambda f: f["completed_amount_yuan"] / f["completed"])
         fig = charts.grouped_bars(spend, "plan_year", {"per_household": ("户均支出", PALETTE["orange"])}, "元/户")
-        frame.chart(fig, ctx, key="modification_spend")
+        frame.chart(fig, ctx, key="modification_spend", view=view, title="各年无障碍改造户均支出（元）")
 
 st.subheader(f"各{frame.unit_word(view)}无障碍改造（{view.year}年）")
 table = by_unit.merge(units[["unit_code", "name"]], on="unit_code", how="left")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from queries import dashboard
 from queries.metrics import totals, with_metrics
+from queries.summary import employment_text
 from ui import charts, data, frame
 from ui.labels import PALETTE
 
@@ -14,6 +15,8 @@ focus = units[units["unit_code"] == view.village].iloc[0] if view.village else t
 bases = data.q(dashboard.employment_bases, view.filters, view.year)
 forms = data.q(dashboard.employment_by_form, view.filters)
 this_year = forms[forms["year"] == view.year]
+if not view.village:
+    frame.summary(employment_text(frame.area_name(ctx, view), view.year, bases, forms, small=frame.suppressing(view)))
 
 cols = st.columns(4)
 frame.kpi(cols[0], f"就业基地（{view.year}年）", f"{len(bases):,}个", f"安置残疾人 {int(bases['placed_persons'].sum()):,} 人")

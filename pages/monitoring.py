@@ -49,7 +49,7 @@ if flow.empty:
 else:
     fig = charts.month_lines(flow, "month", {"enrolled": ("新纳入", PALETTE["vermillion"]),
                                              "eliminated": ("风险消除", PALETTE["green"])}, "户", kind="bar")
-    frame.chart(fig, ctx, key="monitoring_flow")
+    frame.chart(fig, ctx, key="monitoring_flow", view=view, title=f"{frame.area_name(ctx, view)}每月新纳入与风险消除户数")
 
 left, right = st.columns(2)
 with left:
@@ -60,7 +60,7 @@ with left:
         fig = charts.funnel(["累计纳入监测", "已落实帮扶措施", "已消除风险"],
                             [int(total["enrolled"]), int(total["with_measure"]), int(total["eliminated"])],
                             PALETTE["blue"])
-        frame.chart(fig, ctx, key="monitoring_funnel")
+        frame.chart(fig, ctx, key="monitoring_funnel", view=view, title=f"{frame.area_name(ctx, view)}从纳入监测到风险消除")
         mean = total["months_to_eliminate"] / total["eliminated"] if total["eliminated"] else None
         table = pd.DataFrame({
             "监测类别": path["monitor_type"], "累计纳入（户）": path["enrolled"].astype(int),
@@ -83,7 +83,7 @@ with right:
         fig = charts.grouped_bars(pivot, "main_risk", {t: (t, c) for t, c in zip(
             MONITOR_TYPES, [PALETTE["vermillion"], PALETTE["orange"], PALETTE["purple"]], strict=True)},
             "户", barmode="stack")
-        frame.chart(fig, ctx, key="monitoring_risks")
+        frame.chart(fig, ctx, key="monitoring_risks", view=view, title=f"{frame.area_name(ctx, view)}在监测户主要风险")
 
 st.subheader(f"待办：无帮扶措施的在监测户（按{frame.unit_word(view)}）")
 todo = units[units["without_measure"] > 0][["name", "monitored", "without_measure"]]

@@ -80,7 +80,7 @@ with left:
     kinds["rate"] = [rate(s, n) for s, n in zip(kinds["served_persons"], kinds["need_persons"], strict=True)]
     fig = charts.grouped_bars(kinds, "service_type", {"need_persons": ("有需求", PALETTE["grey"]),
                                                       "served_persons": ("已服务", PALETTE["green"])}, "人")
-    frame.chart(fig, ctx, key="rehab_types")
+    frame.chart(fig, ctx, key="rehab_types", view=view, title=f"{frame.area_name(ctx, view)}各类康复服务需求与服务人数")
 with right:
     st.subheader("按残疾类别（服务率）")
     cats = groups.groupby("category_code")[["need_persons", "served_persons"]].sum().reset_index()
@@ -101,4 +101,4 @@ else:
     kids["类别"] = kids["category_code"].map(CATEGORY_LABELS)
     fig = charts.grouped_bars(kids, "类别", {"need_persons": ("有需求", PALETTE["grey"]),
                                              "served_persons": ("已服务", PALETTE["green"])}, "人")
-    frame.chart(fig, ctx, key="rehab_children")
+    frame.chart(fig, ctx, key="rehab_children", view=view, title=f"{frame.area_name(ctx, view)}0–16岁残疾儿童康复")

@@ -115,4 +115,4 @@ for col, grouped, label in ((left, by_cat, "类别"), (right, by_level, "等级"
         shown = grouped[grouped["eligible"] > 0]
         fig = charts.grouped_bars(shown, label, {"eligible": ("符合条件人数", PALETTE["grey"]),
                                                  "eligible_paid": ("已发放人数", COLOURS[which])}, "人")
-        frame.chart(fig, ctx, key=f"subsidy_by_{label}")
+        frame.chart(fig, ctx, key=f"subsidy_by_{label}", view=view, title=f"{SUBSIDY_SHORT[which]}按残疾{label}")

@@ -94,3 +94,30 @@ def monitoring_text(area: str, until: str, units: pd.DataFrame, mean_months: flo
         + (f"，从纳入到消除平均{mean_months:.1f}个月" if mean_months else "")
         + f"；尚无帮扶措施记录的{_n(now['without_measure'], '户', small)}，需逐户落实。"
     )
+
+
+def employment_text(area: str, year: int, bases: pd.DataFrame, forms: pd.DataFrame, small: bool = False) -> str:
+    """The employment paragraph: bases, placements, employment by form in the year."""
+    this_year = forms[forms["year"] == year]
+    top = this_year.sort_values("persons", ascending=False).head(3)
+    ranked = "、".join(f"{f}{_n(p, '人次', small)}" for f, p in zip(top["form"], top["persons"], strict=True))
+    return (
+        f"截至{year}年，{area}认定残疾人就业基地{len(bases)}个，安置残疾人{_n(bases['placed_persons'].sum(), '人', small)}，"
+        f"辐射带动{int(bases['households_lifted'].sum()):,}户，扶持资金{bases['funding_wan_yuan'].sum():,.1f}万元。"
+        f"{year}年共帮扶残疾人就业{_n(this_year['persons'].sum(), '人次', small)}"
+        + (f"，其中{ranked}。" if ranked else "。")
+    )
+
+
+def accessibility_text(area: str, year: int, planned: int, completed: int, spent_yuan: float, care: pd.DataFrame,
+                       small: bool = False) -> str:
+    """The accessibility and care paragraph."""
+    care_year = care[care["year"] == year]
+    kinds = "、".join(f"{t}{_n(p, '人', small)}" for t, p in zip(care_year["care_type"], care_year["persons"], strict=True))
+    per_household = f"，户均{spent_yuan / completed:,.0f}元" if completed else ""
+    return (
+        f"{year}年，{area}计划实施残疾人家庭无障碍改造{_n(planned, '户', small)}，已完成{_n(completed, '户', small)}"
+        f"（完成率{_pct(rate(completed, planned))}），投入{spent_yuan / 10_000:,.2f}万元{per_household}；"
+        f"为{_n(care_year['persons'].sum(), '名', small)}残疾人提供托养照护服务"
+        + (f"（{kinds}）。" if kinds else "。")
+    )

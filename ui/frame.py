@@ -316,9 +316,9 @@ def hide_small(fig: go.Figure) -> go.Figure:
     """A copy of a chart of counts with every value of 1-4 removed (its label reads '<5')."""
     out = go.Figure(fig)
     for trace in out.data:
-        if trace.type not in ("bar", "scatter"):
+        if trace.type not in ("bar", "scatter", "funnel"):
             continue
-        axis = "x" if getattr(trace, "orientation", None) == "h" else "y"
+        axis = "x" if trace.type == "funnel" or getattr(trace, "orientation", None) == "h" else "y"
         raw = getattr(trace, axis)
         values = [] if raw is None else list(raw)
         small = [v is not None and not pd.isna(v) and 0 < float(v) < 5 for v in values]

@@ -168,3 +168,79 @@ def test_briefing_plays_slides(server, browser):
     page.get_by_role("button", name="结束汇报").click()
     page.wait_for_function("() => location.pathname.endsWith('/briefing')", timeout=30_000)
     page.close()
+
+
+@pytest.fixture(scope="module")
+def signed_server(duck_url, tmp_path_factory):
+    """The dashboard without demo mode: a users file with a township user and a press user."""
+    from queries.common import Filters
+    from queries.db import connect
+    from queries.report import annual_table
+    from ui import auth
+
+    folder = tmp_path_factory.mktemp("users")
+    users = folder / "users.yaml"
+    towns = annual_table(connect(duck_url), 2024, Filters(scope=""))
+    own, other = towns.iloc[1], towns.iloc[4]
+    auth.add_user("乡镇员", "township", "township-pass-1", area=own["区划代码"], path=users)
+    auth.add_user("宣传员", "press", "press-pass-123", path=users)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DEMO_MODE"}
+    env |= {"WAREHOUSE_URL": duck_url, "USERS_FILE": str(users), "AUDIT_LOG": str(folder / "audit.log")}
+    proc = subprocess.Popen([sys.executable, "scripts/serve.py", "--server.port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}", own, other, folder / "audit.log"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def sign_in(page, name: str, password: str) -> None:
+    """Fill the sign-in form."""
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("口令").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_township_role_in_browser(signed_server, browser):
+    url, own, other, audit_log = signed_server
+    page = browser.new_page(viewport={"width": 1600, "height": 1400})
+    page.goto(f"{url}/rehabilitation?year=2024&town={other['区划代码']}")
+    settle(page)
+    sign_in(page, "乡镇员", "wrong-password")
+    settle(page)
+    assert page.get_by_label("用户名").count() == 1  # still the form
+    sign_in(page, "乡镇员", "township-pass-1")
+    page.wait_for_selector("h1", timeout=30_000)
+    settle(page)
+    assert_no_error(page)
+    assert page.locator("h1").first.inner_text().strip() == "康复服务"
+    assert page.evaluate("new URL(location.href).searchParams.get('town')") == own["区划代码"]
+    assert page.get_by_text("只能查看").count() >= 1
+    body = page.locator("[data-testid=stMain]").inner_text()
+    assert own["名称"] in body and other["名称"] not in body
+    page.screenshot(path=SHOTS / "role_township.png", full_page=True)
+    events = [line for line in audit_log.read_text(encoding="utf-8").splitlines()]
+    assert any('"sign_in_failed"' in e for e in events) and any('"sign_in"' in e for e in events)
+    assert not any("township-pass-1" in e or "wrong-password" in e for e in events)
+    page.close()
+
+
+def test_press_role_in_browser(signed_server, browser):
+    url = signed_server[0]
+    page = browser.new_page(viewport={"width": 1600, "height": 2400})
+    page.goto(f"{url}/?year=2024")
+    settle(page)
+    sign_in(page, "宣传员", "press-pass-123")
+    page.wait_for_selector("h1", timeout=30_000)
+    settle(page)
+    assert_no_error(page)
+    assert page.get_by_text("下载 Excel").count() == 0  # no table exports for the press role
+    page.screenshot(path=SHOTS / "role_press.png", full_page=True)
+    page.close()

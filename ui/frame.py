@@ -80,7 +80,8 @@ def current_view(ctx: Context, trend: bool = False, own_township: str = "") -> V
         view = parse(st.query_params.to_dict(), ctx)
         st.session_state["view_state"] = replace(view, warnings=())
         for message in view.warnings:
-            st.warning(message)
+            if not (own_township and message.startswith("未知的乡镇代码")):  # said below, in the user's terms
+                st.warning(message)
     if own_township and _view().township != own_township:
         if _view().township or "town" in st.query_params:
             st.warning(f"您的账号只能查看{ctx.townships.get(own_township, own_township)}，已显示本乡镇。")

@@ -55,6 +55,11 @@ either = int(gap_row["without_either"].sum())
 frame.kpi(row2[3], "监测户中重度残疾人缺保障", fmt_count(either, "人"),
           f"未领护理补贴 {int(gap_row['without_nursing'].sum()):,} 人，未获康复服务 {int(gap_row['without_rehab'].sum()):,} 人",
           good=either == 0, help_text="期末在监测户中的一、二级持证残疾人，当年未领取护理补贴或未获得基本康复服务。")
+if view.scope:  # a township user: the other townships only inside the county total
+    county_row = with_metrics(data.q(dashboard.county_total, view.filters, view.year)).iloc[0]
+    st.caption(f"全县合计：持证残疾人{int(county_row['persons']):,}人，康复服务率{fmt_pct(county_row['rehab_rate'])}，"
+               f"生活补贴覆盖率{fmt_pct(county_row['living_coverage'])}，护理补贴覆盖率"
+               f"{fmt_pct(county_row['nursing_coverage'])}。")
 st.page_link("pages/monitoring.py", label="查看监测户缺保障名单（按乡镇）→",
              query_params=st.query_params.to_dict())
 

@@ -152,3 +152,13 @@ def row_counts(wh: Warehouse) -> pd.DataFrame:
     """Rows in each dimension and fact table (names from a fixed list, not from input)."""
     sql = " UNION ALL ".join(f"SELECT '{t}' AS table_name, count(*) AS n FROM {t}" for t in TABLE_COUNTS)
     return _numeric(wh.frame(sql), "table_name")
+
+
+def county_total(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """The whole county's annual counts as one row, without any township's own row: the only way a
+    township scope sees the other townships (inside the county total)."""
+    county_wide = Filters(scope="", category=filters.category, level=filters.level)
+    counts = unit_table(wh, county_wide, year)
+    total = counts.drop(columns=["unit_code", "name"]).sum().to_frame().T
+    total.insert(0, "name", "全县合计")
+    return total

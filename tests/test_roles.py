@@ -41,6 +41,8 @@ def test_township_user_sees_only_own_township(duck_url):
     assert f">{int(own['持证残疾人数']):,}人<" in persons_card(at)
     assert at.selectbox(key="w_town_1").options == [own["名称"]]
     assert at.button(key="crumb_county").disabled
+    county = table.iloc[-1]
+    assert any(f"全县合计：持证残疾人{int(county['持证残疾人数']):,}人" in c.value for c in at.caption)
     at = open_as(user, "rehabilitation", year="2024")
     assert at.session_state["view_state"].township == own["区划代码"] and not at.exception
 

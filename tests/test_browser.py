@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,13 +27,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="module")
 def server(duck_url, tmp_path_factory):
     """The dashboard served on 127.0.0.1 from the test county's warehouse (its own briefing script)."""
-    port = free_port()
     briefing = tmp_path_factory.mktemp("briefing") / "briefing.yaml"
-    env = {**os.environ, "WAREHOUSE_URL": duck_url, "BRIEFING_FILE": str(briefing)}
-    proc = subprocess.Popen(
-        [sys.executable, "scripts/serve.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with serving({**os.environ, "WAREHOUSE_URL": duck_url, "BRIEFING_FILE": str(briefing)}) as url:
+        yield url
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """scripts/serve.py on a free loopback port with this environment; its URL once it accepts."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "scripts/serve.py", "--server.port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -39,9 +45,11 @@ def server(duck_url, tmp_path_factory):
             break
         except OSError:
             time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -184,21 +192,10 @@ def signed_server(duck_url, tmp_path_factory):
     own, other = towns.iloc[1], towns.iloc[4]
     auth.add_user("乡镇员", "township", "township-pass-1", area=own["区划代码"], path=users)
     auth.add_user("宣传员", "press", "press-pass-123", path=users)
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DEMO_MODE"}
     env |= {"WAREHOUSE_URL": duck_url, "USERS_FILE": str(users), "AUDIT_LOG": str(folder / "audit.log")}
-    proc = subprocess.Popen([sys.executable, "scripts/serve.py", "--server.port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}", own, other, folder / "audit.log"
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serving(env) as url:
+        yield url, own, other, folder / "audit.log"
 
 
 def sign_in(page, name: str, password: str) -> None:

@@ -15,7 +15,6 @@ import pandas as pd
 from queries import dashboard
 from queries.common import Filters, county
 from queries.db import Warehouse
-from queries.report import annual_table
 
 PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about"]
 PAGE_TITLES = {"overview": "总览", "monitoring": "防返贫监测", "subsidies": "两项补贴", "rehabilitation": "康复服务",
@@ -92,7 +91,7 @@ def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
     # pages/subsidies.py: year to date and the same months last year.
     last_month = min(ctx.months[-1], f"{year}-12") if ctx.months else f"{year}-12"
     months_in_year = int(last_month[5:]) if last_month.startswith(str(year)) else 12
-    ytd_to, prev_to = f"{year}-{months_in_year:02d}", f"{year - 1}-{months_in_year:02d}"
+    ytd_to = f"{year}-{months_in_year:02d}"
     unit = ("unit_table", dashboard.unit_table, (f, year))
     shapes = ("boundaries", dashboard.boundaries, (f,))
     gap = ("severe_monitored_gap", dashboard.severe_monitored_gap, (f, year))
@@ -100,17 +99,14 @@ def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
     last = [("unit_table[last year]", dashboard.unit_table, (f, year - 1))] if (
         not f.village and year - 1 in ctx.years) else []
     return {
-        "overview": [unit, *last, gap, shapes, ("annual_table", annual_table, (year, f))],
+        "overview": [unit, *last, gap, shapes],  # its annual table is made from unit_table's result
         "monitoring": [unit, shapes, ("monitoring_by_month", dashboard.monitoring_by_month, (f, s.month_from, s.month_to)),
                        ("monitoring_path", dashboard.monitoring_path, (f, year)),
                        ("monitoring_risks", dashboard.monitoring_risks, (f, year)), gap],
         "subsidies": [unit,
-                      ("subsidy_by_month[ytd]", dashboard.subsidy_by_month, (f, f"{year}-01", ytd_to)),
-                      ("subsidy_by_month[prev]", dashboard.subsidy_by_month, (f, f"{year - 1}-01", prev_to)),
-                      ("subsidy_persons_to_month[ytd]", dashboard.subsidy_persons_to_month, (f, year, months_in_year)),
-                      ("subsidy_persons_to_month[prev]", dashboard.subsidy_persons_to_month,
-                       (f, year - 1, months_in_year)),
-                      ("subsidy_by_month[range]", dashboard.subsidy_by_month, (f, s.month_from, s.month_to)),
+                      ("subsidy_by_month", dashboard.subsidy_by_month,
+                       (f, min(s.month_from, f"{year - 1}-01"), max(s.month_to, ytd_to))),
+                      ("subsidy_persons_to_month", dashboard.subsidy_persons_to_month, (f, year, months_in_year)),
                       shapes,
                       ("subsidy_by_category_level", dashboard.subsidy_by_category_level, (f, year))],
         "rehabilitation": [unit, ("rehab_by_group", dashboard.rehab_by_group, (f, year)), *last, shapes,

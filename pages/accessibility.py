@@ -3,7 +3,6 @@
 import streamlit as st
 
 from queries import dashboard
-from queries.metrics import with_metrics
 from queries.report import rate
 from queries.summary import accessibility_text
 from ui import charts, data, frame
@@ -12,7 +11,7 @@ from ui.labels import METRICS, PALETTE, fmt_pct
 ctx, view = frame.setup("无障碍与托养", "{area}家庭无障碍改造与托养照护服务，{year}。")
 
 years = data.q(dashboard.modification_by_year, view.filters)
-units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
+units = data.q(dashboard.unit_table, view.filters, view.year)
 by_unit = data.q(dashboard.modification_by_unit, view.filters, view.year)
 care = data.q(dashboard.care_by_type, view.filters)
 year_row = years[years["plan_year"] == view.year]

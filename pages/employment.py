@@ -3,14 +3,14 @@
 import streamlit as st
 
 from queries import dashboard
-from queries.metrics import totals, with_metrics
+from queries.metrics import totals
 from queries.summary import employment_text
 from ui import charts, data, frame
 from ui.labels import PALETTE
 
 ctx, view = frame.setup("就业帮扶", "{area}残疾人就业基地与就业帮扶，{year}。")
 
-units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
+units = data.q(dashboard.unit_table, view.filters, view.year)
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 bases = data.q(dashboard.employment_bases, view.filters, view.year)
 forms = data.q(dashboard.employment_by_form, view.filters)

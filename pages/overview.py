@@ -5,7 +5,7 @@ import streamlit as st
 
 from queries import dashboard
 from queries.metrics import shortfall, totals, with_metrics
-from queries.report import annual_table
+from queries.report import table_of
 from queries.summary import overview_text
 from queries.suppression import PRIMARY, SECONDARY, SMALL, suppress_table
 from ui import charts, data, frame
@@ -15,13 +15,13 @@ from ui.suppressed import suppressed_units
 
 ctx, view = frame.setup("总览", "{area}残疾人工作主要指标，{year}。")
 
-units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
+units = data.q(dashboard.unit_table, view.filters, view.year)
 if units.empty:
     st.info("所选范围没有数据。")
     st.stop()
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 if not view.village and view.year - 1 in ctx.years:
-    last_year = with_metrics(data.q(dashboard.unit_table, view.filters, view.year - 1))
+    last_year = data.q(dashboard.unit_table, view.filters, view.year - 1)
     frame.summary(overview_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, last_year,
                                 frame.unit_word(view), small=frame.suppressing(view)))
 
@@ -78,15 +78,16 @@ with right:
     st.caption("由弱到强排列；点击条形可下钻。")
     colour = meta.colour if meta else "#0072B2"
     fig = charts.ranked_bars(units, metric, colour, unit, target=target, ascending=higher_better)
-    safe = charts.ranked_bars(suppressed_units(units), metric, colour, unit, target=target, ascending=higher_better)
-    frame.chart(fig, ctx, key="overview_rank", drill=True, view=view, press_fig=safe,
+    frame.chart(fig, ctx, key="overview_rank", drill=True, view=view,
+                press=lambda: charts.ranked_bars(suppressed_units(units), metric, colour, unit, target=target,
+                                                 ascending=higher_better),
                 title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{MAP_METRICS[metric]}排名")
 frame.slide_end(view)
 
 st.divider()
 st.subheader(f"年度分{frame.unit_word(view)}统计表（{view.year}年）")
 st.caption("口径见“数据说明”；与命令行 `python -m queries.report` 导出的表相同。")
-table = data.q(annual_table, view.year, view.filters)
+table = table_of(units, view.filters.params()["township"] or ctx.county_code)
 counts = [c for c in table.columns if c not in ("区划代码", "名称") and not c.endswith(("覆盖率", "服务率", "金额"))]
 safe_table = suppress_table(table, counts, {"康复服务率": ("康复已服务人数", "康复需求人数")})
 # Coverage is over the eligible, who are not a column of the table: withhold it where they are under 5.

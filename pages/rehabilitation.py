@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import dashboard
-from queries.metrics import shortfall, totals, with_metrics
+from queries.metrics import shortfall, totals
 from queries.report import rate
 from queries.summary import rehab_text
 from queries.suppression import suppress_table
@@ -15,12 +15,12 @@ from ui.suppressed import suppressed_units
 ctx, view = frame.setup("康复服务", "{area}持证残疾人精准康复服务，{year}；目标：服务率不低于85%。")
 
 TARGET = METRICS["rehab_rate"].target
-units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
+units = data.q(dashboard.unit_table, view.filters, view.year)
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 groups = data.q(dashboard.rehab_by_group, view.filters, view.year)
 children = groups[groups["is_child"]][["need_persons", "served_persons"]].sum()
 if not view.village:
-    last_year = (with_metrics(data.q(dashboard.unit_table, view.filters, view.year - 1))
+    last_year = (data.q(dashboard.unit_table, view.filters, view.year - 1)
                  if view.year - 1 in ctx.years else units.iloc[0:0])
     frame.summary(rehab_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, last_year,
                              children, frame.unit_word(view), small=frame.suppressing(view)))
@@ -52,7 +52,7 @@ with right:
         return charts.ranked_bars(frame_, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=TARGET,
                                   text="rate_text", title="服务率")
 
-    frame.chart(rate_bars(units), ctx, key="rehab_rank", drill=True, view=view, press_fig=rate_bars(suppressed_units(units)),
+    frame.chart(rate_bars(units), ctx, key="rehab_rank", drill=True, view=view, press=lambda: rate_bars(suppressed_units(units)),
                 title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}康复服务率对照85%目标")
 frame.slide_end(view)
 
@@ -89,9 +89,9 @@ with right:
     fig = charts.grouped_bars(cats.dropna(subset=["rate"]), "类别", {"rate": ("服务率", PALETTE["green"])}, "%",
                               target=TARGET)
     safe_cats = cats.assign(rate=cats["rate"].where(cats["need_persons"] >= 5))
-    safe_fig = charts.grouped_bars(safe_cats.dropna(subset=["rate"]), "类别", {"rate": ("服务率", PALETTE["green"])}, "%",
-                                   target=TARGET)
-    frame.chart(fig, ctx, key="rehab_categories", view=view, press_fig=safe_fig, title="各残疾类别康复服务率")
+    frame.chart(fig, ctx, key="rehab_categories", view=view, title="各残疾类别康复服务率",
+                press=lambda: charts.grouped_bars(safe_cats.dropna(subset=["rate"]), "类别",
+                                                  {"rate": ("服务率", PALETTE["green"])}, "%", target=TARGET))
 
 st.subheader("0–16岁残疾儿童康复（按类别）")
 kids = groups[groups["is_child"]].copy()

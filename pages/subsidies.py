@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import dashboard
-from queries.metrics import totals, with_metrics
+from queries.metrics import totals
 from queries.report import rate
 from queries.summary import subsidy_text
 from ui import charts, data, frame
@@ -14,7 +14,7 @@ from ui.suppressed import suppressed_units
 ctx, view = frame.setup("两项补贴", "{area}困难残疾人生活补贴和重度残疾人护理补贴，{year}：应补尽补。", trend=True)
 
 COLOURS = {"living": PALETTE["blue"], "nursing": PALETTE["sky"]}
-units = with_metrics(data.q(dashboard.unit_table, view.filters, view.year))
+units = data.q(dashboard.unit_table, view.filters, view.year)
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 
 # Year to date (截至本月累计) and the same months of last year (同比).
@@ -22,10 +22,20 @@ last_month = min(ctx.months[-1], f"{view.year}-12") if ctx.months else f"{view.y
 months_in_year = int(last_month[5:]) if last_month.startswith(str(view.year)) else 12
 ytd_to = f"{view.year}-{months_in_year:02d}"
 prev_to = f"{view.year - 1}-{months_in_year:02d}"
-ytd = data.q(dashboard.subsidy_by_month, view.filters, f"{view.year}-01", ytd_to)
-prev = data.q(dashboard.subsidy_by_month, view.filters, f"{view.year - 1}-01", prev_to)
-ytd_persons = data.q(dashboard.subsidy_persons_to_month, view.filters, view.year, months_in_year)
-prev_persons = data.q(dashboard.subsidy_persons_to_month, view.filters, view.year - 1, months_in_year)
+# One query for the months of the trend, this year to date and last year's same months.
+span = data.q(dashboard.subsidy_by_month, view.filters, min(view.month_from, f"{view.year - 1}-01"),
+              max(view.month_to, ytd_to))
+
+
+def _months(first: str, last: str) -> pd.DataFrame:
+    """The rows of `span` from month `first` to `last` ('YYYY-MM')."""
+    return span[span["pay_month"].between(pd.Timestamp(f"{first}-01"), pd.Timestamp(f"{last}-01"))]
+
+
+ytd, prev = _months(f"{view.year}-01", ytd_to), _months(f"{view.year - 1}-01", prev_to)
+paid_persons = data.q(dashboard.subsidy_persons_to_month, view.filters, view.year, months_in_year)
+ytd_persons = paid_persons[paid_persons["year"] == view.year]
+prev_persons = paid_persons[paid_persons["year"] == view.year - 1]
 
 
 def _sum(frame_: pd.DataFrame, code: str, column: str) -> float:
@@ -62,7 +72,7 @@ for i, code in enumerate(("living", "nursing")):
               "符合条件但全年未发放" if unpaid else "应补尽补", good=unpaid == 0)
 
 st.subheader("每月发放金额与人次")
-monthly = data.q(dashboard.subsidy_by_month, view.filters, view.month_from, view.month_to)
+monthly = _months(view.month_from, view.month_to)
 if monthly.empty:
     st.info("所选月份没有发放记录。")
 else:
@@ -73,7 +83,7 @@ else:
     with left:
         fig = charts.month_lines(amounts, "pay_month", {c: (SUBSIDY_SHORT[c], COLOURS[c])
                                                         for c in ("living", "nursing") if c in amounts}, "万元")
-        frame.chart(fig, ctx, key="subsidy_amount", view=view, press_fig=fig,
+        frame.chart(fig, ctx, key="subsidy_amount", view=view, press=lambda: fig,
                     title=f"{frame.area_name(ctx, view)}两项补贴每月发放金额（万元）")
     with right:
         payments = wide["payments"].reset_index()
@@ -97,7 +107,7 @@ with right:
                                   title="覆盖率")
 
     frame.chart(coverage_bars(units), ctx, key=f"subsidy_rank_{which}", drill=True, view=view,
-                press_fig=coverage_bars(suppressed_units(units)),
+                press=lambda: coverage_bars(suppressed_units(units)),
                 title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率排名")
 frame.slide_end(view)
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from queries.common import Filters, numeric_columns, run_sql
 from queries.db import Warehouse
+from queries.metrics import with_metrics
 from queries.report import annual_counts
 
 
@@ -32,8 +33,9 @@ def boundaries(wh: Warehouse, filters: Filters) -> pd.DataFrame:
 
 
 def unit_table(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
-    """The annual counts per unit (townships, or the villages of the selected township)."""
-    return annual_counts(wh, filters, year)
+    """The annual counts per unit (townships, or the villages of the selected township), with their rates
+    and derived metrics (queries.metrics.with_metrics), so a cached result needs no more work."""
+    return with_metrics(annual_counts(wh, filters, year))
 
 
 def subsidy_by_month(wh: Warehouse, filters: Filters, month_from: str, month_to: str) -> pd.DataFrame:
@@ -45,7 +47,8 @@ def subsidy_by_month(wh: Warehouse, filters: Filters, month_from: str, month_to:
 
 
 def subsidy_persons_to_month(wh: Warehouse, filters: Filters, year: int, month: int) -> pd.DataFrame:
-    """Distinct persons paid January to `month` of `year`, per subsidy."""
+    """Distinct persons paid January to `month` of `year` and of the year before (同比), per year and
+    subsidy: one statement for both."""
     frame = run_sql(wh, "subsidy_persons_to_month", year=year, month=month, **filters.params())
     return _numeric(frame, "subsidy_code")
 

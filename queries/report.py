@@ -47,6 +47,9 @@ REPORT_COLUMNS = [
     "无障碍改造_计划户数", "无障碍改造_完成户数",
 ]
 TOTAL_NAME = "合计"
+# The counts the table is made of.
+_KEYS = list(dict.fromkeys([*COUNT_COLUMNS.values(), *AMOUNT_COLUMNS.values(),
+                             *(key for pair in RATE_COLUMNS.values() for key in pair)]))
 
 
 def rate(numerator: float, denominator: float) -> float | None:
@@ -59,19 +62,27 @@ def rate(numerator: float, denominator: float) -> float | None:
 
 def annual_counts(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
     """Counts per unit (townships, or the villages of filters.township) for one year, zeros filled."""
-    frame = run_sql(wh, "annual_by_unit", year=year, **filters.params())
+    params = filters.params()
+    if params["township"]:
+        frame = run_sql(wh, "annual_by_village", year=year, township=params["township"],
+                        category=params["category"], level=params["level"])
+    else:
+        frame = run_sql(wh, "annual_by_township", year=year, category=params["category"], level=params["level"])
     return numeric_columns(frame, [c for c in frame.columns if c not in ("unit_code", "name")])
 
 
 def annual_table(wh: Warehouse, year: int, filters: Filters) -> pd.DataFrame:
     """report.md's table: a row per township (or village when drilled), then the total row."""
-    counts = annual_counts(wh, filters, year)
-    total = counts.drop(columns=["unit_code", "name"]).sum()
-    if filters.township:
-        total_code, total_name = filters.township, TOTAL_NAME
-    else:
-        total_code, total_name = county(wh)["region_code"], TOTAL_NAME
-    rows = [*counts.to_dict("records"), {"unit_code": total_code, "name": total_name, **total.to_dict()}]
+    township = filters.params()["township"]
+    return table_of(annual_counts(wh, filters, year), township or county(wh)["region_code"])
+
+
+def table_of(counts: pd.DataFrame, total_code: str) -> pd.DataFrame:
+    """report.md's table made from `annual_counts` (the pages' unit table), with its total row under
+    `total_code` (the county's code, or the township's when drilled)."""
+    counts = counts[["unit_code", "name", *_KEYS]]
+    total = counts[_KEYS].sum()
+    rows = [*counts.to_dict("records"), {"unit_code": total_code, "name": TOTAL_NAME, **total.to_dict()}]
     return pd.DataFrame([_report_row(r) for r in rows], columns=REPORT_COLUMNS)
 
 

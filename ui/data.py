@@ -68,13 +68,14 @@ def _context(url: str, stamp: float, scope: str) -> Context:
     if years:
         years = list(range(years[0], years[-1] + 1))
     regions = dashboard.regions(wh, scope)
+    whole = county(wh)
     towns = regions[regions["level"] == "township"]
     villages = regions[regions["level"] == "village"]
     return Context(
         years=years, months=month_list,
         townships=dict(zip(towns["region_code"], towns["name"], strict=True)),
         villages={t: dict(zip(g["region_code"], g["name"], strict=True)) for t, g in villages.groupby("township_code")},
-        county_name=county(wh)["name"],
+        county_name=whole["name"], county_code=whole["region_code"],
     )
 
 

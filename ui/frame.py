@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import replace
 
 import duckdb
@@ -333,13 +334,16 @@ def hide_small(fig: go.Figure) -> go.Figure:
 
 
 def chart(fig: go.Figure, ctx: Context, key: str, drill: bool = False, view: View | None = None,
-          title: str = "", press_fig: go.Figure | None = None) -> None:
+          title: str = "", press: Callable[[], go.Figure] | None = None) -> None:
     """A plotly chart with its 截至 line; bars of units drill into the clicked unit; a press export.
 
-    press_fig is the figure drawn from suppressed data (rates over small denominators withheld); a
-    chart of counts without one is suppressed by hiding its values of 1-4."""
-    safe = press_fig if press_fig is not None else hide_small(fig)
-    shown = safe if view is not None and suppressing(view) else fig
+    press makes the figure drawn from suppressed data (rates over small denominators withheld); a chart
+    of counts without one is suppressed by hiding its values of 1-4. Either is made only when the view
+    must be suppressed or a PNG is asked for, not on every rerun."""
+    def safe() -> go.Figure:
+        return press() if press is not None else hide_small(fig)
+
+    shown = safe() if view is not None and suppressing(view) else fig
     if view is not None and view.present:
         shown = present_figure(shown)
     if drill and view is not None and not view.village:
@@ -349,7 +353,7 @@ def chart(fig: go.Figure, ctx: Context, key: str, drill: bool = False, view: Vie
         st.plotly_chart(shown, key=key, config={"displaylogo": False})
     until_caption(ctx)
     if title and view is not None and not view.present:
-        export_menu(key, title, ctx, view, lambda caption, size: press.chart_png(safe, caption, size))
+        export_menu(key, title, ctx, view, lambda caption, size: press.chart_png(safe(), caption, size))
 
 
 PRESENT_ROWS = 10
@@ -493,13 +497,15 @@ def region_map(ctx: Context, view: View, units: pd.DataFrame, value_column: str,
         st.caption(f"点击地图上的{unit_word(view)}可下钻查看。")
     until_caption(ctx)
     if title and not view.present:
-        safe = suppressed_units(units)[["unit_code", value_column]]
-        safe_classes, safe_legend = classes_of(safe)
-        colours = {code: list(safe_legend[int(c)].colour) for code, c in safe_classes.items()
-                   if c is not None and not pd.isna(c)}
-        legend_rows = [(item.label, item.colour) for item in safe_legend]
-        export_menu(key, title, ctx, view,
-                    lambda caption, size: press.map_png(shapes, colours, legend_rows, caption, size, unit))
+        def press_map(caption: press.Caption, size: tuple[int, int]) -> bytes:
+            """The PNG, always from suppressed values; made only when asked for."""
+            safe_classes, safe_legend = classes_of(suppressed_units(units)[["unit_code", value_column]])
+            colours = {code: list(safe_legend[int(c)].colour) for code, c in safe_classes.items()
+                       if c is not None and not pd.isna(c)}
+            legend_rows = [(item.label, item.colour) for item in safe_legend]
+            return press.map_png(shapes, colours, legend_rows, caption, size, unit)
+
+        export_menu(key, title, ctx, view, press_map)
 
 
 def legend_html(legend: list[layers.LegendItem], unit: str) -> None:

@@ -36,6 +36,7 @@ class Context:
     townships: dict[str, str]
     villages: dict[str, dict[str, str]]
     county_name: str = "全县"
+    county_code: str = ""
 
 
 @dataclass(frozen=True)

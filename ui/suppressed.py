@@ -4,6 +4,7 @@ analysts' screen: small counts hidden, rates over small or hidden counts withhel
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
 from queries.metrics import RATES
 from queries.suppression import SMALL, suppressed_numbers
@@ -24,9 +25,12 @@ DERIVED = {
 }
 
 
+@st.cache_data(show_spinner=False, ttl=3600, max_entries=1000)
 def suppressed_units(units: pd.DataFrame) -> pd.DataFrame:
     """Hidden values as NaN: base counts suppressed per column with their total, derived ones hidden
-    with any part (or when themselves 1-4), rates withheld over denominators under 5 or hidden counts."""
+    with any part (or when themselves 1-4), rates withheld over denominators under 5 or hidden counts.
+    Cached by the table's content: hashing it costs a fifth of suppressing it, and a page asks more than
+    once (map, ranking, press PNG)."""
     counts = [c for c in BASE_COUNTS if c in units.columns]
     out = suppressed_numbers(units, counts, {k: v for k, v in RATES.items() if k in units.columns})
     for column, parts in DERIVED.items():

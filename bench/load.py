@@ -37,6 +37,7 @@ class LoadResult:
 
     sessions: int
     seconds: float
+    processes: int = 1
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     exceptions: int = 0
@@ -107,13 +108,15 @@ async def one_session(port: int, session: int, deadline: float, max_reruns: int,
             step += 1
 
 
-async def _run_clients(port: int, sessions: int, seconds: float, max_reruns: int, years: list[int],
+async def _run_clients(ports: list[int], sessions: int, seconds: float, max_reruns: int, years: list[int],
                        townships: list[str]) -> LoadResult:
-    result = LoadResult(sessions=sessions, seconds=0.0)
+    """Session i talks to ports[i % len(ports)] for its whole life, as behind deploy/nginx.conf's sticky
+    upstream (one browser tab keeps its websocket to one process)."""
+    result = LoadResult(sessions=sessions, seconds=0.0, processes=len(ports))
     start = time.monotonic()
     deadline = start + seconds
-    outcomes = await asyncio.gather(*(one_session(port, i, deadline, max_reruns, years, townships, result)
-                                      for i in range(sessions)), return_exceptions=True)
+    outcomes = await asyncio.gather(*(one_session(ports[i % len(ports)], i, deadline, max_reruns, years, townships,
+                                                  result) for i in range(sessions)), return_exceptions=True)
     result.errors += sum(isinstance(o, BaseException) for o in outcomes)
     result.seconds = time.monotonic() - start
     return result
@@ -141,17 +144,24 @@ def start_server(warehouse: str, port: int, log: Path, env: dict[str, str] | Non
 
 def run_load(warehouse: str, sessions: int, seconds: float, years: list[int], townships: list[str],
              log: Path, max_reruns: int = 10_000, warmup: bool = True,
-             env: dict[str, str] | None = None) -> LoadResult:
-    """Start the server, warm it with one session through every page, then run the sessions."""
-    port = free_port()
-    proc = start_server(warehouse, port, log, env)
+             env: dict[str, str] | None = None, processes: int = 1) -> LoadResult:
+    """Start `processes` servers (as scripts/serve_many.sh does), warm each with one session through
+    every page, then run the sessions spread over them."""
+    procs: list[subprocess.Popen] = []
+    ports: list[int] = []
     try:
+        for i in range(processes):
+            ports.append(free_port())
+            procs.append(start_server(warehouse, ports[-1], log.with_name(f"{log.stem}-{i}{log.suffix}"), env))
         if warmup:  # module imports and the context: what a server does once, not per user
-            asyncio.run(_run_clients(port, 1, 60, len(PAGE_PATHS), years, townships))
-        return asyncio.run(_run_clients(port, sessions, seconds, max_reruns, years, townships))
+            for port in ports:
+                asyncio.run(_run_clients([port], 1, 60, len(PAGE_PATHS), years, townships))
+        return asyncio.run(_run_clients(ports, sessions, seconds, max_reruns, years, townships))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -19,6 +19,10 @@ import shapely.geometry
 
 from ui.labels import NO_DATA_COLOUR
 
+# pydeck looks for its Jupyter widget (a failed import of ipywidgets, never cached) twice on every
+# Deck: about a millisecond each time, on every rerun of a page with a map. This is not a notebook.
+pdk.bindings.deck.has_jupyter_extra = lambda: False
+
 CJK_FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 # Sequential blues (colour-blind safe), light = low; for rates against a target, a diverging scale.
 SEQUENTIAL = [[222, 235, 247], [158, 202, 225], [66, 146, 198], [33, 113, 181], [8, 48, 107]]
@@ -171,4 +175,3 @@ def selected_code(selection: dict | None, layer_id: str = LAYER_AREAS) -> str | 
     if not picked:
         return None
     first = picked[0]
-    return (first.get("properties") or first).get("region_code")

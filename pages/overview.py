@@ -89,11 +89,18 @@ st.subheader(f"年度分{frame.unit_word(view)}统计表（{view.year}年）")
 st.caption("口径见“数据说明”；与命令行 `python -m queries.report` 导出的表相同。")
 table = table_of(units, view.filters.params()["township"] or ctx.county_code)
 counts = [c for c in table.columns if c not in ("区划代码", "名称") and not c.endswith(("覆盖率", "服务率", "金额"))]
-safe_table = suppress_table(table, counts, {"康复服务率": ("康复已服务人数", "康复需求人数")})
-# Coverage is over the eligible, who are not a column of the table: withhold it where they are under 5.
-for label, eligible in (("生活补贴_覆盖率", "living_eligible"), ("护理补贴_覆盖率", "nursing_eligible")):
-    small = [*(units[eligible] < SMALL), False]
-    paid_hidden = safe_table[label.replace("覆盖率", "人数")].isin([PRIMARY, SECONDARY])
-    safe_table[label] = safe_table[label].astype("object").where(~(pd.Series(small) | paid_hidden), "—")
-st.dataframe(safe_table if frame.suppressing(view) else table, hide_index=True, width="stretch")
+
+
+def safe_table() -> pd.DataFrame:
+    """The table as it may leave the analysts' screen (made only when shown suppressed or exported)."""
+    safe = suppress_table(table, counts, {"康复服务率": ("康复已服务人数", "康复需求人数")})
+    # Coverage is over the eligible, who are not a column of the table: withhold it where they are under 5.
+    for label, eligible in (("生活补贴_覆盖率", "living_eligible"), ("护理补贴_覆盖率", "nursing_eligible")):
+        small = [*(units[eligible] < SMALL), False]
+        paid_hidden = safe[label.replace("覆盖率", "人数")].isin([PRIMARY, SECONDARY])
+        safe[label] = safe[label].astype("object").where(~(pd.Series(small) | paid_hidden), "—")
+    return safe
+
+
+st.dataframe(safe_table() if frame.suppressing(view) else table, hide_index=True, width="stretch")
 frame.export_table("annual", f"{frame.area_name(ctx, view)}年度分{frame.unit_word(view)}统计表", safe_table, ctx, view)

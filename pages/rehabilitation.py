@@ -1,13 +1,11 @@
 """康复服务: service rate per township against the 85% target, by service type and category, children."""
 
-import pandas as pd
 import streamlit as st
 
 from queries import dashboard
 from queries.metrics import shortfall, totals
 from queries.report import rate
 from queries.summary import rehab_text
-from queries.suppression import suppress_table
 from ui import charts, data, frame
 from ui.labels import CATEGORY_LABELS, METRICS, PALETTE, fmt_pct
 from ui.suppressed import suppressed_units
@@ -64,14 +62,9 @@ else:
         ["name", "rehab_need", "rehab_served", "rehab_rate", "rehab_short"]].rename(columns={
             "name": frame.unit_word(view), "rehab_need": "需求（人）", "rehab_served": "已服务（人）",
             "rehab_rate": "服务率（%）", "rehab_short": f"距{TARGET:g}%还差（人）"})
-    total = shortlist.drop(columns=[frame.unit_word(view), "服务率（%）"]).sum()
-    with_total = pd.concat([shortlist, pd.DataFrame([{frame.unit_word(view): "合计", **total.to_dict(),
-                                                      "服务率（%）": rate(total["已服务（人）"], total["需求（人）"])}])],
-                           ignore_index=True)
-    safe = suppress_table(with_total, ["需求（人）", "已服务（人）", f"距{TARGET:g}%还差（人）"],
-                          {"服务率（%）": ("已服务（人）", "需求（人）")})
-    st.dataframe(safe if frame.suppressing(view) else with_total, hide_index=True, width="stretch")
-    frame.export_table("rehab_below", f"{frame.area_name(ctx, view)}康复服务率未达标{frame.unit_word(view)}", safe, ctx, view)
+    frame.data_table(shortlist, "rehab_below", f"{frame.area_name(ctx, view)}康复服务率未达标{frame.unit_word(view)}",
+                     ctx, view, ["需求（人）", "已服务（人）", f"距{TARGET:g}%还差（人）"],
+                     {"服务率（%）": ("已服务（人）", "需求（人）")})
 
 left, right = st.columns(2)
 with left:

@@ -315,9 +315,9 @@ def num(view: View, value: float, unit: str = "", village_level: bool = False) -
 
 
 def hide_small(fig: go.Figure) -> go.Figure:
-    """A copy of a chart of counts with every value of 1-4 removed (its label reads '<5')."""
-    out = go.Figure(fig)
-    for trace in out.data:
+    """The chart of counts with every value of 1-4 removed (its label reads '<5'), changed in place:
+    copying a figure costs more than drawing it, and the unsuppressed one is not shown."""
+    for trace in fig.data:
         if trace.type not in ("bar", "scatter", "funnel"):
             continue
         axis = "x" if trace.type == "funnel" or getattr(trace, "orientation", None) == "h" else "y"
@@ -330,7 +330,7 @@ def hide_small(fig: go.Figure) -> go.Figure:
                 text = list(trace.text) if trace.text is not None and not isinstance(trace.text, str) \
                     else [None] * len(values)
                 trace.text = ["<5" if s else t for s, t in zip(small, text, strict=True)]
-    return out
+    return fig
 
 
 def chart(fig: go.Figure, ctx: Context, key: str, drill: bool = False, view: View | None = None,
@@ -360,8 +360,9 @@ PRESENT_ROWS = 10
 
 
 def present_figure(fig: go.Figure) -> go.Figure:
-    """Chart text of at least 24 px for a projector; a long ranking keeps its weakest ten (drawn on top)."""
-    out = go.Figure(fig)
+    """Chart text of at least 24 px for a projector; a long ranking keeps its weakest ten (drawn on top).
+    Changed in place, like hide_small."""
+    out = fig
     for trace in out.data:
         if trace.type == "bar" and trace.orientation == "h" and trace.y is not None and len(trace.y) > PRESENT_ROWS:
             for attr in ("x", "y", "text", "customdata"):
@@ -410,18 +411,22 @@ def data_table(table: pd.DataFrame, key: str, title: str, ctx: Context, view: Vi
     for column, (numerator, denominator) in (rates or {}).items():
         total[column] = rate(total[numerator], total[denominator])
     with_total = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
-    safe = suppress_table(with_total, counts, rates)
-    st.dataframe(safe if suppressing(view) else with_total, hide_index=True, width="stretch")
+
+    def safe() -> pd.DataFrame:
+        return suppress_table(with_total, counts, rates)
+
+    st.dataframe(safe() if suppressing(view) else with_total, hide_index=True, width="stretch")
     export_table(key, title, safe, ctx, view)
 
 
-def export_table(key: str, title: str, table: pd.DataFrame, ctx: Context, view: View) -> None:
-    """An XLSX download of a (suppressed) table under the same title lines as the images (analysts only)."""
+def export_table(key: str, title: str, table: Callable[[], pd.DataFrame], ctx: Context, view: View) -> None:
+    """An XLSX download of a (suppressed) table under the same title lines as the images (analysts only);
+    `table` makes it when the button is pressed, not on every rerun."""
     user = signed_in()
     if user.role != "analyst":
         return
     caption = caption_for(title, ctx, view, watermark=False)
-    make = audited_export(lambda: press.table_xlsx(table, caption), user.name, title,
+    make = audited_export(lambda: press.table_xlsx(table(), caption), user.name, title,
                           view.to_params(default_view(ctx)), f"{title}.xlsx")
     st.download_button("下载 Excel", make, file_name=f"{title}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -175,3 +175,4 @@ def selected_code(selection: dict | None, layer_id: str = LAYER_AREAS) -> str | 
     if not picked:
         return None
     first = picked[0]
+    return (first.get("properties") or first).get("region_code")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
-
-from queries.report import rate
 
 # Metric key → how to get it from a row of annual counts.
 RATES = {
@@ -15,6 +15,8 @@ RATES = {
     "nursing_coverage": ("nursing_eligible_paid", "nursing_eligible"),
     "modification_rate": ("modification_completed", "modification_planned"),
 }
+# Columns with_metrics adds (totals recomputes them from the summed counts).
+_DERIVED = {*RATES, "monitored", "living_unpaid", "nursing_unpaid", "unpaid_eligible", "rehab_short"}
 
 
 def shortfall(numerator: float, denominator: float, target_pct: float) -> int:
@@ -24,23 +26,39 @@ def shortfall(numerator: float, denominator: float, target_pct: float) -> int:
     return max(0, math.ceil(round(target_pct * denominator / 100, 9)) - int(numerator))
 
 
+def rates(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
+    """`report.rate` for whole columns: percent to one decimal, half rounded up, in integer arithmetic
+    (floor(1000·n/d + 1/2) tenths); NaN where the denominator is 0."""
+    n = np.asarray(numerators).astype("int64")
+    d = np.asarray(denominators).astype("int64")
+    tenths = (2000 * n + d) // np.maximum(2 * d, 1)
+    return np.where(d > 0, tenths / 10, np.nan)
+
+
+def _derived(column: Callable[[str], np.ndarray]) -> dict[str, np.ndarray]:
+    """Rates, monitored households, unpaid eligible persons and the rehab shortfall from the counts
+    (`column(name)` gives a count column as an array)."""
+    out = {key: rates(column(num), column(den)) for key, (num, den) in RATES.items()}
+    out["monitored"] = column("monitored_unstable") + column("monitored_marginal") + column("monitored_sudden")
+    out["living_unpaid"] = column("living_eligible") - column("living_eligible_paid")
+    out["nursing_unpaid"] = column("nursing_eligible") - column("nursing_eligible_paid")
+    out["unpaid_eligible"] = out["living_unpaid"] + out["nursing_unpaid"]
+    # shortfall(served, need, 85) for every row: ceil(85·need/100) - served, at least 0.
+    need = (85 * column("rehab_need").astype("int64") + 99) // 100
+    out["rehab_short"] = np.maximum(need - column("rehab_served").astype("int64"), 0)
+    return out
+
+
 def with_metrics(counts: pd.DataFrame) -> pd.DataFrame:
     """Add rates, monitored households, unpaid eligible persons to a frame of annual counts."""
-    out = counts.copy()
-    for key, (num, den) in RATES.items():
-        out[key] = [rate(n, d) for n, d in zip(out[num], out[den], strict=True)]
-        out[key] = out[key].astype("float64")
-    out["monitored"] = out["monitored_unstable"] + out["monitored_marginal"] + out["monitored_sudden"]
-    out["living_unpaid"] = out["living_eligible"] - out["living_eligible_paid"]
-    out["nursing_unpaid"] = out["nursing_eligible"] - out["nursing_eligible_paid"]
-    out["unpaid_eligible"] = out["living_unpaid"] + out["nursing_unpaid"]
-    out["rehab_short"] = [shortfall(s, n, 85) for s, n in zip(out["rehab_served"], out["rehab_need"], strict=True)]
-    return out
+    derived = _derived(lambda name: counts[name].to_numpy())
+    kept = counts.drop(columns=[c for c in derived if c in counts.columns])
+    return pd.concat([kept, pd.DataFrame(derived, index=counts.index)], axis=1)
 
 
 def totals(counts: pd.DataFrame) -> pd.Series:
     """One row of metrics for the whole of the given units (rates from the summed counts)."""
-    summed = counts.drop(columns=["unit_code", "name"]).sum().to_frame().T
-    summed.insert(0, "unit_code", "")
-    summed.insert(1, "name", "合计")
-    return with_metrics(summed).iloc[0]
+    columns = [c for c in counts.columns if c not in ("unit_code", "name") and c not in _DERIVED]
+    sums = dict(zip(columns, counts[columns].to_numpy(dtype="float64").sum(axis=0, keepdims=True).T, strict=True))
+    derived = _derived(sums.__getitem__)
+    return pd.Series({"unit_code": "", "name": "合计", **{k: v[0] for k, v in (sums | derived).items()}})

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from queries.common import Filters
 from queries.db import connect
+from queries.metrics import rates, shortfall, with_metrics
 from queries.report import REPORT_COLUMNS, annual_table, main, rate
 from tests.expected import expected_annual
 
@@ -92,3 +96,21 @@ def test_command_line_writes_file(duck_url, tmp_path, suffix):
     assert table["名称"].iloc[-1] == "合计"
     expected = annual_table(connect(duck_url), YEAR, Filters(scope=""))
     assert table["持证残疾人数"].tolist() == expected["持证残疾人数"].tolist()
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 10**7)), min_size=1, max_size=50))
+def test_column_rates_and_shortfalls_equal_the_row_rules(pairs):
+    """The pages' vectorised rates (integer half-up) give exactly report.rate, row by row, including exact
+    halves such as 1/8 = 12.5%; the rehab shortfall exactly metrics.shortfall."""
+    served = np.array([min(a, b) for a, b in pairs] + [1, 1, 3, 0])
+    need = np.array([max(a, b) for a, b in pairs] + [8, 16, 16, 0])
+    got = rates(served, need)
+    for value, n, d in zip(got, served, need, strict=True):
+        expected = rate(n, d)
+        assert (np.isnan(value) and expected is None) or value == expected, (n, d, value, expected)
+    counts = pd.DataFrame({c: 0 for c in ("monitored_unstable", "monitored_marginal", "monitored_sudden",
+                                          "living_eligible", "living_eligible_paid", "nursing_eligible",
+                                          "nursing_eligible_paid", "modification_completed",
+                                          "modification_planned")}, index=range(len(need)))
+    counts["rehab_served"], counts["rehab_need"] = served, need
+    assert list(with_metrics(counts)["rehab_short"]) == [shortfall(s, n, 85) for s, n in zip(served, need, strict=True)]

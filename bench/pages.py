@@ -92,14 +92,11 @@ def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
     last_month = min(ctx.months[-1], f"{year}-12") if ctx.months else f"{year}-12"
     months_in_year = int(last_month[5:]) if last_month.startswith(str(year)) else 12
     ytd_to = f"{year}-{months_in_year:02d}"
-    unit = ("unit_table", dashboard.unit_table, (f, year))
+    unit = ("unit_tables", dashboard.unit_tables, (f, year))  # every page: this year and last, one statement
     shapes = ("boundaries", dashboard.boundaries, (f,))
     gap = ("severe_monitored_gap", dashboard.severe_monitored_gap, (f, year))
-    # 总览 and 康复服务 compare with last year's table when the view is not one village and it has data.
-    last = [("unit_table[last year]", dashboard.unit_table, (f, year - 1))] if (
-        not f.village and year - 1 in ctx.years) else []
     return {
-        "overview": [unit, *last, gap, shapes],  # its annual table is made from unit_table's result
+        "overview": [unit, gap, shapes],  # its annual table is made from unit_tables' result
         "monitoring": [unit, shapes, ("monitoring_by_month", dashboard.monitoring_by_month, (f, s.month_from, s.month_to)),
                        ("monitoring_path", dashboard.monitoring_path, (f, year)),
                        ("monitoring_risks", dashboard.monitoring_risks, (f, year)), gap],
@@ -109,7 +106,7 @@ def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
                       ("subsidy_persons_to_month", dashboard.subsidy_persons_to_month, (f, year, months_in_year)),
                       shapes,
                       ("subsidy_by_category_level", dashboard.subsidy_by_category_level, (f, year))],
-        "rehabilitation": [unit, ("rehab_by_group", dashboard.rehab_by_group, (f, year)), *last, shapes,
+        "rehabilitation": [unit, ("rehab_by_group", dashboard.rehab_by_group, (f, year)), shapes,
                            ("rehab_by_type", dashboard.rehab_by_type, (f, year))],
         "employment": [unit, ("employment_bases", dashboard.employment_bases, (f, year)),
                        ("employment_by_form", dashboard.employment_by_form, (f,)), shapes],

@@ -11,7 +11,7 @@ from ui.labels import METRICS, PALETTE, fmt_pct
 ctx, view = frame.setup("无障碍与托养", "{area}家庭无障碍改造与托养照护服务，{year}。")
 
 years = data.q(dashboard.modification_by_year, view.filters)
-units = data.q(dashboard.unit_table, view.filters, view.year)
+units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]  # shared with 总览, 康复服务
 by_unit = data.q(dashboard.modification_by_unit, view.filters, view.year)
 care = data.q(dashboard.care_by_type, view.filters)
 year_row = years[years["plan_year"] == view.year]

@@ -10,7 +10,7 @@ from ui.labels import PALETTE
 
 ctx, view = frame.setup("就业帮扶", "{area}残疾人就业基地与就业帮扶，{year}。")
 
-units = data.q(dashboard.unit_table, view.filters, view.year)
+units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]  # shared with 总览, 康复服务
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 bases = data.q(dashboard.employment_bases, view.filters, view.year)
 forms = data.q(dashboard.employment_by_form, view.filters)

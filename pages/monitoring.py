@@ -11,7 +11,7 @@ from ui.labels import MONITOR_TYPES, PALETTE
 ctx, view = frame.setup("防返贫监测", "{area}残疾人家庭防止返贫动态监测：应纳尽纳、应帮尽帮、应消尽消。"
                          "户数指标不按残疾类别、等级筛选。", trend=True)
 
-units = data.q(dashboard.unit_table, view.filters, view.year)
+units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]  # shared with 总览, 康复服务
 focus = units[units["unit_code"] == view.village] if view.village else units
 type_columns = {"monitored_unstable": MONITOR_TYPES[0], "monitored_marginal": MONITOR_TYPES[1],
                 "monitored_sudden": MONITOR_TYPES[2]}

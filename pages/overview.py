@@ -15,13 +15,14 @@ from ui.suppressed import suppressed_units
 
 ctx, view = frame.setup("总览", "{area}残疾人工作主要指标，{year}。")
 
-units = data.q(dashboard.unit_table, view.filters, view.year)
+tables = data.q(dashboard.unit_tables, view.filters, view.year)  # this year and last, one query
+units = tables[view.year]
 if units.empty:
     st.info("所选范围没有数据。")
     st.stop()
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 if not view.village and view.year - 1 in ctx.years:
-    last_year = data.q(dashboard.unit_table, view.filters, view.year - 1)
+    last_year = tables[view.year - 1]
     frame.summary(overview_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, last_year,
                                 frame.unit_word(view), small=frame.suppressing(view)))
 

@@ -13,13 +13,13 @@ from ui.suppressed import suppressed_units
 ctx, view = frame.setup("康复服务", "{area}持证残疾人精准康复服务，{year}；目标：服务率不低于85%。")
 
 TARGET = METRICS["rehab_rate"].target
-units = data.q(dashboard.unit_table, view.filters, view.year)
+tables = data.q(dashboard.unit_tables, view.filters, view.year)  # this year and last, one query
+units = tables[view.year]
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 groups = data.q(dashboard.rehab_by_group, view.filters, view.year)
 children = groups[groups["is_child"]][["need_persons", "served_persons"]].sum()
 if not view.village:
-    last_year = (data.q(dashboard.unit_table, view.filters, view.year - 1)
-                 if view.year - 1 in ctx.years else units.iloc[0:0])
+    last_year = tables[view.year - 1] if view.year - 1 in ctx.years else units.iloc[0:0]
     frame.summary(rehab_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, last_year,
                              children, frame.unit_word(view), small=frame.suppressing(view)))
 

@@ -14,7 +14,7 @@ from ui.suppressed import suppressed_units
 ctx, view = frame.setup("两项补贴", "{area}困难残疾人生活补贴和重度残疾人护理补贴，{year}：应补尽补。", trend=True)
 
 COLOURS = {"living": PALETTE["blue"], "nursing": PALETTE["sky"]}
-units = data.q(dashboard.unit_table, view.filters, view.year)
+units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]  # shared with 总览, 康复服务
 focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 
 # Year to date (截至本月累计) and the same months of last year (同比).

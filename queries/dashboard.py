@@ -9,7 +9,7 @@ import pandas as pd
 from queries.common import Filters, numeric_columns, run_sql
 from queries.db import Warehouse
 from queries.metrics import with_metrics
-from queries.report import annual_counts
+from queries.report import annual_counts, annual_counts_by_year
 
 
 def _numeric(frame: pd.DataFrame, *text: str) -> pd.DataFrame:
@@ -36,6 +36,11 @@ def unit_table(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
     """The annual counts per unit (townships, or the villages of the selected township), with their rates
     and derived metrics (queries.metrics.with_metrics), so a cached result needs no more work."""
     return with_metrics(annual_counts(wh, filters, year))
+
+
+def unit_tables(wh: Warehouse, filters: Filters, year: int) -> dict[int, pd.DataFrame]:
+    """unit_table for `year` and the year before, from one statement (for pages that compare them)."""
+    return {y: with_metrics(counts) for y, counts in annual_counts_by_year(wh, filters, year).items()}
 
 
 def subsidy_by_month(wh: Warehouse, filters: Filters, month_from: str, month_to: str) -> pd.DataFrame:

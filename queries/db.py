@@ -16,6 +16,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_WAREHOUSE = ROOT / "var" / "demo.duckdb"
 STATEMENT_TIMEOUT_S = float(os.environ.get("STATEMENT_TIMEOUT_S", "10"))
+# DuckDB threads per query for the dashboard's reads. The marts are small: one thread spares the
+# scheduling of parallel pipelines (about a fifth of a page's query time at county scale, the same at
+# province scale), and the processes' sessions are the parallelism (one process per core).
+DUCKDB_THREADS = int(os.environ.get("DUCKDB_THREADS", "1"))
 PG_SCHEMA = "warehouse"
 # Bump when the importer changes a table the queries read; the app refuses older warehouses.
 # 2: township marts (mart_*_town), read by every query at county level.
@@ -118,6 +122,9 @@ class Warehouse:
                 )
             try:
                 self._duck = duckdb.connect(str(path), read_only=True)
+                # A SET, not connect(config=...): another connection to the file in this process (the
+                # importer's checks, tests) would then refuse to open with a different configuration.
+                self._duck.execute(f"SET threads = {DUCKDB_THREADS:d}")
             except duckdb.Error as exc:
                 raise WarehouseError(f"无法以只读方式打开数据仓库 {path}：{exc}") from exc
             self._engine = None

@@ -60,15 +60,23 @@ def rate(numerator: float, denominator: float) -> float | None:
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def annual_counts(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
-    """Counts per unit (townships, or the villages of filters.township) for one year, zeros filled."""
+def annual_counts_by_year(wh: Warehouse, filters: Filters, year: int) -> dict[int, pd.DataFrame]:
+    """Counts per unit (townships, or the villages of filters.township) for `year` and the year before,
+    zeros filled: one statement for both, since the pages compare them."""
     params = filters.params()
     if params["township"]:
         frame = run_sql(wh, "annual_by_village", year=year, township=params["township"],
                         category=params["category"], level=params["level"])
     else:
         frame = run_sql(wh, "annual_by_township", year=year, category=params["category"], level=params["level"])
-    return numeric_columns(frame, [c for c in frame.columns if c not in ("unit_code", "name")])
+    frame = numeric_columns(frame, [c for c in frame.columns if c not in ("year", "unit_code", "name")])
+    years = frame.pop("year").to_numpy()
+    return {y: frame[years == y].reset_index(drop=True) for y in (year - 1, year)}
+
+
+def annual_counts(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
+    """Counts per unit (townships, or the villages of filters.township) for one year, zeros filled."""
+    return annual_counts_by_year(wh, filters, year)[year]
 
 
 def annual_table(wh: Warehouse, year: int, filters: Filters) -> pd.DataFrame:

@@ -159,6 +159,29 @@ def test_projector_mode_is_a_slide(server, browser):
     page.close()
 
 
+def test_press_png_from_a_chart(server, browser):
+    """The export menu of a chart, opened (its controls are drawn only then), makes a 1080×1080 PNG on
+    the server and offers it for download: a real PNG of that size."""
+    import io
+
+    from PIL import Image
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1400})
+    page.goto(f"{server}/rehabilitation?year=2024")
+    settle(page)
+    assert page.get_by_role("button", name="生成 PNG").count() == 0  # closed menus draw no controls
+    page.get_by_role("button", name="导出图片").first.click()
+    page.get_by_text("1080×1080").first.click()
+    settle(page)
+    page.get_by_role("button", name="生成 PNG").click()
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="下载 PNG").click(timeout=60_000)
+    image = Image.open(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert image.format == "PNG" and image.size == (1080, 1080)
+    assert_no_error(page)
+    page.close()
+
+
 def test_briefing_plays_slides(server, browser):
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     page.goto(f"{server}/briefing")

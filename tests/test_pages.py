@@ -42,6 +42,8 @@ def test_page_renders(page):
     assert not at.exception, at.exception
     assert at.title[0].value == PAGES[page]
     assert not at.error
+    # The charts' export menus are closed: their size/watermark/make controls are not drawn on a rerun.
+    assert not [w.key for w in [*at.radio, *at.checkbox, *at.button] if str(w.key).endswith(("_size", "_wm", "_make"))]
 
 
 @pytest.mark.parametrize("page", PAGES)

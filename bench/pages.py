@@ -94,12 +94,12 @@ def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
     ytd_to = f"{year}-{months_in_year:02d}"
     unit = ("unit_tables", dashboard.unit_tables, (f, year))  # every page: this year and last, one statement
     shapes = ("boundaries", dashboard.boundaries, (f,))
-    gap = ("severe_monitored_gap", dashboard.severe_monitored_gap, (f, year))
     return {
-        "overview": [unit, gap, shapes],  # its annual table is made from unit_tables' result
+        # 总览's annual table and both pages' severe-person gap come from unit_tables' result.
+        "overview": [unit, shapes],
         "monitoring": [unit, shapes, ("monitoring_by_month", dashboard.monitoring_by_month, (f, s.month_from, s.month_to)),
                        ("monitoring_path", dashboard.monitoring_path, (f, year)),
-                       ("monitoring_risks", dashboard.monitoring_risks, (f, year)), gap],
+                       ("monitoring_risks", dashboard.monitoring_risks, (f, year))],
         "subsidies": [unit,
                       ("subsidy_by_month", dashboard.subsidy_by_month,
                        (f, min(s.month_from, f"{year - 1}-01"), max(s.month_to, ytd_to))),

@@ -95,9 +95,7 @@ else:
         ["在监测户（户）", "无帮扶措施（户）"])
 
 st.subheader(f"监测户中的重度残疾人：未领护理补贴或未获康复服务（{view.year}年）")
-gap = data.q(dashboard.severe_monitored_gap, view.filters, view.year).merge(
-    units[["unit_code", "name"]], on="unit_code", how="right").fillna(0)
-gap = gap[gap["severe_persons"] > 0].sort_values("without_either", ascending=False)
+gap = units[units["severe_persons"] > 0].sort_values("without_either", ascending=False)
 if gap.empty:
     st.info("期末在监测户中没有重度残疾人。")
 else:

@@ -50,8 +50,7 @@ mod_short = shortfall(focus["modification_completed"], focus["modification_plann
 frame.kpi(row2[2], "无障碍改造完成率", fmt_pct(focus["modification_rate"]),
           f"计划 {int(focus['modification_planned']):,} 户，完成 {int(focus['modification_completed']):,} 户"
           + (f"，距90%还差 {mod_short} 户" if mod_short else ""), good=mod_short == 0)
-gap = data.q(dashboard.severe_monitored_gap, view.filters, view.year)
-gap_row = gap[gap["unit_code"] == view.village] if view.village else gap
+gap_row = units[units["unit_code"] == view.village] if view.village else units
 either = int(gap_row["without_either"].sum())
 frame.kpi(row2[3], "监测户中重度残疾人缺保障", fmt_count(either, "人"),
           f"未领护理补贴 {int(gap_row['without_nursing'].sum()):,} 人，未获康复服务 {int(gap_row['without_rehab'].sum()):,} 人",
@@ -103,5 +102,5 @@ def safe_table() -> pd.DataFrame:
     return safe
 
 
-st.dataframe(safe_table() if frame.suppressing(view) else table, hide_index=True, width="stretch")
+frame.grid(safe_table() if frame.suppressing(view) else table)
 frame.export_table("annual", f"{frame.area_name(ctx, view)}年度分{frame.unit_word(view)}统计表", safe_table, ctx, view)

@@ -122,11 +122,6 @@ def care_by_type(wh: Warehouse, filters: Filters) -> pd.DataFrame:
     return _numeric(run_sql(wh, "care_by_type", **filters.params()), "care_type")
 
 
-def severe_monitored_gap(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
-    """Severe persons in monitored households without nursing subsidy / rehab, per unit."""
-    return _numeric(run_sql(wh, "severe_monitored_gap", year=year, **filters.params()), "unit_code")
-
-
 def data_months(wh: Warehouse) -> pd.DataFrame:
     """First and latest month of the monthly data."""
     return run_sql(wh, "data_months")

@@ -107,3 +107,26 @@ def expected_annual(folder: Path, year: int) -> pd.DataFrame:
     out["无障碍改造_计划户数"] = mods.groupby("town").size()
     out["无障碍改造_完成户数"] = mods[mods["完成日期"] != ""].groupby("town").size()
     return out.fillna(0)
+
+
+def expected_gap(folder: Path, year: int) -> pd.DataFrame:
+    """Per township: severe (一级/二级, 正常) persons in households under monitoring at the end of `year`,
+    and those of them paid no nursing subsidy / given no rehab service that year."""
+    persons = clean(folder, "持证残疾人")
+    mon = clean(folder, "监测户")
+    end = pd.Timestamp(f"{year}-12-31")
+    enrolled = pd.to_datetime(mon["纳入日期"])
+    eliminated = pd.to_datetime(mon["风险消除日期"].replace("", None))
+    monitored = set(mon.loc[(enrolled <= end) & ~(eliminated <= end), "户编号"])
+    severe = persons[(persons["证件状态"] == "正常") & persons["残疾等级"].isin(["一级", "二级"])
+                     & persons["户编号"].isin(monitored)].copy()
+    pay = clean(folder, "两项补贴发放")
+    nursing = set(pay.loc[(pay["发放年月"].str[:4] == str(year)) & (pay["补贴类型"] == "重度残疾人护理补贴"), "残疾人证号"])
+    rehab = clean(folder, "康复服务")
+    served = set(rehab.loc[(rehab["年度"].astype(float).astype(int) == year) & (rehab["服务日期"] != ""), "残疾人证号"])
+    severe["town"] = township(severe["村社区代码"])
+    severe["no_nursing"] = ~severe["残疾人证号"].isin(nursing)
+    severe["no_rehab"] = ~severe["残疾人证号"].isin(served)
+    severe["no_either"] = severe["no_nursing"] | severe["no_rehab"]
+    return severe.groupby("town").agg(severe_persons=("town", "size"), without_nursing=("no_nursing", "sum"),
+                                      without_rehab=("no_rehab", "sum"), without_either=("no_either", "sum"))

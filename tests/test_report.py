@@ -9,10 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from queries.common import Filters
+from queries.dashboard import unit_tables
 from queries.db import connect
 from queries.metrics import rates, shortfall, with_metrics
 from queries.report import REPORT_COLUMNS, annual_table, main, rate
-from tests.expected import expected_annual
+from tests.expected import expected_annual, expected_gap
 
 YEAR = 2024
 COUNTS = [
@@ -114,3 +115,15 @@ def test_column_rates_and_shortfalls_equal_the_row_rules(pairs):
                                           "modification_planned")}, index=range(len(need)))
     counts["rehab_served"], counts["rehab_need"] = served, need
     assert list(with_metrics(counts)["rehab_short"]) == [shortfall(s, n, 85) for s, n in zip(served, need, strict=True)]
+
+
+def test_severe_person_gap_matches_independent_computation(any_url, extracts):
+    """The cross-programme gap that 总览 and 防返贫监测 show (carried by the unit table) per township,
+    against pandas on the extract files, on both engines; and the year before from the same statement."""
+    tables = unit_tables(connect(any_url), Filters(scope=""), YEAR)
+    for year in (YEAR - 1, YEAR):
+        got = tables[year].set_index("unit_code")[["severe_persons", "without_nursing", "without_rehab",
+                                                    "without_either"]]
+        expected = expected_gap(extracts, year).reindex(got.index, fill_value=0)
+        assert got["severe_persons"].sum() > 0
+        pd.testing.assert_frame_equal(got.astype("int64"), expected.astype("int64"), check_names=False)

@@ -419,8 +419,16 @@ def data_table(table: pd.DataFrame, key: str, title: str, ctx: Context, view: Vi
     def safe() -> pd.DataFrame:
         return suppress_table(with_total, counts, rates)
 
-    st.dataframe(safe() if suppressing(view) else with_total, hide_index=True, width="stretch")
+    grid(safe() if suppressing(view) else with_total)
     export_table(key, title, safe, ctx, view)
+
+
+def grid(table: pd.DataFrame) -> None:
+    """A table on the page. Suppressed columns mix numbers and marks ('<5', '×', '—') and are shown as
+    text: Arrow takes one type per column, and Streamlit would otherwise log a failed conversion (with a
+    traceback) on every rerun before fixing the column itself."""
+    mixed = {c: "string" for c in table.columns if table[c].dtype == object}
+    st.dataframe(table.astype(mixed) if mixed else table, hide_index=True, width="stretch")
 
 
 def export_table(key: str, title: str, table: Callable[[], pd.DataFrame], ctx: Context, view: View) -> None:

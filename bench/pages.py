@@ -98,8 +98,7 @@ def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
         # 总览's annual table and both pages' severe-person gap come from unit_tables' result.
         "overview": [unit, shapes],
         "monitoring": [unit, shapes, ("monitoring_by_month", dashboard.monitoring_by_month, (f, s.month_from, s.month_to)),
-                       ("monitoring_path", dashboard.monitoring_path, (f, year)),
-                       ("monitoring_risks", dashboard.monitoring_risks, (f, year))],
+                       ("monitoring_year_end", dashboard.monitoring_year_end, (f, year))],
         "subsidies": [unit,
                       ("subsidy_by_month", dashboard.subsidy_by_month,
                        (f, min(s.month_from, f"{year - 1}-01"), max(s.month_to, ytd_to))),

@@ -20,7 +20,8 @@ frame.kpi(cols[0], f"{view.year}年末在监测户", f"{int(focus['monitored'].s
 for col, (column, label) in zip(cols[1:4], type_columns.items(), strict=True):
     frame.kpi(col, label, f"{int(focus[column].sum()):,}户")
 if not view.village:
-    path_totals = data.q(dashboard.monitoring_path, view.filters, view.year)[["eliminated", "months_to_eliminate"]].sum()
+    path_totals = data.q(dashboard.monitoring_year_end, view.filters, view.year)["path"][
+        ["eliminated", "months_to_eliminate"]].sum()
     mean_months = (path_totals["months_to_eliminate"] / path_totals["eliminated"]) if path_totals["eliminated"] else None
     frame.summary(monitoring_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, mean_months,
                                   small=frame.suppressing(view)))
@@ -53,7 +54,7 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader(f"从纳入到风险消除（截至{view.year}年末）")
-    path = data.q(dashboard.monitoring_path, view.filters, view.year)
+    path = data.q(dashboard.monitoring_year_end, view.filters, view.year)["path"]
     total = path[["enrolled", "with_measure", "eliminated", "months_to_eliminate"]].sum()
     if total["enrolled"]:
         fig = charts.funnel(["累计纳入监测", "已落实帮扶措施", "已消除风险"],
@@ -72,7 +73,7 @@ with left:
         st.info("没有监测户记录。")
 with right:
     st.subheader(f"主要风险（{view.year}年末在监测户）")
-    risks = data.q(dashboard.monitoring_risks, view.filters, view.year)
+    risks = data.q(dashboard.monitoring_year_end, view.filters, view.year)["risks"]
     if risks.empty:
         st.info("期末没有在监测户。")
     else:

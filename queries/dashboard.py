@@ -71,18 +71,17 @@ def monitoring_by_month(wh: Warehouse, filters: Filters, month_from: str, month_
     return _numeric(frame, "month")
 
 
-def monitoring_path(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
-    """Enrolled → with measures → risk eliminated per type, by the end of `year`, with mean months."""
-    frame = _numeric(run_sql(wh, "monitoring_path", year_end=dt.date(year, 12, 31), **filters.params()),
-                     "monitor_type")
-    frame["mean_months"] = (frame["months_to_eliminate"] / frame["eliminated"].where(frame["eliminated"] > 0))
-    return frame
-
-
-def monitoring_risks(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
-    """Households under monitoring at the end of `year` by main risk and type."""
-    return _numeric(run_sql(wh, "monitoring_risks", year_end=dt.date(year, 12, 31), **filters.params()),
-                    "main_risk", "monitor_type")
+def monitoring_year_end(wh: Warehouse, filters: Filters, year: int) -> dict[str, pd.DataFrame]:
+    """At the end of `year`, from one statement: "path", per type enrolled → with measures → risk
+    eliminated, with mean months to elimination; "risks", households still under monitoring by main
+    risk and type."""
+    frame = _numeric(run_sql(wh, "monitoring_year_end", year_end=dt.date(year, 12, 31), **filters.params()),
+                     "monitor_type", "main_risk")
+    per_type = frame.pop("per_type").to_numpy() == 1
+    path = frame[per_type].drop(columns=["main_risk", "households"]).reset_index(drop=True)
+    path["mean_months"] = path["months_to_eliminate"] / path["eliminated"].where(path["eliminated"] > 0)
+    risks = frame[~per_type & (frame["households"] > 0)][["main_risk", "monitor_type", "households"]]
+    return {"path": path, "risks": risks.reset_index(drop=True)}
 
 
 def rehab_by_type(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:

@@ -8,12 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from queries import dashboard
 from queries.common import Filters
 from queries.dashboard import unit_tables
 from queries.db import connect
 from queries.metrics import rates, shortfall, with_metrics
 from queries.report import REPORT_COLUMNS, annual_table, main, rate
-from tests.expected import expected_annual, expected_gap
+from tests.expected import clean, expected_annual, expected_gap
 
 YEAR = 2024
 COUNTS = [
@@ -127,3 +128,21 @@ def test_severe_person_gap_matches_independent_computation(any_url, extracts):
         expected = expected_gap(extracts, year).reindex(got.index, fill_value=0)
         assert got["severe_persons"].sum() > 0
         pd.testing.assert_frame_equal(got.astype("int64"), expected.astype("int64"), check_names=False)
+
+
+def test_monitoring_year_end_matches_extracts(any_url, extracts):
+    """防返贫监测's path (per type: enrolled, with a measure, eliminated by year end) and its risks (still
+    monitored at year end, per main risk and type) from one statement, against pandas on the extracts."""
+    got = dashboard.monitoring_year_end(connect(any_url), Filters(scope=""), YEAR)
+    mon = clean(extracts, "监测户")
+    end = pd.Timestamp(f"{YEAR}-12-31")
+    mon = mon[pd.to_datetime(mon["纳入日期"]) <= end]
+    eliminated = pd.to_datetime(mon["风险消除日期"].replace("", None)) <= end
+    measure = mon["帮扶措施"].str.replace(";", "；").str.split("；").map(lambda parts: any(p.strip() for p in parts))
+    path = got["path"].set_index("monitor_type")
+    assert path["enrolled"].to_dict() == mon.groupby("监测类别").size().to_dict()
+    assert path["with_measure"].to_dict() == mon[measure].groupby("监测类别").size().reindex(path.index, fill_value=0).to_dict()
+    assert path["eliminated"].to_dict() == mon[eliminated].groupby("监测类别").size().reindex(path.index, fill_value=0).to_dict()
+    risks = got["risks"].set_index(["main_risk", "monitor_type"])["households"]
+    expected = mon[~eliminated].groupby([mon["主要风险"].str.strip(), "监测类别"]).size()
+    assert risks.to_dict() == expected.to_dict()

@@ -1,0 +1,25 @@
+-- monitoring_year_end: households under the monitoring mart at :year_end, in one scan, two groupings:
+-- per type (per_type = 1): enrolled by :year_end, of them with a measure recorded, with risk eliminated
+-- by :year_end, and their total months from enrolment to elimination;
+-- per type × main risk (per_type = 0): households still under monitoring at :year_end.
+-- Parameters: :year_end, :township, :village. Township mart for the county, village mart inside one
+-- township.
+SELECT monitor_type, main_risk, GROUPING(main_risk) AS per_type,
+       sum(households) AS enrolled,
+       sum(households) FILTER (WHERE has_measure) AS with_measure,
+       sum(households) FILTER (WHERE eliminated_month <= :year_end) AS eliminated,
+       sum(households * ((EXTRACT(YEAR FROM eliminated_month) - EXTRACT(YEAR FROM enrolled_month)) * 12
+                         + EXTRACT(MONTH FROM eliminated_month) - EXTRACT(MONTH FROM enrolled_month)))
+           FILTER (WHERE eliminated_month <= :year_end) AS months_to_eliminate,
+       sum(households) FILTER (WHERE eliminated_month IS NULL OR eliminated_month > :year_end) AS households
+FROM (
+    SELECT monitor_type, main_risk, has_measure, enrolled_month, eliminated_month, households
+    FROM mart_monitoring_town WHERE :township = ''
+    UNION ALL
+    SELECT monitor_type, main_risk, has_measure, enrolled_month, eliminated_month, households
+    FROM mart_monitoring
+    WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+) m
+WHERE enrolled_month <= :year_end
+GROUP BY GROUPING SETS ((monitor_type), (monitor_type, main_risk))
+ORDER BY per_type DESC, main_risk, monitor_type

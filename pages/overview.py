@@ -79,7 +79,7 @@ with right:
     colour = meta.colour if meta else "#0072B2"
     fig = charts.ranked_bars(units, metric, colour, unit, target=target, ascending=higher_better)
     frame.chart(fig, ctx, key="overview_rank", drill=True, view=view,
-                press=lambda: charts.ranked_bars(suppressed_units(units), metric, colour, unit, target=target,
+                safe_figure=lambda: charts.ranked_bars(suppressed_units(units), metric, colour, unit, target=target,
                                                  ascending=higher_better),
                 title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{MAP_METRICS[metric]}排名")
 frame.slide_end(view)

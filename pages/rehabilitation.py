@@ -50,7 +50,8 @@ with right:
         return charts.ranked_bars(frame_, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=TARGET,
                                   text="rate_text", title="服务率")
 
-    frame.chart(rate_bars(units), ctx, key="rehab_rank", drill=True, view=view, press=lambda: rate_bars(suppressed_units(units)),
+    frame.chart(rate_bars(units), ctx, key="rehab_rank", drill=True, view=view,
+                safe_figure=lambda: rate_bars(suppressed_units(units)),
                 title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}康复服务率对照85%目标")
 frame.slide_end(view)
 
@@ -83,7 +84,7 @@ with right:
                               target=TARGET)
     safe_cats = cats.assign(rate=cats["rate"].where(cats["need_persons"] >= 5))
     frame.chart(fig, ctx, key="rehab_categories", view=view, title="各残疾类别康复服务率",
-                press=lambda: charts.grouped_bars(safe_cats.dropna(subset=["rate"]), "类别",
+                safe_figure=lambda: charts.grouped_bars(safe_cats.dropna(subset=["rate"]), "类别",
                                                   {"rate": ("服务率", PALETTE["green"])}, "%", target=TARGET))
 
 st.subheader("0–16岁残疾儿童康复（按类别）")

@@ -83,7 +83,7 @@ else:
     with left:
         fig = charts.month_lines(amounts, "pay_month", {c: (SUBSIDY_SHORT[c], COLOURS[c])
                                                         for c in ("living", "nursing") if c in amounts}, "万元")
-        frame.chart(fig, ctx, key="subsidy_amount", view=view, press=lambda: fig,
+        frame.chart(fig, ctx, key="subsidy_amount", view=view, safe_figure=lambda: fig,
                     title=f"{frame.area_name(ctx, view)}两项补贴每月发放金额（万元）")
     with right:
         payments = wide["payments"].reset_index()
@@ -107,7 +107,7 @@ with right:
                                   title="覆盖率")
 
     frame.chart(coverage_bars(units), ctx, key=f"subsidy_rank_{which}", drill=True, view=view,
-                press=lambda: coverage_bars(suppressed_units(units)),
+                safe_figure=lambda: coverage_bars(suppressed_units(units)),
                 title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率排名")
 frame.slide_end(view)
 

@@ -19,7 +19,7 @@ STATEMENT_TIMEOUT_S = float(os.environ.get("STATEMENT_TIMEOUT_S", "10"))
 # DuckDB threads per query for the dashboard's reads. The marts are small: one thread spares the
 # scheduling of parallel pipelines (about a fifth of a page's query time at county scale, the same at
 # province scale), and the processes' sessions are the parallelism (one process per core).
-DUCKDB_THREADS = int(os.environ.get("DUCKDB_THREADS", "1"))
+DUCKDB_THREADS = max(1, int(os.environ.get("DUCKDB_THREADS", "1")))
 PG_SCHEMA = "warehouse"
 # Bump when the importer changes a table the queries read; the app refuses older warehouses.
 # 2: township marts (mart_*_town), read by every query at county level.

@@ -159,9 +159,10 @@ def test_projector_mode_is_a_slide(server, browser):
     page.close()
 
 
-def test_press_png_from_a_chart(server, browser):
-    """The export menu of a chart, opened (its controls are drawn only then), makes a 1080×1080 PNG on
-    the server and offers it for download: a real PNG of that size."""
+@pytest.mark.parametrize("menu", ["rehab_rank", "rehab_map"])
+def test_press_png_from_a_chart_and_a_map(server, browser, menu):
+    """A chart's (and a map's) export menu, opened (its controls are drawn only then), makes a
+    1080×1080 PNG on the server and offers it for download: a real PNG of that size."""
     import io
 
     from PIL import Image
@@ -169,8 +170,8 @@ def test_press_png_from_a_chart(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1400})
     page.goto(f"{server}/rehabilitation?year=2024")
     settle(page)
-    assert page.get_by_role("button", name="生成 PNG").count() == 0  # closed menus draw no controls
-    page.get_by_role("button", name="导出图片").first.click()
+    assert page.get_by_role("button", name="生成 PNG").count() == 0
+    page.locator(f".st-key-{menu}_menu button").first.click()
     page.get_by_text("1080×1080").first.click()
     settle(page)
     page.get_by_role("button", name="生成 PNG").click()

@@ -334,14 +334,14 @@ def hide_small(fig: go.Figure) -> go.Figure:
 
 
 def chart(fig: go.Figure, ctx: Context, key: str, drill: bool = False, view: View | None = None,
-          title: str = "", press: Callable[[], go.Figure] | None = None) -> None:
+          title: str = "", safe_figure: Callable[[], go.Figure] | None = None) -> None:
     """A plotly chart with its 截至 line; bars of units drill into the clicked unit; a press export.
 
-    press makes the figure drawn from suppressed data (rates over small denominators withheld); a chart
+    safe_figure makes the figure drawn from suppressed data (rates over small denominators withheld); a chart
     of counts without one is suppressed by hiding its values of 1-4. Either is made only when the view
     must be suppressed or a PNG is asked for, not on every rerun."""
     def safe() -> go.Figure:
-        return press() if press is not None else hide_small(fig)
+        return safe_figure() if safe_figure is not None else hide_small(fig)
 
     shown = safe() if view is not None and suppressing(view) else fig
     if view is not None and view.present:

@@ -4,8 +4,8 @@ import duckdb
 import streamlit as st
 
 from queries.db import WarehouseError
-from ui.frame import failure_page
 from ui.labels import APP_TITLE
+from ui.page import failure_page
 
 st.set_page_config(page_title=APP_TITLE, layout="wide")
 

@@ -28,6 +28,8 @@ CJK_FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC"
 SEQUENTIAL = [[222, 235, 247], [158, 202, 225], [66, 146, 198], [33, 113, 181], [8, 48, 107]]
 TARGET_CLASSES = [[213, 94, 0], [240, 170, 90], [189, 215, 238], [66, 146, 198], [8, 81, 156]]
 LAYER_AREAS, LAYER_LABELS, LAYER_POINTS = "areas", "labels", "points"
+# A withheld value (small-number suppression) has its own class: never drawn as "no data".
+HIDDEN, HIDDEN_LABEL, HIDDEN_COLOUR = -1, "已隐去（人数少）", [150, 150, 170]
 # An office with its own map service may set a style URL (its tiles stay on its own network).
 MAP_STYLE_URL = os.environ.get("MAP_STYLE_URL") or None
 
@@ -96,7 +98,10 @@ def feature_collection(shapes: pd.DataFrame, values: pd.DataFrame, classes: pd.S
     for row in shapes.itertuples():
         cls = classes.get(row.region_code)
         text = by_code["value_text"].get(row.region_code, "无数据") if len(by_code) else "无数据"
-        colour = list(legend[int(cls)].colour) if cls is not None and not pd.isna(cls) else NO_DATA_COLOUR
+        if cls is None or pd.isna(cls):
+            colour = NO_DATA_COLOUR
+        else:
+            colour = HIDDEN_COLOUR if int(cls) == HIDDEN else list(legend[int(cls)].colour)
         features.append({
             "type": "Feature",
             "geometry": json.loads(row.geojson),

@@ -4,22 +4,26 @@ import pandas as pd
 import streamlit as st
 
 from queries import dashboard
-from ui import data, frame
-from ui.labels import METRICS
+from queries.catalog import METRICS
+from queries.publish import Publication
+from ui import data, page
+from ui.render import screen
 
-ctx, view = frame.setup("数据说明", "数据的来源、时间范围、导入情况和每个指标的定义。")
+ctx, view = page.setup("数据说明", "数据的来源、时间范围、导入情况和每个指标的定义。")
 
 record = data.q(dashboard.import_record, view.scope)
 meta = dict(zip(record["meta"]["key"], record["meta"]["value"], strict=True))
 months = data.q(dashboard.data_months)
 years = data.q(dashboard.data_years)
 
-cols = st.columns(3)
-frame.kpi(cols[0], "最近一次导入", str(meta.get("imported_at", "—")).replace("T", " "), f"来源：{meta.get('source', '—')}")
-frame.kpi(cols[1], "数据截止月", str(meta.get("as_of", "—")), f"最新数据：{data.data_until(ctx)}")
 files = record["files"]
-frame.kpi(cols[2], "导入行数", f"{int(files['rows_loaded'].sum()):,}行",
-          f"拒绝 {int(files['rows_rejected'].sum()):,} 行（明细见数据文件夹 rejects.csv）")
+pub = Publication()
+pub.tally("loaded", files["rows_loaded"].sum(), "行")
+pub.tally("rejected", files["rows_rejected"].sum(), "行")
+cols = st.columns(3)
+screen.text_card(cols[0], "最近一次导入", str(meta.get("imported_at", "—")).replace("T", " ")[:19], "")
+screen.text_card(cols[1], "数据截止月", str(meta.get("as_of", "—")), f"最新数据：{data.data_until(ctx)}")
+screen.card(cols[2], pub, "导入行数", "loaded", f"拒绝 {pub.text('rejected')}（明细见数据文件夹中的拒绝清单）")
 
 st.subheader("各类数据的时间范围")
 AREAS = {"subsidy": "两项补贴发放", "monitoring": "防返贫监测", "rehab": "康复服务", "employment": "就业情况",
@@ -71,5 +75,8 @@ if len(no_boundary):
 st.subheader("指标定义")
 st.dataframe(pd.DataFrame([{"指标": m.label, "单位": m.unit, "目标": "" if m.target is None else f"{m.target:g}{m.unit}",
                             "定义": m.definition} for m in METRICS.values()]), hide_index=True, width="stretch")
-st.caption("所有数字来自同一套查询（queries/），与《年度分乡镇统计表》口径一致；人数按人去重，户数指标不按残疾类别、等级筛选；"
+st.caption("所有数字来自同一套查询，与《年度分乡镇统计表》口径一致；人数按人去重，户数指标不按残疾类别、等级筛选；"
            "分母为0的比率显示为“—”。数据仓库不含姓名和身份证号，人员以加密假名标识。")
+st.caption("持证残疾人数为导入时的名册快照（证件状态“正常”）：查看往年时，仍按导入时的证件状态计数，"
+           "往年已注销、后来恢复的证件无法区分。补贴、康复、监测等按年份的数据只在其数据覆盖的年份显示；"
+           "某类数据不覆盖所选年份时，页面写明“暂无数据”及其截至月份，而不显示0。")

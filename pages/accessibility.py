@@ -1,73 +1,122 @@
 """无障碍与托养: home modifications planned against completed, spending per household; persons in care."""
 
+import pandas as pd
 import streamlit as st
 
 from queries import dashboard
-from queries.report import rate
+from queries.catalog import METRICS, PALETTE
+from queries.publish import Publication, add_units, key
 from queries.summary import accessibility_text
-from ui import charts, data, frame
-from ui.labels import METRICS, PALETTE, fmt_pct
+from ui import charts, data, page
+from ui.render import screen
 
-ctx, view = frame.setup("无障碍与托养", "{area}家庭无障碍改造与托养照护服务，{year}。")
+ctx, view = page.setup("无障碍与托养", "{area}家庭无障碍改造与托养照护服务，{year}。", datasets=("modification",))
+HOUSEHOLDS_NOTE = "改造户数按户统计，不按残疾类别、等级筛选。"
 
 years = data.q(dashboard.modification_by_year, view.filters)
-units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]  # shared with 总览, 康复服务
 by_unit = data.q(dashboard.modification_by_unit, view.filters, view.year)
+units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]
 care = data.q(dashboard.care_by_type, view.filters)
-year_row = years[years["plan_year"] == view.year]
-planned = int(year_row["planned"].sum())
-completed = int(year_row["completed"].sum())
-spent = float(year_row["completed_amount_yuan"].sum())
+care_wide = care.pivot_table(index="year", columns="care_type", values="persons", aggfunc="sum", fill_value=0)
 care_year = care[care["year"] == view.year]
+missing = ctx.missing("modification", view.year)
+care_missing = ctx.missing("care", view.year)
+table_units = by_unit.merge(units[["unit_code", "name"]], on="unit_code", how="left")
+
+
+def build() -> Publication:
+    """Every number this page publishes, and how they relate."""
+    pub = Publication()
+    frame = table_units.rename(columns={"planned": "modification_planned", "completed": "modification_completed"})
+    add_units(pub, frame[["unit_code", "name", "modification_planned", "modification_completed"]],
+              missing={c: missing for c in ("modification_planned", "modification_completed") if missing})
+    row = years[years["plan_year"] == view.year]
+    pub.amount("spent@total", float(row["completed_amount_yuan"].sum()), key("modification_completed", "total"),
+               missing=missing)
+    pub.mean("per_household", "spent@total", key("modification_completed", "total"), "元/户", missing=missing)
+    for year, r in years.set_index("plan_year").iterrows():
+        pub.count(f"planned@{year}", r["planned"], "户")
+        pub.count(f"completed@{year}", r["completed"], "户")
+        pub.amount(f"spent@{year}", float(r["completed_amount_yuan"]), f"completed@{year}")
+        pub.mean(f"per@{year}", f"spent@{year}", f"completed@{year}", "元/户")
+        if year == view.year:
+            pub.total(key("modification_planned", "total"), [f"planned@{year}"])
+    for year, r in care_wide.iterrows():
+        pub.line(f"care{year}", list(r.items()), "count", "人")
+    pub.line("care", zip(care_year["care_type"], care_year["persons"], strict=True), "count", "人", care_missing)
+    return pub
+
+
+out = screen.Output(build, view)
+pub = out.pub
+area = page.area_name(ctx, view)
+k = lambda column: key(column, "total")  # noqa: E731
 if not view.village:
-    frame.summary(accessibility_text(frame.area_name(ctx, view), view.year, planned, completed, spent, care,
-                                     small=frame.suppressing(view)))
+    screen.summary(out, accessibility_text(pub, area, view.year, list(care_year["care_type"])))
 
 cols = st.columns(4)
-frame.kpi(cols[0], f"{view.year}年计划改造", f"{planned:,}户", f"已完成 {completed:,} 户")
-frame.kpi(cols[1], "完成率", fmt_pct(rate(completed, planned)), "目标：需改造户≥90%",
-          good=None if not planned else completed / planned >= 0.9)
-frame.kpi(cols[2], "户均改造支出", f"{spent / completed:,.0f}元" if completed else "—",
-          f"已完成户合计 {spent / 10_000:,.2f} 万元")
-frame.kpi(cols[3], f"{view.year}年托养服务", f"{int(care_year['persons'].sum()):,}人",
-          "、".join(f"{t}{int(p)}人" for t, p in zip(care_year["care_type"], care_year["persons"], strict=True)))
+screen.card(cols[0], pub, f"{view.year}年计划改造", k("modification_planned"), f"已完成 {pub.text(k('modification_completed'))}")
+rate = pub.shown(k("modification_rate"))
+screen.card(cols[1], pub, "完成率", k("modification_rate"), f"目标：需改造户≥{METRICS['modification_rate'].target:g}%",
+            good=None if rate is None else rate >= METRICS["modification_rate"].target)
+screen.card(cols[2], pub, "户均改造支出", "per_household", f"已完成户合计 {pub.text('spent@total')}")
+screen.card(cols[3], pub, f"{view.year}年托养服务", "care@total",
+            "、".join(f"{t}{pub.text(f'care@{t}')}" for t in care_year["care_type"]))
+st.caption(HOUSEHOLDS_NOTE + "托养人数按所选类别、等级筛选。")
+screen.legend(pub)
+
+
+def year_frame(p: Publication, measures: dict[str, str]) -> pd.DataFrame:
+    """Plan years × measures from the publication (withheld ones labelled)."""
+    frame = pd.DataFrame({"plan_year": [str(y) for y in years["plan_year"]]})
+    for column, prefix in measures.items():
+        keys = [f"{prefix}@{y}" for y in years["plan_year"]]
+        frame[column] = [p.shown(x) for x in keys]
+        frame[f"{column}_text"] = [p.text(x, unit=False) for x in keys]
+    return frame
+
 
 left, right = st.columns(2)
 with left:
-    st.subheader("各年无障碍改造：计划与完成")
+    st.subheader("各年无障碍改造：计划与完成", anchor=False)
     if years.empty:
         st.info("没有无障碍改造记录。")
     else:
-        fig = charts.grouped_bars(years, "plan_year", {"planned": ("计划（户）", PALETTE["grey"]),
-                                                       "completed": ("完成（户）", METRICS["modification_rate"].colour)}, "户")
-        frame.chart(fig, ctx, key="modification_years", view=view, title="各年无障碍改造计划与完成户数")
-frame.slide_end(view)
+        series = {"planned": ("计划（户）", PALETTE["grey"]), "completed": ("完成（户）", METRICS["modification_rate"].colour)}
+        screen.chart(out, lambda p: charts.grouped_bars(year_frame(p, {"planned": "planned", "completed": "completed"}),
+                                                        "plan_year", series, "户"),
+                     ctx, "modification_years", title=f"{area}各年无障碍改造计划与完成户数", note=HOUSEHOLDS_NOTE)
+page.slide_end(view)
 with right:
-    st.subheader("各年户均改造支出")
+    st.subheader("各年户均改造支出", anchor=False)
     if not years.empty:
-        spend = years[years["completed"] > 0].assign(
-            per_household=lambda f: f["completed_amount_yuan"] / f["completed"])
-        fig = charts.grouped_bars(spend, "plan_year", {"per_household": ("户均支出", PALETTE["orange"])}, "元/户")
-        frame.chart(fig, ctx, key="modification_spend", view=view, title="各年无障碍改造户均支出（元）")
+        series = {"per_household": ("户均支出", PALETTE["orange"])}
+        screen.chart(out, lambda p: charts.grouped_bars(year_frame(p, {"per_household": "per"}), "plan_year", series,
+                                                        "元/户"),
+                     ctx, "modification_spend", title=f"{area}各年无障碍改造户均支出（元）",
+                     note="完成户少于5户的年份不计算户均。" if out.pub.suppressed else "")
 
-st.subheader(f"各{frame.unit_word(view)}无障碍改造（{view.year}年）")
-table = by_unit.merge(units[["unit_code", "name"]], on="unit_code", how="left")
-if table.empty:
-    st.info(f"{view.year}年没有计划改造的户。")
+st.subheader(f"各{page.unit_word(view)}无障碍改造（{view.year}年）", anchor=False)
+if table_units.empty:
+    st.info(missing or f"{view.year}年没有计划改造的户。")
 else:
-    table["完成率（%）"] = [rate(c, p) for c, p in zip(table["completed"], table["planned"], strict=True)]
-    frame.data_table(table[["name", "planned", "completed", "完成率（%）"]].rename(columns={
-        "name": frame.unit_word(view), "planned": "计划（户）", "completed": "完成（户）"}),
-        "modification_units", f"{frame.area_name(ctx, view)}{view.year}年无障碍改造", ctx, view,
-        ["计划（户）", "完成（户）"], {"完成率（%）": ("完成（户）", "计划（户）")})
+    screen.table(out, "modification_units", f"{area}{view.year}年无障碍改造", ctx,
+                 [*zip(table_units["name"], table_units["unit_code"], strict=True), ("合计", "total")],
+                 [("计划（户）", "modification_planned"), ("完成（户）", "modification_completed"),
+                  ("完成率（%）", "modification_rate")])
 
-st.subheader("各年托养服务人数（按类型）")
+st.subheader("各年托养服务人数（按类型）", anchor=False)
 if care.empty:
     st.info("没有托养服务记录。")
 else:
-    wide = care.pivot_table(index="year", columns="care_type", values="persons", aggfunc="sum",
-                            fill_value=0).reset_index()
-    palette = [PALETTE["purple"], PALETTE["blue"], PALETTE["green"]]
-    series = {c: (c, palette[i % 3]) for i, c in enumerate(c for c in wide.columns if c != "year")}
-    fig = charts.grouped_bars(wide, "year", series, "人", barmode="stack")
-    frame.chart(fig, ctx, key="care_types", view=view, title="各年托养服务人数")
+    def care_chart(p: Publication):
+        """Persons in care per year and type."""
+        frame = pd.DataFrame({"year": [str(y) for y in care_wide.index]})
+        for t in care_wide.columns:
+            frame[t] = [p.shown(f"care{y}@{t}") for y in care_wide.index]
+            frame[f"{t}_text"] = [p.text(f"care{y}@{t}", unit=False) for y in care_wide.index]
+        palette = [PALETTE["purple"], PALETTE["blue"], PALETTE["green"]]
+        series = {t: (t, palette[i % 3]) for i, t in enumerate(care_wide.columns)}
+        return charts.grouped_bars(frame, "year", series, "人", barmode="stack")
+
+    screen.chart(out, care_chart, ctx, "care_types", title=f"{area}各年托养服务人数")

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from ui import briefing, frame
+from ui import briefing, briefing_ui, page
 
-ctx, view = frame.setup("汇报", "按汇报脚本逐页放映：每页是某个页面及其筛选条件，投影模式显示；可现场下钻，再“回到本页”。")
+ctx, view = page.setup("汇报", "按汇报脚本逐页放映：每页是某个页面及其筛选条件，投影模式显示；可现场下钻，再“回到本页”。")
 
 script, problems = briefing.load()
 for problem in problems:
@@ -21,5 +21,5 @@ st.dataframe(pd.DataFrame([{"页": i + 1, "标题": s.title, "页面": briefing.
 start = st.selectbox("从第几页开始", range(len(script.slides)), format_func=lambda i: f"第{i + 1}页　{script.slides[i].title}",
                      key="brief_start")
 if st.button("开始汇报（投影模式）", type="primary", key="brief_go"):
-    frame.go_to_slide(ctx, start)
-st.caption(f"脚本文件：{briefing.briefing_path()}（YAML，可直接编辑）")
+    briefing_ui.go_to_slide(ctx, start)
+st.caption("汇报脚本保存在服务器上，可由管理员直接编辑（位置见 README“汇报”一节）。")

@@ -1,66 +1,114 @@
 """就业帮扶: employment bases on the map, employment by form per year, bases and placements per township."""
 
+import pandas as pd
 import streamlit as st
 
 from queries import dashboard
-from queries.metrics import totals
+from queries.catalog import PALETTE
+from queries.publish import AMOUNT, Publication, add_units, key, unit_missing
 from queries.summary import employment_text
-from ui import charts, data, frame
-from ui.labels import PALETTE
+from ui import charts, data, page
+from ui.render import screen
 
-ctx, view = frame.setup("就业帮扶", "{area}残疾人就业基地与就业帮扶，{year}。")
+ctx, view = page.setup("就业帮扶", "{area}残疾人就业基地与就业帮扶，{year}。", datasets=("employment",))
+BASES_NOTE = "就业基地及其安置人数不按残疾类别、等级筛选。"
 
 units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]  # shared with 总览, 康复服务
-focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 bases = data.q(dashboard.employment_bases, view.filters, view.year)
 forms = data.q(dashboard.employment_by_form, view.filters)
-this_year = forms[forms["year"] == view.year]
+this_year = forms[forms["year"] == view.year].sort_values("persons", ascending=False)
+missing = ctx.missing("employment", view.year)
+focus = view.village or "total"
+unit_of_base = bases["village_code"] if view.township else bases["township_code"]
+wide = forms.pivot_table(index="year", columns="form", values="persons", aggfunc="sum", fill_value=0)
+
+
+def build() -> Publication:
+    """Every number this page publishes, and how they relate."""
+    pub = Publication()
+    add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
+    pub.tally("bases@total", len(bases), "个", missing)
+    placed = pub.line("base_list", zip(bases["base_id"], bases["placed_persons"], strict=True), "count", "人")
+    pub.line("lifted", zip(bases["base_id"], bases["households_lifted"], strict=True), "count", "户")
+    # public money, not tied to persons: never withheld by itself
+    pub.add("funding@total", float(bases["funding_wan_yuan"].sum()) * 10_000, AMOUNT, "万元")
+    for unit, group in pd.Series(placed, index=bases.index).groupby(unit_of_base.to_numpy()):
+        if pub.has(key("base_placed", unit)):
+            pub.total(key("base_placed", unit), list(group))  # a unit's placements are its bases' rows
+    pub.total(key("base_placed", focus), ["base_list@total"])
+    pub.line("form", zip(this_year["form"], this_year["persons"], strict=True), "count", "人次", missing)
+    pub.line("form_base", zip(this_year["form"], this_year["persons_at_base"], strict=True), "count", "人次", missing)
+    for year, row in wide.iterrows():
+        pub.line(f"y{year}", list(row.items()), "count", "人次")
+        if year == view.year:
+            pub.total("form@total", [f"y{year}@total"])
+    return pub
+
+
+out = screen.Output(build, view)
+pub = out.pub
+area = page.area_name(ctx, view)
 if not view.village:
-    frame.summary(employment_text(frame.area_name(ctx, view), view.year, bases, forms, small=frame.suppressing(view)))
+    screen.summary(out, employment_text(pub, area, view.year, list(this_year["form"].head(3))))
 
 cols = st.columns(4)
-frame.kpi(cols[0], f"就业基地（{view.year}年）", f"{len(bases):,}个", f"安置残疾人 {int(bases['placed_persons'].sum()):,} 人")
-frame.kpi(cols[1], "带动户数", f"{int(bases['households_lifted'].sum()):,}户",
-          f"扶持资金 {bases['funding_wan_yuan'].sum():,.1f} 万元")
-frame.kpi(cols[2], f"{view.year}年就业人数", f"{int(this_year['persons'].sum()):,}人次",
-          f"其中在基地就业 {int(this_year['persons_at_base'].sum()):,} 人次")
-frame.kpi(cols[3], "公益性岗位", f"{int(this_year.loc[this_year['form'] == '公益性岗位', 'persons'].sum()):,}人")
+screen.card(cols[0], pub, f"就业基地（{view.year}年）", "bases@total", f"安置残疾人 {pub.text('base_list@total')}")
+screen.card(cols[1], pub, "带动户数", "lifted@total", f"扶持资金 {pub.text('funding@total')}")
+screen.card(cols[2], pub, f"{view.year}年就业人数", "form@total", f"其中在基地就业 {pub.text('form_base@total')}")
+screen.card(cols[3], pub, "公益性岗位", "form@公益性岗位" if pub.has("form@公益性岗位") else "form@total",
+            "" if pub.has("form@公益性岗位") else "（无公益性岗位记录，显示就业合计）")
+st.caption(BASES_NOTE)
+screen.legend(pub)
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("就业基地分布（圆点大小 = 安置人数）")
-    bases = bases.assign(
-        value_text=bases["placed_persons"].map(lambda v: f"安置 {v:,} 人"))
-    tooltip = ("<b>{name}</b><br/>{base_type}　{township_name}<br/>安置残疾人 {placed_persons} 人，带动 "
-               "{households_lifted} 户<br/>扶持资金 {funding_wan_yuan} 万元，{recognised_year} 年认定")
-    frame.region_map(ctx, view, units, "base_placed", "人", points=bases, point_tooltip=tooltip, key="employment_map",
-                     title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}就业基地安置人数")
+    st.subheader("就业基地分布（圆点大小 = 安置人数）", anchor=False)
+    shown = [pub.shown(f"base_list@{b}") for b in bases["base_id"]]
+    points = bases.assign(size_persons=[s or 0 for s in shown],
+                          placed_text=[pub.text(f"base_list@{b}") for b in bases["base_id"]],
+                          lifted_text=[pub.text(f"lifted@{b}") for b in bases["base_id"]])
+    tooltip = ("<b>{name}</b><br/>{base_type}　{township_name}<br/>安置残疾人 {placed_text}，带动 {lifted_text}"
+               "<br/>扶持资金 {funding_wan_yuan} 万元，{recognised_year} 年认定")
+    screen.region_map(out, ctx, units, "base_placed", "人", points=points, point_tooltip=tooltip, key_="employment_map",
+                      title=f"{area}各{page.unit_word(view)}就业基地安置人数")
 with right:
-    st.subheader(f"各{frame.unit_word(view)}基地数与安置人数")
-    shown = units[units["bases"] > 0]
-    if shown.empty:
-        st.info("所选范围没有就业基地。")
+    st.subheader(f"各{page.unit_word(view)}基地数与安置人数", anchor=False)
+    with_bases = units[units["bases"] > 0]
+    if with_bases.empty:
+        st.info(missing or "所选范围没有就业基地。")
     else:
-        shown = shown.assign(text=[f"{int(b)}个基地，安置{int(p)}人" for b, p in zip(shown["bases"], shown["base_placed"],
-                                                                            strict=True)])
-        fig = charts.ranked_bars(shown, "base_placed", PALETTE["orange"], "人", ascending=False, text="text",
-                                 title="安置人数")
-        frame.chart(fig, ctx, key="employment_rank", drill=True, view=view, title="各乡镇就业基地安置人数")
-frame.slide_end(view)
+        def placed_bars(p: Publication):
+            """Placements per unit with its number of bases."""
+            frame = screen.unit_frame(p, with_bases, ["base_placed", "bases"])
+            frame["label"] = [f"{b}，安置{n}" for b, n in zip(frame["bases_text"], frame["base_placed_text"], strict=True)]
+            return charts.ranked_bars(frame, "base_placed", PALETTE["orange"], "人", ascending=False, text="label",
+                                      title="安置人数")
 
-st.subheader("各年就业形式")
+        screen.chart(out, placed_bars, ctx, "employment_rank", drill=True,
+                     title=f"{area}各{page.unit_word(view)}就业基地安置人数", note=BASES_NOTE)
+page.slide_end(view)
+
+st.subheader("各年就业形式", anchor=False)
 if forms.empty:
     st.info("没有就业情况记录。")
 else:
-    wide = forms.pivot_table(index="year", columns="form", values="persons", aggfunc="sum", fill_value=0).reset_index()
-    palette = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple")]
-    series = {f: (f, palette[i % len(palette)]) for i, f in enumerate(c for c in wide.columns if c != "year")}
-    fig = charts.grouped_bars(wide, "year", series, "人次", barmode="stack")
-    frame.chart(fig, ctx, key="employment_forms", view=view, title="各年就业形式（人次）")
+    def forms_chart(p: Publication):
+        """Persons employed per year and form."""
+        frame = pd.DataFrame({"year": [str(y) for y in wide.index]})
+        for form in wide.columns:
+            frame[form] = [p.shown(f"y{y}@{form}") for y in wide.index]
+            frame[f"{form}_text"] = [p.text(f"y{y}@{form}", unit=False) for y in wide.index]
+        palette = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple")]
+        series = {f: (f, palette[i % len(palette)]) for i, f in enumerate(wide.columns)}
+        return charts.grouped_bars(frame, "year", series, "人次", barmode="stack")
 
-st.subheader("就业基地名录")
-st.dataframe(bases[["name", "base_type", "township_name", "placed_persons", "households_lifted", "funding_wan_yuan",
-                    "recognised_year"]].rename(columns={
-    "name": "基地名称", "base_type": "类型", "township_name": "乡镇", "placed_persons": "安置（人）",
-    "households_lifted": "带动（户）", "funding_wan_yuan": "扶持资金（万元）", "recognised_year": "认定年度"}),
-    hide_index=True, width="stretch")
+    screen.chart(out, forms_chart, ctx, "employment_forms", title=f"{area}各年就业形式（人次）")
+
+st.subheader("就业基地名录", anchor=False)
+if bases.empty:
+    st.info(missing or "所选范围没有就业基地。")
+else:
+    screen.table(out, "employment_bases", f"{area}就业基地名录", ctx,
+                 [*zip(bases["name"], bases["base_id"], strict=True), ("合计", "total")],
+                 [("安置（人）", "base_list"), ("带动（户）", "lifted")], first="基地名称")
+    st.caption(BASES_NOTE)

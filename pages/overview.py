@@ -1,106 +1,108 @@
-"""总览: each area's headline against its target, a township map of a chosen metric, a ranking."""
+"""总览: each area's headline against its target, a township map of a chosen metric, a ranking, the
+annual table. Everything it publishes is one Publication, suppressed once."""
 
-import pandas as pd
 import streamlit as st
 
 from queries import dashboard
-from queries.metrics import shortfall, totals, with_metrics
-from queries.report import table_of
+from queries.catalog import MAP_METRICS, METRICS
+from queries.publish import Publication, add_units, key, unit_missing
+from queries.report import AMOUNT_COLUMNS, COUNT_COLUMNS, RATE_COLUMNS, REPORT_COLUMNS
 from queries.summary import overview_text
-from queries.suppression import PRIMARY, SECONDARY, SMALL, suppress_table
-from ui import charts, data, frame
-from ui.labels import METRICS, fmt_count, fmt_pct
-from ui.state import MAP_METRICS
-from ui.suppressed import suppressed_units
+from ui import charts, data, page
+from ui import view_state as vs
+from ui.render import screen
 
-ctx, view = frame.setup("总览", "{area}残疾人工作主要指标，{year}。")
+ctx, view = page.setup("总览", "{area}残疾人工作主要指标，{year}。",
+                       datasets=("monitoring", "subsidy", "rehab"))
 
 tables = data.q(dashboard.unit_tables, view.filters, view.year)  # this year and last, one query
 units = tables[view.year]
 if units.empty:
     st.info("所选范围没有数据。")
     st.stop()
-focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
-if not view.village and view.year - 1 in ctx.years:
-    last_year = tables[view.year - 1]
-    frame.summary(overview_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, last_year,
-                                frame.unit_word(view), small=frame.suppressing(view)))
+focus = view.village or "total"
+below = units[(units["rehab_rate"] < 85) & ~units["rehab_rate"].isna()]
+county_row = data.q(dashboard.county_total, view.filters, view.year) if view.scope else None
+
+
+def build() -> Publication:
+    """Every number this page publishes, and how they relate."""
+    pub = Publication()
+    add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
+    if view.year - 1 in ctx.years:
+        add_units(pub, tables[view.year - 1], "prev:", unit_missing(lambda d: ctx.missing(d, view.year - 1)))
+    shorts = [key("rehab_short", c) for c in below["unit_code"]]
+    pub.derived("below_short", float(sum(pub.value(s) for s in shorts)), "人", shorts)
+    if county_row is not None:
+        add_units(pub, county_row.assign(unit_code="county"), "county:")
+    return pub
+
+
+out = screen.Output(build, view)
+pub = out.pub
+k = lambda column: key(column, focus)  # noqa: E731
+area = page.area_name(ctx, view)
+if not view.village:
+    screen.summary(out, overview_text(pub, area, ctx.year_end("monitoring", view.year), focus,
+                                      (len(below), "below_short"), page.unit_word(view)))
 
 row1 = st.columns(4)
-frame.kpi(row1[0], "持证残疾人", frame.num(view, focus["persons"], "人"),
-          f"重度（一、二级）护理补贴对象 {fmt_count(focus['nursing_eligible'], '人')}")
-monitored = focus["monitored"]
-frame.kpi(row1[1], "在监测户（防返贫）", fmt_count(monitored, "户"),
-          f"其中无帮扶措施 {fmt_count(focus['without_measure'], '户')}" if focus["without_measure"]
-          else "全部已落实帮扶措施", good=not focus["without_measure"])
-for col, key, label in ((row1[2], "living_coverage", "生活补贴覆盖率"), (row1[3], "nursing_coverage", "护理补贴覆盖率")):
-    prefix = key.split("_")[0]
-    short = int(focus[f"{prefix}_unpaid"])
-    frame.kpi(col, label, fmt_pct(focus[key]),
-              f"目标100%，应享未享 {short:,} 人" if short else "目标100%，应补尽补",
-              good=short == 0, help_text=METRICS[key].definition)
+screen.card(row1[0], pub, "持证残疾人", k("persons"), f"重度（一、二级）护理补贴对象 {pub.text(k('nursing_eligible'))}")
+no_measure = pub.value(k("without_measure"))
+screen.card(row1[1], pub, f"在监测户（{ctx.year_end('monitoring', view.year)}）", k("monitored"),
+            f"其中无帮扶措施 {pub.text(k('without_measure'))}" if no_measure else "全部已落实帮扶措施",
+            good=not no_measure)
+for col, prefix, label in ((row1[2], "living", "生活补贴覆盖率"), (row1[3], "nursing", "护理补贴覆盖率")):
+    unpaid = pub.value(k(f"{prefix}_unpaid"))
+    screen.card(col, pub, label, k(f"{prefix}_coverage"),
+                f"目标100%，应享未享 {pub.text(k(f'{prefix}_unpaid'))}" if unpaid else "目标100%，应补尽补",
+                good=not unpaid, help_text=METRICS[f"{prefix}_coverage"].definition)
 
 row2 = st.columns(4)
-need = shortfall(focus["rehab_served"], focus["rehab_need"], 85)
-frame.kpi(row2[0], "康复服务率", fmt_pct(focus["rehab_rate"]),
-          f"距85%目标还差 {need:,} 人" if need else "已达到85%目标", good=need == 0,
-          help_text=METRICS["rehab_rate"].definition)
-frame.kpi(row2[1], "就业基地", fmt_count(focus["bases"], "个"), f"安置残疾人 {fmt_count(focus['base_placed'], '人')}")
-mod_short = shortfall(focus["modification_completed"], focus["modification_planned"], 90)
-frame.kpi(row2[2], "无障碍改造完成率", fmt_pct(focus["modification_rate"]),
-          f"计划 {int(focus['modification_planned']):,} 户，完成 {int(focus['modification_completed']):,} 户"
-          + (f"，距90%还差 {mod_short} 户" if mod_short else ""), good=mod_short == 0)
-gap_row = units[units["unit_code"] == view.village] if view.village else units
-either = int(gap_row["without_either"].sum())
-frame.kpi(row2[3], "监测户中重度残疾人缺保障", fmt_count(either, "人"),
-          f"未领护理补贴 {int(gap_row['without_nursing'].sum()):,} 人，未获康复服务 {int(gap_row['without_rehab'].sum()):,} 人",
-          good=either == 0, help_text="期末在监测户中的一、二级持证残疾人，当年未领取护理补贴或未获得基本康复服务。")
-if view.scope:  # a township user: the other townships only inside the county total
-    county_row = with_metrics(data.q(dashboard.county_total, view.filters, view.year)).iloc[0]
-    st.caption(f"全县合计：持证残疾人{int(county_row['persons']):,}人，康复服务率{fmt_pct(county_row['rehab_rate'])}，"
-               f"生活补贴覆盖率{fmt_pct(county_row['living_coverage'])}，护理补贴覆盖率"
-               f"{fmt_pct(county_row['nursing_coverage'])}。")
-st.page_link("pages/monitoring.py", label="查看监测户缺保障名单（按乡镇）→",
-             query_params=st.query_params.to_dict())
+short = pub.value(k("rehab_short"))
+screen.card(row2[0], pub, "康复服务率", k("rehab_rate"),
+            f"{area}距85%目标还差 {pub.text(k('rehab_short'))}" if short else "已达到85%目标", good=not short,
+            help_text=METRICS["rehab_rate"].definition)
+screen.card(row2[1], pub, "就业基地", k("bases"), f"安置残疾人 {pub.text(k('base_placed'))}")
+mod_short = pub.value(k("modification_short"))
+screen.card(row2[2], pub, "无障碍改造完成率", k("modification_rate"),
+            f"计划 {pub.text(k('modification_planned'))}，完成 {pub.text(k('modification_completed'))}"
+            + (f"，距90%还差 {pub.text(k('modification_short'))}" if mod_short else ""), good=not mod_short)
+either = pub.value(k("without_either"))
+screen.card(row2[3], pub, "监测户中重度残疾人缺保障", k("without_either"),
+            f"未领护理补贴 {pub.text(k('without_nursing'))}，未获康复服务 {pub.text(k('without_rehab'))}",
+            good=not either, help_text="期末在监测户中的一、二级持证残疾人，当年未领取护理补贴或未获得基本康复服务。")
+if county_row is not None:  # a township user: the other townships only inside the county total
+    c = lambda column: key(column, "county", "county:")  # noqa: E731
+    st.caption(f"全县合计：持证残疾人{pub.text(c('persons'))}，康复服务率{pub.text(c('rehab_rate'))}，"
+               f"生活补贴覆盖率{pub.text(c('living_coverage'))}，护理补贴覆盖率{pub.text(c('nursing_coverage'))}。")
+screen.legend(pub)
+st.page_link("pages/monitoring.py", label="查看监测户缺保障名单（按乡镇）→", query_params=st.query_params.to_dict())
 
 st.divider()
 left, right = st.columns([3, 2])
 with left:
-    metric = frame.metric_choice()
-    meta = METRICS.get(metric)
-    unit = "%" if metric.endswith(("rate", "coverage")) else ("户" if metric in ("monitored", "without_measure") else "人")
-    target = meta.target if meta else None
-    frame.region_map(ctx, view, units, metric, unit, target=target, key="overview_map",
-                     title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{MAP_METRICS[metric]}")
+    metric = vs.metric_choice()
+    meta = METRICS[metric]
+    title = f"{area}各{page.unit_word(view)}{MAP_METRICS[metric]}"
+    screen.region_map(out, ctx, units, metric, meta.unit, target=meta.target, key_="overview_map", title=title)
 with right:
-    higher_better = meta.higher_is_better if meta else metric not in ("unpaid_eligible",)
-    st.subheader(f"{frame.unit_word(view)}排名：{MAP_METRICS[metric]}")
+    st.subheader(f"{page.unit_word(view)}排名：{MAP_METRICS[metric]}", anchor=False)
     st.caption("由弱到强排列；点击条形可下钻。")
-    colour = meta.colour if meta else "#0072B2"
-    fig = charts.ranked_bars(units, metric, colour, unit, target=target, ascending=higher_better)
-    frame.chart(fig, ctx, key="overview_rank", drill=True, view=view,
-                safe_figure=lambda: charts.ranked_bars(suppressed_units(units), metric, colour, unit, target=target,
-                                                 ascending=higher_better),
-                title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{MAP_METRICS[metric]}排名")
-frame.slide_end(view)
+    screen.chart(out, lambda p: charts.ranked_bars(screen.unit_frame(p, units, [metric]), metric, meta.colour,
+                                                   meta.unit, target=meta.target, ascending=meta.higher_is_better),
+                 ctx, "overview_rank", drill=True, title=f"{title}排名")
+page.slide_end(view)
 
 st.divider()
-st.subheader(f"年度分{frame.unit_word(view)}统计表（{view.year}年）")
-st.caption("口径见“数据说明”；与命令行 `python -m queries.report` 导出的表相同。")
-table = table_of(units, view.filters.params()["township"] or ctx.county_code)
-counts = [c for c in table.columns if c not in ("区划代码", "名称") and not c.endswith(("覆盖率", "服务率", "金额"))]
-
-
-def safe_table() -> pd.DataFrame:
-    """The table as it may leave the analysts' screen (made only when shown suppressed or exported)."""
-    safe = suppress_table(table, counts, {"康复服务率": ("康复已服务人数", "康复需求人数")})
-    # Coverage is over the eligible, who are not a column of the table: withhold it where they are under 5.
-    for label, eligible in (("生活补贴_覆盖率", "living_eligible"), ("护理补贴_覆盖率", "nursing_eligible")):
-        small = [*(units[eligible] < SMALL), False]
-        paid_hidden = safe[label.replace("覆盖率", "人数")].isin([PRIMARY, SECONDARY])
-        safe[label] = safe[label].astype("object").where(~(pd.Series(small) | paid_hidden), "—")
-    return safe
-
-
-frame.grid(safe_table() if frame.suppressing(view) else table)
-frame.export_table("annual", f"{frame.area_name(ctx, view)}年度分{frame.unit_word(view)}统计表", safe_table, ctx, view)
+st.subheader(f"年度分{page.unit_word(view)}统计表（{view.year}年）", anchor=False)
+st.caption("口径见“数据说明”，与年度统计表导出口径相同；金额单位万元，比率单位%。")
+REPORT_KEYS = {**COUNT_COLUMNS, **AMOUNT_COLUMNS,
+               **{label: {"生活补贴_覆盖率": "living_coverage", "护理补贴_覆盖率": "nursing_coverage",
+                          "康复服务率": "rehab_rate"}[label] for label in RATE_COLUMNS}}
+HEADER_UNITS = {"金额": "（万元）", "覆盖率": "（%）", "服务率": "（%）"}
+columns = [(label + next((u for end, u in HEADER_UNITS.items() if label.endswith(end)), ""), REPORT_KEYS[label])
+           for label in REPORT_COLUMNS[2:]]
+total_name = ctx.townships.get(view.township, ctx.county_name)
+rows = [*zip(units["name"], units["unit_code"], strict=True), (f"合计（{total_name}）", "total")]
+screen.table(out, "annual", f"{area}年度分{page.unit_word(view)}统计表", ctx, rows, columns)

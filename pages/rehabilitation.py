@@ -1,98 +1,146 @@
 """康复服务: service rate per township against the 85% target, by service type and category, children."""
 
+import pandas as pd
 import streamlit as st
 
 from queries import dashboard
-from queries.metrics import shortfall, totals
-from queries.report import rate
+from queries.catalog import METRICS, PALETTE
+from queries.publish import Publication, add_units, key, unit_missing
 from queries.summary import rehab_text
-from ui import charts, data, frame
-from ui.labels import CATEGORY_LABELS, METRICS, PALETTE, fmt_pct
-from ui.suppressed import suppressed_units
+from ui import charts, data, page
+from ui.labels import CATEGORY_LABELS
+from ui.render import screen
 
-ctx, view = frame.setup("康复服务", "{area}持证残疾人精准康复服务，{year}；目标：服务率不低于85%。")
+ctx, view = page.setup("康复服务", "{area}持证残疾人精准康复服务，{year}；目标：服务率不低于85%。", datasets=("rehab",))
 
 TARGET = METRICS["rehab_rate"].target
 tables = data.q(dashboard.unit_tables, view.filters, view.year)  # this year and last, one query
 units = tables[view.year]
-focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
 groups = data.q(dashboard.rehab_by_group, view.filters, view.year)
-children = groups[groups["is_child"]][["need_persons", "served_persons"]].sum()
+kinds = data.q(dashboard.rehab_by_type, view.filters, view.year)
+missing = ctx.missing("rehab", view.year)
+focus = view.village or "total"
+below = units[(units["rehab_rate"] < TARGET) & ~units["rehab_rate"].isna()].sort_values("rehab_short", ascending=False)
+cats = groups.groupby("category_code")[["need_persons", "served_persons"]].sum()
+kids = groups[groups["is_child"]].groupby("category_code")[["need_persons", "served_persons"]].sum()
+
+
+def build() -> Publication:
+    """Every number this page publishes, and how they relate."""
+    pub = Publication()
+    add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
+    if view.year - 1 in ctx.years:
+        add_units(pub, tables[view.year - 1], "prev:", unit_missing(lambda d: ctx.missing(d, view.year - 1)))
+    shorts = [key("rehab_short", c) for c in below["unit_code"]]
+    pub.derived("below_short", float(sum(pub.value(s) for s in shorts)), "人", shorts, missing)
+    pub.tally("below_units", len(below), "个", missing)
+    for block, frame in (("cat", cats), ("kid", kids)):
+        for measure in ("need_persons", "served_persons"):
+            pub.line(f"{block}_{measure}", [(CATEGORY_LABELS[c], v) for c, v in frame[measure].items()], "count", "人",
+                     missing)
+        for c in frame.index:
+            name = CATEGORY_LABELS[c]
+            pub.rate(f"{block}_rate@{name}", f"{block}_served_persons@{name}", f"{block}_need_persons@{name}", missing)
+        pub.rate(f"{block}_rate@total", f"{block}_served_persons@total", f"{block}_need_persons@total", missing)
+    for measure, column in (("need_persons", "rehab_need"), ("served_persons", "rehab_served")):
+        pub.total(key(column, focus), [f"cat_{measure}@total"])  # the categories add up to the area
+    for measure in ("need_persons", "served_persons"):  # persons per service type (a person may have several)
+        for t, v in zip(kinds["service_type"], kinds[measure], strict=True):
+            pub.count(f"type_{measure}@{t}", v, "人", missing)
+    return pub
+
+
+out = screen.Output(build, view)
+pub = out.pub
+area = page.area_name(ctx, view)
+k = lambda column: key(column, focus)  # noqa: E731
+names = "、".join(below["name"].head(5)) + ("等" if len(below) > 5 else "")
 if not view.village:
-    last_year = tables[view.year - 1] if view.year - 1 in ctx.years else units.iloc[0:0]
-    frame.summary(rehab_text(frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), units, last_year,
-                             children, frame.unit_word(view), small=frame.suppressing(view)))
+    screen.summary(out, rehab_text(pub, area, ctx.year_end("rehab", view.year), focus, (len(below), "below_short"),
+                                   names, page.unit_word(view), "kid_rate@total"))
 
 cols = st.columns(4)
-short = shortfall(focus["rehab_served"], focus["rehab_need"], TARGET)
-frame.kpi(cols[0], "康复服务率", fmt_pct(focus["rehab_rate"]),
-          f"距{TARGET:g}%目标还差 {short:,} 人" if short else f"已达到{TARGET:g}%目标", good=short == 0,
-          help_text=METRICS["rehab_rate"].definition)
-frame.kpi(cols[1], "有康复需求", f"{int(focus['rehab_need']):,}人", f"已服务 {int(focus['rehab_served']):,} 人")
-below = units[units["rehab_rate"] < TARGET]
-frame.kpi(cols[2], f"未达标{frame.unit_word(view)}", f"{len(below)}个",
-          f"共差 {int(below['rehab_short'].sum()):,} 人" if len(below) else "全部达标", good=below.empty)
-child_rate = rate(children["served_persons"], children["need_persons"])
-frame.kpi(cols[3], "0–16岁残疾儿童服务率", fmt_pct(child_rate),
-          f"需求 {int(children['need_persons']):,} 人，已服务 {int(children['served_persons']):,} 人")
+short = pub.value(k("rehab_short"))
+screen.card(cols[0], pub, "康复服务率", k("rehab_rate"),
+            f"{area}距{TARGET:g}%目标还差 {pub.text(k('rehab_short'))}" if short
+            else (f"已达到{TARGET:g}%目标" if pub.value(k("rehab_need")) else "没有康复需求记录"),
+            good=not short, help_text=METRICS["rehab_rate"].definition)
+screen.card(cols[1], pub, "有康复需求", k("rehab_need"), f"已服务 {pub.text(k('rehab_served'))}")
+screen.card(cols[2], pub, f"未达标{page.unit_word(view)}", "below_units",
+            f"未达标{page.unit_word(view)}合计差 {pub.text('below_short')}（不含已达标的）" if len(below) else "全部达标",
+            good=below.empty)
+screen.card(cols[3], pub, "0–16岁残疾儿童服务率", "kid_rate@total",
+            f"需求 {pub.text('kid_need_persons@total')}，已服务 {pub.text('kid_served_persons@total')}")
+if view.category:
+    st.caption(f"仅{CATEGORY_LABELS[view.category]}残疾。")
+screen.legend(pub)
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(f"各{frame.unit_word(view)}康复服务率")
-    frame.region_map(ctx, view, units, "rehab_rate", "%", target=TARGET, key="rehab_map",
-                     title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}康复服务率")
+    st.subheader(f"各{page.unit_word(view)}康复服务率", anchor=False)
+    screen.region_map(out, ctx, units, "rehab_rate", "%", target=TARGET, key_="rehab_map",
+                      title=f"{area}各{page.unit_word(view)}康复服务率")
 with right:
-    st.subheader("对照85%目标")
-    def rate_bars(frame_):
-        frame_ = frame_.assign(rate_text=[
-            f"{r:.1f}%" + (f"（差{s:.0f}人）" if s == s and s else "") if r == r else "—"
-            for r, s in zip(frame_["rehab_rate"], frame_["rehab_short"], strict=True)])
-        return charts.ranked_bars(frame_, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=TARGET,
-                                  text="rate_text", title="服务率")
+    st.subheader(f"对照{TARGET:g}%目标", anchor=False)
 
-    frame.chart(rate_bars(units), ctx, key="rehab_rank", drill=True, view=view,
-                safe_figure=lambda: rate_bars(suppressed_units(units)),
-                title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}康复服务率对照85%目标")
-frame.slide_end(view)
+    def rate_bars(p: Publication):
+        """Rate per unit, labelled with the people short of the target."""
+        frame = screen.unit_frame(p, units, ["rehab_rate", "rehab_short"])
+        frame["label"] = [r + (f"（差{s}）" if not h and v else "") for r, s, v, h in zip(
+            frame["rehab_rate_text"], frame["rehab_short_text"], frame["rehab_short"], frame["rehab_rate_hidden"],
+            strict=True)]
+        return charts.ranked_bars(frame, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=TARGET, text="label",
+                                  title="服务率")
 
-st.subheader(f"未达标的{frame.unit_word(view)}：各差多少人")
-if below.empty:
-    st.success(f"所有{frame.unit_word(view)}均达到{TARGET:g}%目标。")
+    screen.chart(out, rate_bars, ctx, "rehab_rank", drill=True,
+                 title=f"{area}各{page.unit_word(view)}康复服务率对照{TARGET:g}%目标")
+page.slide_end(view)
+
+st.subheader(f"未达标的{page.unit_word(view)}：各差多少人", anchor=False)
+if missing:
+    st.info(missing)
+elif below.empty:
+    st.success(f"所有{page.unit_word(view)}均达到{TARGET:g}%目标。")
 else:
-    shortlist = below.sort_values("rehab_short", ascending=False)[
-        ["name", "rehab_need", "rehab_served", "rehab_rate", "rehab_short"]].rename(columns={
-            "name": frame.unit_word(view), "rehab_need": "需求（人）", "rehab_served": "已服务（人）",
-            "rehab_rate": "服务率（%）", "rehab_short": f"距{TARGET:g}%还差（人）"})
-    frame.data_table(shortlist, "rehab_below", f"{frame.area_name(ctx, view)}康复服务率未达标{frame.unit_word(view)}",
-                     ctx, view, ["需求（人）", "已服务（人）", f"距{TARGET:g}%还差（人）"],
-                     {"服务率（%）": ("已服务（人）", "需求（人）")})
+    screen.table(out, "rehab_below", f"{area}康复服务率未达标{page.unit_word(view)}", ctx,
+                 [*zip(below["name"], below["unit_code"], strict=True)],
+                 [("需求（人）", "rehab_need"), ("已服务（人）", "rehab_served"), ("服务率（%）", "rehab_rate"),
+                  (f"距{TARGET:g}%还差（人）", "rehab_short")])
+    st.caption(f"未达标{page.unit_word(view)}合计差 {pub.text('below_short')}；{area}整体距目标差 "
+               f"{pub.text(k('rehab_short'))}（已达标的{page.unit_word(view)}超出目标的部分抵消了一部分）。")
+
+
+def bars(p: Publication, block: str, labels: list[str], label: str, measures: dict):
+    """Bars per category (or service type) of the publication's cells, withheld ones labelled."""
+    frame = pd.DataFrame({label: labels})
+    for measure in measures:
+        keys = [f"{block}_{measure}@{n}" for n in labels]
+        frame[measure] = [p.shown(x) for x in keys]
+        frame[f"{measure}_text"] = [p.text(x, unit=False) for x in keys]
+    return frame
+
 
 left, right = st.columns(2)
 with left:
-    st.subheader("按服务类型")
-    kinds = data.q(dashboard.rehab_by_type, view.filters, view.year)
-    kinds["rate"] = [rate(s, n) for s, n in zip(kinds["served_persons"], kinds["need_persons"], strict=True)]
-    fig = charts.grouped_bars(kinds, "service_type", {"need_persons": ("有需求", PALETTE["grey"]),
-                                                      "served_persons": ("已服务", PALETTE["green"])}, "人")
-    frame.chart(fig, ctx, key="rehab_types", view=view, title=f"{frame.area_name(ctx, view)}各类康复服务需求与服务人数")
+    st.subheader("按服务类型", anchor=False)
+    types = list(kinds["service_type"])
+    series = {"need_persons": ("有需求", PALETTE["grey"]), "served_persons": ("已服务", PALETTE["green"])}
+    screen.chart(out, lambda p: charts.grouped_bars(bars(p, "type", types, "服务类型", series), "服务类型", series, "人"),
+                 ctx, "rehab_types", title=f"{area}各类康复服务需求与服务人数",
+                 note="一人可有多类服务需求，各类人数之和大于总人数。")
 with right:
-    st.subheader("按残疾类别（服务率）")
-    cats = groups.groupby("category_code")[["need_persons", "served_persons"]].sum().reset_index()
-    cats["类别"] = cats["category_code"].map(CATEGORY_LABELS)
-    cats["rate"] = [rate(s, n) for s, n in zip(cats["served_persons"], cats["need_persons"], strict=True)]
-    fig = charts.grouped_bars(cats.dropna(subset=["rate"]), "类别", {"rate": ("服务率", PALETTE["green"])}, "%",
-                              target=TARGET)
-    safe_cats = cats.assign(rate=cats["rate"].where(cats["need_persons"] >= 5))
-    frame.chart(fig, ctx, key="rehab_categories", view=view, title="各残疾类别康复服务率",
-                safe_figure=lambda: charts.grouped_bars(safe_cats.dropna(subset=["rate"]), "类别",
-                                                  {"rate": ("服务率", PALETTE["green"])}, "%", target=TARGET))
+    st.subheader("按残疾类别（服务率）", anchor=False)
+    names_ = [CATEGORY_LABELS[c] for c in cats.index]
+    rate_series = {"rate": ("服务率", PALETTE["green"])}
+    screen.chart(out, lambda p: charts.grouped_bars(bars(p, "cat", names_, "类别", rate_series), "类别", rate_series, "%",
+                                                    target=TARGET), ctx, "rehab_categories",
+                 title=f"{area}各残疾类别康复服务率")
 
-st.subheader("0–16岁残疾儿童康复（按类别）")
-kids = groups[groups["is_child"]].copy()
+st.subheader("0–16岁残疾儿童康复（按类别）", anchor=False)
 if kids.empty:
-    st.info("所选范围没有0–16岁儿童的康复需求记录。")
+    st.info(missing or "所选范围没有0–16岁儿童的康复需求记录。")
 else:
-    kids["类别"] = kids["category_code"].map(CATEGORY_LABELS)
-    fig = charts.grouped_bars(kids, "类别", {"need_persons": ("有需求", PALETTE["grey"]),
-                                             "served_persons": ("已服务", PALETTE["green"])}, "人")
-    frame.chart(fig, ctx, key="rehab_children", view=view, title=f"{frame.area_name(ctx, view)}0–16岁残疾儿童康复")
+    kid_names = [CATEGORY_LABELS[c] for c in kids.index]
+    series = {"need_persons": ("有需求", PALETTE["grey"]), "served_persons": ("已服务", PALETTE["green"])}
+    screen.chart(out, lambda p: charts.grouped_bars(bars(p, "kid", kid_names, "类别", series), "类别", series, "人"),
+                 ctx, "rehab_children", title=f"{area}0–16岁残疾儿童康复")

@@ -4,125 +4,168 @@ import pandas as pd
 import streamlit as st
 
 from queries import dashboard
-from queries.metrics import totals
-from queries.report import rate
+from queries.catalog import METRICS, PALETTE
+from queries.publish import Publication, add_units, key, unit_missing
 from queries.summary import subsidy_text
-from ui import charts, data, frame
-from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, METRICS, PALETTE, SUBSIDY_SHORT, fmt_pct, fmt_wan
-from ui.suppressed import suppressed_units
+from ui import charts, data, page
+from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SUBSIDY_SHORT
+from ui.render import screen
 
-ctx, view = frame.setup("两项补贴", "{area}困难残疾人生活补贴和重度残疾人护理补贴，{year}：应补尽补。", trend=True)
+ctx, view = page.setup("两项补贴", "{area}困难残疾人生活补贴和重度残疾人护理补贴，{year}：应补尽补。", trend=True,
+                       datasets=("subsidy",))
 
+CODES = ("living", "nursing")
 COLOURS = {"living": PALETTE["blue"], "nursing": PALETTE["sky"]}
 units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]  # shared with 总览, 康复服务
-focus = units[units["unit_code"] == view.village].iloc[0] if view.village else totals(units)
-
-# Year to date (截至本月累计) and the same months of last year (同比).
-last_month = min(ctx.months[-1], f"{view.year}-12") if ctx.months else f"{view.year}-12"
-months_in_year = int(last_month[5:]) if last_month.startswith(str(view.year)) else 12
+missing = ctx.missing("subsidy", view.year)
+last = ctx.last_month("subsidy") or f"{view.year}-12"
+months_in_year = int(last[5:]) if last.startswith(str(view.year)) else 12
 ytd_to = f"{view.year}-{months_in_year:02d}"
-prev_to = f"{view.year - 1}-{months_in_year:02d}"
 # One query for the months of the trend, this year to date and last year's same months.
 span = data.q(dashboard.subsidy_by_month, view.filters, min(view.month_from, f"{view.year - 1}-01"),
               max(view.month_to, ytd_to))
-
-
-def _months(first: str, last: str) -> pd.DataFrame:
-    """The rows of `span` from month `first` to `last` ('YYYY-MM')."""
-    return span[span["pay_month"].between(pd.Timestamp(f"{first}-01"), pd.Timestamp(f"{last}-01"))]
-
-
-ytd, prev = _months(f"{view.year}-01", ytd_to), _months(f"{view.year - 1}-01", prev_to)
 paid_persons = data.q(dashboard.subsidy_persons_to_month, view.filters, view.year, months_in_year)
-ytd_persons = paid_persons[paid_persons["year"] == view.year]
-prev_persons = paid_persons[paid_persons["year"] == view.year - 1]
+groups = data.q(dashboard.subsidy_by_category_level, view.filters, view.year)
+prev_missing = ctx.missing("subsidy", view.year - 1)
+focus = view.village or "total"
 
 
-def _sum(frame_: pd.DataFrame, code: str, column: str) -> float:
-    """A subsidy's total of one column."""
-    return float(frame_.loc[frame_["subsidy_code"] == code, column].sum())
+def _months(first: str, last_: str) -> pd.DataFrame:
+    """The rows of `span` from month `first` to `last_` ('YYYY-MM')."""
+    return span[span["pay_month"].between(pd.Timestamp(f"{first}-01"), pd.Timestamp(f"{last_}-01"))]
 
 
-def _yoy(now: float, before: float) -> str:
-    """'同比 +3.2%' (or no comparison when last year had nothing)."""
-    return f"同比 {(now - before) / before * 100:+.1f}%" if before else "上年同期无数据"
+monthly = _months(view.month_from, view.month_to)
+wide = monthly.pivot_table(index="pay_month", columns="subsidy_code", values=["amount_yuan", "payments"],
+                           aggfunc="sum", fill_value=0)
+
+
+def build() -> Publication:
+    """Every number this page publishes, and how they relate."""
+    pub = Publication()
+    add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
+    for year, block, why in ((view.year, "ytd", missing), (view.year - 1, "prev", prev_missing)):
+        rows = _months(f"{year}-01", f"{year}-{months_in_year:02d}")
+        persons = paid_persons[paid_persons["year"] == year]
+        for code in CODES:
+            pub.count(f"{block}_persons@{code}", persons.loc[persons["subsidy_code"] == code, "persons"].sum(), "人", why)
+            pub.amount(f"{block}_amount@{code}", rows.loc[rows["subsidy_code"] == code, "amount_yuan"].sum(),
+                       f"{block}_persons@{code}", missing=why)
+    for code in CODES:
+        if ("payments", code) in wide:
+            months = [m.strftime("%Y-%m") for m in wide.index]
+            counts = pub.line(f"payments_{code}", zip(months, wide[("payments", code)], strict=True), "count", "人次")
+            for month, count_key in zip(months, counts, strict=True):
+                pub.amount(f"amount_{code}@{month}", float(wide[("amount_yuan", code)][pd.Timestamp(month)]), count_key)
+        chosen = groups[groups["subsidy_code"] == code]
+        for by, labels, column in (("cat", CATEGORY_LABELS, "category_code"), ("level", LEVEL_LABELS, "level_code")):
+            sums = chosen.groupby(column)[["eligible", "eligible_paid"]].sum()
+            for measure in ("eligible", "eligible_paid"):
+                pub.line(f"{by}_{measure}_{code}", [(labels[c], sums[measure].get(c, 0)) for c in sums.index],
+                         "count", "人", missing if measure == "eligible_paid" else "")
+                pub.total(key(f"{code}_{measure}", focus), [f"{by}_{measure}_{code}@total"])
+    return pub
+
+
+out = screen.Output(build, view)
+pub = out.pub
+area = page.area_name(ctx, view)
+k = lambda column: key(column, focus)  # noqa: E731
+
+
+def yoy(now: str, before: str) -> str:
+    """'同比 +3.2%' where both periods have data and are shown; else why not."""
+    if prev_missing or missing:
+        return "上年同期无数据，不作同比"
+    a, b = pub.shown(now), pub.shown(before)
+    if a is None or b is None:
+        return "同比：—（数字已隐去）"
+    return f"同比 {(a - b) / b * 100:+.1f}%" if b else "上年同期为0，不作同比"
 
 
 if not view.village:
-    frame.summary(subsidy_text(
-        frame.area_name(ctx, view), frame.year_end_label(ctx, view.year), months_in_year, view.year,
-        {c: _sum(ytd, c, "amount_yuan") for c in ("living", "nursing")},
-        {c: _sum(ytd_persons, c, "persons") for c in ("living", "nursing")}, units, small=frame.suppressing(view)))
-st.subheader(f"{view.year}年1–{months_in_year}月累计（截至本月）与上年同期")
+    screen.summary(out, subsidy_text(pub, area, ctx.year_end("subsidy", view.year), months_in_year, view.year, focus))
+st.subheader(f"{view.year}年1–{months_in_year}月累计（截至本月）与上年同期", anchor=False)
 cols = st.columns(4)
-for i, code in enumerate(("living", "nursing")):
-    amount, amount_prev = _sum(ytd, code, "amount_yuan"), _sum(prev, code, "amount_yuan")
-    persons, persons_prev = _sum(ytd_persons, code, "persons"), _sum(prev_persons, code, "persons")
-    frame.kpi(cols[2 * i], f"{SUBSIDY_SHORT[code]}发放金额", fmt_wan(amount), _yoy(amount, amount_prev))
-    frame.kpi(cols[2 * i + 1], f"{SUBSIDY_SHORT[code]}发放人数", f"{int(persons):,}人", _yoy(persons, persons_prev))
-
+for i, code in enumerate(CODES):
+    screen.card(cols[2 * i], pub, f"{SUBSIDY_SHORT[code]}发放金额", f"ytd_amount@{code}",
+                yoy(f"ytd_amount@{code}", f"prev_amount@{code}"))
+    screen.card(cols[2 * i + 1], pub, f"{SUBSIDY_SHORT[code]}发放人数", f"ytd_persons@{code}",
+                yoy(f"ytd_persons@{code}", f"prev_persons@{code}"))
 cols = st.columns(4)
-for i, code in enumerate(("living", "nursing")):
-    key = f"{code}_coverage"
-    unpaid = int(focus[f"{code}_unpaid"])
-    frame.kpi(cols[2 * i], f"{SUBSIDY_SHORT[code]}覆盖率（{view.year}年）", fmt_pct(focus[key]),
-              f"符合条件 {int(focus[f'{code}_eligible']):,} 人，已发 {int(focus[f'{code}_eligible_paid']):,} 人",
-              good=unpaid == 0, help_text=METRICS[key].definition)
-    frame.kpi(cols[2 * i + 1], f"{SUBSIDY_SHORT[code]}应享未享", f"{unpaid:,}人",
-              "符合条件但全年未发放" if unpaid else "应补尽补", good=unpaid == 0)
+for i, code in enumerate(CODES):
+    unpaid = pub.value(k(f"{code}_unpaid"))
+    screen.card(cols[2 * i], pub, f"{SUBSIDY_SHORT[code]}覆盖率（{view.year}年）", k(f"{code}_coverage"),
+                f"符合条件 {pub.text(k(f'{code}_eligible'))}，已发 {pub.text(k(f'{code}_eligible_paid'))}",
+                good=not unpaid, help_text=METRICS[f"{code}_coverage"].definition)
+    screen.card(cols[2 * i + 1], pub, f"{SUBSIDY_SHORT[code]}应享未享", k(f"{code}_unpaid"),
+                "符合条件但全年未发放" if unpaid else "应补尽补", good=not unpaid)
+screen.legend(pub)
 
-st.subheader("每月发放金额与人次")
-monthly = _months(view.month_from, view.month_to)
+st.subheader("每月发放金额与人次", anchor=False)
 if monthly.empty:
-    st.info("所选月份没有发放记录。")
+    st.info(missing or "所选月份没有发放记录。")
 else:
-    wide = monthly.pivot_table(index="pay_month", columns="subsidy_code", values=["amount_yuan", "payments"],
-                               aggfunc="sum", fill_value=0)
-    amounts = (wide["amount_yuan"] / 10_000).reset_index()
+    def month_frame(p: Publication, measure: str) -> pd.DataFrame:
+        """Months × subsidies of one measure as shown (amounts in 万元)."""
+        frame = pd.DataFrame({"pay_month": wide.index})
+        for code in CODES:
+            keys = [f"{measure}_{code}@{m.strftime('%Y-%m')}" for m in wide.index]
+            if p.has(keys[0]):
+                values = [p.shown(x) for x in keys]
+                frame[code] = [None if v is None else (v / 10_000 if measure == "amount" else v) for v in values]
+        return frame
+
+    def trend(p: Publication, measure: str, unit: str):
+        """One line per subsidy over the chosen months."""
+        frame = month_frame(p, measure)
+        return charts.month_lines(frame, "pay_month", {c: (SUBSIDY_SHORT[c], COLOURS[c]) for c in CODES if c in frame},
+                                  unit)
+
+    period = f"{view.month_from[:4]}年{int(view.month_from[5:])}月至{view.month_to[:4]}年{int(view.month_to[5:])}月"
     left, right = st.columns(2)
     with left:
-        fig = charts.month_lines(amounts, "pay_month", {c: (SUBSIDY_SHORT[c], COLOURS[c])
-                                                        for c in ("living", "nursing") if c in amounts}, "万元")
-        frame.chart(fig, ctx, key="subsidy_amount", view=view, safe_figure=lambda: fig,
-                    title=f"{frame.area_name(ctx, view)}两项补贴每月发放金额（万元）")
+        screen.chart(out, lambda p: trend(p, "amount", "万元"), ctx, "subsidy_amount",
+                     title=f"{area}两项补贴每月发放金额（万元）", note=f"{period}（侧栏可改月份范围）")
     with right:
-        payments = wide["payments"].reset_index()
-        fig = charts.month_lines(payments, "pay_month", {c: (SUBSIDY_SHORT[c], COLOURS[c])
-                                                         for c in ("living", "nursing") if c in payments}, "人次")
-        frame.chart(fig, ctx, key="subsidy_payments", view=view, title=f"{frame.area_name(ctx, view)}两项补贴每月发放人次")
+        screen.chart(out, lambda p: trend(p, "payments", "人次"), ctx, "subsidy_payments",
+                     title=f"{area}两项补贴每月发放人次", note=period)
 
-st.subheader(f"各{frame.unit_word(view)}覆盖率与应享未享（{view.year}年）")
-which = st.radio("补贴", ["living", "nursing"], format_func=lambda c: SUBSIDY_SHORT[c], horizontal=True,
-                 key="subsidy_which")
+st.subheader(f"各{page.unit_word(view)}覆盖率与应享未享（{view.year}年）", anchor=False)
+which = st.radio("补贴", list(CODES), format_func=lambda c: SUBSIDY_SHORT[c], horizontal=True, key="subsidy_which")
 left, right = st.columns([3, 2])
 with left:
-    frame.region_map(ctx, view, units, f"{which}_coverage", "%", target=100, key=f"subsidy_map_{which}",
-                     title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率")
+    screen.region_map(out, ctx, units, f"{which}_coverage", "%", target=100, key_=f"subsidy_map_{which}",
+                      title=f"{area}各{page.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率")
 with right:
-    def coverage_bars(frame_):
-        frame_ = frame_.assign(unpaid_text=[
-            (f"{r:.1f}%" + (f"（未享{u:,.0f}人）" if u == u else "")) if pd.notna(r) else "—"
-            for r, u in zip(frame_[f"{which}_coverage"], frame_[f"{which}_unpaid"], strict=True)])
-        return charts.ranked_bars(frame_, f"{which}_coverage", COLOURS[which], "%", target=100, text="unpaid_text",
+    def coverage_bars(p: Publication):
+        """Coverage per unit, labelled with the unpaid persons."""
+        frame = screen.unit_frame(p, units, [f"{which}_coverage", f"{which}_unpaid"])
+        frame["label"] = [f"{r}（未享{u}）" if not h else r for r, u, h in zip(
+            frame[f"{which}_coverage_text"], frame[f"{which}_unpaid_text"], frame[f"{which}_coverage_hidden"],
+            strict=True)]
+        return charts.ranked_bars(frame, f"{which}_coverage", COLOURS[which], "%", target=100, text="label",
                                   title="覆盖率")
 
-    frame.chart(coverage_bars(units), ctx, key=f"subsidy_rank_{which}", drill=True, view=view,
-                safe_figure=lambda: coverage_bars(suppressed_units(units)),
-                title=f"{frame.area_name(ctx, view)}各{frame.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率排名")
-frame.slide_end(view)
+    screen.chart(out, coverage_bars, ctx, f"subsidy_rank_{which}", drill=True,
+                 title=f"{area}各{page.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率排名")
+page.slide_end(view)
 
-st.subheader(f"按残疾类别和等级（{view.year}年）")
-groups = data.q(dashboard.subsidy_by_category_level, view.filters, view.year)
-groups = groups[groups["subsidy_code"] == which]
-table = groups.assign(类别=groups["category_code"].map(CATEGORY_LABELS), 等级=groups["level_code"].map(LEVEL_LABELS))
-by_cat = table.groupby("类别", sort=False)[["eligible", "eligible_paid", "persons"]].sum().reset_index()
-by_cat["覆盖率"] = [rate(p, e) for p, e in zip(by_cat["eligible_paid"], by_cat["eligible"], strict=True)]
-by_level = table.groupby("等级", sort=False)[["eligible", "eligible_paid", "persons"]].sum().reset_index()
-by_level["覆盖率"] = [rate(p, e) for p, e in zip(by_level["eligible_paid"], by_level["eligible"], strict=True)]
+st.subheader(f"按残疾类别和等级（{view.year}年，{SUBSIDY_SHORT[which]}）", anchor=False)
 left, right = st.columns(2)
-for col, grouped, label in ((left, by_cat, "类别"), (right, by_level, "等级")):
+for col, by, label in ((left, "cat", "类别"), (right, "level", "等级")):
     with col:
-        shown = grouped[grouped["eligible"] > 0]
-        fig = charts.grouped_bars(shown, label, {"eligible": ("符合条件人数", PALETTE["grey"]),
-                                                 "eligible_paid": ("已发放人数", COLOURS[which])}, "人")
-        frame.chart(fig, ctx, key=f"subsidy_by_{label}", view=view, title=f"{SUBSIDY_SHORT[which]}按残疾{label}")
+        def group_bars(p: Publication, by=by, label=label):
+            """Eligible and paid persons per category (or level), withheld ones labelled."""
+            names = [n.split("@", 1)[1] for n in p.cells if n.startswith(f"{by}_eligible_{which}@")
+                     and not n.endswith("@total")]
+            frame = pd.DataFrame({label: names})
+            for measure in ("eligible", "eligible_paid"):
+                keys = [f"{by}_{measure}_{which}@{n}" for n in names]
+                frame[measure] = [p.shown(x) for x in keys]
+                frame[f"{measure}_text"] = [p.text(x, unit=False) for x in keys]
+            return charts.grouped_bars(frame, label, {"eligible": ("符合条件人数", PALETTE["grey"]),
+                                                      "eligible_paid": ("已发放人数", COLOURS[which])}, "人")
+
+        screen.chart(out, group_bars, ctx, f"subsidy_by_{by}", title=f"{area}{SUBSIDY_SHORT[which]}按残疾{label}",
+                     note="按侧栏所选类别、等级筛选。" if view.category or view.level else "")

@@ -75,7 +75,8 @@ def monitoring_year_end(wh: Warehouse, filters: Filters, year: int) -> dict[str,
     """At the end of `year`, from one statement: "path", per type enrolled → with measures → risk
     eliminated, with mean months to elimination; "risks", households still under monitoring by main
     risk and type."""
-    frame = _numeric(run_sql(wh, "monitoring_year_end", year_end=dt.date(year, 12, 31), **filters.params()),
+    frame = _numeric(run_sql(wh, "monitoring_year_end", year_start=dt.date(year, 1, 1), year_end=dt.date(year, 12, 31),
+                             **filters.params()),
                      "monitor_type", "main_risk")
     per_type = frame.pop("per_type").to_numpy() == 1
     path = frame[per_type].drop(columns=["main_risk", "households"]).reset_index(drop=True)

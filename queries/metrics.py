@@ -8,13 +8,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-# Metric key → how to get it from a row of annual counts.
-RATES = {
-    "rehab_rate": ("rehab_served", "rehab_need"),
-    "living_coverage": ("living_eligible_paid", "living_eligible"),
-    "nursing_coverage": ("nursing_eligible_paid", "nursing_eligible"),
-    "modification_rate": ("modification_completed", "modification_planned"),
-}
+from queries.catalog import RATES
+
 # Columns with_metrics adds (totals recomputes them from the summed counts).
 _DERIVED = {*RATES, "monitored", "living_unpaid", "nursing_unpaid", "unpaid_eligible", "rehab_short"}
 

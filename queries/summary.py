@@ -1,123 +1,132 @@
-"""文字解读: a Chinese paragraph per page in the style of the federations' reports, every number taken
-from the same query results the page draws (passed in, never queried again)."""
+"""文字解读: a Chinese paragraph per page in the style of the federations' reports. Every number is a cell
+of the page's own Publication, as the disclosure left it, so a sentence can never show what a card hides.
+A dataset that does not cover the period is said, not printed as 0."""
 
 from __future__ import annotations
 
-import pandas as pd
-
-from queries.metrics import totals
-from queries.report import rate
-from queries.suppression import count_text
+from queries.publish import Publication, key
 
 TARGET_REHAB = 85
 
 
-def _n(value: float, unit: str, small: bool) -> str:
-    """A count in the text; '<5' where small counts must be hidden."""
-    return count_text(value, unit) if small else f"{int(value):,}{unit}"
-
-
-def _pct(value: float | None) -> str:
-    """'86.5%' or '—' (no denominator)."""
-    return "—" if value is None or pd.isna(value) else f"{value:.1f}%"
-
-
-def _change(now: float | None, before: float | None, what: str) -> str:
-    """'，较上年提高1.2个百分点' / '下降…' / '与上年持平' (nothing when either is missing)."""
-    if now is None or before is None or pd.isna(now) or pd.isna(before):
+def change(pub: Publication, now: str, before: str, what: str = "") -> str:
+    """'，较上年提高1.2个百分点' / '下降…' / '，与上年持平' (nothing when either rate is not shown)."""
+    if not pub.has(before):
         return ""
-    delta = round(now - before, 1)
+    a, b = pub.shown(now), pub.shown(before)
+    if a is None or b is None:
+        return ""
+    delta = round(a - b, 1)
     if delta == 0:
         return f"，{what}与上年持平"
     return f"，较上年{'提高' if delta > 0 else '下降'}{abs(delta):.1f}个百分点"
 
 
-def overview_text(area: str, until: str, units: pd.DataFrame, last_year: pd.DataFrame, unit_word: str,
-                  small: bool = False) -> str:
-    """The county (or township) paragraph of the overview."""
-    now, before = totals(units), totals(last_year) if len(last_year) else None
-    below = units[units["rehab_rate"] < TARGET_REHAB]
+def _or_missing(pub: Publication, cell: str, sentence: str) -> str:
+    """The sentence, or what is missing instead of it."""
+    missing = pub.cells[cell].missing
+    return f"{missing}。" if missing else sentence
+
+
+def overview_text(pub: Publication, area: str, until: str, focus: str, below: tuple[int, str], unit_word: str) -> str:
+    """The county (or township) paragraph of the overview; `below` = (number of units under 85%, the
+    key of their summed shortfall)."""
+    t = pub.text
+    k = lambda column: key(column, focus)  # noqa: E731
+    p = lambda column: key(column, focus, "prev:")  # noqa: E731
+    n_below, below_short = below
+    rehab = (f"{n_below}个{unit_word}未达{TARGET_REHAB}%目标，合计差{t(below_short)}；" if n_below
+             else f"各{unit_word}均达到{TARGET_REHAB}%目标；")
     return (
-        f"截至{until}，{area}持证残疾人{_n(now['persons'], '人', small)}。"
-        f"困难残疾人生活补贴覆盖率{_pct(now['living_coverage'])}"
-        f"{_change(now['living_coverage'], before['living_coverage'] if before is not None else None, '')}，"
-        f"重度残疾人护理补贴覆盖率{_pct(now['nursing_coverage'])}"
-        f"{_change(now['nursing_coverage'], before['nursing_coverage'] if before is not None else None, '')}，"
-        f"应享未享{_n(now['unpaid_eligible'], '人', small)}；"
-        f"精准康复服务率{_pct(now['rehab_rate'])}"
-        f"{_change(now['rehab_rate'], before['rehab_rate'] if before is not None else None, '')}，"
-        + (f"{len(below)}个{unit_word}未达{TARGET_REHAB}%目标，共差{_n(below['rehab_short'].sum(), '人', small)}；"
-           if len(below) else f"各{unit_word}均达到{TARGET_REHAB}%目标；")
-        + f"在防返贫监测户{_n(now['monitored'], '户', small)}，其中无帮扶措施{_n(now['without_measure'], '户', small)}；"
-        f"认定就业基地{int(now['bases'])}个，安置残疾人{_n(now['base_placed'], '人', small)}。"
+        f"截至{until}，{area}持证残疾人{t(k('persons'))}。"
+        + _or_missing(pub, k("living_coverage"),
+                      f"困难残疾人生活补贴覆盖率{t(k('living_coverage'))}"
+                      f"{change(pub, k('living_coverage'), p('living_coverage'))}，"
+                      f"重度残疾人护理补贴覆盖率{t(k('nursing_coverage'))}"
+                      f"{change(pub, k('nursing_coverage'), p('nursing_coverage'))}，"
+                      f"应享未享{t(k('unpaid_eligible'))}；")
+        + _or_missing(pub, k("rehab_rate"),
+                      f"精准康复服务率{t(k('rehab_rate'))}{change(pub, k('rehab_rate'), p('rehab_rate'))}，{rehab}")
+        + _or_missing(pub, k("monitored"),
+                      f"在防返贫监测户{t(k('monitored'))}，其中无帮扶措施{t(k('without_measure'))}；")
+        + _or_missing(pub, k("bases"), f"认定就业基地{t(k('bases'))}，安置残疾人{t(k('base_placed'))}。")
     )
 
 
-def rehab_text(area: str, until: str, units: pd.DataFrame, last_year: pd.DataFrame, children: pd.Series,
-               unit_word: str, small: bool = False) -> str:
+def rehab_text(pub: Publication, area: str, until: str, focus: str, below: tuple[int, str], names: str,
+               unit_word: str, children: str) -> str:
     """The rehabilitation paragraph."""
-    now, before = totals(units), totals(last_year) if len(last_year) else None
-    below = units[units["rehab_rate"] < TARGET_REHAB].sort_values("rehab_rate")
-    names = "、".join(below["name"].head(5)) + ("等" if len(below) > 5 else "")
-    child_rate = rate(children["served_persons"], children["need_persons"])
+    t = pub.text
+    k = lambda column: key(column, focus)  # noqa: E731
+    if pub.cells[k("rehab_rate")].missing:
+        return pub.cells[k("rehab_rate")].missing + "。"
+    n_below, below_short = below
     return (
-        f"截至{until}，{area}有康复需求的持证残疾人{_n(now['rehab_need'], '人', small)}，"
-        f"已提供基本康复服务{_n(now['rehab_served'], '人', small)}，服务率{_pct(now['rehab_rate'])}"
-        f"{_change(now['rehab_rate'], before['rehab_rate'] if before is not None else None, '服务率')}。"
-        + (f"{len(below)}个{unit_word}未达{TARGET_REHAB}%目标（{names}），共差{_n(below['rehab_short'].sum(), '人', small)}。"
-           if len(below) else f"各{unit_word}均达到{TARGET_REHAB}%目标。")
-        + f"0-16岁残疾儿童康复服务率{_pct(child_rate)}。"
+        f"截至{until}，{area}有康复需求的持证残疾人{t(k('rehab_need'))}，"
+        f"已提供基本康复服务{t(k('rehab_served'))}，服务率{t(k('rehab_rate'))}"
+        f"{change(pub, k('rehab_rate'), key('rehab_rate', focus, 'prev:'), '服务率')}"
+        f"，距{TARGET_REHAB}%目标差{t(k('rehab_short'))}。"
+        + (f"{n_below}个{unit_word}未达{TARGET_REHAB}%目标（{names}），这些{unit_word}合计差{t(below_short)}。"
+           if n_below else f"各{unit_word}均达到{TARGET_REHAB}%目标。")
+        + f"0-16岁残疾儿童康复服务率{t(children)}。"
     )
 
 
-def subsidy_text(area: str, until: str, months: int, year: int, amounts: dict[str, float],
-                 persons: dict[str, float], units: pd.DataFrame, small: bool = False) -> str:
+def subsidy_text(pub: Publication, area: str, until: str, months: int, year: int, focus: str) -> str:
     """The two-subsidies paragraph: year to date and coverage."""
-    now = totals(units)
+    t = pub.text
+    if pub.cells["ytd_amount@living"].missing:
+        return pub.cells["ytd_amount@living"].missing + "。"
     return (
-        f"{year}年1-{months}月，{area}累计发放困难残疾人生活补贴{amounts['living'] / 10_000:,.2f}万元、"
-        f"{_n(persons['living'], '人', small)}，重度残疾人护理补贴{amounts['nursing'] / 10_000:,.2f}万元、"
-        f"{_n(persons['nursing'], '人', small)}。截至{until}，生活补贴覆盖率{_pct(now['living_coverage'])}，"
-        f"护理补贴覆盖率{_pct(now['nursing_coverage'])}，符合条件但未发放（应享未享）"
-        f"{_n(now['unpaid_eligible'], '人', small)}。"
+        f"{year}年1-{months}月，{area}累计发放困难残疾人生活补贴{t('ytd_amount@living')}、"
+        f"{t('ytd_persons@living')}，重度残疾人护理补贴{t('ytd_amount@nursing')}、"
+        f"{t('ytd_persons@nursing')}。截至{until}，生活补贴覆盖率{t(key('living_coverage', focus))}，"
+        f"护理补贴覆盖率{t(key('nursing_coverage', focus))}，符合条件但未发放（应享未享）"
+        f"{t(key('unpaid_eligible', focus))}。"
     )
 
 
-def monitoring_text(area: str, until: str, units: pd.DataFrame, mean_months: float | None, small: bool = False) -> str:
-    """The monitoring paragraph."""
-    now = totals(units)
+def monitoring_text(pub: Publication, area: str, until: str, focus: str, mean: str) -> str:
+    """The monitoring paragraph; `mean` is the months to elimination of this year's eliminated households."""
+    t = pub.text
+    k = lambda column: key(column, focus)  # noqa: E731
+    if pub.cells[k("monitored")].missing:
+        return pub.cells[k("monitored")].missing + "。"
+    months = pub.shown(mean)
     return (
-        f"截至{until}，{area}在防返贫监测的残疾人家庭{_n(now['monitored'], '户', small)}，其中脱贫不稳定户"
-        f"{_n(now['monitored_unstable'], '户', small)}、边缘易致贫户{_n(now['monitored_marginal'], '户', small)}、"
-        f"突发严重困难户{_n(now['monitored_sudden'], '户', small)}；年内新纳入{_n(now['enrolled'], '户', small)}，"
-        f"风险消除{_n(now['eliminated'], '户', small)}"
-        + (f"，从纳入到消除平均{mean_months:.1f}个月" if mean_months else "")
-        + f"；尚无帮扶措施记录的{_n(now['without_measure'], '户', small)}，需逐户落实。"
+        f"截至{until}，{area}在防返贫监测的残疾人家庭{t(k('monitored'))}，其中脱贫不稳定户"
+        f"{t(k('monitored_unstable'))}、边缘易致贫户{t(k('monitored_marginal'))}、"
+        f"突发严重困难户{t(k('monitored_sudden'))}；年内新纳入{t(k('enrolled'))}，"
+        f"风险消除{t(k('eliminated'))}"
+        + (f"，这些户从纳入到消除平均{t(mean)}" if months is not None else "")
+        + f"；尚无帮扶措施记录的{t(k('without_measure'))}，需逐户落实。"
     )
 
 
-def employment_text(area: str, year: int, bases: pd.DataFrame, forms: pd.DataFrame, small: bool = False) -> str:
+def employment_text(pub: Publication, area: str, year: int, forms: list[str]) -> str:
     """The employment paragraph: bases, placements, employment by form in the year."""
-    this_year = forms[forms["year"] == year]
-    top = this_year.sort_values("persons", ascending=False).head(3)
-    ranked = "、".join(f"{f}{_n(p, '人次', small)}" for f, p in zip(top["form"], top["persons"], strict=True))
+    t = pub.text
+    if pub.cells["bases@total"].missing:
+        return pub.cells["bases@total"].missing + "。"
+    ranked = "、".join(f"{form}{t(f'form@{form}')}" for form in forms)
     return (
-        f"截至{year}年，{area}认定残疾人就业基地{len(bases)}个，安置残疾人{_n(bases['placed_persons'].sum(), '人', small)}，"
-        f"辐射带动{int(bases['households_lifted'].sum()):,}户，扶持资金{bases['funding_wan_yuan'].sum():,.1f}万元。"
-        f"{year}年共帮扶残疾人就业{_n(this_year['persons'].sum(), '人次', small)}"
-        + (f"，其中{ranked}。" if ranked else "。")
+        f"截至{year}年，{area}认定残疾人就业基地{t('bases@total')}，安置残疾人{t('base_list@total')}，"
+        f"辐射带动{t('lifted@total')}，扶持资金{t('funding@total')}。"
+        f"{year}年共帮扶残疾人就业{t('form@total')}" + (f"，其中{ranked}。" if ranked else "。")
     )
 
 
-def accessibility_text(area: str, year: int, planned: int, completed: int, spent_yuan: float, care: pd.DataFrame,
-                       small: bool = False) -> str:
+def accessibility_text(pub: Publication, area: str, year: int, care_types: list[str]) -> str:
     """The accessibility and care paragraph."""
-    care_year = care[care["year"] == year]
-    kinds = "、".join(f"{t}{_n(p, '人', small)}" for t, p in zip(care_year["care_type"], care_year["persons"], strict=True))
-    per_household = f"，户均{spent_yuan / completed:,.0f}元" if completed else ""
-    return (
-        f"{year}年，{area}计划实施残疾人家庭无障碍改造{_n(planned, '户', small)}，已完成{_n(completed, '户', small)}"
-        f"（完成率{_pct(rate(completed, planned))}），投入{spent_yuan / 10_000:,.2f}万元{per_household}；"
-        f"为{_n(care_year['persons'].sum(), '名', small)}残疾人提供托养照护服务"
-        + (f"（{kinds}）。" if kinds else "。")
-    )
+    t = pub.text
+    if pub.cells["modification_planned@total"].missing:
+        modification = pub.cells["modification_planned@total"].missing + "；"
+    else:
+        per = pub.shown("per_household")
+        modification = (f"{year}年，{area}计划实施残疾人家庭无障碍改造{t('modification_planned@total')}，"
+                        f"已完成{t('modification_completed@total')}（完成率{t('modification_rate@total')}），"
+                        f"投入{t('spent@total')}" + (f"，户均{t('per_household')}" if per is not None else "") + "；")
+    kinds = "、".join(f"{c}{t(f'care@{c}')}" for c in care_types)
+    if pub.cells["care@total"].missing:
+        return modification + pub.cells["care@total"].missing + "。"
+    return modification + f"为{t('care@total')}残疾人提供托养照护服务" + (f"（{kinds}）。" if kinds else "。")

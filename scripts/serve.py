@@ -28,7 +28,8 @@ def warm() -> None:
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        from ui import data, frame  # noqa: F401
+        from ui import data, page  # noqa: F401
+        from ui.render import screen  # noqa: F401
 
         data.warehouse().frame("SELECT count(*) AS n FROM dim_region")
     except Exception:  # never keep the server from starting: the page explains the failure

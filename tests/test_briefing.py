@@ -41,7 +41,7 @@ def test_play_the_script(script):
     assert not at.exception
     view = at.session_state["view_state"]
     assert at.title[0].value == "总览" and view.present and view.year == 2023
-    assert any("先讲总数" in m.value for m in at.markdown)  # the speaker note
+    assert any("先讲总数" in t.value for t in at.text)  # the speaker note, as plain text
     # AppTest keeps running the page it last switched to itself; follow the app's own switch first.
     at.switch_page("pages/overview.py").run()
     at.button(key="brief_next").click().run()

@@ -12,14 +12,14 @@ import pytest
 from PIL import Image
 
 from maps import layers
+from queries import disclosure
 from queries.common import Filters
 from queries.dashboard import boundaries
 from queries.db import connect
 from queries.metrics import with_metrics
+from queries.publish import Publication, add_units
 from queries.report import annual_counts
 from ui import charts, press
-from ui.frame import hide_small
-from ui.suppressed import suppressed_units
 
 
 @pytest.fixture(scope="module")
@@ -82,16 +82,17 @@ def test_table_xlsx_carries_title_lines(units):
     assert press.table_xlsx(table, caption("各乡镇持证残疾人数")) == press.table_xlsx(table, caption("各乡镇持证残疾人数"))
 
 
-def test_exported_figures_hide_small_groups(units):
+def test_exported_figures_keep_withheld_units_labelled(units):
     small = units.copy()
     small.loc[small.index[0], ["rehab_need", "rehab_served"]] = [3, 2]  # a rate over 3 persons
     small = with_metrics(small)
-    safe = suppressed_units(small)
-    assert pd.isna(safe.loc[small.index[0], "rehab_rate"]) and pd.isna(safe.loc[small.index[0], "rehab_served"])
-    fig = charts.ranked_bars(safe, "rehab_rate", "#009E73", "%", target=85)
-    assert small.loc[small.index[0], "name"] not in list(fig.data[0].y)
-    counts = pd.DataFrame({"unit_code": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "v": [3, 12, 40]})
-    hidden = hide_small(charts.ranked_bars(counts, "v", "#0072B2", "人"))
-    values = dict(zip(hidden.data[0].y, hidden.data[0].x, strict=True))
-    assert values["甲"] is None and values["丙"] == 40
-    assert "<5" in list(hidden.data[0].text)
+    pub = Publication()
+    add_units(pub, small)
+    disclosure.apply(pub, True)
+    frame = small[["unit_code", "name"]].assign(
+        rehab_rate=[pub.shown(f"rehab_rate@{c}") for c in small["unit_code"]],
+        rehab_rate_text=[pub.text(f"rehab_rate@{c}") for c in small["unit_code"]])
+    fig = charts.ranked_bars(frame, "rehab_rate", "#009E73", "%", target=85)
+    bars = dict(zip(fig.data[0].y, fig.data[0].text, strict=True))
+    assert bars[small.loc[small.index[0], "name"]] == "—"  # kept, labelled, never dropped
+    assert pub.text(f"rehab_served@{small.loc[small.index[0], 'unit_code']}") == "<5人"

@@ -44,25 +44,30 @@ def _target_line(value: float, label: str, vertical: bool) -> dict:
                              "xanchor": "right", "yanchor": "bottom", "font": font}]}
 
 
-def _labels(values: pd.Series, percent: bool) -> list[str]:
-    """Value labels: one decimal for percentages, thousands separators for counts."""
-    return [f"{v:,.1f}" if percent else f"{v:,.0f}" for v in values]
+def _labels(values: pd.Series, percent: bool, texts: pd.Series | None = None) -> list[str]:
+    """Value labels: the publication's text where given (marks of withheld values included), else one
+    decimal for percentages, thousands separators for counts."""
+    if texts is not None:
+        return list(texts)
+    return ["—" if pd.isna(v) else (f"{v:,.1f}" if percent else f"{v:,.0f}") for v in values]
 
 
 def ranked_bars(frame: pd.DataFrame, value: str, colour: str, unit: str, target: float | None = None,
                 ascending: bool = True, text: str | None = None, title: str = "") -> go.Figure:
     """Horizontal bars, one per unit, weakest on top; the code rides along for click-to-drill."""
-    data = frame.dropna(subset=[value]).sort_values(value, ascending=not ascending)
-    bar = {"type": "bar", "x": data[value], "y": data["name"], "orientation": "h", "marker": {"color": colour},
+    # Withheld values keep their bar's place and label ('<5', '—'), at the bottom: never dropped.
+    data = frame.sort_values(value, ascending=not ascending, na_position="first")
+    bar = {"type": "bar", "x": data[value].fillna(0), "y": data["name"], "orientation": "h", "marker": {"color": colour},
            "customdata": data[["unit_code"]].to_numpy(),
-           "text": data[text] if text else _labels(data[value], unit == "%"),
+           "text": data[text] if text else _labels(data[value], unit == "%", data.get(f"{value}_text")),
            "textposition": "outside", "cliponaxis": False,
            "hovertemplate": "%{y}：%{x:,.1f}" + unit + "<extra></extra>"}
-    if unit == "%":  # room on the right for the value labels beyond 100%
-        xaxis = {"range": [min(60, float(data[value].min()) - 5) if len(data) else 0, 122],
+    if unit == "%":  # bars start at zero; room on the right for the value labels beyond 100%
+        xaxis = {"range": [0, 135],
                  "tickvals": [0, 20, 40, 60, 80, 100]}
     else:  # room for the value labels
-        xaxis = {"range": [0, float(data[value].max()) * 1.45 or 1]} if len(data) else {}
+        top = float(data[value].max()) if data[value].notna().any() else 0
+        xaxis = {"range": [0, top * 1.45 or 1]}
     extra = _target_line(target, f"目标 {target:g}{unit}", vertical=True) if target is not None else {}
     return figure([bar], height=max(300, 24 * len(data) + 80), x_title=f"{title}（{unit}）" if title else unit,
                   xaxis=xaxis, clickmode="event+select", dragmode=False, **extra)
@@ -72,7 +77,9 @@ def month_lines(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]],
                 kind: str = "line") -> go.Figure:
     """One line (or bar group) per series: {column: (label, colour)} over months."""
     if kind == "bar":
-        traces = [{"type": "bar", "x": frame[x], "y": frame[column], "name": label, "marker": {"color": colour}}
+        traces = [{"type": "bar", "x": frame[x], "y": frame[column].fillna(0), "name": label, "marker": {"color": colour},
+                   **({"text": frame[f"{column}_text"].where(frame[column].isna(), ""), "textposition": "outside"}
+                      if f"{column}_text" in frame else {})}
                   for column, (label, colour) in series.items()]
     else:
         traces = [{"type": "scatter", "x": frame[x], "y": frame[column], "name": label, "mode": "lines+markers",
@@ -84,26 +91,27 @@ def month_lines(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]],
 def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]], y_title: str,
                  barmode: str = "group", target: float | None = None) -> go.Figure:
     """Vertical bars per category of x, one colour per series; an optional target line."""
-    traces = [{"type": "bar", "x": frame[x], "y": frame[column], "name": label, "marker": {"color": colour},
-               "text": _labels(frame[column], "%" in y_title),
+    traces = [{"type": "bar", "x": frame[x], "y": frame[column].fillna(0), "name": label, "marker": {"color": colour},
+               "text": _labels(frame[column], "%" in y_title, frame.get(f"{column}_text")),
                "textposition": "outside" if barmode == "group" else "inside"}
               for column, (label, colour) in series.items()]
     extra = _target_line(target, f"目标 {target:g}%", vertical=False) if target is not None else {}
     return figure(traces, y_title=y_title, xaxis={"type": "category"}, barmode=barmode, **extra)
 
 
-def funnel(stages: list[str], values: list[float], colour: str) -> go.Figure:
-    """Enrolled → with measures → eliminated, as a funnel with percentages of the first stage."""
-    return figure([{"type": "funnel", "y": stages, "x": values, "marker": {"color": colour},
-                    "textinfo": "value+percent initial", "texttemplate": "%{value:,}户（%{percentInitial:.1%}）"}],
-                  height=300)
+def funnel(stages: list[str], values: list[float | None], texts: list[str], colour: str) -> go.Figure:
+    """Enrolled → with measures → eliminated, as a funnel labelled with the publication's texts."""
+    return figure([{"type": "funnel", "y": stages, "x": [v or 0 for v in values], "marker": {"color": colour},
+                    "text": texts, "textinfo": "text"}], height=300)
 
 
 def stacked_hbars(frame: pd.DataFrame, label: str, series: dict[str, tuple[str, str]], unit: str) -> go.Figure:
     """Horizontal stacked bars, one row per unit (largest on top), one colour per series."""
     data = frame.assign(_total=frame[list(series)].sum(axis=1)).sort_values("_total")
-    traces = [{"type": "bar", "x": data[column], "y": data[label], "name": name, "orientation": "h",
-               "marker": {"color": colour}, "hovertemplate": "%{y} " + name + "：%{x:,}" + unit + "<extra></extra>"}
+    traces = [{"type": "bar", "x": data[column].fillna(0), "y": data[label], "name": name, "orientation": "h",
+               "marker": {"color": colour}, "hovertemplate": "%{y} " + name + "：%{text}<extra></extra>",
+               "text": data[f"{column}_text"] if f"{column}_text" in data else data[column],
+               "textposition": "none"}
               for column, (name, colour) in series.items()]
     return figure(traces, height=max(320, 22 * len(data) + 80), x_title=unit, yaxis={"type": "category"},
                   barmode="stack")

@@ -71,8 +71,13 @@ def _context(url: str, stamp: float, scope: str) -> Context:
     whole = county(wh)
     towns = regions[regions["level"] == "township"]
     villages = regions[regions["level"] == "village"]
+    coverage = {row.area: (pd.Timestamp(row.first_month).strftime("%Y-%m"), pd.Timestamp(row.last_month).strftime("%Y-%m"))
+                for row in months.itertuples() if not pd.isna(row.first_month)}
+    latest = month_list[-1] if month_list else "9999-12"
+    coverage |= {row.area: (f"{int(row.first_year)}-01", min(f"{int(row.last_year)}-12", latest))
+                 for row in years_frame.itertuples() if not pd.isna(row.first_year)}
     return Context(
-        years=years, months=month_list,
+        years=years, months=month_list, coverage=coverage,
         townships=dict(zip(towns["region_code"], towns["name"], strict=True)),
         villages={t: dict(zip(g["region_code"], g["name"], strict=True)) for t, g in villages.groupby("township_code")},
         county_name=whole["name"], county_code=whole["region_code"],

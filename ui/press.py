@@ -36,10 +36,11 @@ class Caption:
     until: str
     watermark: bool = False
     source: str = SOURCE
+    legend: str = ""  # the symbols' legend, when something is withheld
 
     def footer(self, with_approval: bool = False) -> str:
-        """'数据来源：…　数据截至 2024年12月' (and the map approval line)."""
-        text = f"{self.source}　数据截至 {self.until}"
+        """'数据来源：…　数据截至 2024年12月' (the symbols' legend, and the map approval line)."""
+        text = f"{self.source}　数据截至 {self.until}" + (f"　{self.legend}" if self.legend else "")
         approval = press_config().get("map_approval")
         return f"{text}　{approval}" if with_approval and approval else text
 

@@ -10,18 +10,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from queries.catalog import DATASETS, MAP_METRICS
 from queries.common import Filters
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
 
-MAP_METRICS = {
-    "rehab_rate": "康复服务率",
-    "living_coverage": "生活补贴覆盖率",
-    "nursing_coverage": "护理补贴覆盖率",
-    "monitored": "在监测户数",
-    "without_measure": "无帮扶措施户数",
-    "unpaid_eligible": "应享未享人数",
-    "base_placed": "基地安置人数",
-}
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CODE = re.compile(r"^\d{12}$")
 MAX_PARAM_LENGTH = 32
@@ -37,13 +29,48 @@ class Context:
     villages: dict[str, dict[str, str]]
     county_name: str = "全县"
     county_code: str = ""
+    # dataset → (first month, last month) 'YYYY-MM' of the data it holds (absent: no data at all)
+    coverage: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def last_month(self, dataset: str) -> str:
+        """The latest month a dataset holds ('' when it holds nothing)."""
+        return self.coverage.get(dataset, ("", ""))[1]
+
+    def covers(self, dataset: str, year: int) -> bool:
+        """Whether the dataset holds data for `year` (the persons' register always does)."""
+        if dataset == "persons":
+            return True
+        first, last = self.coverage.get(dataset, ("", ""))
+        return bool(first) and first[:4] <= str(year) <= last[:4]
+
+    def missing(self, dataset: str, year: int) -> str:
+        """'' when the dataset covers `year`, else the sentence a component shows instead of a number
+        ("2026年暂无补贴发放数据，数据截至2025年12月")."""
+        if self.covers(dataset, year):
+            return ""
+        last = self.last_month(dataset)
+        until = f"，数据截至{last[:4]}年{int(last[5:])}月" if last else ""
+        return f"{year}年暂无{DATASETS.get(dataset, dataset)}数据{until}"
+
+    def latest_year(self, datasets: tuple[str, ...]) -> int:
+        """The latest year every one of `datasets` that holds data covers (else the latest year)."""
+        ends = [int(self.last_month(d)[:4]) for d in datasets if self.last_month(d)]
+        fallback = self.years[-1] if self.years else 2000
+        return min([*ends, fallback]) if ends else fallback
+
+    def year_end(self, dataset: str, year: int) -> str:
+        """'2024年末', or '2026年10月末' when the dataset ends within that year."""
+        last = self.last_month(dataset)
+        if last.startswith(str(year)) and not last.endswith("-12"):
+            return f"{year}年{int(last[5:])}月末"
+        return f"{year}年末"
 
 
 @dataclass(frozen=True)
 class View:
     """One view of the dashboard: everything a page needs to know to draw itself."""
 
-    year: int
+    year: int  # 0: the latest year the page's own data covers
     month_from: str
     month_to: str
     township: str = ""
@@ -73,7 +100,7 @@ class View:
 def default_view(ctx: Context) -> View:
     """The latest year, the last 24 months, the whole county."""
     months = ctx.months or ["2000-01"]
-    return View(year=ctx.years[-1] if ctx.years else 2000,
+    return View(year=0,
                 month_from=months[max(0, len(months) - 24)], month_to=months[-1])
 
 
@@ -98,7 +125,7 @@ def parse(params: Mapping[str, str], ctx: Context) -> View:
         year = _int_in(get["year"], ctx.years)
         if year is None:
             warnings.append(f"年份“{get['year']}”不在数据范围内（{ctx.years[0]}–{ctx.years[-1]}），"
-                            f"已显示 {view.year} 年。" if ctx.years else "没有可显示的年份。")
+                            "已显示最新年份。" if ctx.years else "没有可显示的年份。")
         else:
             view = replace(view, year=year)
     if "town" in get:

@@ -1,5 +1,5 @@
 -- subsidy_by_category_level: one row per category × level × subsidy for :year: eligible persons,
--- eligible persons paid at least once, all persons paid. Parameters: :year, :township, :village.
+-- eligible persons paid at least once, all persons paid. Parameters: :year, :township, :village, :category, :level (0 = all).
 -- Township marts for the county, village marts inside one township.
 WITH eligible AS (
     SELECT category_code, level_code, sum(living_eligible_persons) AS living, sum(nursing_eligible_persons) AS nursing
@@ -11,6 +11,7 @@ WITH eligible AS (
         FROM mart_person
         WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
     ) m
+    WHERE (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
     GROUP BY category_code, level_code
 ),
 paid AS (
@@ -23,7 +24,7 @@ paid AS (
         FROM mart_subsidy_first_paid
         WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
     ) m
-    WHERE year = :year
+    WHERE year = :year AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
     GROUP BY category_code, level_code, subsidy_code
 )
 SELECT e.category_code, e.level_code, s.subsidy_code,

@@ -1,0 +1,272 @@
+"""Small-number suppression over a whole Publication, once, before any renderer sees it.
+
+Rules (issue 11): a count of 1-4 persons or households is withheld ("<5", primary). Then, over every
+relation the page states — totals and the county line, sums within a row, amounts tied to a withheld
+count, gaps computed from other counts — more cells are withheld ("×", complementary) until no hidden
+cell has a single possible value: each sum line is checked exactly with interval arithmetic
+(`line_is_safe`), and the whole system of sums is then checked with integer programming
+(`determined`), which also catches what only several lines together give away. Rates whose numerator or
+denominator is hidden, or whose denominator is under 5, and means over fewer than 5 units or over a
+hidden count, are withheld ("—").
+
+What a reader knows: every shown number exactly, "<5" is 1-4, "×" any value, and every stated sum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from queries.publish import AMOUNT, COUNT, MEAN, PRIMARY, RATE, SECONDARY, WITHHELD, Publication
+
+_LINE_KINDS = (COUNT, AMOUNT)
+SMALL = 5
+INF = 10**12
+
+
+def primary(value: float) -> bool:
+    """A count that may point at a person: 1 to 4."""
+    return 0 < value < SMALL
+
+
+def _domain(mark: str) -> list[tuple[int, int]]:
+    """Values a reader must allow for a suppressed cell, as integer intervals."""
+    return [(1, SMALL - 1)] if mark == PRIMARY else [(0, INF)]
+
+
+def _sumset(domains: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """All sums of one value from each domain, as merged, sorted intervals."""
+    sums = [(0, 0)]
+    for domain in domains:
+        combined = sorted((a + c, b + d) for a, b in sums for c, d in domain)
+        merged: list[tuple[int, int]] = []
+        for lo, hi in combined:
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        sums = merged
+    return sums
+
+
+def _negated(domain: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The domain of -x."""
+    return sorted((-b, -a) for a, b in domain)
+
+
+def line_is_safe(values: list[int], marks: list[str | None]) -> bool:
+    """Exactly, for one line (its cells, then its total last): no suppressed member has a single
+    possible value given the shown ones and the equation sum(cells) = total."""
+    signs = [1] * (len(values) - 1) + [-1]
+    hidden = [i for i, m in enumerate(marks) if m]
+    known = -sum(sign * v for sign, v, m in zip(signs, values, marks, strict=True) if not m)
+    for i in hidden:
+        parts = [_domain(marks[j]) if signs[j] > 0 else _negated(_domain(marks[j])) for j in hidden if j != i]
+        others = _sumset(parts)
+        # signs[i] * x_i = known - (sum of the others), so x_i lies in signs[i] * (known - others).
+        targets = sorted((signs[i] * (known - hi), signs[i] * (known - lo)) for lo, hi in others)
+        targets = [(min(a, b), max(a, b)) for a, b in targets]
+        possible = 0
+        for lo, hi in _domain(marks[i]):
+            for tlo, thi in targets:
+                possible += max(0, min(hi, thi) - max(lo, tlo) + 1)
+        if possible <= 1:
+            return False
+    return True
+
+
+
+
+def _scaled(value: float, kind: str) -> int:
+    """A line's values as integers: counts as they are, amounts in fen."""
+    return round(value * 100) if kind == AMOUNT else int(value)
+
+
+def _lines(pub: Publication) -> list[list[str]]:
+    """The stated sums as lines (parts, then the total last), over cells that have a value."""
+    out = []
+    for total, parts in pub.sums:
+        line = [*parts, total]
+        if all(k in pub.cells and pub.cells[k].value is not None and pub.cells[k].kind in _LINE_KINDS
+               for k in line):
+            out.append(line)
+    return out
+
+
+def _withhold_next(pub: Publication, line: list[str]) -> str | None:
+    """Which member of an unsafe line to withhold next: the smallest shown part of at least 5, else the
+    total, else a shown part, else a '<5' turned into '×' (the total first)."""
+    cells = [pub.cells[k] for k in line]
+    shown = [i for i, c in enumerate(cells) if not c.mark and not c.known]
+    total = len(line) - 1
+    big = [i for i in shown if i < total and abs(cells[i].value) >= SMALL]
+    if big:
+        return line[min(big, key=lambda i: abs(cells[i].value))]
+    if total in shown:
+        return line[total]
+    if shown:
+        return line[shown[0]]
+    primaries = [i for i, c in enumerate(cells) if c.mark == PRIMARY and not c.known]
+    if not primaries:
+        return None
+    return line[total] if total in primaries else line[primaries[0]]
+
+
+def _hide(pub: Publication, key: str, mark: str = SECONDARY) -> bool:
+    """Withhold a cell (a '<5' may become '×'); True when something changed."""
+    cell = pub.cells[key]
+    if cell.known or cell.mark == mark or (cell.mark == SECONDARY and mark == PRIMARY):
+        return False
+    cell.mark = mark
+    return True
+
+
+def _propagate(pub: Publication) -> bool:
+    """Amounts hidden with their count; derived counts hidden with a part, and their numerator withheld
+    when they are 1-4 themselves. True when something changed."""
+    changed = False
+    for cell in pub.cells.values():
+        if cell.value is None or not cell.parts or cell.kind not in (AMOUNT, COUNT):
+            continue
+        parts = [pub.cells[p] for p in cell.parts if p in pub.cells]
+        if not cell.mark and not cell.known and any(p.mark for p in parts):
+            cell.mark = SECONDARY
+            changed = True
+        if cell.kind == COUNT and 0 < cell.value < SMALL and parts and not parts[0].mark and not parts[0].known \
+                and not cell.known:
+            cell.mark = cell.mark or PRIMARY
+            parts[0].mark = SECONDARY
+            changed = True
+    return changed
+
+
+def _line_pass(pub: Publication, lines: list[list[str]]) -> bool:
+    """Make each line safe on its own; True when something changed."""
+    changed = False
+    for line in lines:
+        kind = pub.cells[line[0]].kind
+        values = [_scaled(pub.cells[k].value, kind) for k in line]
+        while not line_is_safe(values, [pub.cells[k].mark for k in line]):
+            victim = _withhold_next(pub, line)
+            if victim is None or not _hide(pub, victim):
+                break
+            changed = True
+    return changed
+
+
+def _components(lines: list[list[str]]) -> list[list[list[str]]]:
+    """The lines grouped into sets that share cells (each set is one system of equations)."""
+    parent = list(range(len(lines)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        for k in line:
+            if k in owner:
+                parent[root(i)] = root(owner[k])
+            else:
+                owner[k] = i
+    groups: dict[int, list[list[str]]] = {}
+    for i, line in enumerate(lines):
+        groups.setdefault(root(i), []).append(line)
+    return list(groups.values())
+
+
+def determined(pub: Publication, lines: list[list[str]] | None = None) -> list[str]:
+    """Hidden cells whose value follows from everything shown and every stated sum (integer
+    programming per system of linked sums: the smallest and the largest feasible value are equal).
+    A sum that shares no cell with another is exact already (`line_is_safe`) and is skipped."""
+    out = []
+    for group in _components(_lines(pub) if lines is None else lines):
+        if len(group) > 1:
+            out += _determined_in(pub, group)
+    return out
+
+
+def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
+    """`determined` for one system of linked sums."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    keys = sorted({k for line in lines for k in line})
+    hidden = [k for k in keys if pub.cells[k].mark]
+    if not hidden:
+        return []
+    index = {k: i for i, k in enumerate(keys)}
+    lower, upper = np.zeros(len(keys)), np.zeros(len(keys))
+    for k, i in index.items():
+        cell = pub.cells[k]
+        if cell.mark == PRIMARY:
+            lower[i], upper[i] = 1, SMALL - 1
+        elif cell.mark:
+            lower[i], upper[i] = 0, np.inf
+        else:
+            lower[i] = upper[i] = _scaled(cell.value, cell.kind)
+    matrix = np.zeros((len(lines), len(keys)))
+    for r, line in enumerate(lines):
+        for k in line[:-1]:
+            matrix[r, index[k]] += 1
+        matrix[r, index[line[-1]]] -= 1
+    constraint = LinearConstraint(matrix, 0, 0)
+    bounds = Bounds(lower, upper)
+    integrality = np.ones(len(keys))
+    out = []
+    for k in hidden:
+        c = np.zeros(len(keys))
+        c[index[k]] = 1
+        low = milp(c, constraints=constraint, bounds=bounds, integrality=integrality)
+        high = milp(-c, constraints=constraint, bounds=bounds, integrality=integrality)
+        if low.success and high.status == 0 and round(-high.fun) - round(low.fun) < 1:
+            out.append(k)
+    return out
+
+
+def apply(pub: Publication, suppress: bool) -> Publication:
+    """Withhold, in place, what the view must not show (nothing unless `suppress`); returns `pub`."""
+    pub.suppressed = suppress
+    if not suppress:
+        return pub
+    for cell in pub.cells.values():
+        if cell.kind == COUNT and cell.value is not None and 0 < cell.value < SMALL and not cell.known:
+            cell.mark = PRIMARY
+    lines = _lines(pub)
+    for _ in range(50):
+        changed = _propagate(pub)
+        changed = _line_pass(pub, lines) or changed
+        if changed:
+            continue
+        leaks = determined(pub, lines)
+        if not leaks:
+            break
+        widened = False
+        for leak in leaks:  # widen: withhold one more member of a line through the leaking cell
+            for line in lines:
+                if leak in line and _hide_more(pub, line):
+                    widened = True
+                    break
+        if not widened:
+            break
+    for cell in pub.cells.values():
+        if cell.kind == RATE and cell.value is not None:
+            numerator, denominator = (pub.cells[p] for p in cell.parts)
+            if not cell.known and (numerator.mark or denominator.mark or (denominator.value or 0) < SMALL):
+                cell.mark = WITHHELD
+        elif cell.kind == MEAN and cell.value is not None:
+            total, count = (pub.cells[p] for p in cell.parts)
+            if total.mark or count.mark or (count.value or 0) < SMALL:
+                cell.mark = WITHHELD
+    return pub
+
+
+def _hide_more(pub: Publication, line: list[str]) -> bool:
+    """Withhold the smallest shown member of a line (a part of at least 5 first)."""
+    victim = _withhold_next(pub, line)
+    return victim is not None and _hide(pub, victim)
+
+
+def legend_needed(pub: Publication) -> bool:
+    """Whether anything published is withheld (the legend of marks must then be shown)."""
+    return any(cell.mark for cell in pub.cells.values())

@@ -1,0 +1,269 @@
+"""The publication model: every number a page (or slide, image, export, sentence) publishes, typed and
+related to the others, before anything draws it.
+
+A page puts its query results into a `Publication` — counts of persons or households, tallies (bases,
+townships: not about persons), amounts tied to a count, rates with numerator and denominator, means
+with their count — and states how they relate (a total is the sum of its parts). `disclosure.apply`
+then withholds what must be withheld, once, for the whole page; renderers draw the result and
+`text()` is the only place a number becomes a string ("1,234人", "85.0%", "12.34万元", "<5", "×", "—").
+Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from queries.metrics import shortfall
+
+COUNT, TALLY, AMOUNT, RATE, MEAN = "count", "tally", "amount", "rate", "mean"
+PRIMARY, SECONDARY, WITHHELD = "<5", "×", "—"
+LEGEND = "<5：人数少于5；×：为防推算隐去；—：分母不足5或无法计算"
+HIDDEN_CLASS = "已隐去"
+
+
+@dataclass
+class Cell:
+    """One published number. `value` is None when there is nothing to show (`missing` says why);
+    `parts` are the keys it is made of (rate: numerator, denominator; mean: total, count; amount: its
+    count; a derived count: its inputs, numerator first); `mark` is set by the disclosure."""
+
+    value: float | None
+    kind: str
+    unit: str = ""
+    parts: tuple[str, ...] = ()
+    missing: str = ""
+    mark: str | None = None
+    digits: int = 0  # decimals of a mean
+    known: bool = False  # the reader sees this number in another view (never withheld here)
+
+
+@dataclass
+class Publication:
+    """The cells of one view and the sums that tie them, plus whether the view must be suppressed."""
+
+    cells: dict[str, Cell] = field(default_factory=dict)
+    sums: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    suppressed: bool = False
+
+    # --- building -------------------------------------------------------------------------------
+    def add(self, key: str, value: float | None, kind: str, unit: str = "", parts: Iterable[str] = (),
+            missing: str = "", digits: int = 0) -> str:
+        """Put one cell in (NaN counts as no value); returns its key."""
+        if value is not None and isinstance(value, float) and math.isnan(value):
+            value = None
+        if value is not None and kind in (COUNT, TALLY):
+            value = round(float(value))
+        self.cells[key] = Cell(None if missing else value, kind, unit, tuple(parts), missing, digits=digits)
+        return key
+
+    def count(self, key: str, value: float | None, unit: str, missing: str = "") -> str:
+        """Persons or households with an attribute (small ones are withheld)."""
+        return self.add(key, value, COUNT, unit, missing=missing)
+
+    def tally(self, key: str, value: float | None, unit: str, missing: str = "") -> str:
+        """A count of things, not of persons (bases, townships): never withheld for being small."""
+        return self.add(key, value, TALLY, unit, missing=missing)
+
+    def amount(self, key: str, yuan: float | None, count_key: str, unit: str = "万元", missing: str = "") -> str:
+        """Money paid to the persons of `count_key` (hidden with them: amount ÷ standard gives the count)."""
+        return self.add(key, yuan, AMOUNT, unit, (count_key,), missing)
+
+    def rate(self, key: str, numerator: str, denominator: str, missing: str = "") -> str:
+        """numerator ÷ denominator in %, one decimal, half up; None without a denominator."""
+        n, d = self.value(numerator), self.value(denominator)
+        value = None if not d or n is None else pct(n, d)
+        return self.add(key, value, RATE, "%", (numerator, denominator), missing)
+
+    def mean(self, key: str, total: str, count: str, unit: str, digits: int = 0, missing: str = "") -> str:
+        """total ÷ count (a mean over units of `count`)."""
+        t, c = self.value(total), self.value(count)
+        return self.add(key, None if not c or t is None else t / c, MEAN, unit, (total, count), missing, digits)
+
+    def derived(self, key: str, value: float | None, unit: str, parts: Iterable[str], missing: str = "") -> str:
+        """A count computed from others (a gap to target): hidden with any part; when itself 1-4 its
+        first part is withheld too, since the others would give it away."""
+        return self.add(key, value, COUNT, unit, parts, missing)
+
+    def total(self, total_key: str, parts: Iterable[str]) -> None:
+        """State that `total_key` is the sum of `parts` (a reader can add and subtract)."""
+        parts = tuple(parts)
+        if parts:
+            self.sums.append((total_key, parts))
+
+    def line(self, key: str, values: Iterable[tuple[str, float | None]], kind: str, unit: str,
+             missing: str = "") -> list[str]:
+        """Cells `key@name` for each (name, value), and `key@total` as their sum: one series."""
+        keys = [self.add(f"{key}@{name}", value, kind, unit, missing=missing) for name, value in values]
+        total = sum(self.value(k) or 0 for k in keys)
+        self.add(f"{key}@total", total, kind, unit, missing=missing)
+        self.total(f"{key}@total", keys)
+        return keys
+
+    # --- reading --------------------------------------------------------------------------------
+    def value(self, key: str) -> float | None:
+        """The cell's true value (for building only: renderers use `shown`)."""
+        cell = self.cells.get(key)
+        return None if cell is None else cell.value
+
+    def shown(self, key: str) -> float | None:
+        """The value a reader may see: None when hidden or missing."""
+        cell = self.cells[key]
+        return None if cell.mark or cell.value is None else cell.value
+
+    def hidden(self, key: str) -> bool:
+        """Withheld by the disclosure."""
+        return self.cells[key].mark is not None
+
+    def text(self, key: str, unit: bool = True) -> str:
+        """The cell as a reader sees it: the one place a number becomes text."""
+        return cell_text(self.cells[key], unit)
+
+    def know(self, keys: Iterable[str]) -> None:
+        """Mark cells the reader already knows from another view they may open (a township's total in the
+        county view): they stay shown, and what is withheld around them assumes they are known."""
+        for k in keys:
+            if k in self.cells:
+                self.cells[k].known = True
+
+    def has(self, key: str) -> bool:
+        """Whether the cell exists."""
+        return key in self.cells
+
+
+def pct(numerator: float, denominator: float) -> float:
+    """Percent with one decimal, half rounded up (integer arithmetic, as report.rate)."""
+    n, d = int(numerator), int(denominator)
+    return ((2000 * n + d) // (2 * d)) / 10
+
+
+def cell_text(cell: Cell, with_unit: bool = True) -> str:
+    """'1,234人', '85.0%', '12.34万元', '3.2个月'; '<5人', '×', '—' when withheld; '—' without a value."""
+    unit = cell.unit if with_unit else ""
+    if cell.mark == PRIMARY:
+        return PRIMARY + unit if cell.kind != RATE else WITHHELD
+    if cell.mark:
+        return cell.mark
+    if cell.value is None:
+        return WITHHELD
+    if cell.kind == RATE:
+        return f"{cell.value:.1f}" + ("%" if with_unit else "")
+    if cell.kind == AMOUNT:
+        if cell.unit == "万元":
+            return f"{cell.value / 10_000:,.2f}{unit}"
+        return f"{cell.value:,.0f}{unit}"
+    if cell.kind == MEAN:
+        return f"{cell.value:,.{cell.digits}f}{unit}"
+    return f"{int(cell.value):,}{unit}"
+
+
+def number_text(value: float, unit: str = "", digits: int = 0) -> str:
+    """A plain number that is not a cell (a year, a target, a count of townships listed)."""
+    return f"{value:,.{digits}f}{unit}"
+
+
+# --- the unit table: what most pages publish -------------------------------------------------------
+UNIT_COUNTS = {  # column → unit; persons or households with an attribute
+    "persons": "人", "living_eligible": "人", "nursing_eligible": "人", "monitored_unstable": "户",
+    "monitored_marginal": "户", "monitored_sudden": "户", "enrolled": "户", "eliminated": "户",
+    "without_measure": "户", "living_persons": "人", "living_eligible_paid": "人", "nursing_persons": "人",
+    "nursing_eligible_paid": "人", "rehab_need": "人", "rehab_served": "人", "base_placed": "人",
+    "modification_planned": "户", "modification_completed": "户", "severe_persons": "人",
+    "without_nursing": "人", "without_rehab": "人", "without_either": "人",
+    "monitored": "户", "living_unpaid": "人", "nursing_unpaid": "人", "unpaid_eligible": "人",
+}
+UNIT_AMOUNTS = {"living_amount_yuan": "living_persons", "nursing_amount_yuan": "nursing_persons"}
+UNIT_TALLIES = {"bases": "个"}
+# Sums within a unit's row: total = parts.
+ROW_SUMS = {
+    "monitored": ("monitored_unstable", "monitored_marginal", "monitored_sudden"),
+    "living_eligible": ("living_eligible_paid", "living_unpaid"),
+    "nursing_eligible": ("nursing_eligible_paid", "nursing_unpaid"),
+    "unpaid_eligible": ("living_unpaid", "nursing_unpaid"),
+}
+UNIT_RATES = {"living_coverage": ("living_eligible_paid", "living_eligible"),
+              "nursing_coverage": ("nursing_eligible_paid", "nursing_eligible"),
+              "rehab_rate": ("rehab_served", "rehab_need"),
+              "modification_rate": ("modification_completed", "modification_planned")}
+SHORTFALLS = {"rehab_short": ("rehab_served", "rehab_need", 85, "人"),
+              "modification_short": ("modification_completed", "modification_planned", 90, "户")}
+
+
+def key(column: str, unit: str, block: str = "") -> str:
+    """The key of a unit table cell: 'rehab_rate@330102001000' ('…@total' for the whole area)."""
+    return f"{block}{column}@{unit}"
+
+
+def unit_totals() -> list[str]:
+    """The keys of the unit table's total row (the area's own numbers)."""
+    return [key(c, "total") for c in [*UNIT_COUNTS, *UNIT_AMOUNTS, *UNIT_TALLIES, *UNIT_RATES, *SHORTFALLS]]
+
+
+def add_units(pub: Publication, units: pd.DataFrame, block: str = "", missing: dict[str, str] | None = None) -> list[str]:
+    """Every cell of the unit table (one row per township or village) and of its total, with every
+    relation between them: column sums, the sums within a row, amounts tied to persons, rates, gaps.
+    `missing` names columns whose dataset does not cover the period (column → why). Returns the units'
+    codes in order."""
+    missing = missing or {}
+    codes = list(units["unit_code"])
+    rows = units.to_dict("records")
+    for column, unit in UNIT_COUNTS.items():
+        if column not in units.columns:
+            continue
+        why = missing.get(column, "")
+        for row in rows:
+            pub.count(key(column, row["unit_code"], block), row[column], unit, why)
+        pub.count(key(column, "total", block), float(units[column].sum()), unit, why)
+        pub.total(key(column, "total", block), [key(column, c, block) for c in codes])
+    for column, unit in UNIT_TALLIES.items():
+        if column in units.columns:
+            for row in rows:
+                pub.tally(key(column, row["unit_code"], block), row[column], unit, missing.get(column, ""))
+            pub.tally(key(column, "total", block), float(units[column].sum()), unit, missing.get(column, ""))
+    for unit_code in [*codes, "total"]:
+        for total, parts in ROW_SUMS.items():
+            if total in units.columns:
+                pub.total(key(total, unit_code, block), [key(p, unit_code, block) for p in parts])
+        for column, persons in UNIT_AMOUNTS.items():
+            if column in units.columns:
+                value = float(units[column].sum()) if unit_code == "total" else \
+                    float(units.loc[units["unit_code"] == unit_code, column].iloc[0])
+                pub.amount(key(column, unit_code, block), value, key(persons, unit_code, block),
+                           missing=missing.get(column, ""))
+        for column, (numerator, denominator) in UNIT_RATES.items():
+            if numerator in units.columns:
+                pub.rate(key(column, unit_code, block), key(numerator, unit_code, block),
+                         key(denominator, unit_code, block), missing.get(numerator, ""))
+        for column, (numerator, denominator, target, unit) in SHORTFALLS.items():
+            if numerator in units.columns:
+                n, d = pub.value(key(numerator, unit_code, block)), pub.value(key(denominator, unit_code, block))
+                pub.derived(key(column, unit_code, block), shortfall(n or 0, d or 0, target), unit,
+                            (key(numerator, unit_code, block), key(denominator, unit_code, block)),
+                            missing.get(numerator, ""))
+    for column in UNIT_AMOUNTS:
+        if column in units.columns:
+            pub.total(key(column, "total", block), [key(column, c, block) for c in codes])
+    return codes
+
+
+# The dataset each column of the unit table comes from (its coverage decides whether a year has data).
+UNIT_DATASETS = {
+    "monitoring": ("monitored_unstable", "monitored_marginal", "monitored_sudden", "monitored", "enrolled",
+                   "eliminated", "without_measure", "severe_persons", "without_nursing", "without_rehab",
+                   "without_either"),
+    "subsidy": ("living_persons", "living_eligible_paid", "living_amount_yuan", "living_unpaid", "nursing_persons",
+                "nursing_eligible_paid", "nursing_amount_yuan", "nursing_unpaid", "unpaid_eligible",
+                "without_nursing", "without_either"),
+    "rehab": ("rehab_need", "rehab_served", "without_rehab", "without_either"),
+    "employment": ("bases", "base_placed"),
+    "modification": ("modification_planned", "modification_completed"),
+}
+
+
+def unit_missing(missing: Callable[[str], str]) -> dict[str, str]:
+    """column → why it has no value for the period, from `missing(dataset)` ('' when covered)."""
+    return {column: missing(dataset) for dataset, columns in UNIT_DATASETS.items() for column in columns
+            if missing(dataset)}

@@ -1,0 +1,143 @@
+"""Small-number suppression over a whole Publication: no withheld count has a single feasible value given
+everything shown and every stated relation (checked independently with integer programming)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from queries import disclosure
+from queries.common import Filters
+from queries.dashboard import unit_table
+from queries.db import connect
+from queries.publish import AMOUNT, COUNT, PRIMARY, SECONDARY, WITHHELD, Publication, add_units, cell_text
+
+
+def feasible_range(pub: Publication, cell: str) -> tuple[int, int]:
+    """The smallest and largest value a reader can give `cell`: every shown count and amount exact, '<5'
+    in 1..4, '×' any non-negative integer, every stated sum holding (ALL sums, each on its own too),
+    rates and means shown exactly (numerator = rate × denominator is then known: such rates may only
+    stand over shown parts, which the test checks separately)."""
+    lines = [(t, parts) for t, parts in pub.sums if all(pub.cells[k].value is not None for k in (t, *parts))]
+    keys = sorted({k for t, parts in lines for k in (t, *parts)} | {cell})
+    index = {k: i for i, k in enumerate(keys)}
+    low, high = np.zeros(len(keys)), np.zeros(len(keys))
+    for k, i in index.items():
+        c = pub.cells[k]
+        scaled = round(c.value * 100) if c.kind == AMOUNT else int(c.value)
+        low[i], high[i] = (1, 4) if c.mark == PRIMARY else ((0, np.inf) if c.mark else (scaled, scaled))
+    matrix = np.zeros((max(len(lines), 1), len(keys)))
+    for r, (total, parts) in enumerate(lines):
+        for p in parts:
+            matrix[r, index[p]] += 1
+        matrix[r, index[total]] -= 1
+    c = np.zeros(len(keys))
+    c[index[cell]] = 1
+    kw = {"constraints": LinearConstraint(matrix, 0, 0), "bounds": Bounds(low, high), "integrality": np.ones(len(keys))}
+    lo, hi = milp(c, **kw), milp(-c, **kw)
+    return round(lo.fun), (10**15 if hi.status != 0 else round(-hi.fun))
+
+
+def assert_nothing_recoverable(pub: Publication) -> None:
+    """Every small count is withheld, every withheld count keeps two feasible values, every shown rate
+    and mean stands over shown parts with a denominator of at least 5."""
+    for name, cell in pub.cells.items():
+        if cell.kind == COUNT and cell.value is not None and 0 < cell.value < 5:
+            assert cell.mark in (PRIMARY, SECONDARY), name
+        if cell.mark == PRIMARY:
+            assert 0 < cell.value < 5, name  # "<5" never lies
+        if cell.kind in ("rate", "mean") and cell.value is not None and not cell.mark:
+            numerator, denominator = (pub.cells[p] for p in cell.parts)
+            assert not numerator.mark and not denominator.mark and denominator.value >= 5, name
+        if cell.kind == AMOUNT and cell.parts and not cell.mark:
+            assert not pub.cells[cell.parts[0]].mark, name
+        if cell.mark in (PRIMARY, SECONDARY) and cell.kind in (COUNT, AMOUNT):
+            lo, hi = feasible_range(pub, name)
+            assert hi - lo >= 1, (name, lo, hi)
+
+
+tables = st.integers(min_value=2, max_value=6).flatmap(lambda n: st.lists(
+    st.tuples(*[st.integers(min_value=0, max_value=12)] * 3), min_size=n, max_size=n))
+
+
+@settings(max_examples=120, deadline=None)
+@given(tables)
+def test_rows_and_columns_together_give_nothing_away(rows):
+    """A small table with row sums and column sums (a 2-D margin, which a per-line check cannot make
+    safe on its own): the disclosure leaves no withheld cell with a single feasible value."""
+    pub = Publication()
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            pub.count(f"c{c}@{r}", v, "户")
+        pub.count(f"row@{r}", sum(row), "户")
+        pub.total(f"row@{r}", [f"c{c}@{r}" for c in range(3)])
+    for c in range(3):
+        pub.count(f"c{c}@total", sum(row[c] for row in rows), "户")
+        pub.total(f"c{c}@total", [f"c{c}@{r}" for r in range(len(rows))])
+    pub.count("row@total", sum(map(sum, rows)), "户")
+    pub.total("row@total", [f"row@{r}" for r in range(len(rows))])
+    pub.total("row@total", [f"c{c}@total" for c in range(3)])
+    assert_nothing_recoverable(disclosure.apply(pub, True))
+
+
+def test_amounts_rates_and_gaps_follow_their_counts():
+    pub = Publication()
+    pub.count("paid@a", 2, "人")
+    pub.count("paid@b", 30, "人")
+    pub.count("paid@c", 40, "人")
+    pub.count("paid@total", 72, "人")
+    pub.total("paid@total", ["paid@a", "paid@b", "paid@c"])
+    for unit, persons in (("a", 2), ("b", 30), ("c", 40)):
+        pub.amount(f"amount@{unit}", persons * 1320.0, f"paid@{unit}")
+        pub.count(f"eligible@{unit}", persons + 1, "人")
+        pub.rate(f"rate@{unit}", f"paid@{unit}", f"eligible@{unit}")
+    pub.amount("amount@total", 72 * 1320.0, "paid@total")
+    pub.total("amount@total", ["amount@a", "amount@b", "amount@c"])
+    disclosure.apply(pub, True)
+    assert pub.text("paid@a") == "<5人" and pub.hidden("paid@b")  # 72 - 40 would give 2 away
+    assert pub.hidden("amount@a") and pub.hidden("amount@b")  # 2640 ÷ 1320 would give 2 away
+    assert pub.text("rate@a") == WITHHELD and pub.text("rate@b") == WITHHELD and not pub.hidden("rate@c")
+    assert_nothing_recoverable(pub)
+
+
+def test_a_small_gap_withholds_what_gives_it_away():
+    pub = Publication()
+    pub.count("served", 25, "人")
+    pub.count("need", 30, "人")
+    pub.derived("short", 1, "人", ("served", "need"))  # ceil(0.85 × 30) - 25 = 1
+    disclosure.apply(pub, True)
+    assert pub.text("short") == "<5人" and pub.hidden("served")
+
+
+def test_nothing_is_withheld_where_the_view_may_show_everything():
+    pub = Publication()
+    pub.count("a", 3, "人")
+    assert disclosure.apply(pub, False).text("a") == "3人"
+
+
+def test_texts():
+    pub = Publication()
+    assert cell_text(pub.cells[pub.count("n", 12345, "人")]) == "12,345人"
+    assert cell_text(pub.cells[pub.amount("m", 1234567.8, "n")]) == "123.46万元"
+    pub.count("d", 0, "人")
+    assert cell_text(pub.cells[pub.rate("r", "n", "d")]) == "—"  # no denominator: empty, never 0 or nan
+    assert cell_text(pub.cells[pub.count("x", None, "人", missing="2026年暂无补贴发放数据")]) == "—"
+
+
+@pytest.mark.parametrize("town", ["", "990101002000"])
+@pytest.mark.parametrize("cat,level", [(0, 0), (4, 2)])
+def test_unit_table_of_the_test_county(duck_url, town, cat, level):
+    """The whole unit table (every column, its totals, the sums within rows, amounts, rates and gaps) of
+    the test county, at county level and drilled into a township, with and without a filter."""
+    wh = connect(duck_url)
+    towns = unit_table(wh, Filters(scope=""), 2024)
+    town = town and towns["unit_code"].iloc[1]
+    units = unit_table(wh, Filters(scope="", township=town, category=cat, level=level), 2024)
+    pub = Publication()
+    add_units(pub, units)
+    disclosure.apply(pub, True)
+    assert disclosure.legend_needed(pub)
+    assert_nothing_recoverable(pub)

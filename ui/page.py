@@ -1,0 +1,147 @@
+"""Every page's frame: sign-in, the warehouse (or a failure page), the view, title and breadcrumb."""
+
+from __future__ import annotations
+
+import duckdb
+import streamlit as st
+
+from queries.db import WarehouseError
+from ui import auth, briefing, briefing_ui, data
+from ui import view_state as vs
+from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE
+from ui.state import Context, View
+
+PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
+
+# Projector: no sidebar, toolbar or Streamlit chrome; headline numbers ≥ 64 px, text ≥ 24 px, dark on white.
+PRESENT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] {display: none !important;}
+[data-testid="stMainBlockContainer"] {padding: 1.2rem 2.5rem 1rem 2.5rem !important; max-width: 100% !important;}
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stCaptionContainer"] {font-size: 24px !important;}
+h1 {font-size: 60px !important; padding: 0 !important;}
+h2, h3 {font-size: 36px !important;}
+.kpi-label, .kpi-delta {font-size: 26px !important;}
+.kpi-value {font-size: 72px !important;}
+</style>"""
+
+
+def signed_in() -> auth.User:
+    """The session's user (setup() has run require_user before any page draws)."""
+    return st.session_state.get(auth.SESSION_KEY) or auth.DEMO_USER
+
+
+def scope_of(user: auth.User) -> str:
+    """The township a user may see ('' = the whole county): the scope every query is called with."""
+    return "" if user.county_wide or user.role == "press" else user.area
+
+
+def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ...] = ()) -> tuple[Context, View]:
+    """Every page's start: sign-in, open the warehouse (or explain why not), filters, title, breadcrumb.
+    The page opens on the latest year its own `datasets` cover, unless a year was chosen."""
+    user = auth.require_user()
+    auth.sign_out_button()
+    try:
+        ctx = data.context(scope_of(user))
+    except (WarehouseError, duckdb.Error) as exc:
+        st.title(title)
+        failure_page(exc)
+        st.stop()
+    if not ctx.years or not ctx.townships:
+        st.title(title)
+        st.warning("**数据仓库是空的**：没有乡镇或没有任何月份的数据。")
+        st.info("请导入数据（见 README“导入数据”一节），导入完成后本页会自动恢复。")
+        st.button("重试", key="retry_empty")
+        st.stop()
+    view = vs.current_view(ctx, ctx.latest_year(datasets), trend=trend, own_township=scope_of(user),
+                           fixed_area=user.role == "press")
+    page = PAGE_OF_TITLE.get(title, "")
+    if view.present:
+        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+        if st.session_state.get("briefing_at") is not None:
+            briefing_ui.briefing_bar(ctx)
+        else:
+            st.button("退出投影模式", key="exit_present", on_click=vs.exit_present)
+    elif page and not user.read_only:
+        briefing_ui.add_to_briefing(title, page, ctx, view, area_name(ctx, view))
+    header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view)
+    return ctx, view
+
+
+def slide_end(view: View) -> None:
+    """In projector mode a page is one slide: its headline and main visual; the rest stays off."""
+    if view.present:
+        st.stop()
+
+
+def failure_page(exc: Exception) -> None:
+    """What went wrong with the warehouse and what to do; a retry button (nothing is cached on failure,
+    so the page recovers by itself once the cause is gone)."""
+    text = str(exc)
+    if isinstance(exc, WarehouseError):
+        what = text
+    elif "lock" in text.lower() or "different configuration" in text.lower():
+        what = "数据仓库文件正被另一个程序以写方式占用（例如导入尚未结束）。"
+    elif "catalog" in text.lower() or "does not exist" in text.lower():
+        what = "数据仓库缺少本程序需要的表：它可能是空的，或由旧版导入程序生成。"
+    else:
+        what = f"数据仓库无法读取（文件可能已损坏）：{text[:300]}"
+    st.error(f"**数据仓库不可用。** {what}")
+    st.info("怎么办：演示数据运行 `bash scripts/demo.sh` 会自动生成并导入；正式数据用当前版本的导入程序重新导入"
+            "（`python -m data.importer 数据文件夹 --warehouse 数据仓库`，见 README）。PostgreSQL 请检查服务器与"
+            " WAREHOUSE_URL。问题解决后点“重试”或刷新页面。")
+    st.button("重试", key="retry_failure")
+
+
+def year_label(ctx: Context, year: int) -> str:
+    """'2024年', or '2026年（截至10月）' for a year the data does not yet cover in full."""
+    if ctx.months and ctx.months[-1].startswith(str(year)) and not ctx.months[-1].endswith("-12"):
+        return f"{year}年（截至{int(ctx.months[-1][5:])}月）"
+    return f"{year}年"
+
+
+def header(title: str, caption: str, ctx: Context, view: View) -> None:
+    """Title, one-line caption, breadcrumb (示范县 › 东湖镇 › 某村) and the active filters. Names are
+    drawn as plain text (buttons and text elements), never as Markdown."""
+    st.title(title, anchor=False)
+    st.text(caption)
+    crumbs = st.columns([1, 1, 1, 3])
+    crumbs[0].button(ctx.county_name, on_click=vs.set_area, args=("",), key="crumb_county",
+                     disabled=not view.township or len(ctx.townships) == 1)
+    if view.township:
+        crumbs[1].button(f"› {ctx.townships[view.township]}", on_click=vs.set_area, args=(view.township,),
+                         disabled=not view.village, key="crumb_town")
+    if view.village:
+        crumbs[2].button(f"› {ctx.villages[view.township][view.village]}", disabled=True, key="crumb_village")
+    filters = [year_label(ctx, view.year)]
+    if view.category:
+        filters.append(CATEGORY_LABELS[view.category] + "残疾")
+    if view.level:
+        filters.append(LEVEL_LABELS[view.level])
+    crumbs[3].text(f"筛选：{'，'.join(filters)}")
+    if st.session_state.pop("scroll_top", False):  # after a drill the view starts at the top
+        st.html("<script>window.parent.document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)</script>",
+                unsafe_allow_javascript=True)
+
+
+def area_name(ctx: Context, view: View) -> str:
+    """The name of the area the view shows."""
+    if view.village:
+        return ctx.villages[view.township][view.village]
+    return ctx.townships.get(view.township, ctx.county_name)
+
+
+def unit_word(view: View) -> str:
+    """'乡镇' at county level, '村（社区）' inside a township."""
+    return "村（社区）" if view.township else "乡镇"
+
+
+def until_caption(ctx: Context) -> None:
+    """The data's 截至 line and source, under a chart."""
+    st.caption(f"数据截至 {data.data_until(ctx)}　{SOURCE}")
+
+
+def suppressing(view: View) -> bool:
+    """Small counts are hidden in projector mode, for the press role, and below township level (villages)
+    for everyone."""
+    return view.present or bool(view.township) or signed_in().role == "press"

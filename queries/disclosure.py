@@ -219,7 +219,8 @@ def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
         c[index[k]] = 1
         low = milp(c, constraints=constraint, bounds=bounds, integrality=integrality)
         high = milp(-c, constraints=constraint, bounds=bounds, integrality=integrality)
-        if low.success and high.status == 0 and round(-high.fun) - round(low.fun) < 1:
+        # A withheld cell pinned to 0 says "nobody": no small count is given away by it.
+        if low.success and high.status == 0 and round(-high.fun) - round(low.fun) < 1 and round(low.fun) != 0:
             out.append(k)
     return out
 
@@ -229,6 +230,14 @@ def apply(pub: Publication, suppress: bool) -> Publication:
     pub.suppressed = suppress
     if not suppress:
         return pub
+    equal = [(total, parts[0]) for total, parts in pub.sums if len(parts) == 1
+             and total in pub.cells and parts[0] in pub.cells]
+    changed = True
+    while changed:  # a number equal to a known one is known
+        changed = False
+        for a, b in equal:
+            if pub.cells[a].known != pub.cells[b].known:
+                pub.cells[a].known = pub.cells[b].known = changed = True
     for cell in pub.cells.values():
         if cell.kind == COUNT and cell.value is not None and 0 < cell.value < SMALL and not cell.known:
             cell.mark = PRIMARY

@@ -4,6 +4,7 @@ a township is clicked on the map to drill down, no error text shows, and each pa
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -264,4 +265,40 @@ def test_press_role_in_browser(signed_server, browser):
     assert_no_error(page)
     assert page.get_by_text("下载 Excel").count() == 0  # no table exports for the press role
     page.screenshot(path=SHOTS / "role_press.png", full_page=True)
+    for name in PAGES[:6]:  # no count of 1-4 anywhere on screen, on any page
+        page.goto(f"{url}/{'' if name == 'overview' else name}?year=2024&cat=3&level=1")
+        settle(page)
+        sign_in(page, "宣传员", "press-pass-123")  # a new page load is a new session
+        page.wait_for_selector("h1", timeout=30_000)
+        settle(page)
+        assert_no_error(page)
+        assert page.locator("h1").first.inner_text().strip()
+        assert not SMALL_COUNT.findall(screen_text(page)), (name, SMALL_COUNT.findall(screen_text(page)))
+    page.close()
+
+
+SMALL_COUNT = re.compile(r"(?<![\d,.<×])[1-4]\s*(人|户|名)(?!次)")
+
+
+def screen_text(page) -> str:
+    """Every text drawn on the page, the charts' SVG text included."""
+    return page.evaluate("""() => [document.querySelector('[data-testid=stMain]')?.innerText || '',
+        ...Array.from(document.querySelectorAll('svg text')).map(t => t.textContent)].join('\\n')""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PAGES[:6])
+def test_no_small_count_on_a_projector(server, browser, duck_url, name):
+    from queries.dashboard import regions
+    from queries.db import connect
+
+    found = regions(connect(duck_url), "")
+    town = found[found["level"] == "township"]["region_code"].iloc[3]
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    for view in ("", f"&town={town}"):
+        page.goto(f"{server}/{'' if name == 'overview' else name}?year=2024&mode=present{view}")
+        settle(page)
+        assert_no_error(page)
+        found_small = SMALL_COUNT.findall(screen_text(page))
+        assert not found_small, (name, view, found_small)
     page.close()

@@ -113,5 +113,11 @@ def stacked_hbars(frame: pd.DataFrame, label: str, series: dict[str, tuple[str, 
                "text": data[f"{column}_text"] if f"{column}_text" in data else data[column],
                "textposition": "none"}
               for column, (name, colour) in series.items()]
+    hidden = [[f"{name}{text}" for column, (name, _) in series.items() if f"{column}_text" in data
+               and pd.isna(value := row[column]) and (text := row[f"{column}_text"])] for _, row in data.iterrows()]
+    if any(hidden):  # withheld segments are said beside their bar, never silently left out
+        traces.append({"type": "scatter", "mode": "text", "x": [0] * len(data), "y": data[label],
+                       "text": ["　" + "、".join(h) for h in hidden], "textposition": "middle right",
+                       "showlegend": False, "hoverinfo": "skip", "textfont": {"color": "#555"}})
     return figure(traces, height=max(320, 22 * len(data) + 80), x_title=unit, yaxis={"type": "category"},
-                  barmode="stack")
+                  xaxis={"rangemode": "tozero"}, barmode="stack")

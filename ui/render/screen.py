@@ -34,6 +34,7 @@ class Output:
         self.view = view
         self.pub = disclosure.apply(self._built(), suppressing(view))
         self._safe: Publication | None = self.pub if self.pub.suppressed else None
+        st.session_state["published"] = self.pub  # what this run drew (the tests read it back)
 
     def _built(self) -> Publication:
         """The page's publication; inside a township, for a reader who sees the county view unsuppressed

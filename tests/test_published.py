@@ -1,0 +1,55 @@
+"""Every page, role and view: what the page publishes (its Publication, drawn by every component) leaves
+no count of 1-4 and nothing that determines one, wherever the view must suppress (issue 11)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import open_app
+from test_disclosure import assert_nothing_recoverable
+
+from ui import auth
+
+PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility"]
+ROLES = {"analyst": auth.User("分析员", "analyst"), "press": auth.User("宣传员", "press")}
+
+
+@pytest.fixture(autouse=True)
+def signed_in_env(duck_url, monkeypatch):
+    """The test warehouse, and no demo mode: each test signs in as its role."""
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+    monkeypatch.delenv("DEMO_MODE", raising=False)
+
+
+def _views(duck_url):
+    """County, a township and a village of the test county, with and without a rare filter."""
+    from queries.common import Filters
+    from queries.dashboard import regions
+    from queries.db import connect
+
+    found = regions(connect(duck_url), "")
+    town = found[found["level"] == "township"]["region_code"].iloc[2]
+    village = found[(found["level"] == "village") & (found["township_code"] == town)]["region_code"].iloc[0]
+    assert Filters(scope="", township=town, village=village).params()
+    return [{}, {"cat": "3", "level": "1"}, {"town": town}, {"town": town, "cat": "4", "level": "2"},
+            {"town": town, "village": village}, {"mode": "present"}]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("role", list(ROLES))
+def test_nothing_small_can_be_read(duck_url, page, role):
+    for params in _views(duck_url):
+        at = open_app(page, {"year": "2024", **params}, user=ROLES[role])
+        assert not at.exception, (page, role, params)
+        pub = at.session_state["published"]
+        must = role == "press" or "town" in params or "mode" in params
+        assert pub.suppressed == must, (page, role, params)
+        if role == "press":  # the press role is kept to the county view (no subtracting two views)
+            assert not any(k in at.query_params for k in ("town", "village", "cat", "level")), params
+        if must:
+            assert_nothing_recoverable(pub)
+        if role == "press" or "mode" in params:  # nothing on the page is known from another view
+            texts = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.code)
+            for small in ("1人", "2人", "3人", "4人", "1户", "2户", "3户", "4户"):
+                for prefix in (">", "，", "、", "有", "差", "共"):
+                    assert f"{prefix}{small}" not in texts, (page, role, params, f"{prefix}{small}")

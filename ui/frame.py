@@ -16,7 +16,7 @@ from queries import dashboard
 from queries.db import WarehouseError
 from queries.report import rate
 from queries.suppression import count_text, suppress_table
-from ui import auth, briefing, data, press
+from ui import auth, briefing, briefing_ui, data, press
 from ui.audit import audit, audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE, fmt_count
 from ui.state import MAP_METRICS, Context, View, default_view, parse
@@ -133,7 +133,7 @@ def setup(title: str, caption: str, trend: bool = False) -> tuple[Context, View]
     if view.present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
         if st.session_state.get("briefing_at") is not None:
-            briefing_bar(ctx)
+            briefing_ui.briefing_bar(ctx, view)
         else:
             st.button("退出投影模式", key="exit_present", on_click=_exit_present)
     elif page and not user.read_only:
@@ -156,54 +156,13 @@ def scope_of(user: auth.User) -> str:
 
 
 def add_to_briefing(title: str, page: str, ctx: Context, view: View) -> None:
-    """Sidebar: add the current view (page and filters) to the briefing script as a slide."""
-    with st.sidebar.popover("加入汇报"):
-        slide_title = st.text_input("本页标题", value=f"{area_name(ctx, view)}{title}", key="brief_title")
-        note = st.text_area("讲稿（仅演示者可见，可不填）", key="brief_note")
-        if st.button("加入汇报脚本", key="brief_add"):
-            params = view.to_params(default_view(ctx))
-            params.pop("mode", None)
-            count = briefing.add_slide(briefing.Slide(slide_title, page, params, note))
-            st.success(f"已加入，汇报共 {count} 页。")
+    """Sidebar: add the current view to the script the user may edit (ui/briefing_ui.py)."""
+    briefing_ui.add_to_briefing(signed_in(), title, page, ctx, view)
 
 
 def go_to_slide(ctx: Context, index: int) -> None:
-    """Show slide `index` of the script: its page, its filters, in projector mode."""
-    script, _ = briefing.load()
-    if not script.slides:
-        st.warning("汇报脚本中没有幻灯片。")
-        return
-    index = max(0, min(index, len(script.slides) - 1))
-    slide = script.slides[index]
-    st.session_state["view_state"] = replace(parse(slide.params, ctx), present=True, warnings=())
-    st.session_state["view_gen"] = st.session_state.get("view_gen", 0) + 1
-    st.session_state["briefing_at"] = index
-    st.switch_page(f"pages/{slide.page}.py")
-
-
-def briefing_bar(ctx: Context) -> None:
-    """In a briefing: previous / next, back to the slide's own view after drilling live, end; the note."""
-    script, _ = briefing.load()
-    index = st.session_state["briefing_at"]
-    if not script.slides:
-        return
-    index = min(index, len(script.slides) - 1)
-    slide = script.slides[index]
-    cols = st.columns([1, 1, 3, 1, 1])
-    if cols[0].button("◀ 上一页", key="brief_prev", disabled=index == 0):
-        go_to_slide(ctx, index - 1)
-    if cols[1].button("下一页 ▶", key="brief_next", disabled=index >= len(script.slides) - 1):
-        go_to_slide(ctx, index + 1)
-    cols[2].markdown(f"**第 {index + 1}/{len(script.slides)} 页　{slide.title}**")
-    if cols[3].button("回到本页", key="brief_reset"):
-        go_to_slide(ctx, index)
-    if cols[4].button("结束汇报", key="brief_end"):
-        st.session_state["briefing_at"] = None
-        _exit_present()
-        st.switch_page("pages/briefing.py")
-    if slide.note:
-        with st.expander("讲稿（演示者）"):
-            st.write(slide.note)
+    """Show slide `index` of the script being played (ui/briefing_ui.py)."""
+    briefing_ui.go_to_slide(ctx, index)
 
 
 # Projector: no sidebar, toolbar or Streamlit chrome; headline numbers ≥ 64 px, text ≥ 24 px, dark on white.

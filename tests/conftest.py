@@ -15,6 +15,7 @@ from data.importer import Importer
 # The app's tests run signed in as the demo's read-only analyst unless a test signs in otherwise.
 os.environ.setdefault("DEMO_MODE", "1")
 os.environ.setdefault("AUDIT_LOG", str(Path(tempfile.gettempdir()) / "canlian-test-audit.log"))
+os.environ.setdefault("SIGNIN_DB", str(Path(tempfile.mkdtemp(prefix="canlian-signin-")) / "signin.sqlite"))
 
 SEED, PERSONS, UNTIL = 11, 3000, "2024-12"
 KEY = b"test-pseudonym-key"

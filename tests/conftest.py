@@ -48,6 +48,17 @@ def duck_url(duck_import) -> str:
 
 
 @pytest.fixture(scope="session")
+def hostile_url(extracts, tmp_path_factory) -> str:
+    """The test county with hostile region names (tests/hostile.py), imported into its own DuckDB warehouse."""
+    from tests.hostile import make_hostile
+
+    folder = make_hostile(extracts, tmp_path_factory.mktemp("hostile") / "extracts")
+    path = str(tmp_path_factory.mktemp("hostile-wh") / "hostile.duckdb")
+    import_to(folder, path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def pg_server():
     """A throw-away PostgreSQL server on 127.0.0.1 (Debian's binaries; as postgres when root)."""
     try:

@@ -398,3 +398,12 @@ def test_audit_lines_carry_session_and_client(tmp_path, monkeypatch):
     assert audit_module.client_of("127.0.0.1", "6.6.6.6, 198.51.100.7") == "198.51.100.7"  # what nginx saw
     assert audit_module.client_of("198.51.100.8", "1.2.3.4") == "198.51.100.8"
     assert at is not None
+
+
+def test_colleagues_behind_one_address_are_not_slowed_by_signing_in():
+    for i in range(10):  # ten people at one office address sign in, one after another
+        assert signin_store.begin(f"同事{i}", "10.9.9.9", now=100.0 + i).allowed
+        signin_store.succeeded(f"同事{i}", "10.9.9.9", now=100.0 + i)
+    for i in range(signin_store.FREE):  # while failures from that address still count
+        assert signin_store.begin("某人", "10.9.9.9", now=200.0 + i * 100).allowed
+    assert not signin_store.begin("别人", "10.9.9.9", now=200.0 + (signin_store.FREE - 1) * 100 + 0.5).allowed

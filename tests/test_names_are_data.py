@@ -17,8 +17,8 @@ from queries.cells import safe_cell, safe_frame
 from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table, main
-from tests.conftest import import_to, open_app
-from tests.hostile import TOWNSHIP_NAMES, VILLAGE_NAMES, make_hostile
+from tests.conftest import open_app
+from tests.hostile import TOWNSHIP_NAMES, VILLAGE_NAMES
 from ui import press
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
@@ -36,15 +36,6 @@ def test_safe_cell_follows_owasp():
     frame = safe_frame(pd.DataFrame({"=name": ["=1+1", "甲"], "n": [-1, 2]}))
     assert list(frame.columns) == ["'=name", "n"] and frame["n"].tolist() == [-1, 2]
     assert frame["'=name"].tolist() == ["'=1+1", "甲"]
-
-
-@pytest.fixture(scope="module")
-def hostile_url(extracts, tmp_path_factory) -> str:
-    """The test county with hostile region names, imported into its own DuckDB warehouse."""
-    folder = make_hostile(extracts, tmp_path_factory.mktemp("hostile") / "extracts")
-    path = str(tmp_path_factory.mktemp("hostile-wh") / "hostile.duckdb")
-    import_to(folder, path)
-    return path
 
 
 def hostile_township(url: str, name: str) -> str:

@@ -443,7 +443,8 @@ def _password_attempt(name: str, password: str) -> None:
         st.error("请输入用户名和口令。")
         return
     who = name if is_user(name) else UNKNOWN_USER
-    verdict = signin_store.begin(name, session_context()[1])
+    client = session_context()[1]
+    verdict = signin_store.begin(name, client)
     if not verdict.allowed:
         audit("sign_in_refused", who, method="password", reason=verdict.reason, wait_s=round(verdict.wait_s))
         if verdict.reason == "locked":
@@ -457,7 +458,7 @@ def _password_attempt(name: str, password: str) -> None:
         audit("sign_in_failed", who, method="password")
         st.error("用户名或口令不正确，或账号已停用。")
         return
-    signin_store.succeeded(name)
+    signin_store.succeeded(name, client)
     _signed_in(user, "password")
     st.rerun()
 

@@ -112,12 +112,24 @@ def begin(account: str, client: str, now: float | None = None) -> Verdict:
         con.close()
 
 
-def succeeded(account: str) -> None:
-    """The account signed in: forget its attempts (the address's count stays)."""
+def succeeded(account: str, client: str = "", now: float | None = None) -> None:
+    """The account signed in: forget its attempts; the address keeps its count of failures only (this attempt
+    is taken back), so colleagues behind one address are not slowed by signing in, and signing in to one
+    known account does not reset the guessing of others."""
+    now = time.time() if now is None else now
     con = _connect()
     try:
+        con.execute("BEGIN IMMEDIATE")
         con.execute("DELETE FROM attempts WHERE kind='account' AND key=?", (_key(account),))
+        row = con.execute("SELECT count FROM attempts WHERE kind='client' AND key=?", (_key(client or "?"),)).fetchone()
+        if row:
+            count = max(0, row[0] - 1)
+            con.execute("UPDATE attempts SET count=?, next_allowed=? WHERE kind='client' AND key=?",
+                        (count, now + delay_after(count), _key(client or "?")))
+        con.execute("COMMIT")
     finally:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
         con.close()
 
 
@@ -133,7 +145,11 @@ def attempts(account: str) -> int:
 
 def unlock(account: str) -> None:
     """Clear an account's attempts and lockout (`python -m ui.users unlock`)."""
-    succeeded(account)
+    con = _connect()
+    try:
+        con.execute("DELETE FROM attempts WHERE kind='account' AND key=?", (_key(account),))
+    finally:
+        con.close()
 
 
 def generation(user: str) -> int:

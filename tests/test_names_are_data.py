@@ -151,3 +151,20 @@ def test_the_page_check_finds_a_live_link():
     escaped = "".join("\\" + ch if ch in "[]()!<>" else ch for ch in name)
     assert not markdown_problems(f"总览：{escaped}", allow_html=False)
     assert markdown_problems("<img src=x onerror=alert(1)>", allow_html=True)
+
+
+def test_map_tooltips_get_names_as_text(hostile_url):
+    """deck.gl renders a tooltip template's values as HTML: a name reaches it escaped; the labels draw it as is."""
+    import html
+
+    from maps import layers
+    from queries import dashboard
+
+    shapes = dashboard.boundaries(connect(hostile_url), Filters(scope=""))
+    values = pd.DataFrame({"unit_code": shapes["region_code"], "value_text": "1人"})
+    collection = layers.feature_collection(shapes, values, pd.Series(dtype=float), [])
+    names = [f["properties"]["name"] for f in collection["features"]]
+    assert html.escape(TOWNSHIP_NAMES[4]) in names and not any("<img" in n for n in names)
+    assert TOWNSHIP_NAMES[4] in [row["name"] for row in layers.label_layer(collection).data]
+    bases = pd.DataFrame({"lon": [120.0], "lat": [30.0], "name": [TOWNSHIP_NAMES[4]], "placed_persons": [3]})
+    assert layers.point_layer(bases, "placed_persons", [1, 2, 3]).data[0]["name"] == html.escape(TOWNSHIP_NAMES[4])

@@ -206,3 +206,14 @@ def test_guessing_from_ten_sessions_on_two_processes_is_slowed_and_the_right_pas
     refusals = [r for r in audit_records(servers["tmp"]) if r["event"] == "sign_in_refused"]
     assert refusals and all(r["session"] and r["client"] == "127.0.0.1" for r in refusals)
     print(f"30 guesses from 10 sessions on 2 processes: {time.monotonic() - start:.1f} s, {len(checked)} checked")
+
+
+def test_command_rules():
+    from ui.server_guard import command_allowed
+
+    analyst, township = auth.User("甲", "analyst"), auth.User("乙", "township", "990101002000")
+    assert not command_allowed("clear_cache", None) and not command_allowed("backend_operation_request", None)
+    assert command_allowed("rerun_script", None) and command_allowed("app_heartbeat", None)  # the sign-in form
+    assert command_allowed("clear_cache", analyst) and not command_allowed("clear_cache", township)
+    assert not command_allowed("clear_cache", auth.DEMO_USER)
+    assert command_allowed("backend_operation_request", township)  # a signed-in user's own downloads

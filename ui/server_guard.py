@@ -6,7 +6,8 @@ tests/test_side_doors.py against a running server:
 1. **Client commands from sessions that have not signed in.** Any websocket may send `clear_cache` (it empties
    `st.cache_data` and `st.cache_resource` for every user), `set_run_on_save`, `load_git_info`,
    `file_urls_request` or `backend_operation_request` (deferred downloads). They are ignored (and audited)
-   unless the session has a signed-in user; `clear_cache` also needs a user who is not the read-only demo user.
+   unless the session has a signed-in user; `clear_cache` (a whole process's caches) only from an analyst
+   who is not the public demo's read-only user (the dashboard's own controls never send it).
    `rerun_script`, `stop_script` and heartbeats still work: the sign-in form needs them.
 2. **`/_stcore/metrics`** names the caches and their sizes to anyone: it answers 404 (deploy/nginx.conf also
    denies it, for a server started without this patch).
@@ -29,7 +30,7 @@ from typing import Any
 
 _LOGGER = logging.getLogger("canlian.guard")
 GUARDED_COMMANDS = {"clear_cache", "set_run_on_save", "load_git_info", "file_urls_request", "backend_operation_request"}
-ADMIN_COMMANDS = {"clear_cache"}  # not even for the public demo's read-only user
+ADMIN_COMMANDS = {"clear_cache"}  # analysts only, and not the public demo's read-only one
 DOWNLOAD_TTL_S = 300.0
 XSRF_COOKIE = "_streamlit_xsrf"
 
@@ -84,7 +85,9 @@ def command_allowed(command: str, user: Any) -> bool:
         return True
     if user is None:
         return False
-    return not (command in ADMIN_COMMANDS and user.read_only)
+    if command in ADMIN_COMMANDS:
+        return user.role == "analyst" and not user.read_only
+    return True
 
 
 def _guard_backmsgs() -> None:

@@ -17,8 +17,13 @@ from pathlib import Path
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from queries.common import Filters
+from queries.db import connect
+from queries.report import annual_table
 from tests.hostile import TOWNSHIP_NAMES
+from tests.test_names_are_data import markdown_problems
 from tests.test_serving import PROD, _free_port, _stop, flags
 from tests.wsclient import Client, xsrf_cookie
 from ui import auth, signin_store
@@ -55,6 +60,10 @@ def servers(duck_url, tmp_path_factory):
     os.environ.update(USERS_FILE=env["USERS_FILE"], SIGNIN_DB=env["SIGNIN_DB"])
     auth.add_user("分析员", "分析", PASSWORD)
     auth.add_user("目标", "领导", PASSWORD)
+    auth.add_user("领导", "领导", PASSWORD)
+    first = annual_table(connect(duck_url), 2024, Filters(scope="")).iloc[0]
+    town, town_name = str(first["区划代码"]), str(first["名称"])
+    auth.add_user("镇干部", "乡镇", PASSWORD, area=town)
     ports = [_free_port(), _free_port()]
     procs = [subprocess.Popen([sys.executable, "scripts/serve.py", *flags(PROD), "--server.allowedHosts", "127.0.0.1",
                                "--server.port", str(port)], cwd=ROOT, env=env, stdout=(tmp / f"{port}.log").open("w"),
@@ -62,7 +71,8 @@ def servers(duck_url, tmp_path_factory):
     try:
         for port, proc in zip(ports, procs, strict=True):
             _wait_health(port, proc)
-        yield {"ports": ports, "tmp": tmp, "warehouse": warehouse}
+        yield {"ports": ports, "tmp": tmp, "warehouse": warehouse, "town": town,
+               "town_name": town_name}
     finally:
         for proc in procs:
             _stop(proc)
@@ -169,6 +179,70 @@ def test_an_exported_file_is_served_only_to_the_browser_that_made_it(servers):
     assert fetch(None) == 404  # a leaked URL alone downloads nothing
     assert fetch(xsrf_cookie(port)) == 404  # another browser's cookie neither
     assert fetch(cookie) == 200  # the browser that made it gets it
+
+
+# ---------------------------------------------------------------- the shared briefing
+
+TITLE = "全县总览 [登录](http://127.0.0.1:9/p) ![](http://127.0.0.1:9/b)"
+NOTE = "内部意见 <img src=http://127.0.0.1:9/n.png> ![](http://127.0.0.1:9/n.png)"
+
+
+def _widget(run, kind: str, label: str) -> str:
+    """The id of the widget of this kind whose label starts with `label`."""
+    return next(getattr(e, kind).id for e in run.of(kind) if getattr(e, kind).label.startswith(label))
+
+
+def _table_text(run) -> str:
+    """Every cell of every dataframe the run drew (Arrow IPC), as text."""
+    import pyarrow as pa
+
+    cells = []
+    for element in run.of("dataframe"):
+        table = pa.ipc.open_stream(element.dataframe.arrow_data.data).read_all()
+        cells += [f"{name}={value}" for name in table.column_names for value in table.column(name).to_pylist()]
+    return "\n".join(cells)
+
+
+def test_a_township_user_cannot_reach_the_leaders_briefing(servers):
+    port, town = servers["ports"][0], servers["town"]
+    briefing_dir = servers["tmp"]
+
+    async def scenario():
+        async with Client(port) as township:
+            page = await township.sign_in("镇干部", PASSWORD)
+            title, note = _widget(page, "text_input", "本页标题"), _widget(page, "text_area", "讲稿")
+            add = _widget(page, "button", "加入汇报脚本")
+            added = await township.rerun("", widgets=[WidgetState(id=title, string_value=TITLE),
+                                                      WidgetState(id=note, string_value=NOTE),
+                                                      WidgetState(id=add, trigger_value=True)])
+            own_page = await township.rerun("briefing")
+        async with Client(port) as leader:
+            await leader.sign_in("领导", PASSWORD)
+            page = await leader.rerun("briefing")
+            choose = _widget(page, "selectbox", "汇报脚本")
+            option = f"{servers['town_name']}的汇报"
+            assert option in [o for e in page.of("selectbox") if e.selectbox.id == choose for o in e.selectbox.options]
+            chosen = WidgetState(id=choose, string_value=option)
+            page = await leader.rerun("briefing", widgets=[chosen])
+            go = _widget(page, "button", "开始汇报")
+            slide = await leader.rerun("briefing", widgets=[chosen, WidgetState(id=go, trigger_value=True)])
+        return added, own_page, page, slide
+
+    added, own_page, leader_list, slide = asyncio.run(scenario())
+    assert any("已加入" in e.alert.body for e in added.of("alert"))
+    county = (briefing_dir / "briefing.yaml").read_text(encoding="utf-8")
+    assert "127.0.0.1:9" not in county and "内部意见" not in county  # the county's script is not theirs
+    assert "127.0.0.1:9" in (briefing_dir / f"briefing-{town}.yaml").read_text(encoding="utf-8")
+    assert not [e for e in own_page.of("selectbox") if e.selectbox.label == "汇报脚本"]  # no other script offered
+    assert "先讲持证残疾人总数" not in _table_text(own_page)  # the county's notes never reach them
+    assert "内部意见" not in _table_text(leader_list)  # a leader does not edit a township's script: no notes
+    bodies = [(getattr(e, k).body, getattr(getattr(e, k), "allow_html", False)) for k, e in slide.elements
+              if hasattr(getattr(e, k), "body")]
+    problems = [p for body, allow in bodies for p in markdown_problems(body, allow)]
+    assert any("全县总览" in body for body, _ in bodies) and not problems, problems
+    assert not [b for b, _ in bodies if "内部意见" in b]
+    shown = [b for b, _ in bodies if b.startswith("显示")]
+    assert shown and "全县" not in shown[0] and "示范县" not in shown[0], shown  # the area actually on screen
 
 
 # ---------------------------------------------------------------- guessing (last: it leaves 127.0.0.1 slowed)

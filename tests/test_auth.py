@@ -407,3 +407,19 @@ def test_colleagues_behind_one_address_are_not_slowed_by_signing_in():
     for i in range(signin_store.FREE):  # while failures from that address still count
         assert signin_store.begin("某人", "10.9.9.9", now=200.0 + i * 100).allowed
     assert not signin_store.begin("别人", "10.9.9.9", now=200.0 + (signin_store.FREE - 1) * 100 + 0.5).allowed
+
+
+def test_cli_signout_and_unlock(tmp_path):
+    auth.add_user("庚", "宣传", PASSWORD)
+    at = sign_in(AppTest.from_file(APP, default_timeout=30).run(), "庚", PASSWORD)
+    assert any(m.value == "signed in: 庚 press" for m in at.markdown)
+    assert cli("signout", "庚").returncode == 0
+    at.run()
+    assert not any("signed in" in m.value for m in at.markdown)
+    for _ in range(3):
+        signin_store.begin("庚", "10.2.2.2")
+    assert signin_store.attempts("庚") == 3
+    done = cli("unlock", "庚")
+    assert done.returncode == 0 and "已解锁" in done.stdout
+    assert signin_store.attempts("庚") == 0
+    assert cli("unlock", "nobody").returncode == 2

@@ -37,7 +37,9 @@ XSRF_COOKIE = "_streamlit_xsrf"
 # Set only while the server answers a /media/ request (get_file is also called to build URLs): (token,).
 _request_token: contextvars.ContextVar[tuple[bytes | None] | None] = contextvars.ContextVar("canlian_media_token",
                                                                                           default=None)
-_owners: dict[str, tuple[bytes | None, float]] = {}  # media file id → (owner's XSRF token, made at)
+# media file id → {owner browser's XSRF token (None: no cookie, a development server): made at}. Two browsers
+# exporting identical bytes share one file id, so a file may have several owners.
+_owners: dict[str, dict[bytes | None, float]] = {}
 _owners_lock = threading.Lock()
 _installed = False
 
@@ -126,10 +128,14 @@ def _own_downloads() -> None:
 
     def _own(url: str, session_id: str | None) -> None:
         now = time.monotonic()
+        token = _session_token(session_id) if session_id else None
         with _owners_lock:
-            for stale in [k for k, (_, made) in _owners.items() if now - made > DOWNLOAD_TTL_S]:
-                del _owners[stale]
-            _owners[_file_id(url)] = (_session_token(session_id) if session_id else None, now)
+            for file_id, owners in list(_owners.items()):
+                for stale in [t for t, made in owners.items() if now - made > DOWNLOAD_TTL_S]:
+                    del owners[stale]
+                if not owners:
+                    del _owners[file_id]
+            _owners.setdefault(_file_id(url), {})[token] = now
 
     def add_owned(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
         url = add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
@@ -151,14 +157,12 @@ def _own_downloads() -> None:
         if serving is None or media.kind != MediaFileKind.DOWNLOADABLE:
             return media
         with _owners_lock:
-            owner = _owners.get(_file_id(filename))
-        if owner is None:
-            raise MediaFileStorageError("download without a known owner")
-        token, made = owner
+            owners = dict(_owners.get(_file_id(filename)) or {})
+        made = owners.get(serving[0]) if serving[0] in owners else owners.get(None)
+        if made is None:
+            raise MediaFileStorageError("download for another browser, or without a known owner")
         if time.monotonic() - made > DOWNLOAD_TTL_S:
             raise MediaFileStorageError("download expired")
-        if token is not None and serving[0] != token:
-            raise MediaFileStorageError("download for another browser")
         return media
 
     MediaFileManager.add = add_owned

@@ -27,6 +27,7 @@ import yaml
 from data import boundaries
 from data.readers import BOUNDARY_TABLES, TABLES, ExtractError, combine, read_table
 from data.rules import REASONS, RULES, reason_sql
+from queries.cells import write_csv
 from queries.db import PG_SCHEMA, SCHEMA_VERSION, is_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -255,8 +256,8 @@ class Importer:
         self.log(f"  维表、事实表与汇总表：{time.monotonic() - step:.1f} s")
         self.load_boundaries()
         rejects = self.all_rejects()
-        rejects[["file", "row", "reason"]].assign(说明=rejects["reason"].map(REASONS)).to_csv(
-            self.folder / "rejects.csv", index=False, encoding="utf-8-sig")
+        write_csv(rejects[["file", "row", "reason"]].assign(说明=rejects["reason"].map(REASONS)),
+                  self.folder / "rejects.csv", encoding="utf-8-sig")  # a file's name stays text in Excel
         self.log("  写入数据仓库…")
         step = time.monotonic()
         write_warehouse(self.con, self.target)

@@ -6,6 +6,7 @@ needed (`map_provider=None`): nothing is fetched from the internet.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import math
@@ -92,7 +93,9 @@ def _nice(x: float) -> float:
 
 def feature_collection(shapes: pd.DataFrame, values: pd.DataFrame, classes: pd.Series,
                        legend: list[LegendItem]) -> dict:
-    """GeoJSON features with name, value text and fill colour in their properties."""
+    """GeoJSON features with name, value text and fill colour in their properties. deck.gl puts a tooltip
+    template's values into the page as HTML, so `name` is HTML-escaped there (a region named
+    `<img src=x onerror=…>` stays text); `label` keeps the name as it is for the TextLayer, which draws glyphs."""
     features = []
     by_code = values.set_index("unit_code") if len(values) else values
     for row in shapes.itertuples():
@@ -105,7 +108,8 @@ def feature_collection(shapes: pd.DataFrame, values: pd.DataFrame, classes: pd.S
         features.append({
             "type": "Feature",
             "geometry": json.loads(row.geojson),
-            "properties": {"region_code": row.region_code, "name": row.name, "value_text": text,
+            "properties": {"region_code": row.region_code, "name": html.escape(str(row.name)), "label": row.name,
+                           "value_text": html.escape(str(text)),
                            "fill": [*colour, 220]},
         })
     return {"type": "FeatureCollection", "features": features}
@@ -133,7 +137,7 @@ def label_layer(collection: dict, size: int = 14) -> pdk.Layer:
         point = shapely.point_on_surface(shapely.geometry.shape(feature["geometry"]))
         r, g, b = feature["properties"]["fill"][:3]
         dark = 0.299 * r + 0.587 * g + 0.114 * b < 140
-        rows.append({"name": feature["properties"]["name"], "position": [point.x, point.y],
+        rows.append({"name": feature["properties"]["label"], "position": [point.x, point.y],
                      "colour": [255, 255, 255] if dark else [20, 20, 20]})
     return pdk.Layer(
         "TextLayer", pd.DataFrame(rows), id=LAYER_LABELS, get_position="position", get_text="name", get_size=size,
@@ -143,8 +147,12 @@ def label_layer(collection: dict, size: int = 14) -> pdk.Layer:
 
 
 def point_layer(points: pd.DataFrame, size_column: str, colour: list[int]) -> pdk.Layer:
-    """Circles at lon/lat, area proportional to `size_column` (persons placed)."""
+    """Circles at lon/lat, area proportional to `size_column` (persons placed). Text columns are HTML-escaped:
+    they only feed the tooltip, which deck.gl renders as HTML."""
     data = points.copy()
+    for column in data.columns:
+        if data[column].dtype == object or pd.api.types.is_string_dtype(data[column]):
+            data[column] = data[column].map(lambda v: html.escape(v) if isinstance(v, str) else v)
     data["radius"] = 200 + 120 * data[size_column].clip(lower=0).pow(0.5)
     return pdk.Layer(
         "ScatterplotLayer", data, id=LAYER_POINTS, get_position=["lon", "lat"], get_radius="radius",

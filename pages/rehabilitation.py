@@ -8,7 +8,7 @@ from queries.catalog import METRICS, PALETTE
 from queries.publish import Publication, add_units, key, unit_missing
 from queries.summary import rehab_text
 from ui import charts, data, page
-from ui.labels import CATEGORY_LABELS
+from ui.labels import CATEGORY_LABELS, md_escape
 from ui.render import screen
 
 ctx, view = page.setup("康复服务", "{area}持证残疾人精准康复服务，{year}；目标：服务率不低于85%。", datasets=("rehab",))
@@ -106,8 +106,8 @@ else:
                  [*zip(below["name"], below["unit_code"], strict=True)],
                  [("需求（人）", "rehab_need"), ("已服务（人）", "rehab_served"), ("服务率（%）", "rehab_rate"),
                   (f"距{TARGET:g}%还差（人）", "rehab_short")])
-    st.caption(f"未达标{page.unit_word(view)}合计差 {pub.text('below_short')}；{area}整体距目标差 "
-               f"{pub.text(k('rehab_short'))}（已达标的{page.unit_word(view)}超出目标的部分抵消了一部分）。")
+    st.caption(md_escape(f"未达标{page.unit_word(view)}合计差 {pub.text('below_short')}；{area}整体距目标差 "
+               f"{pub.text(k('rehab_short'))}（已达标的{page.unit_word(view)}超出目标的部分抵消了一部分）。"))
 
 
 def bars(p: Publication, block: str, labels: list[str], label: str, measures: dict):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from queries.cells import write_csv, write_xlsx
 from queries.common import Filters, county, numeric_columns, run_sql
 from queries.db import Warehouse, WarehouseError, connect
 
@@ -104,11 +105,11 @@ def _report_row(counts: dict) -> dict:
 
 
 def write_report(table: pd.DataFrame, out: Path) -> None:
-    """CSV (UTF-8 with BOM, so Excel opens it) or XLSX, by the file's suffix."""
+    """CSV (UTF-8 with BOM, so Excel opens it) or XLSX, by the file's suffix; names stay text (queries.cells)."""
     if out.suffix.lower() == ".xlsx":
-        table.to_excel(out, index=False, sheet_name="年度分乡镇统计表")
+        write_xlsx(table, out, sheet_name="年度分乡镇统计表")
     elif out.suffix.lower() == ".csv":
-        table.to_csv(out, index=False, encoding="utf-8-sig")
+        write_csv(table, out, encoding="utf-8-sig")
     else:
         raise ValueError(f"输出文件须为 .csv 或 .xlsx：{out}")
 

@@ -5,6 +5,10 @@ With a pages/ folder beside app.py, Streamlit treats the app as an old-style mul
 has run once, so a shared deep link (/rehabilitation?town=…) opened first after a restart would run the
 page without app.py. app.py routes every page with st.navigation, so that mode is switched off here.
 Extra arguments go to `streamlit run` (e.g. --server.port 8502).
+
+It also closes three side doors of Streamlit's server (ui/server_guard.py): client commands such as
+clear_cache from sessions that have not signed in, /_stcore/metrics, and exported files served to anyone
+with their URL.
 """
 
 import logging
@@ -40,5 +44,8 @@ def warm() -> None:
 
 PagesManager.uses_pages_directory = False
 warm()
+from ui import server_guard  # noqa: E402  (ROOT is on sys.path after warm())
+
+server_guard.install()
 sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
 sys.exit(cli.main())

@@ -11,6 +11,9 @@ PY=${PYTHON:-.venv/bin/python}
 mapfile -t flags < <("$PY" scripts/config_flags.py deploy/streamlit-production.toml)
 # Extra flags for every process, e.g. SERVE_FLAGS="--server.allowedHosts dash.local" (word-split on spaces).
 read -r -a extra <<< "${SERVE_FLAGS:-}"
+# nginx on this machine is the only way in: believe its X-Forwarded-For for the audit log's client address and
+# the sign-in limits per address (set TRUSTED_PROXIES to nginx's address if it runs elsewhere).
+export TRUSTED_PROXIES=${TRUSTED_PROXIES:-127.0.0.1}
 
 pids=()
 stop() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait; }

@@ -15,6 +15,7 @@ from data.importer import Importer
 # The app's tests run signed in as the demo's read-only analyst unless a test signs in otherwise.
 os.environ.setdefault("DEMO_MODE", "1")
 os.environ.setdefault("AUDIT_LOG", str(Path(tempfile.gettempdir()) / "canlian-test-audit.log"))
+os.environ.setdefault("SIGNIN_DB", str(Path(tempfile.mkdtemp(prefix="canlian-signin-")) / "signin.sqlite"))
 
 SEED, PERSONS, UNTIL = 11, 3000, "2024-12"
 KEY = b"test-pseudonym-key"
@@ -44,6 +45,17 @@ def duck_import(extracts, tmp_path_factory) -> tuple[str, dict]:
 def duck_url(duck_import) -> str:
     """Path of the test DuckDB warehouse."""
     return duck_import[0]
+
+
+@pytest.fixture(scope="session")
+def hostile_url(extracts, tmp_path_factory) -> str:
+    """The test county with hostile region names (tests/hostile.py), imported into its own DuckDB warehouse."""
+    from tests.hostile import make_hostile
+
+    folder = make_hostile(extracts, tmp_path_factory.mktemp("hostile") / "extracts")
+    path = str(tmp_path_factory.mktemp("hostile-wh") / "hostile.duckdb")
+    import_to(folder, path)
+    return path
 
 
 @pytest.fixture(scope="session")

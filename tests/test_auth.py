@@ -29,6 +29,7 @@ def private_files(tmp_path, monkeypatch):
     """Each test gets its own users file and audit log; no demo mode or OIDC from the environment."""
     monkeypatch.setenv("USERS_FILE", str(tmp_path / "users.yaml"))
     monkeypatch.setenv("AUDIT_LOG", str(tmp_path / "audit.log"))
+    monkeypatch.setenv("SIGNIN_DB", str(tmp_path / "signin.sqlite"))
     monkeypatch.delenv("DEMO_MODE", raising=False)
     yield
     audit_module.configure()  # back to the default rotation, file closed
@@ -201,7 +202,8 @@ def test_form_refuses_wrong_password_then_accepts(tmp_path):
     assert any(m.value == "signed in: 分析员 analyst" for m in at.markdown)
     assert not at.error
     events = [(r["event"], r["user"]) for r in audit_lines(tmp_path)]
-    assert events == [("sign_in_failed", "分析员"), ("sign_in_failed", "无此人"), ("sign_in", "分析员")]
+    assert events == [("sign_in_failed", "分析员"), ("sign_in_failed", "(未知用户)"), ("sign_in", "分析员")]
+    assert "无此人" not in (tmp_path / "audit.log").read_text(encoding="utf-8")  # an unknown name is not logged
     assert PASSWORD not in (tmp_path / "audit.log").read_text(encoding="utf-8")
 
     at.button(key="sign_out").click().run()
@@ -282,3 +284,142 @@ def test_broken_users_file_refuses_sign_in_with_a_message(tmp_path):
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception, at.exception
     assert at.error and "无法读取" in at.error[0].value
+
+
+# ---------------------------------------------------------------- guessing, ending sessions, idle (issue 13)
+
+from ui import signin_store  # noqa: E402
+
+
+def test_delay_grows_then_locks_and_the_right_password_is_refused(monkeypatch):
+    t = 1000.0
+    verdicts = []
+    for _ in range(signin_store.LIMITS["account"] + 2):
+        verdict = signin_store.begin("甲", "10.0.0.1", now=t)
+        verdicts.append(verdict)
+        if not verdict.allowed:
+            t += verdict.wait_s if verdict.reason == "throttled" else 0
+            verdict = signin_store.begin("甲", "10.0.0.1", now=t)
+            verdicts.append(verdict)
+    allowed = [v for v in verdicts if v.allowed]
+    assert len(allowed) == signin_store.LIMITS["account"]
+    assert [round(signin_store.delay_after(n)) for n in range(1, 8)] == [0, 0, 1, 2, 4, 8, 16]
+    locked = signin_store.begin("甲", "10.0.0.2", now=t + 1)  # another address: the account itself is locked
+    assert not locked.allowed and locked.reason == "locked" and locked.wait_s > 60
+    later = signin_store.begin("甲", "10.0.0.2", now=t + signin_store.lock_seconds() + 1)
+    assert later.allowed  # the lockout is time-limited
+
+
+def test_one_address_guessing_many_accounts_is_locked():
+    for i in range(signin_store.LIMITS["client"]):
+        assert signin_store.begin(f"用户{i}", "10.0.0.9", now=5000.0 + 100 * i).allowed
+    verdict = signin_store.begin("另一个", "10.0.0.9", now=5000.0 + 100 * signin_store.LIMITS["client"])
+    assert not verdict.allowed and verdict.reason == "locked"
+
+
+GUESSER = """
+import sys, threading
+from ui import signin_store
+allowed = []
+def guess():
+    for _ in range(5):
+        allowed.append(signin_store.begin("乙", "10.0.0." + sys.argv[1]).allowed)
+threads = [threading.Thread(target=guess) for _ in range(5)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print(sum(allowed))
+"""
+
+
+def test_parallel_guesses_from_two_processes_share_one_count(tmp_path):
+    procs = [subprocess.Popen([sys.executable, "-c", GUESSER, str(i)], cwd=ROOT, env=os.environ.copy(),
+                              stdout=subprocess.PIPE, text=True) for i in (1, 2)]
+    allowed = sum(int(p.communicate(timeout=120)[0]) for p in procs)
+    # 50 guesses, no time passing: the first FREE go through, the next waits a second, the rest are refused.
+    assert allowed == signin_store.FREE, allowed
+    assert signin_store.attempts("乙") == signin_store.FREE
+
+
+def test_form_refuses_the_right_password_once_locked(tmp_path):
+    import time
+
+    auth.add_user("丙", "领导", PASSWORD)
+    start = time.time() - 700  # someone guessed elsewhere over the last minutes, waiting out each delay
+    for i in range(signin_store.LIMITS["account"]):
+        assert signin_store.begin("丙", "10.1.1.1", now=start + 61 * i).allowed
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    sign_in(at, "丙", PASSWORD)
+    assert not any("signed in" in m.value for m in at.markdown)
+    assert at.error and "锁定" in at.error[0].value
+    assert audit_lines(tmp_path)[-1]["event"] == "sign_in_refused"
+    auth.reset_password("丙", "a brand new password")  # reset also unlocks
+    sign_in(at, "丙", "a brand new password")
+    assert any(m.value == "signed in: 丙 leader" for m in at.markdown)
+
+
+def test_reset_and_sign_out_everywhere_end_open_sessions(tmp_path):
+    auth.add_user("丁", "分析", PASSWORD)
+    first = sign_in(AppTest.from_file(APP, default_timeout=30).run(), "丁", PASSWORD)
+    second = sign_in(AppTest.from_file(APP, default_timeout=30).run(), "丁", PASSWORD)
+    assert all(any(m.value == "signed in: 丁 analyst" for m in at.markdown) for at in (first, second))
+    first.button(key="sign_out_all").click().run()
+    second.run()  # the other device's next action
+    assert not any("signed in" in m.value for m in second.markdown)
+    assert any("退出全部设备" in i.value for i in second.info)
+
+    third = sign_in(AppTest.from_file(APP, default_timeout=30).run(), "丁", PASSWORD)
+    assert any(m.value == "signed in: 丁 analyst" for m in third.markdown)
+    assert cli("reset", "丁", password="another password 1").returncode == 0
+    third.run()
+    assert not any("signed in" in m.value for m in third.markdown)
+    events = [r["event"] for r in audit_lines(tmp_path)]
+    assert "sign_out_all" in events and events.count("sign_out") >= 2
+
+
+def test_idle_session_is_signed_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("IDLE_TIMEOUT_MIN", "5")
+    auth.add_user("戊", "领导", PASSWORD)
+    at = sign_in(AppTest.from_file(APP, default_timeout=30).run(), "戊", PASSWORD)
+    at.session_state[auth.SEEN_KEY] = at.session_state[auth.SEEN_KEY] - 4 * 60
+    at.run()
+    assert any(m.value == "signed in: 戊 leader" for m in at.markdown)  # 4 minutes: still in
+    at.session_state[auth.SEEN_KEY] = at.session_state[auth.SEEN_KEY] - 6 * 60
+    at.run()
+    assert not any("signed in" in m.value for m in at.markdown)
+    assert audit_lines(tmp_path)[-1]["details"]["reason"] == "idle"
+
+
+def test_audit_lines_carry_session_and_client(tmp_path, monkeypatch):
+    auth.add_user("己", "领导", PASSWORD)
+    at = sign_in(AppTest.from_file(APP, default_timeout=30).run(), "己", "wrong password")
+    record = audit_lines(tmp_path)[-1]
+    assert {"session", "client"} <= set(record) and len(record["session"]) == 16
+    assert audit_module.client_of("198.51.100.7", "1.2.3.4") == "198.51.100.7"  # a client's own header: ignored
+    monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1")
+    assert audit_module.client_of("127.0.0.1", "6.6.6.6, 198.51.100.7") == "198.51.100.7"  # what nginx saw
+    assert audit_module.client_of("198.51.100.8", "1.2.3.4") == "198.51.100.8"
+    assert at is not None
+
+
+def test_colleagues_behind_one_address_are_not_slowed_by_signing_in():
+    for i in range(10):  # ten people at one office address sign in, one after another
+        assert signin_store.begin(f"同事{i}", "10.9.9.9", now=100.0 + i).allowed
+        signin_store.succeeded(f"同事{i}", "10.9.9.9", now=100.0 + i)
+    for i in range(signin_store.FREE):  # while failures from that address still count
+        assert signin_store.begin("某人", "10.9.9.9", now=200.0 + i * 100).allowed
+    assert not signin_store.begin("别人", "10.9.9.9", now=200.0 + (signin_store.FREE - 1) * 100 + 0.5).allowed
+
+
+def test_cli_signout_and_unlock(tmp_path):
+    auth.add_user("庚", "宣传", PASSWORD)
+    at = sign_in(AppTest.from_file(APP, default_timeout=30).run(), "庚", PASSWORD)
+    assert any(m.value == "signed in: 庚 press" for m in at.markdown)
+    assert cli("signout", "庚").returncode == 0
+    at.run()
+    assert not any("signed in" in m.value for m in at.markdown)
+    for _ in range(3):
+        signin_store.begin("庚", "10.2.2.2")
+    assert signin_store.attempts("庚") == 3
+    done = cli("unlock", "庚")
+    assert done.returncode == 0 and "已解锁" in done.stdout
+    assert signin_store.attempts("庚") == 0
+    assert cli("unlock", "nobody").returncode == 2

@@ -32,8 +32,11 @@ def script(duck_url, tmp_path, monkeypatch) -> Path:
     return path
 
 
-def test_play_the_script(script):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+def test_play_the_script(script, monkeypatch):
+    monkeypatch.delenv("DEMO_MODE")  # an analyst may edit the county's script, so sees its notes
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[auth.SESSION_KEY] = auth.User("分析员", "analyst")
+    at.run()
     at.switch_page("pages/briefing.py").run()
     assert not at.exception
     assert any("坏页" in w.value or "nonexistent" in w.value for w in at.warning)  # bad slide reported, skipped
@@ -66,3 +69,131 @@ def test_add_current_view_to_script(script, monkeypatch):
     loaded, _ = briefing.load(script)
     assert loaded.slides[-1].title == "肢体残疾总览" and loaded.slides[-1].page == "overview"
     assert loaded.slides[-1].params == {"year": "2023", "cat": "4"}
+
+
+# ---------------------------------------------------------------- owners, plain text, locks (issue 13)
+
+HOSTILE_TITLE = "全县总览 [登录](http://127.0.0.1:9/p) ![](http://127.0.0.1:9/b)"
+HOSTILE_NOTE = "内部意见 <img src=http://127.0.0.1:9/note.png> ![](http://127.0.0.1:9/n.png)"
+
+
+def township_codes(duck_url: str) -> list[str]:
+    """Two townships of the test county."""
+    return list(annual_table(connect(duck_url), 2024, Filters(scope="")).iloc[:2]["区划代码"])
+
+
+def signed(user: auth.User, page: str = "overview", **params: str) -> AppTest:
+    """A session signed in as `user`, on a page."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[auth.SESSION_KEY] = user
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def test_role_rules():
+    town, other = "990101002000", "990101003000"
+    leader, analyst = auth.User("甲", "leader"), auth.User("乙", "analyst")
+    township, press = auth.User("丙", "township", town), auth.User("丁", "press")
+    assert briefing.may_edit(leader, "") and briefing.may_edit(analyst, "")
+    assert not briefing.may_edit(township, "") and not briefing.may_edit(press, "")
+    assert briefing.may_edit(township, town) and not briefing.may_edit(township, other)
+    assert not briefing.may_edit(leader, town)  # a township's script is the township's own
+    assert not briefing.may_edit(auth.DEMO_USER, "")  # the public demo changes nothing
+    assert briefing.may_play(township, town) and not briefing.may_play(township, "") and not briefing.may_play(township, other)
+    assert briefing.may_play(press, "") and not briefing.may_play(press, town)
+    assert not briefing.shows_notes(township, "") and not briefing.shows_notes(press, "")
+
+
+def test_titles_and_notes_are_plain_and_limited(tmp_path):
+    path = tmp_path / "b.yaml"
+    briefing.add_slide(briefing.Slide("标" * 5000 + "\x1b[31m", "overview", {"year": "2024"}, "讲" * 50_000), path)
+    slide = briefing.load(path)[0].slides[0]
+    assert len(slide.title) == briefing.MAX_TITLE and len(slide.note) == briefing.MAX_NOTE
+    assert briefing.plain("a\u202eb\x00c\nd", 10) == "abc d"  # direction override, NUL, newline in a title
+    assert briefing.plain("a\nb", 10, multiline=True) == "a\nb"
+    with pytest.raises(briefing.BriefingError):
+        briefing.add_slide(briefing.Slide("x", "../../etc/passwd"), path)
+
+
+def test_township_user_adds_to_own_script_and_sees_no_county_note(script, duck_url, monkeypatch):
+    monkeypatch.delenv("DEMO_MODE")
+    town, _ = township_codes(duck_url)
+    user = auth.User("镇干部", "township", town)
+    at = signed(user, year="2024")
+    at.text_input(key="brief_title").input(HOSTILE_TITLE).run()
+    at.text_area(key="brief_note").input(HOSTILE_NOTE).run()
+    at.button(key="brief_add").click().run()
+    assert not at.exception, at.exception
+    county = yaml.safe_load(script.read_text(encoding="utf-8"))
+    assert len(county["slides"]) == 3  # the county's script is untouched
+    own, _ = briefing.load(briefing.script_path(town))
+    assert own.slides[-1].title == HOSTILE_TITLE and own.slides[-1].params["town"] == town
+
+    at = signed(user, "briefing")
+    assert not at.exception, at.exception
+    assert not at.selectbox(key="brief_start").options or "先讲总数" not in str(at.dataframe[0].value)
+    frame_ = at.dataframe[0].value
+    assert "讲稿" in frame_.columns  # the township's own script: they may edit it, so they see its notes
+    assert not [s for s in at.selectbox if s.key == "brief_area"]  # no other script to choose
+    assert all("先讲总数" not in str(v) for v in frame_.to_numpy().ravel())
+
+
+def test_leader_sees_no_township_note_and_no_markdown_from_a_title(script, duck_url, monkeypatch):
+    from tests.test_names_are_data import markdown_problems, page_markdown
+
+    monkeypatch.delenv("DEMO_MODE")
+    town, _ = township_codes(duck_url)
+    # A township's slide whose title names the county, but whose view is the township.
+    briefing.add_slide(briefing.Slide(HOSTILE_TITLE, "overview", {"town": town, "year": "2024"}, HOSTILE_NOTE),
+                       briefing.script_path(town))
+    at = signed(auth.User("领导", "leader"), "briefing")
+    at.selectbox(key="brief_area").set_value(town).run()
+    assert "讲稿" not in at.dataframe[0].value.columns  # a leader does not edit a township's script
+    at.button(key="brief_go").click().run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception, at.exception
+    assert at.session_state["view_state"].township == town
+    problems = [p for body, html in page_markdown(at) for p in markdown_problems(body, html)]
+    assert not problems, problems
+    shown = [c.value for c in at.caption if c.value.startswith("显示")]
+    name = at.session_state["view_state"].township
+    assert shown and "全县" not in shown[0], shown  # the bar names the area on screen, not the title's
+    assert name and not [t for t in at.text if "内部意见" in t.value]  # no note for a non-editor
+
+
+def test_township_user_cannot_play_the_county_script(script, duck_url, monkeypatch):
+    monkeypatch.delenv("DEMO_MODE")
+    town, _ = township_codes(duck_url)
+    at = signed(auth.User("镇干部", "township", town), "briefing")
+    assert not at.exception, at.exception
+    assert not at.dataframe  # their own script is empty; the county's is not offered
+    assert any("还没有幻灯片" in i.value for i in at.info)
+
+
+APPENDER = """
+import sys
+from pathlib import Path
+from ui import briefing
+path, who, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+for i in range(n):
+    briefing.add_slide(briefing.Slide(f"{who}{i}", "overview", {"year": "2024"}, "x" * 500), path)
+"""
+
+
+def test_concurrent_appends_from_two_processes_lose_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "briefing.yaml"
+    briefing.save(briefing.Briefing("并发", []), path)
+    root = Path(__file__).resolve().parent.parent
+    procs = [subprocess.Popen([sys.executable, "-c", APPENDER, str(path), who, "40"], cwd=root)
+             for who in ("甲", "乙")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    titles = [s.title for s in briefing.load(path)[0].slides]
+    assert sorted(titles) == sorted([f"甲{i}" for i in range(40)] + [f"乙{i}" for i in range(40)])
+    assert not list(tmp_path.glob(".briefing.yaml-*"))  # no temporary file left behind

@@ -229,3 +229,16 @@ def test_production_headers(proxied):
     assert response.status == 200
     assert response.getheader("Strict-Transport-Security")
     assert response.getheader("Access-Control-Allow-Origin") != "*"  # CORS protection stays on
+
+
+def test_metrics_denied_by_the_proxy(proxied):
+    https, _, _, log = proxied
+    assert re.search(r"location\s+=\s+/_stcore/metrics\s*\{\s*return\s+403;", nginx_site())
+    response = _get(https, "/_stcore/metrics", {"X-Client": "metrics"})
+    assert response.status == 403
+    deadline = time.monotonic() + 10
+    while not any(line.startswith("metrics ") for line in log.read_text().splitlines()):
+        assert time.monotonic() < deadline, "no access log line"
+        time.sleep(0.1)
+    line = next(line for line in log.read_text().splitlines() if line.startswith("metrics "))
+    assert line.split()[1] == "-"  # answered by nginx itself: the request never reached a dashboard process

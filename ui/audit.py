@@ -1,11 +1,15 @@
 """The audit log: one JSON line per sign-in, failed sign-in, sign-out and export, outside the warehouse.
 
 The file is `var/audit.log` (env `AUDIT_LOG`), rotated at 5 MB with 10 old files kept, mode 0600.
-A detail whose key contains "pass" is dropped, so a password can never reach the log.
+A detail whose key contains "pass" is dropped, so a password can never reach the log. A line written
+during a page run carries the session (a hash of Streamlit's session id: the id itself could resume a
+dropped session) and the client's address: the connection's, or the last X-Forwarded-For entry when the
+connection comes from a proxy listed in env `TRUSTED_PROXIES` (comma-separated addresses; default none).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -21,7 +25,8 @@ DEFAULT_LOG = ROOT / "var" / "audit.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 10
 MAX_TEXT = 200  # a hostile user name or filter value cannot bloat the log
-EVENTS = ("sign_in", "sign_in_failed", "sign_out", "export")
+EVENTS = ("sign_in", "sign_in_failed", "sign_in_refused", "sign_out", "sign_out_all", "export", "ignored_command")
+UNKNOWN_USER = "(未知用户)"  # what a failed sign-in with a name that is not a user is logged as
 
 _logger = logging.getLogger("canlian.audit")
 _logger.setLevel(logging.INFO)
@@ -86,10 +91,50 @@ def _clean(value: Any) -> Any:
     return str(value)[:MAX_TEXT]
 
 
+def trusted_proxies() -> set[str]:
+    """Addresses whose X-Forwarded-For header is believed: env TRUSTED_PROXIES (e.g. "127.0.0.1")."""
+    return {a.strip() for a in (os.environ.get("TRUSTED_PROXIES") or "").split(",") if a.strip()}
+
+
+def client_of(remote: str | None, forwarded_for: str | None) -> str:
+    """The client's address: the connection's, or the proxy's last X-Forwarded-For entry (the address the
+    proxy itself saw) when the connection comes from a trusted proxy. A client's own header is never believed."""
+    remote = remote or ""
+    if remote in trusted_proxies() and forwarded_for:
+        return forwarded_for.split(",")[-1].strip()[:64] or remote
+    return remote[:64]
+
+
+def session_context() -> tuple[str, str]:
+    """(session tag, client address) of the page run on this thread; ("", "") outside one (the command line)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return "", ""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return "", ""
+    tag = hashlib.sha256(ctx.session_id.encode()).hexdigest()[:16]
+    remote, forwarded = "", None
+    try:
+        from streamlit.runtime.context import _get_client_context  # the only way to see a loopback address
+
+        client = _get_client_context()
+        if client is not None:
+            remote = client.remote_ip if isinstance(client.remote_ip, str) else ""
+            forwarded = next((v for k, v in client.headers if str(k).lower() == "x-forwarded-for"), None)
+            forwarded = forwarded if isinstance(forwarded, str) else None
+    except Exception:  # a Streamlit without it (or AppTest): no address rather than no audit line
+        pass
+    return tag, client_of(remote, forwarded)
+
+
 def audit(event: str, user: str, **details: Any) -> None:
-    """Append one JSON line: local time with offset, event, user and details (never a password)."""
+    """Append one JSON line: local time with offset, event, user, session, client address and details
+    (never a password)."""
+    session, client = session_context()
     record = {"time": datetime.now().astimezone().isoformat(timespec="seconds"), "event": event,
-              "user": str(user)[:MAX_TEXT], "details": _clean(details)}
+              "user": str(user)[:MAX_TEXT], "session": session, "client": client, "details": _clean(details)}
     line = json.dumps(record, ensure_ascii=False, sort_keys=False)
     with _lock:
         _handler()

@@ -21,7 +21,8 @@ import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from ui.audit import audit
+from ui import signin_store
+from ui.audit import UNKNOWN_USER, audit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_USERS = ROOT / "var" / "users.yaml"
@@ -37,6 +38,8 @@ MIN_PASSWORD = 8
 MAX_NAME = 32
 FIRST_USER_COMMAND = ".venv/bin/python -m ui.users add 管理员 --role 分析"
 SESSION_KEY = "auth_user"
+GEN_KEY = SESSION_KEY + "_generation"  # the user's session generation when this session signed in
+SEEN_KEY = SESSION_KEY + "_seen"  # the session's last action (time.time())
 DEMO_NAME = "演示"
 
 _hasher = PasswordHasher()  # argon2id with a random 16-byte salt per hash
@@ -181,8 +184,10 @@ def add_user(name: str, role: str, password: str, area: str = "", path: Path | N
 
 
 def set_disabled(name: str, disabled: bool, path: Path | None = None) -> User:
-    """Disable (refuse every sign-in) or enable a user."""
-    return _change(name, path, lambda record: record.update(disabled=disabled))
+    """Disable (refuse every sign-in; open sessions end at their next action) or enable a user."""
+    user = _change(name, path, lambda record: record.update(disabled=disabled))
+    signin_store.bump(name)
+    return user
 
 
 def disable_user(name: str, path: Path | None = None) -> User:
@@ -198,7 +203,23 @@ def enable_user(name: str, path: Path | None = None) -> User:
 def reset_password(name: str, password: str, path: Path | None = None) -> User:
     """Give a user a new password (a new salt with it)."""
     check_password(password)
-    return _change(name, path, lambda record: record.update(hash=_hasher.hash(password)))
+    user = _change(name, path, lambda record: record.update(hash=_hasher.hash(password)))
+    signin_store.bump(name)  # whoever knew the old password is signed out at their next action
+    signin_store.unlock(name)
+    return user
+
+
+def end_sessions(name: str) -> int:
+    """End every open session of a user (退出全部设备) at its next action; returns the new generation."""
+    return signin_store.bump(name)
+
+
+def is_user(name: str, path: Path | None = None) -> bool:
+    """Whether the name is in the users file (so a failed sign-in is logged under it, not verbatim)."""
+    try:
+        return name in _load(path or users_path())
+    except _UNREADABLE:
+        return False
 
 
 def list_users(path: Path | None = None) -> list[User]:
@@ -278,6 +299,14 @@ def user_from_claims(claims: Mapping[str, Any]) -> User | None:
 # ---------------------------------------------------------------- the Streamlit gate
 
 
+def idle_timeout_s() -> float:
+    """Idle time after which a session is signed out: env IDLE_TIMEOUT_MIN (default 30 minutes; 0 = never)."""
+    try:
+        return float(os.environ.get("IDLE_TIMEOUT_MIN") or 30) * 60
+    except ValueError:
+        return 1800.0
+
+
 def demo_mode() -> bool:
     """The public demo: env DEMO_MODE=1."""
     return os.environ.get("DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on")
@@ -299,6 +328,8 @@ def _signed_in(user: User, source: str) -> User:
 
     st.session_state[SESSION_KEY] = user
     st.session_state[SESSION_KEY + "_source"] = source
+    st.session_state[GEN_KEY] = signin_store.generation(user.name) if source != "demo" else 0
+    st.session_state[SEEN_KEY] = time.time()
     audit("sign_in", user.name, role=user.role, area=user.area, method=source)
     return user
 
@@ -307,8 +338,8 @@ def _forget() -> None:
     """Drop the session's user."""
     import streamlit as st
 
-    st.session_state.pop(SESSION_KEY, None)
-    st.session_state.pop(SESSION_KEY + "_source", None)
+    for key in (SESSION_KEY, SESSION_KEY + "_source", GEN_KEY, SEEN_KEY):
+        st.session_state.pop(key, None)
 
 
 def _session_user() -> User | None:
@@ -328,6 +359,18 @@ def _session_user() -> User | None:
             audit("sign_out", user.name, reason="account changed or disabled")
             _forget()
             return None
+    if signin_store.generation(user.name) != st.session_state.get(GEN_KEY, 0):
+        audit("sign_out", user.name, reason="sessions ended (reset, disable or sign-out everywhere)")
+        _forget()
+        st.info("您的登录已失效（口令已重设、账号已停用或已在其他设备“退出全部设备”），请重新登录。")
+        return None
+    seen, now_s, idle = st.session_state.get(SEEN_KEY), time.time(), idle_timeout_s()
+    if idle > 0 and seen is not None and now_s - seen > idle:
+        audit("sign_out", user.name, reason="idle", idle_minutes=round((now_s - seen) / 60))
+        _forget()
+        st.info(f"超过{idle / 60:.0f}分钟未操作，已自动退出登录，请重新登录。")
+        return None
+    st.session_state[SEEN_KEY] = now_s
     return user
 
 
@@ -384,16 +427,40 @@ def _password_user() -> User:
         password = st.text_input("口令", type="password", key="signin_password", max_chars=256)
         submitted = st.form_submit_button("登录", type="primary")
     if submitted:
-        user = verify(name.strip(), password) if name.strip() and password else None
-        if user is None:
-            audit("sign_in_failed", name.strip(), method="password")
-            time.sleep(1.0)  # slows guessing from one session; argon2 already costs the server per try
-            st.error("用户名或口令不正确，或账号已停用。")
-        else:
-            _signed_in(user, "password")
-            st.rerun()
+        _password_attempt(name.strip(), password)
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises; keeps type checkers honest
+
+
+def _password_attempt(name: str, password: str) -> None:
+    """One sign-in attempt, counted in the shared store first: refused while the account or the address
+    must wait or is locked; audited under the user's name, or as unknown (never the typed text)."""
+    import streamlit as st
+
+    from ui.audit import session_context
+
+    if not name or not password:
+        st.error("请输入用户名和口令。")
+        return
+    who = name if is_user(name) else UNKNOWN_USER
+    client = session_context()[1]
+    verdict = signin_store.begin(name, client)
+    if not verdict.allowed:
+        audit("sign_in_refused", who, method="password", reason=verdict.reason, wait_s=round(verdict.wait_s))
+        if verdict.reason == "locked":
+            st.error(f"尝试次数过多，该账号或本机地址已暂时锁定，请{max(1, round(verdict.wait_s / 60))}分钟后再试，"
+                     "或请管理员解锁。")
+        else:
+            st.error(f"尝试过于频繁，请{max(1, round(verdict.wait_s))}秒后再试。")
+        return
+    user = verify(name, password)
+    if user is None:
+        audit("sign_in_failed", who, method="password")
+        st.error("用户名或口令不正确，或账号已停用。")
+        return
+    signin_store.succeeded(name, client)
+    _signed_in(user, "password")
+    st.rerun()
 
 
 def require_user() -> User:
@@ -422,6 +489,14 @@ def sign_out_button() -> None:
     if st.sidebar.button("退出登录", key="sign_out"):
         source = st.session_state.get(SESSION_KEY + "_source")
         audit("sign_out", user.name, method=source)
+        _forget()
+        if source == "oidc":
+            st.logout()
+        st.rerun()
+    if st.sidebar.button("退出全部设备", key="sign_out_all", help="结束本账号在所有浏览器和设备上的登录"):
+        source = st.session_state.get(SESSION_KEY + "_source")
+        end_sessions(user.name)
+        audit("sign_out_all", user.name, method=source)
         _forget()
         if source == "oidc":
             st.logout()

@@ -1,18 +1,42 @@
-"""The briefing script (汇报脚本): a YAML list of slides, each a page with its filters, title and note."""
+"""Briefing scripts (汇报脚本): YAML lists of slides, each a page with its filters, a title and a note.
+
+There is one script per area: the county's (`var/briefing.yaml`, env `BRIEFING_FILE`) and one per township
+beside it (`briefing-<区划代码>.yaml`). Who may edit a script is a rule of the role (`may_edit`): leaders and
+analysts edit the county's, a township user only their township's; notes are shown only to those who may
+edit. Titles and notes are plain text with length limits. A write goes to a temporary file renamed over the
+script, and an append holds an exclusive lock (fcntl) on a lock file beside it, so appends from several
+dashboard processes lose nothing. Nothing here imports streamlit.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
-import shutil
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
 
+from ui.auth import AREA, User
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "briefing.example.yaml"
 PAGES = {"overview": "总览", "monitoring": "防返贫监测", "subsidies": "两项补贴", "rehabilitation": "康复服务",
          "employment": "就业帮扶", "accessibility": "无障碍与托养", "about": "数据说明"}
+COUNTY = ""  # the county's script's area
+MAX_TITLE = 60
+MAX_NOTE = 1000
+MAX_SLIDES = 100
+MAX_PARAM = 40
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+class BriefingError(ValueError):
+    """A refused change to a script; the message is for people (Chinese)."""
 
 
 @dataclass
@@ -33,43 +57,150 @@ class Briefing:
     slides: list[Slide]
 
 
+def plain(text: object, limit: int, multiline: bool = False) -> str:
+    """Text as a title or note may hold it: no control or direction characters, at most `limit` long."""
+    text = str(text or "").replace("\r\n", "\n")
+    if not multiline:
+        text = " ".join(text.split("\n"))
+    return _CONTROL.sub("", text).strip()[:limit]
+
+
+def clean_slide(slide: Slide) -> Slide:
+    """The slide with its title and note cut to plain text within the limits; BriefingError for a bad page."""
+    if slide.page not in PAGES:
+        raise BriefingError(f"页面“{plain(slide.page, 20)}”不存在。")
+    params = {plain(k, MAX_PARAM): plain(v, MAX_PARAM) for k, v in list(slide.params.items())[:12]}
+    return Slide(title=plain(slide.title, MAX_TITLE) or PAGES[slide.page], page=slide.page, params=params,
+                 note=plain(slide.note, MAX_NOTE, multiline=True))
+
+
+# ---------------------------------------------------------------- who may do what
+
+
+def may_edit(user: User, area: str) -> bool:
+    """Leaders and analysts edit the county's script; a township user only their own township's."""
+    if user.read_only:
+        return False
+    if area == COUNTY:
+        return user.role in ("leader", "analyst")
+    return user.role == "township" and user.area == area
+
+
+def may_play(user: User, area: str) -> bool:
+    """County-wide roles play any script, the press the county's; a township user only their own township's."""
+    if user.role == "township":
+        return area == user.area
+    if user.role == "press":
+        return area == COUNTY
+    return area == COUNTY or bool(AREA.match(area))
+
+
+def shows_notes(user: User, area: str) -> bool:
+    """Speaker notes are for those who may edit the script."""
+    return may_edit(user, area)
+
+
+def own_area(user: User) -> str:
+    """The script a user's 加入汇报 adds to: their township's, or the county's."""
+    return user.area if user.role == "township" else COUNTY
+
+
+# ---------------------------------------------------------------- files
+
+
 def briefing_path() -> Path:
-    """Where the script lives: env BRIEFING_FILE, else var/briefing.yaml (started from the example)."""
+    """The county's script: env BRIEFING_FILE, else var/briefing.yaml (started from the example)."""
     path = Path(os.environ.get("BRIEFING_FILE") or ROOT / "var" / "briefing.yaml")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(EXAMPLE, path)
+        with _locked(path):
+            if not path.exists():
+                _write(path, EXAMPLE.read_text(encoding="utf-8"))
     return path
 
 
+def script_path(area: str = COUNTY) -> Path:
+    """The script of an area: the county's, or `briefing-<township code>.yaml` beside it."""
+    if area == COUNTY:
+        return briefing_path()
+    if not AREA.match(area):
+        raise BriefingError("乡镇区划代码须为12位数字。")
+    return briefing_path().with_name(f"briefing-{area}.yaml")
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on `<script>.lock` across threads and processes while a script is rewritten."""
+    lock = path.with_name(path.name + ".lock")
+    with open(lock, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically: a temporary file beside the script, flushed, renamed over it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o640)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def load(path: Path | None = None) -> tuple[Briefing, list[str]]:
-    """The script, and a message for every slide that had to be left out (unknown page, bad entry)."""
+    """The script, and a message for every slide that had to be left out (unknown page, bad entry).
+    An area's script that does not exist yet is an empty one."""
     path = path or briefing_path()
+    if not path.exists():
+        return Briefing("汇报", []), []
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        return Briefing("汇报", []), [f"无法读取汇报脚本 {path.name}：{exc}"]
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        return Briefing("汇报", []), [f"无法读取汇报脚本 {path.name}：{type(exc).__name__}"]
+    if not isinstance(raw, dict):
+        return Briefing("汇报", []), [f"汇报脚本 {path.name} 的格式不对。"]
     slides, problems = [], []
     for i, entry in enumerate(raw.get("slides") or [], start=1):
         if not isinstance(entry, dict) or entry.get("page") not in PAGES:
-            problems.append(f"第{i}页的页面“{entry.get('page') if isinstance(entry, dict) else entry}”不存在，已跳过。")
+            page = entry.get("page") if isinstance(entry, dict) else entry
+            problems.append(f"第{i}页的页面“{plain(page, 20)}”不存在，已跳过。")
             continue
-        params = {str(k): str(v) for k, v in (entry.get("params") or {}).items()}
-        slides.append(Slide(title=str(entry.get("title") or PAGES[entry["page"]]), page=entry["page"],
-                            params=params, note=str(entry.get("note") or "")))
-    return Briefing(str(raw.get("title") or "汇报"), slides), problems
+        params = entry.get("params") if isinstance(entry.get("params"), dict) else {}
+        slides.append(clean_slide(Slide(title=str(entry.get("title") or ""), page=entry["page"],
+                                        params={str(k): str(v) for k, v in params.items()},
+                                        note=str(entry.get("note") or ""))))
+    return Briefing(plain(raw.get("title"), MAX_TITLE) or "汇报", slides[:MAX_SLIDES]), problems
+
+
+def _dump(briefing: Briefing) -> str:
+    """The script as UTF-8 YAML, Chinese kept readable."""
+    data = {"title": briefing.title, "slides": [asdict(s) for s in briefing.slides]}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 def save(briefing: Briefing, path: Path | None = None) -> None:
-    """Write the script back (UTF-8 YAML, Chinese kept readable)."""
+    """Write the script back, atomically and under the lock."""
     path = path or briefing_path()
-    data = {"title": briefing.title, "slides": [asdict(s) for s in briefing.slides]}
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with _locked(path):
+        _write(path, _dump(briefing))
 
 
 def add_slide(slide: Slide, path: Path | None = None) -> int:
-    """Append a slide to the script; returns the new number of slides."""
-    briefing, _ = load(path)
-    briefing.slides.append(slide)
-    save(briefing, path)
-    return len(briefing.slides)
+    """Append a slide (plain text, within the limits) under the lock; returns the new number of slides."""
+    path = path or briefing_path()
+    slide = clean_slide(slide)
+    with _locked(path):
+        briefing, _ = load(path)
+        if len(briefing.slides) >= MAX_SLIDES:
+            raise BriefingError(f"汇报脚本最多{MAX_SLIDES}页，请先删去一些。")
+        briefing.slides.append(slide)
+        _write(path, _dump(briefing))
+        return len(briefing.slides)

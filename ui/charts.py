@@ -113,8 +113,8 @@ def stacked_hbars(frame: pd.DataFrame, label: str, series: dict[str, tuple[str, 
                "text": data[f"{column}_text"] if f"{column}_text" in data else data[column],
                "textposition": "none"}
               for column, (name, colour) in series.items()]
-    hidden = [[f"{name}{text}" for column, (name, _) in series.items() if f"{column}_text" in data
-               and pd.isna(value := row[column]) and (text := row[f"{column}_text"])] for _, row in data.iterrows()]
+    hidden = [[f"{name}{row[f'{column}_text']}" for column, (name, _) in series.items()
+               if f"{column}_text" in data and pd.isna(row[column])] for _, row in data.iterrows()]
     if any(hidden):  # withheld segments are said beside their bar, never silently left out
         traces.append({"type": "scatter", "mode": "text", "x": [0] * len(data), "y": data[label],
                        "text": ["　" + "、".join(h) for h in hidden], "textposition": "middle right",

@@ -3,6 +3,8 @@ formatted in queries/publish.py)."""
 
 from __future__ import annotations
 
+import re
+
 from queries.catalog import PALETTE  # noqa: F401 (the interface's colours are the catalogue's)
 
 APP_TITLE = "残联数据驾驶舱"
@@ -16,3 +18,11 @@ MONITOR_TYPES = ["脱贫不稳定户", "边缘易致贫户", "突发严重困难
 
 NO_DATA_COLOUR = [220, 220, 220]
 TARGET_COLOUR = "#D55E00"
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def md_escape(text: str) -> str:
+    """Text that Streamlit's Markdown (captions, labels, alerts) shows as it is: every Markdown, HTML and
+    directive character escaped, so a name from an extract can never become a link, an image or HTML."""
+    return _MARKDOWN.sub(r"\\\1", str(text))

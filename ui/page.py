@@ -8,7 +8,7 @@ import streamlit as st
 from queries.db import WarehouseError
 from ui import auth, briefing, briefing_ui, data
 from ui import view_state as vs
-from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE
+from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE, md_escape
 from ui.state import Context, View
 
 PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
@@ -59,11 +59,11 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
     if view.present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
         if st.session_state.get("briefing_at") is not None:
-            briefing_ui.briefing_bar(ctx)
+            briefing_ui.briefing_bar(ctx, view)
         else:
             st.button("退出投影模式", key="exit_present", on_click=vs.exit_present)
     elif page and not user.read_only:
-        briefing_ui.add_to_briefing(title, page, ctx, view, area_name(ctx, view))
+        briefing_ui.add_to_briefing(user, title, page, ctx, view)
     header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view)
     return ctx, view
 
@@ -106,13 +106,13 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     st.title(title, anchor=False)
     st.text(caption)
     crumbs = st.columns([1, 1, 1, 3])
-    crumbs[0].button(ctx.county_name, on_click=vs.set_area, args=("",), key="crumb_county",
+    crumbs[0].button(md_escape(ctx.county_name), on_click=vs.set_area, args=("",), key="crumb_county",
                      disabled=not view.township or len(ctx.townships) == 1)
     if view.township:
-        crumbs[1].button(f"› {ctx.townships[view.township]}", on_click=vs.set_area, args=(view.township,),
+        crumbs[1].button(f"› {md_escape(ctx.townships[view.township])}", on_click=vs.set_area, args=(view.township,),
                          disabled=not view.village, key="crumb_town")
     if view.village:
-        crumbs[2].button(f"› {ctx.villages[view.township][view.village]}", disabled=True, key="crumb_village")
+        crumbs[2].button(f"› {md_escape(ctx.villages[view.township][view.village])}", disabled=True, key="crumb_village")
     filters = [year_label(ctx, view.year)]
     if view.category:
         filters.append(CATEGORY_LABELS[view.category] + "残疾")

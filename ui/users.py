@@ -1,4 +1,7 @@
-"""管理驾驶舱用户 / Manage dashboard users: `python -m ui.users add|disable|enable|reset|list`.
+"""管理驾驶舱用户 / Manage dashboard users: `python -m ui.users add|disable|enable|reset|signout|unlock|list`.
+
+`reset` and `disable` also end the user's open sessions (at their next action); `signout` only does that;
+`unlock` clears a lockout after too many failed sign-ins.
 
 The password is read with getpass (asked twice) on a terminal, or as the first line of stdin otherwise.
 Exit codes: 0 done, 2 refused input (unknown role, bad area, unknown user, short password).
@@ -10,7 +13,19 @@ import argparse
 import getpass
 import sys
 
-from ui.auth import ROLE_SCOPE, ROLES, UserError, add_user, disable_user, enable_user, list_users, reset_password, users_path
+from ui import signin_store
+from ui.auth import (
+    ROLE_SCOPE,
+    ROLES,
+    UserError,
+    add_user,
+    disable_user,
+    enable_user,
+    end_sessions,
+    list_users,
+    reset_password,
+    users_path,
+)
 
 ROLE_HELP = "；".join(f"{label}（{key}）：{ROLE_SCOPE[key]}" for key, label in ROLES.items())
 
@@ -34,15 +49,17 @@ def parser() -> argparse.ArgumentParser:
         epilog="口令：终端上用 getpass 输入两次；非终端时读取标准输入的第一行。"
                "Password: asked twice on a terminal, else the first line of stdin. "
                "退出码 / exit codes: 0 成功 ok, 2 输入被拒 refused input.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{add,disable,enable,reset,list}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{add,disable,enable,reset,signout,unlock,list}")
     add = sub.add_parser("add", help="添加用户 / add a user",
                          description="添加用户并设置口令。Add a user and set a password.")
     add.add_argument("name", help="用户名 / user name")
     add.add_argument("--role", required=True, help="角色 / role: 领导|分析|乡镇|宣传 (leader|analyst|township|press)")
     add.add_argument("--area", default="", help="乡镇角色必填：12位乡镇（街道）区划代码 / township role: 12-digit code")
-    for command, text in (("disable", "停用用户（不能再登录） / disable a user"),
+    for command, text in (("disable", "停用用户（不能再登录，已登录的会话随即失效） / disable a user, ending their sessions"),
                           ("enable", "重新启用用户 / enable a user again"),
-                          ("reset", "重设口令 / reset a user's password")):
+                          ("reset", "重设口令（已登录的会话随即失效） / reset a user's password, ending their sessions"),
+                          ("signout", "结束该用户在所有设备上的登录 / end every session of a user"),
+                          ("unlock", "解除登录失败过多造成的锁定 / clear a lockout after failed sign-ins")):
         sub.add_parser(command, help=text, description=text).add_argument("name", help="用户名 / user name")
     sub.add_parser("list", help="列出用户 / list users", description="列出用户 / list users")
     return p
@@ -62,6 +79,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"已添加 / added: {user.name}（{user.role_label}{'，' + user.area if user.area else ''}）")
         elif args.command == "disable":
             print(f"已停用 / disabled: {disable_user(args.name).name}")
+        elif args.command in ("signout", "unlock"):
+            if args.name not in {u.name for u in list_users()}:
+                raise UserError(f"没有用户“{args.name}”。 Unknown user.")
+            if args.command == "signout":
+                end_sessions(args.name)
+                print(f"已结束全部会话 / sessions ended: {args.name}")
+            else:
+                signin_store.unlock(args.name)
+                print(f"已解锁 / unlocked: {args.name}")
         elif args.command == "enable":
             print(f"已启用 / enabled: {enable_user(args.name).name}")
         elif args.command == "reset":

@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from queries.catalog import MAP_METRICS
-from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
+from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.state import Context, View, default_view, parse
 
 
@@ -79,10 +79,10 @@ def current_view(ctx: Context, page_year: int, trend: bool = False, own_township
         st.session_state["view_state"] = replace(parsed, warnings=())
         for message in parsed.warnings:
             if not (own_township and message.startswith("未知的乡镇代码")):  # said below, in the user's terms
-                st.warning(message)
+                st.warning(md_escape(message))
     if own_township and view().township != own_township:
         if view().township or "town" in st.query_params:
-            st.warning(f"您的账号只能查看{ctx.townships.get(own_township, own_township)}，已显示本乡镇。")
+            st.warning(f"您的账号只能查看{md_escape(ctx.townships.get(own_township, own_township))}，已显示本乡镇。")
         update(township=own_township, village="")
         new_generation()
     if fixed_area and (view().township or view().category or view().level):

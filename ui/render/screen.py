@@ -17,7 +17,7 @@ from queries.publish import LEGEND, Publication, key, unit_totals
 from ui import data, press
 from ui import view_state as vs
 from ui.audit import audit, audited_export
-from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
+from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.page import area_name, signed_in, suppressing, unit_word, until_caption, year_label
 from ui.state import Context, View, default_view
 
@@ -88,6 +88,7 @@ def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block:
     """The units (code, name) with each column's shown value (NaN when withheld or missing) and its text
     (`COLUMN_text`: '<5', '×', '—' or the number), for charts and maps."""
     out = units[["unit_code", "name"]].copy()
+    out["name"] = out["name"].map(lambda n: html.escape(str(n)))  # plotly reads tags (<a>, <b>) in its text
     for column in columns:
         keys = [key(column, code, block) for code in units["unit_code"]]
         out[column] = [pub.shown(k) for k in keys]
@@ -284,8 +285,8 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     missing = [n for c, n in (ctx.villages.get(view.township, {}) if view.township else ctx.townships).items()
                if c not in known]
     if missing:
-        st.caption(f"无边界、未在地图上显示的{unit_word(view)}（{len(missing)}）：{'、'.join(missing[:20])}"
-                   + ("…" if len(missing) > 20 else ""))
+        st.caption(md_escape(f"无边界、未在地图上显示的{unit_word(view)}（{len(missing)}）：{'、'.join(missing[:20])}"
+                             + ("…" if len(missing) > 20 else "")))
     if not view.village and not view.present:
         st.caption(f"点击地图上的{unit_word(view)}可下钻查看。")
     until_caption(ctx)

@@ -1,0 +1,214 @@
+"""Closes three side doors of Streamlit 1.67's server; `scripts/serve.py` calls `install()` before it starts.
+
+Streamlit has no setting for any of them, so each is a small patch of its runtime, checked by
+tests/test_side_doors.py against a running server:
+
+1. **Client commands from sessions that have not signed in.** Any websocket may send `clear_cache` (it empties
+   `st.cache_data` and `st.cache_resource` for every user), `set_run_on_save`, `load_git_info`,
+   `file_urls_request` or `backend_operation_request` (deferred downloads). They are ignored (and audited)
+   unless the session has a signed-in user; `clear_cache` (a whole process's caches) only from an analyst
+   who is not the public demo's read-only user (the dashboard's own controls never send it).
+   `rerun_script`, `stop_script` and heartbeats still work: the sign-in form needs them.
+2. **`/_stcore/metrics`** names the caches and their sizes to anyone: it answers 404 (deploy/nginx.conf also
+   denies it, for a server started without this patch).
+3. **Exported files** (`st.download_button`: PNG, XLSX) are served from `/media/<id>` to whoever has the URL.
+   Each downloadable file now belongs to the browser of the session that made it — the request must carry the
+   same XSRF cookie token as that session's websocket (the cookie is HttpOnly-less but same-origin only, and a
+   leaked URL in a log, proxy or history carries no cookie) — and is served for `DOWNLOAD_TTL_S` (300 s)
+   after it was made, then dropped. Without XSRF protection (a development server) there is no cookie, and
+   only the time limit applies.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+import threading
+import time
+from typing import Any
+
+_LOGGER = logging.getLogger("canlian.guard")
+GUARDED_COMMANDS = {"clear_cache", "set_run_on_save", "load_git_info", "file_urls_request", "backend_operation_request"}
+ADMIN_COMMANDS = {"clear_cache"}  # analysts only, and not the public demo's read-only one
+DOWNLOAD_TTL_S = 300.0
+XSRF_COOKIE = "_streamlit_xsrf"
+
+# Set only while the server answers a /media/ request (get_file is also called to build URLs): (token,).
+_request_token: contextvars.ContextVar[tuple[bytes | None] | None] = contextvars.ContextVar("canlian_media_token",
+                                                                                          default=None)
+# media file id → {owner browser's XSRF token (None: no cookie, a development server): made at}. Two browsers
+# exporting identical bytes share one file id, so a file may have several owners.
+_owners: dict[str, dict[bytes | None, float]] = {}
+_owners_lock = threading.Lock()
+_installed = False
+
+
+def _token(cookie: str | None) -> bytes | None:
+    """The XSRF token inside a cookie value (its mask changes per response, the token does not)."""
+    if not cookie:
+        return None
+    from streamlit.web.server.starlette import starlette_app_utils
+
+    try:
+        token, _ = starlette_app_utils.decode_xsrf_token_string(cookie)
+    except Exception:  # a forged or broken cookie is no cookie
+        return None
+    return token or None
+
+
+def _session_token(session_id: str) -> bytes | None:
+    """The XSRF token of the browser behind a session (from its websocket's cookies)."""
+    from streamlit.runtime import Runtime
+
+    try:
+        info = Runtime.instance()._session_mgr.get_session_info(session_id)
+        context = info.client.client_context if info and info.client else None
+        return _token(context.cookies.get(XSRF_COOKIE)) if context else None
+    except Exception:
+        return None
+
+
+def session_user(app_session: Any) -> Any:
+    """The signed-in user of an AppSession (ui.auth's session key), or None."""
+    from ui import auth
+
+    try:
+        state = app_session._session_state
+        user = state[auth.SESSION_KEY] if auth.SESSION_KEY in state else None
+    except Exception:
+        return None
+    return user if isinstance(user, auth.User) else None
+
+
+def command_allowed(command: str, user: Any) -> bool:
+    """Whether a client command may run for a session whose signed-in user is `user` (None: not signed in)."""
+    if command not in GUARDED_COMMANDS:
+        return True
+    if user is None:
+        return False
+    if command in ADMIN_COMMANDS:
+        return user.role == "analyst" and not user.read_only
+    return True
+
+
+def _guard_backmsgs() -> None:
+    """Wrap AppSession.handle_backmsg so guarded commands from unsigned sessions are dropped and audited."""
+    from streamlit.runtime.app_session import AppSession
+
+    from ui.audit import UNKNOWN_USER, audit
+
+    original = AppSession.handle_backmsg
+
+    def handle_backmsg(self, msg):
+        command = msg.WhichOneof("type")
+        if command in GUARDED_COMMANDS:
+            user = session_user(self)
+            if not command_allowed(command, user):
+                tag = hashlib.sha256(str(self.id).encode()).hexdigest()[:16]
+                _LOGGER.warning("ignored %s from session %s (not signed in or not allowed)", command, tag)
+                audit("ignored_command", user.name if user else UNKNOWN_USER, command=command, session=tag)
+                return None
+        return original(self, msg)
+
+    AppSession.handle_backmsg = handle_backmsg
+
+
+def _own_downloads() -> None:
+    """Remember who made each downloadable file; serve it only to that browser, for DOWNLOAD_TTL_S."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.media_file_storage import MediaFileKind, MediaFileStorageError
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    add, execute_deferred, get_file = MediaFileManager.add, MediaFileManager.execute_deferred, MemoryMediaFileStorage.get_file
+
+    def _file_id(url: str) -> str:
+        return url.rsplit("/", 1)[-1].split(".", 1)[0]
+
+    def _own(url: str, session_id: str | None) -> None:
+        now = time.monotonic()
+        token = _session_token(session_id) if session_id else None
+        with _owners_lock:
+            for file_id, owners in list(_owners.items()):
+                for stale in [t for t, made in owners.items() if now - made > DOWNLOAD_TTL_S]:
+                    del owners[stale]
+                if not owners:
+                    del _owners[file_id]
+            _owners.setdefault(_file_id(url), {})[token] = now
+
+    def add_owned(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        url = add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+        if is_for_static_download:
+            ctx = get_script_run_ctx(suppress_warning=True)
+            _own(url, ctx.session_id if ctx else None)
+        return url
+
+    def execute_owned(self, file_id: str) -> str:
+        with self._lock:
+            session_id = (self._deferred_callables.get(file_id) or {}).get("session_id")
+        url = execute_deferred(self, file_id)
+        _own(url, session_id)
+        return url
+
+    def get_owned(self, filename: str):
+        media = get_file(self, filename)
+        serving = _request_token.get()
+        if serving is None or media.kind != MediaFileKind.DOWNLOADABLE:
+            return media
+        with _owners_lock:
+            owners = dict(_owners.get(_file_id(filename)) or {})
+        made = owners.get(serving[0]) if serving[0] in owners else owners.get(None)
+        if made is None:
+            raise MediaFileStorageError("download for another browser, or without a known owner")
+        if time.monotonic() - made > DOWNLOAD_TTL_S:
+            raise MediaFileStorageError("download expired")
+        return media
+
+    MediaFileManager.add = add_owned
+    MediaFileManager.execute_deferred = execute_owned
+    MemoryMediaFileStorage.get_file = get_owned
+
+
+def _wrap_app() -> None:
+    """Wrap the ASGI app: /_stcore/metrics answers 404; a /media/ request's XSRF token is made known to get_file."""
+    from streamlit.web.server.starlette import starlette_server
+
+    create = starlette_server.create_starlette_app
+
+    def create_guarded(runtime):
+        app = create(runtime)
+
+        async def guarded(scope, receive, send):
+            if scope["type"] == "http":
+                path = scope.get("path", "")
+                if path.rstrip("/").endswith("/_stcore/metrics"):
+                    await send({"type": "http.response.start", "status": 404,
+                                "headers": [(b"content-type", b"text/plain")]})
+                    await send({"type": "http.response.body", "body": b"Not Found"})
+                    return
+                if "/media/" in path:
+                    from starlette.requests import HTTPConnection
+
+                    reset = _request_token.set((_token(HTTPConnection(scope).cookies.get(XSRF_COOKIE)),))
+                    try:
+                        return await app(scope, receive, send)
+                    finally:
+                        _request_token.reset(reset)
+            return await app(scope, receive, send)
+
+        guarded.state = getattr(app, "state", None)  # for code that looks at the app's state
+        return guarded
+
+    starlette_server.create_starlette_app = create_guarded
+
+
+def install() -> None:
+    """Apply the three guards once per process."""
+    global _installed
+    if _installed:
+        return
+    _guard_backmsgs()
+    _own_downloads()
+    _wrap_app()
+    _installed = True

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -93,15 +91,6 @@ def audit_records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    """Poll `check` until it holds; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def start_sign_in(page, url: str, provider: Provider) -> None:
     """From the dashboard's sign-in page to the provider's own password page."""
     page.goto(f"{url}/")
@@ -165,19 +154,24 @@ def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, chromium, 
     page.screenshot(path=SHOTS / "oidc_leader.png", full_page=True)
     assert provider.portal.password_sign_ins.count("zhang") == 1
 
-    # While the provider's session lasts, signing in again needs no password (single sign-on): so the
-    # password page after sign-out below shows that the provider's session really ended.
-    other_tab = context.new_page()
-    other_tab.goto(f"{provider.issuer}/login?next=/")
-    assert other_tab.get_by_label("密码").count() == 1  # the page itself is always there
-    other_tab.close()
+    # Single sign-on: without the dashboard's cookie but with the provider's session, signing in again needs
+    # no password. So the password page after sign-out below shows that the provider's session really ended.
+    context.clear_cookies(domain="127.0.0.1")
+    page.goto(f"{url}/")
+    settle(page)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录：").first.wait_for(timeout=30_000)
+    settle(page)
+    assert signed_in_as(page) == "已登录：张局长（领导）"
+    assert provider.portal.password_sign_ins.count("zhang") == 1
     sessions_before = len(provider.portal.sessions)
 
-    page.get_by_role("button", name="退出登录").click()
-    wait_for(lambda: provider.portal.ended, "the provider's end-session endpoint")
-    page.wait_for_url(f"{url}/**", timeout=30_000)
+    # 退出登录: /auth/logout → the provider's end_session_endpoint → back to the dashboard's first page.
+    with page.expect_navigation(url=f"{url}/", timeout=30_000):
+        page.get_by_role("button", name="退出登录").click()
     settle(page)
     assert page.get_by_text("请使用单位统一身份认证登录").count() == 1
+    assert len(provider.portal.ended) == 1
     ended = provider.portal.ended[-1]
     assert ended.get("id_token_hint") and ended.get("post_logout_redirect_uri") == f"{url}/oauth2callback"
     assert len(provider.portal.sessions) == sessions_before - 1

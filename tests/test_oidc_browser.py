@@ -241,4 +241,11 @@ def test_account_without_a_role_or_known_township_is_refused(oidc, chromium, sub
     page.screenshot(path=SHOTS / f"oidc_refused_{subject}.png", full_page=True)
     refused = [r for r in audit_records(audit_log) if r["event"] == "sign_in_failed" and r["details"].get("sub") == subject]
     assert [r["details"]["reason"] for r in refused] == [reason]
+    # 退出登录 on the refusal ends the provider's session too, so another account can sign in.
+    ended = len(provider.portal.ended)
+    with page.expect_navigation(url=f"{url}/", timeout=30_000):
+        page.get_by_role("button", name="退出登录").click()
+    settle(page)
+    assert len(provider.portal.ended) == ended + 1
+    start_sign_in(page, url, provider)  # the dashboard's sign-in page, then the provider's password page
     context.close()

@@ -4,6 +4,7 @@ through AppTest's simulated st.user. The real provider and browser are in test_o
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,22 @@ def test_bad_role_map_says_so(monkeypatch):
     at = oidc_session({"is_logged_in": True, "name": "甲", "role": "县残联领导"})
     assert not at.exception, at.exception
     assert at.error and "OIDC_ROLE_MAP" in at.error[0].value
+
+
+def test_identity_older_than_the_limit_must_sign_in_again(tmp_path, monkeypatch):
+    now = time.time()
+    assert auth.identity_is_fresh({"iat": int(now - 11 * 3600)}, now)
+    assert not auth.identity_is_fresh({"iat": int(now - 13 * 3600)}, now)  # default 12 hours
+    assert auth.identity_is_fresh({}, now)  # cannot be dated
+    monkeypatch.setenv("OIDC_MAX_AGE_HOURS", "1")
+    assert not auth.identity_is_fresh({"iat": int(now - 2 * 3600)}, now)
+    monkeypatch.setenv("OIDC_MAX_AGE_HOURS", "0")  # no limit
+    assert auth.identity_is_fresh({"iat": 0}, now)
+    monkeypatch.delenv("OIDC_MAX_AGE_HOURS")
+
+    stale = oidc_session({"is_logged_in": True, "name": "甲", "role": "领导", "iat": int(now - 13 * 3600)})
+    assert not stale.exception, stale.exception
+    assert stale.button(key="oidc_relogin") and "重新登录" in stale.info[0].value
+    assert not any("signed in" in m.value for m in stale.markdown) and audit_records(tmp_path) == []
+    fresh = oidc_session({"is_logged_in": True, "name": "甲", "role": "领导", "iat": int(now - 60)})
+    assert any(m.value == "signed in: 甲 leader" for m in fresh.markdown)

@@ -336,6 +336,25 @@ def user_or_refusal(claims: Mapping[str, Any]) -> User | Refusal:
     return User(name=name[:64], role=role, area=area) if name else NO_NAME
 
 
+DEFAULT_OIDC_MAX_AGE_HOURS = 12.0
+
+
+def identity_is_fresh(claims: Mapping[str, Any], now: float | None = None) -> bool:
+    """Whether the provider's sign-in (the ID token's `iat`) is recent enough to trust its role and area.
+
+    Streamlit keeps the claims of the sign-in in its identity cookie for 30 days; past env
+    OIDC_MAX_AGE_HOURS (default 12; 0 = no limit) a new session asks the provider again, so a role taken
+    away at the platform ends within that time. Claims without `iat` cannot be dated and count as fresh."""
+    try:
+        hours = float(os.environ.get("OIDC_MAX_AGE_HOURS") or DEFAULT_OIDC_MAX_AGE_HOURS)
+    except ValueError:
+        hours = DEFAULT_OIDC_MAX_AGE_HOURS
+    issued = claims.get("iat")
+    if hours <= 0 or not isinstance(issued, int | float) or isinstance(issued, bool):
+        return True
+    return (time.time() if now is None else now) - issued <= hours * 3600
+
+
 def user_from_claims(claims: Mapping[str, Any]) -> User | None:
     """An identity provider's claims → a User; None if the role claim is missing/unknown or the area bad."""
     user = user_or_refusal(claims)
@@ -448,6 +467,12 @@ def _oidc_user() -> User:
             st.login(os.environ.get("OIDC_PROVIDER") or None)
         st.stop()
     claims = st.user.to_dict()
+    if not identity_is_fresh(claims):
+        st.title("残联数据驾驶舱")
+        st.info("统一身份认证的登录已超过规定时长，请重新登录，以便按您当前的角色和乡镇显示。")
+        if st.button("重新登录", key="oidc_relogin", type="primary"):
+            st.login(os.environ.get("OIDC_PROVIDER") or None)
+        st.stop()
     try:
         user = user_or_refusal(claims)
     except UserError as exc:  # a bad OIDC_ROLE_MAP: the administrator's to fix, said plainly

@@ -109,9 +109,12 @@ def provider_password(page, url: str, subject: str, password: str) -> None:
     settle(page)
 
 
-def sign_in(chromium, url: str, provider: Provider, subject: str):
-    """A fresh browser (its own cookies) signed in as `subject` through the provider: (context, page)."""
+def sign_in(chromium, url: str, provider: Provider, subject: str, requests: list[str] | None = None):
+    """A fresh browser (its own cookies) signed in as `subject` through the provider: (context, page).
+    Every URL the browser asks for is appended to `requests` if given."""
     context = chromium.new_context(viewport={"width": 1600, "height": 1600})
+    if requests is not None:
+        context.on("request", lambda r: requests.append(r.url))
     page = context.new_page()
     start_sign_in(page, url, provider)
     provider_password(page, url, subject, f"{subject}-password")
@@ -141,7 +144,8 @@ def signed_in_as(page) -> str:
 def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, chromium, towns):
     url, provider, audit_log = oidc
     (own, own_name), (_, other_name) = towns
-    context, page = sign_in(chromium, url, provider, "zhang")
+    requests: list[str] = []
+    context, page = sign_in(chromium, url, provider, "zhang", requests)
     assert_no_error(page)
     assert page.locator("h1").first.inner_text().strip() == "总览"
     assert signed_in_as(page) == "已登录：张局长（领导）"
@@ -185,6 +189,9 @@ def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, chromium, 
     provider_password(fresh, url, "zhang", "zhang-password")
     assert signed_in_as(fresh) == "已登录：张局长（领导）"
     assert provider.portal.password_sign_ins.count("zhang") == 2
+    # Offline: the whole round (sign-in, single sign-on, sign-out, sign-in) asked nothing of the internet.
+    assert not [u for u in requests if not u.startswith((url, provider.issuer, "data:", "blob:"))]
+    assert any(u.startswith(f"{provider.issuer}/oauth2/end_session") for u in requests)
     context.close()
 
 

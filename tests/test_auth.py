@@ -251,7 +251,8 @@ def oidc_app(claims: dict) -> AppTest:
     return at.run()
 
 
-def test_oidc_maps_claims_to_role_and_area(tmp_path):
+def test_oidc_maps_claims_to_role_and_area(tmp_path, duck_url, monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)  # a township user's area is checked against the warehouse
     at = oidc_app({"is_logged_in": False})
     assert not at.exception, at.exception
     assert at.button(key="oidc_login") and not at.text_input  # the provider's sign-in, no password form

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,11 +34,12 @@ def server(duck_url, tmp_path_factory):
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[str]:
-    """scripts/serve.py on a free loopback port with this environment; its URL once it accepts."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "scripts/serve.py", "--server.port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def serving(env: dict[str, str], port: int | None = None, args: Sequence[str] = ()) -> Iterator[str]:
+    """scripts/serve.py on a loopback port (a free one unless given) with this environment and extra
+    `streamlit run` arguments; its URL once it accepts."""
+    port = port or free_port()
+    proc = subprocess.Popen([sys.executable, "scripts/serve.py", "--server.port", str(port), *args], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -274,26 +274,112 @@ def current_record(user: User, path: Path | None = None) -> User | None:
     return _user(user.name, record) if record else None
 
 
-def user_from_claims(claims: Mapping[str, Any]) -> User | None:
-    """An identity provider's claims → a User; None if the role claim is missing/unknown or the area bad.
+# ---------------------------------------------------------------- identity provider claims
 
-    Claim names come from env OIDC_ROLE_CLAIM (default "role") and OIDC_AREA_CLAIM (default "area"); the
-    role may be the Chinese label or the English key."""
-    role_claim = os.environ.get("OIDC_ROLE_CLAIM") or "role"
-    area_claim = os.environ.get("OIDC_AREA_CLAIM") or "area"
-    raw_role = claims.get(role_claim)
-    if isinstance(raw_role, list | tuple):  # some providers send roles as a list: take the first known one
-        raw_role = next((r for r in raw_role if isinstance(r, str) and (r in ROLES or r in ROLES.values())), None)
-    if not isinstance(raw_role, str):
-        return None
-    try:
-        role = parse_role(raw_role)
-        area = str(claims.get(area_claim) or "") if role == "township" else ""
-        area = check_area(role, area)
-    except UserError:
-        return None
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a provider's claims give no dashboard user: a stable reason for the audit log, a message for people."""
+
+    reason: str
+    message: str
+
+
+NO_ROLE = Refusal("no known role in claims",
+                  "您的统一身份认证账号未分配驾驶舱角色（领导、分析、乡镇或宣传），无法进入驾驶舱。请联系管理员。")
+NO_AREA = Refusal("township role without a 12-digit area code",
+                  "您的账号是乡镇角色，但统一身份认证未提供12位乡镇（街道）区划代码，无法进入驾驶舱。请联系管理员。")
+NO_NAME = Refusal("no name, preferred_username, email or sub claim",
+                  "统一身份认证未提供您的用户名，无法进入驾驶舱。请联系管理员。")
+
+
+def unknown_area(area: str) -> Refusal:
+    """A township code the warehouse does not have."""
+    return Refusal("unknown township in claims",
+                   f"您的账号所属乡镇（区划代码 {area}）不在本驾驶舱的数据中，无法进入驾驶舱。请联系管理员核对区划代码。")
+
+
+def claim(claims: Mapping[str, Any], name: str) -> Any:
+    """A claim by name, or by a dotted path into nested claims (e.g. Keycloak's `realm_access.roles`)."""
+    if name in claims:
+        return claims[name]
+    value: Any = claims
+    for part in name.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def role_map() -> dict[str, str]:
+    """Env OIDC_ROLE_MAP: the provider's own role or group names → role keys.
+
+    Pairs separated by commas or semicolons, `name=role` with the role as Chinese label or English key:
+    `OIDC_ROLE_MAP="县残联领导=领导,统计科=分析"`. A pair naming no known role raises UserError (the sign-in
+    page says so), so a typo is found at once rather than refusing people one by one."""
+    mapping: dict[str, str] = {}
+    for pair in re.split(r"[,;，；]", os.environ.get("OIDC_ROLE_MAP") or ""):
+        if pair.strip():
+            name, _, role = pair.partition("=")
+            mapping[name.strip()] = parse_role(role)
+    return mapping
+
+
+def role_of(value: Any, mapping: Mapping[str, str]) -> str | None:
+    """A role key from a role claim: a string or a list of strings (the first known one counts), each a
+    Chinese label (领导), an English key in any case (Leader) or a name of OIDC_ROLE_MAP."""
+    for item in value if isinstance(value, list | tuple) else [value]:
+        if not isinstance(item, str):
+            continue
+        text = item.strip()
+        if text in mapping:
+            return mapping[text]
+        for key, label in ROLES.items():
+            if text.lower() == key or text == label:
+                return key
+    return None
+
+
+def user_or_refusal(claims: Mapping[str, Any]) -> User | Refusal:
+    """An identity provider's claims → a User, or why not.
+
+    Claim names come from env OIDC_ROLE_CLAIM (default "role") and OIDC_AREA_CLAIM (default "area"), plain
+    or dotted; a township user's area must be a 12-digit code (the gate also checks the warehouse has it)."""
+    role = role_of(claim(claims, os.environ.get("OIDC_ROLE_CLAIM") or "role"), role_map())
+    if role is None:
+        return NO_ROLE
+    area = ""
+    if role == "township":
+        area = str(claim(claims, os.environ.get("OIDC_AREA_CLAIM") or "area") or "").strip()
+        if not AREA.match(area):
+            return NO_AREA
     name = next((str(claims[k]) for k in ("name", "preferred_username", "email", "sub") if claims.get(k)), "")
-    return User(name=name[:64], role=role, area=area) if name else None
+    return User(name=name[:64], role=role, area=area) if name else NO_NAME
+
+
+DEFAULT_OIDC_MAX_AGE_HOURS = 12.0
+
+
+def identity_is_fresh(claims: Mapping[str, Any], now: float | None = None) -> bool:
+    """Whether the provider's sign-in (the ID token's `iat`) is recent enough to trust its role and area.
+
+    Streamlit keeps the claims of the sign-in in its identity cookie for 30 days; past env
+    OIDC_MAX_AGE_HOURS (default 12; 0 = no limit) a new session asks the provider again, so a role taken
+    away at the platform ends within that time. Claims without `iat` cannot be dated and count as fresh."""
+    try:
+        hours = float(os.environ.get("OIDC_MAX_AGE_HOURS") or DEFAULT_OIDC_MAX_AGE_HOURS)
+    except ValueError:
+        hours = DEFAULT_OIDC_MAX_AGE_HOURS
+    issued = claims.get("iat")
+    if hours <= 0 or not isinstance(issued, int | float) or isinstance(issued, bool):
+        return True
+    return (time.time() if now is None else now) - issued <= hours * 3600
+
+
+def user_from_claims(claims: Mapping[str, Any]) -> User | None:
+    """An identity provider's claims → a User; None if the role claim is missing/unknown or the area bad."""
+    user = user_or_refusal(claims)
+    return user if isinstance(user, User) else None
 
 
 # ---------------------------------------------------------------- the Streamlit gate
@@ -384,6 +470,35 @@ def _demo_user() -> User:
     return DEMO_USER
 
 
+OIDC_REFUSED_KEY = "oidc_refused"
+
+
+def _known_townships() -> dict[str, str]:
+    """The warehouse's townships by code. An unreadable warehouse raises: the app's failure page says why,
+    since neither admitting nor refusing an area that cannot be checked would be right."""
+    from ui import data
+
+    return data.context("").townships
+
+
+def _oidc_refused(claims: Mapping[str, Any], refusal: Refusal) -> None:
+    """Say why the provider's account gets no dashboard role, audit it once per session, offer sign-out."""
+    import streamlit as st
+
+    if st.session_state.get(OIDC_REFUSED_KEY) != refusal.reason:  # once per session, not on every rerun
+        st.session_state[OIDC_REFUSED_KEY] = refusal.reason
+        who = next((str(claims[k]) for k in ("preferred_username", "email", "name", "sub") if claims.get(k)), "")
+        audit("sign_in_failed", who, method="oidc", reason=refusal.reason, sub=str(claims.get("sub") or ""),
+              role_claim=claim(claims, os.environ.get("OIDC_ROLE_CLAIM") or "role"),
+              area_claim=claim(claims, os.environ.get("OIDC_AREA_CLAIM") or "area"))
+    st.title("残联数据驾驶舱")
+    st.error(refusal.message)
+    st.caption("退出后可换用其他账号登录。")
+    if st.button("退出登录", key="oidc_logout"):
+        st.logout()  # Streamlit also ends the provider's session through its end_session_endpoint
+    st.stop()
+
+
 def _oidc_user() -> User:
     """Sign in through the office's identity provider and map its claims to a role and area."""
     import streamlit as st
@@ -395,14 +510,24 @@ def _oidc_user() -> User:
             st.login(os.environ.get("OIDC_PROVIDER") or None)
         st.stop()
     claims = st.user.to_dict()
-    user = user_from_claims(claims)
-    if user is None:
-        who = str(claims.get("email") or claims.get("name") or claims.get("sub") or "")
-        audit("sign_in_failed", who, method="oidc", reason="no known role or area in claims")
-        st.error("您的账号未分配驾驶舱角色（领导、分析、乡镇或宣传），或乡镇账号缺少区划代码。请联系管理员。")
-        if st.button("退出登录", key="oidc_logout"):
-            st.logout()
+    if not identity_is_fresh(claims):
+        st.title("残联数据驾驶舱")
+        st.info("统一身份认证的登录已超过规定时长，请重新登录，以便按您当前的角色和乡镇显示。")
+        if st.button("重新登录", key="oidc_relogin", type="primary"):
+            st.login(os.environ.get("OIDC_PROVIDER") or None)
         st.stop()
+    try:
+        user = user_or_refusal(claims)
+    except UserError as exc:  # a bad OIDC_ROLE_MAP: the administrator's to fix, said plainly
+        st.error(f"服务器设置 OIDC_ROLE_MAP 有误，暂时无法登录，请联系管理员。{exc}")
+        st.stop()
+        raise AssertionError("unreachable") from exc
+    if isinstance(user, User) and user.role == "township" and user.area not in _known_townships():
+        user = unknown_area(user.area)
+    if isinstance(user, Refusal):
+        _oidc_refused(claims, user)
+        raise AssertionError("unreachable")  # st.stop() raises
+    st.session_state.pop(OIDC_REFUSED_KEY, None)
     return _signed_in(user, "oidc")
 
 
@@ -491,7 +616,10 @@ def sign_out_button() -> None:
         audit("sign_out", user.name, method=source)
         _forget()
         if source == "oidc":
+            # st.logout clears st.user and sends the browser to /auth/logout, which redirects to the provider's
+            # end_session_endpoint (its session ends too). Stop, not rerun: a rerun drops that redirect.
             st.logout()
+            st.stop()
         st.rerun()
     if st.sidebar.button("退出全部设备", key="sign_out_all", help="结束本账号在所有浏览器和设备上的登录"):
         source = st.session_state.get(SESSION_KEY + "_source")

@@ -15,13 +15,25 @@ from queries.dashboard import unit_table
 from queries.db import connect
 from queries.publish import AMOUNT, COUNT, PRIMARY, SECONDARY, WITHHELD, Publication, add_units, cell_text
 
+_SOLVED: dict = {}
+
 
 def feasible_range(pub: Publication, cell: str) -> tuple[int, int]:
+    """`_feasible_range`, remembered by the system it solves (pages of one view share their unit table)."""
+    lines = _system_of(pub, cell)
+    state = tuple((k, pub.cells[k].value, pub.cells[k].mark, pub.cells[k].known)
+                  for k in sorted({k for t, parts in lines for k in (t, *parts)}))
+    memo = (cell, tuple(lines), state)
+    if memo not in _SOLVED:
+        _SOLVED[memo] = _feasible_range(pub, cell, lines)
+    return _SOLVED[memo]
+
+
+def _feasible_range(pub: Publication, cell: str, lines: list) -> tuple[int, int]:
     """The smallest and largest value a reader can give `cell`: every shown count and amount exact, '<5'
     in 1..4, '×' any non-negative integer, every stated sum holding (ALL sums, each on its own too),
     rates and means shown exactly (numerator = rate × denominator is then known: such rates may only
     stand over shown parts, which the test checks separately)."""
-    lines = _system_of(pub, cell)
     keys = sorted({k for t, parts in lines for k in (t, *parts)} | {cell})
     index = {k: i for i, k in enumerate(keys)}
     low, high = np.zeros(len(keys)), np.zeros(len(keys))

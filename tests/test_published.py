@@ -34,7 +34,6 @@ def _views(duck_url):
     return [("press", {}), ("press", {"cat": "3", "level": "1", "town": town}), ("analyst", {}),
             ("analyst", {"town": town, "cat": "4", "level": "2"}), ("analyst", {"town": town, "village": village}),
             ("leader", {"mode": "present"})]
-            {"town": town, "village": village}, {"mode": "present"}]
 
 
 @pytest.mark.slow

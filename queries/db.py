@@ -23,7 +23,8 @@ DUCKDB_THREADS = max(1, int(os.environ.get("DUCKDB_THREADS", "1")))
 PG_SCHEMA = "warehouse"
 # Bump when the importer changes a table the queries read; the app refuses older warehouses.
 # 2: township marts (mart_*_town), read by every query at county level.
-SCHEMA_VERSION = "2"
+# 3: mart_person(_town).issued_year: a past year counts the certificates issued by its end.
+SCHEMA_VERSION = "3"
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 

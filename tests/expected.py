@@ -53,10 +53,11 @@ def expected_annual(folder: Path, year: int) -> pd.DataFrame:
 
     persons = clean(folder, "持证残疾人")
     persons["town"] = township(persons["村社区代码"])
-    active = persons["证件状态"] == "正常"
+    end, start = pd.Timestamp(f"{year}-12-31"), pd.Timestamp(f"{year}-01-01")
+    issued = pd.to_datetime(persons["发证日期"].replace("", None))
+    active = (persons["证件状态"] == "正常") & (issued.isna() | (issued <= end))  # issued by the year's end
     out["持证残疾人数"] = persons[active].groupby("town").size()
 
-    end, start = pd.Timestamp(f"{year}-12-31"), pd.Timestamp(f"{year}-01-01")
     households = persons.groupby("户编号")["村社区代码"].min().map(lambda c: c[:9] + "000")
     mon = clean(folder, "监测户")
     mon["town"] = mon["户编号"].map(households)

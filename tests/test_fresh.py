@@ -20,7 +20,7 @@ from queries import dashboard
 from queries.common import Filters
 from queries.db import Warehouse, WarehouseRetired
 from tests.client import Tab, wait_for
-from tests.conftest import KEY
+from tests.conftest import KEY, open_app
 from ui import data
 
 FIRST, SECOND = "2024-12", "2024-06"  # the re-import cuts the data at an earlier month: other numbers
@@ -131,3 +131,17 @@ def test_reimport_reaches_running_servers(extracts, tmp_path):
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=20)
+
+
+def test_open_session_survives_a_reimport_that_drops_its_year(extracts, tmp_path, monkeypatch):
+    target = str(tmp_path / "county.duckdb")
+    reimport(extracts, target, FIRST)
+    monkeypatch.setenv("WAREHOUSE_URL", target)
+    at = open_app("subsidies", {"year": "2024", "from": "2024-01", "to": "2024-12"})
+    assert not at.exception and at.session_state["view_state"].year == 2024
+    reimport(extracts, target, "2023-12")  # 2024 is no longer in the data
+    at.run()
+    assert not at.exception, at.exception
+    view = at.session_state["view_state"]
+    assert view.year == 2023 and view.month_to == "2023-12"
+    assert any("2024" in w.value for w in at.warning)  # said, not silently changed

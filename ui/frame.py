@@ -19,7 +19,7 @@ from queries.suppression import count_text, suppress_table
 from ui import auth, briefing, data, press
 from ui.audit import audit, audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE, fmt_count
-from ui.state import MAP_METRICS, Context, View, default_view, parse
+from ui.state import MAP_METRICS, Context, View, default_view, parse, revalidated, with_widget
 from ui.suppressed import suppressed_units
 
 # The view lives in st.session_state["view_state"] (a View); widgets only edit it. Widget state does not
@@ -37,14 +37,19 @@ def _update(**changes) -> None:
 
 
 def _from_widget(attr: str, key: str) -> None:
-    """Callback: a sidebar widget changed one field of the view."""
-    value = st.session_state[key]
-    if attr == "range":
-        _update(month_from=value[0], month_to=value[1])
-    elif attr == "township":
-        _update(township=value, village="")
-    else:
-        _update(**{attr: value})
+    """Callback: a sidebar widget changed one field of the view; validated as a URL value (state.py)."""
+    try:
+        ctx = data.context(_view().scope)
+    except (WarehouseError, duckdb.Error):  # the page itself will say what is wrong
+        return
+    _set_view(with_widget(_view(), attr, st.session_state[key], ctx))
+
+
+def _set_view(view: View) -> None:
+    """Make `view` the session's view; after a refused value, new widget keys so none shows it still."""
+    st.session_state["view_state"] = view
+    if view.warnings:
+        st.session_state["view_gen"] = st.session_state.get("view_gen", 0) + 1
 
 
 def _set_area(township: str, village: str = "") -> None:
@@ -78,11 +83,13 @@ def current_view(ctx: Context, trend: bool = False, own_township: str = "") -> V
     A township user (own_township) always stays inside their own township."""
     default = default_view(ctx)
     if "view_state" not in st.session_state:
-        view = parse(st.query_params.to_dict(), ctx)
-        st.session_state["view_state"] = replace(view, warnings=())
-        for message in view.warnings:
-            if not (own_township and message.startswith("未知的乡镇代码")):  # said below, in the user's terms
-                st.warning(message)
+        st.session_state["view_state"] = parse(st.query_params.to_dict(), ctx)
+    elif (valid := revalidated(_view(), ctx)) is not _view():  # a new import changed what is valid
+        _set_view(valid)
+    for message in _view().warnings:  # from the link, a refused widget value or a revalidation
+        if not (own_township and message.startswith("未知的乡镇代码")):  # said below, in the user's terms
+            st.warning(message)
+    _update(warnings=())
     if own_township and _view().township != own_township:
         if _view().township or "town" in st.query_params:
             st.warning(f"您的账号只能查看{ctx.townships.get(own_township, own_township)}，已显示本乡镇。")

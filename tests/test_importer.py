@@ -146,6 +146,7 @@ def test_killed_import_leaves_previous_warehouse(extracts, duck_url, tmp_path):
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob("wh.duckdb.building-*")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert list(tmp_path.glob("wh.duckdb.building-*")), "no half-built warehouse appeared (within 120 s)"
     assert proc.poll() is None, "import finished before it could be killed mid-write"
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -236,7 +236,7 @@ def monitoring_by_month(folder: Path, town: str, month_from: str, month_to: str)
     mon = _monitoring(folder, town)
     enrolled = mon.groupby("enrolled").size().rename("enrolled")
     eliminated = mon.dropna(subset=["eliminated"]).groupby("eliminated").size().rename("eliminated")
-    out = pd.concat([enrolled, eliminated], axis=1).fillna(0).astype("int64").sort_index()
+    out = pd.concat([enrolled, eliminated], axis=1, sort=True).fillna(0).astype("int64").sort_index()
     out = out[(out.index >= pd.Timestamp(month_from + "-01")) & (out.index <= pd.Timestamp(month_to + "-01"))]
     return out.rename_axis("month").reset_index()
 

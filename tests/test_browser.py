@@ -16,6 +16,7 @@ import pytest
 
 from bench.pgserver import free_port
 
+pytestmark = pytest.mark.slow  # a real server and Chromium
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"

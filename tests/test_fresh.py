@@ -5,6 +5,7 @@ seen within IMPORT_CHECK_S. Tested in-process on both engines and against two re
 from __future__ import annotations
 
 import re
+import shutil
 import time
 import uuid
 from contextlib import ExitStack
@@ -24,6 +25,12 @@ from tests.conftest import KEY, open_app
 from ui import data
 
 FIRST, SECOND = "2024-12", "2024-06"  # the re-import cuts the data at an earlier month: other numbers
+
+
+@pytest.fixture
+def extracts(extracts, tmp_path) -> Path:
+    """A copy of the session's extracts: an import writes rejects.csv into its folder, which other tests read."""
+    return Path(shutil.copytree(extracts, tmp_path / "extracts"))
 
 
 def reimport(extracts: Path, target: str, as_of: str) -> None:

@@ -18,6 +18,8 @@ from tests.conftest import open_app
 from ui import data
 from ui.state import parse
 
+pytestmark = pytest.mark.slow  # many AppTest sessions
+
 NAMES = ["year", "town", "village", "cat", "level", "from", "to", "metric", "mode"]
 HOSTILE = strat.one_of(
     strat.text(max_size=200),

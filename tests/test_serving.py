@@ -174,6 +174,7 @@ def _get(port: int, path: str, headers: dict[str, str]) -> http.client.HTTPRespo
     return response
 
 
+@pytest.mark.slow
 def test_proxy_reaches_both_processes_with_sticky_sessions(proxied):
     https, _, ports, log = proxied
     for client in range(16):  # each a new browser: no affinity cookie on its first request
@@ -205,6 +206,7 @@ def _websocket_status(port: int, origin: str) -> int:
     return int(head.split()[1])
 
 
+@pytest.mark.slow
 def test_websocket_upgrade_through_proxy_same_origin_only(proxied):
     https, _, _, log = proxied
     assert _websocket_status(https, f"https://127.0.0.1:{https}") == 101
@@ -215,6 +217,7 @@ def test_websocket_upgrade_through_proxy_same_origin_only(proxied):
              "nginx's own 403 in its log")
 
 
+@pytest.mark.slow
 def test_plain_http_redirects_to_https(proxied):
     _, http_port, _, _ = proxied
     conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
@@ -226,6 +229,7 @@ def test_plain_http_redirects_to_https(proxied):
     conn.close()
 
 
+@pytest.mark.slow
 def test_production_headers(proxied):
     https, _, _, _ = proxied
     response = _get(https, "/", {"Origin": "https://evil.example"})

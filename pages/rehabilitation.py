@@ -5,7 +5,7 @@ import streamlit as st
 
 from queries import dashboard
 from queries.catalog import METRICS, PALETTE
-from queries.publish import Publication, add_units, key, unit_missing
+from queries.publish import Publication, add_below_target, add_unit_years, key
 from queries.summary import rehab_text
 from ui import charts, data, page
 from ui.labels import CATEGORY_LABELS, md_escape
@@ -28,12 +28,8 @@ kids = groups[groups["is_child"]].groupby("category_code")[["need_persons", "ser
 def build() -> Publication:
     """Every number this page publishes, and how they relate."""
     pub = Publication()
-    add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
-    if view.year - 1 in ctx.years:
-        add_units(pub, tables[view.year - 1], "prev:", unit_missing(lambda d: ctx.missing(d, view.year - 1)))
-    shorts = [key("rehab_short", c) for c in below["unit_code"]]
-    pub.derived("below_short", float(sum(pub.value(s) for s in shorts)), "人", shorts, missing)
-    pub.tally("below_units", len(below), "个", missing)
+    add_unit_years(pub, tables, view.year, ctx.missing)
+    add_below_target(pub, below, missing)
     for block, frame in (("cat", cats), ("kid", kids)):
         for measure in ("need_persons", "served_persons"):
             pub.line(f"{block}_{measure}", [(CATEGORY_LABELS[c], v) for c, v in frame[measure].items()], "count", "人",

@@ -296,7 +296,7 @@ def test_press_role_in_browser(signed_server, browser):
     page.close()
 
 
-SMALL_COUNT = re.compile(r"(?<![\d,.<×])[1-4]\s*(人|户|名)(?!次)")
+SMALL_COUNT = re.compile(r"(?<![\d,.<×])[1-4][ \t]*(人|户|名)(?!次)")  # within one text, not across lines
 
 
 def screen_text(page) -> str:

@@ -82,13 +82,15 @@ with left:
     metric = vs.metric_choice()
     meta = METRICS[metric]
     title = f"{area}各{page.unit_word(view)}{MAP_METRICS[metric]}"
-    screen.region_map(out, ctx, units, metric, meta.unit, target=meta.target, key_="overview_map", title=title)
+    metric_missing = ctx.missing(meta.dataset, view.year)
+    screen.region_map(out, ctx, units, metric, meta.unit, target=meta.target, key_="overview_map", title=title,
+                      missing=metric_missing)
 with right:
     st.subheader(f"{page.unit_word(view)}排名：{MAP_METRICS[metric]}", anchor=False)
     st.caption("由弱到强排列；点击条形可下钻。")
     screen.chart(out, lambda p: charts.ranked_bars(screen.unit_frame(p, units, [metric]), metric, meta.colour,
                                                    meta.unit, target=meta.target, ascending=meta.higher_is_better),
-                 ctx, "overview_rank", drill=True, title=f"{title}排名")
+                 ctx, "overview_rank", drill=True, title=f"{title}排名", missing=metric_missing)
 page.slide_end(view)
 
 st.divider()

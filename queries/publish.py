@@ -258,7 +258,6 @@ UNIT_DATASETS = {
                 "nursing_eligible_paid", "nursing_amount_yuan", "nursing_unpaid", "unpaid_eligible",
                 "without_nursing", "without_either"),
     "rehab": ("rehab_need", "rehab_served", "without_rehab", "without_either"),
-    "employment": ("bases", "base_placed"),
     "modification": ("modification_planned", "modification_completed"),
 }
 

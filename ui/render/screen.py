@@ -99,9 +99,13 @@ def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block:
 
 
 def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, key_: str, title: str = "",
-          drill: bool = False, note: str = "") -> None:
+          drill: bool = False, note: str = "", missing: str = "") -> None:
     """A plotly chart drawn from the view's publication, its 截至 line and any note on what it does not
-    follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication."""
+    follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication.
+    A chart whose dataset does not cover the period says so (`missing`) instead of drawing empty bars."""
+    if missing:
+        st.info(missing)
+        return
     view = out.view
     fig = make(out.pub)
     if view.present:
@@ -254,10 +258,13 @@ def _map_classes(frame: pd.DataFrame, column: str, unit: str, target: float | No
 
 def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit: str, target: float | None = None,
                points: pd.DataFrame | None = None, point_tooltip: str = "", key_: str = "map", title: str = "",
-               block: str = "") -> None:
+               block: str = "", missing: str = "") -> None:
     """A choropleth of the view's units coloured by `column` of the publication (withheld values in
     their own class, never 'no data'), legend, notices, click to drill, and a press PNG of the same map
     drawn from the suppressed publication."""
+    if missing:  # the dataset does not cover the period: said, not a grey map
+        st.info(missing)
+        return
     view = out.view
     shapes = data.q(dashboard.boundaries, view.filters)
     if shapes.empty:

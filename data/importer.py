@@ -17,7 +17,6 @@ import argparse
 import calendar
 import datetime as dt
 import hashlib
-import hmac
 import os
 import re
 import secrets
@@ -120,8 +119,8 @@ def duckdb_memory(budget: int) -> int:
 
 
 def gib(n: float) -> str:
-    """Bytes as GB text with one decimal."""
-    return f"{n / 2**30:.1f} GB"
+    """Bytes as text: GB with one decimal, or MB below 1 GB."""
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
 
 
 def work_dir_for(target: str) -> Path:
@@ -193,10 +192,21 @@ def pseudonym_key(target: str, key_file: str | None) -> bytes:
 
 
 def pseudonyms(values: pd.Series, key: bytes, domain: bytes) -> pd.Series:
-    """Keyed hash (HMAC-SHA256) of each value as a signed 64-bit integer."""
+    """Keyed hash (HMAC-SHA256) of each value as a signed 64-bit integer.
+
+    HMAC as RFC 2104 defines it, from two pre-keyed SHA-256 states copied per value: the same digests as
+    hmac.new, in less than half the time over millions of values."""
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\0")
+    inner_pad = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer_pad = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
     def one(value: str) -> int:
-        digest = hmac.new(key, domain + value.encode(), hashlib.sha256).digest()
-        return int.from_bytes(digest[:8], "big", signed=True)
+        inner = inner_pad.copy()
+        inner.update(domain + value.encode())
+        outer = outer_pad.copy()
+        outer.update(inner.digest())
+        return int.from_bytes(outer.digest()[:8], "big", signed=True)
 
     return pd.Series([one(v) for v in values], index=values.index, dtype="int64")
 

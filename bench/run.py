@@ -343,10 +343,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", default=default_until(), help="last month of generated data (default: the "
                         "last full month; also the import's --as-of)")
     parser.add_argument("--reuse-warehouse", action="store_true", help="skip an import whose warehouse exists")
-    parser.add_argument("--import-limits", default="4GB,12GB",
+    parser.add_argument("--import-limits", default="4GB,8GB",
                         help="IMPORT_MEMORY_LIMIT of the province import (the first; its warehouse is the one "
-                        "measured) and of further imports for comparison (default 4GB,12GB)")
-    parser.add_argument("--kill-above", default="14GB", help="kill an import whose resident memory passes this")
+                        "measured) and of further imports for comparison (default 4GB,8GB)")
+    parser.add_argument("--kill-above", default="10GB", help="kill an import whose resident memory passes this")
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
     args = parser.parse_args(argv)

@@ -74,7 +74,7 @@ MIN_MEMORY = 1 << 30
 OUTSIDE_DUCKDB = 1280 << 20
 # Disk the import needs beside the warehouse, as a multiple of the extracts' size (staging database,
 # DuckDB's spill files and the new warehouse at their peak; measured on the province set).
-DISK_FACTOR = 2.0
+DISK_FACTOR = 0.8
 DISK_MARGIN = 256 << 20
 STAGING_DB = "staging"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(I?B?)\s*$", re.IGNORECASE)

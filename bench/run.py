@@ -87,7 +87,8 @@ def run_child(module: str, args: list[str], env: dict | None = None,
     if log_file:
         out.close()
         stdout = log_file.read_text(encoding="utf-8", errors="replace")
-    peak = float(peak_file.read_text() or "nan") if peak_file.exists() and peak_file.stat().st_size else float("nan")
+    peak = (float(peak_file.read_text().split()[0]) if peak_file.exists() and peak_file.stat().st_size
+            else float("nan"))
     peak_file.unlink(missing_ok=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(map(str, args))} failed ({proc.returncode}):\n{stdout[-3000:]}")

@@ -362,7 +362,7 @@ class Importer:
         self.con.unregister("issue_df")
 
     def build(self) -> None:
-        """Dimensions, facts, marts and the import's own metadata, all in memory."""
+        """Dimensions, facts, marts and the import's own metadata, written straight into the new warehouse."""
         self.con.execute(BUILD_SQL.read_text(encoding="utf-8"))
         self.con.execute("SET preserve_insertion_order = true")  # the small tables below keep their frames' order
         files = pd.DataFrame(self.file_stats, columns=["table_name", "file", "rows_read", "rows_loaded",

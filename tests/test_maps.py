@@ -121,4 +121,4 @@ def test_counts_with_small_ones_withheld_have_no_class_below_five():
     values = pd.Series({"a": 0.0, "b": 7.0, "c": 30.0, "d": None})
     classes, legend = layers.classify_count(values, "户", floor=5)
     assert legend[0].label == "0户" and not any("–4" in item.label for item in legend)
-    assert classes["a"] == 0 and classes["b"] >= 1 and classes["d"] is None
+    assert classes["a"] == 0 and classes["b"] >= 1 and pd.isna(classes["d"])

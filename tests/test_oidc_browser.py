@@ -143,7 +143,7 @@ def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, browser, t
     assert own_name in body and other_name in body  # every township
     assert page.get_by_text("下载 Excel").count() == 0  # table exports are the analysts'
     cells = table_cells(page)
-    assert own in cells and "<5" not in cells  # full numbers at township level
+    assert own_name in cells and "<5" not in cells  # full numbers at township level (rows by name)
     page.screenshot(path=SHOTS / "oidc_leader.png", full_page=True)
     assert provider.portal.password_sign_ins.count("zhang") == 1
 

@@ -132,7 +132,7 @@ def signed_in_as(page) -> str:
 
 def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, browser, towns):
     url, provider, audit_log = oidc
-    (own, own_name), (_, other_name) = towns
+    (_, own_name), (_, other_name) = towns
     requests: list[str] = []
     context, page = sign_in(browser, url, provider, "zhang", requests)
     assert_no_error(page)

@@ -47,6 +47,8 @@ def test_nothing_small_can_be_read(duck_url, page):
         assert pub.suppressed == must, (page, role, params)
         if role == "press":  # the press role is kept to the county view (no subtracting two views)
             assert not any(k in at.query_params for k in ("town", "village", "cat", "level")), params
+        if "village" in params:  # a village's numbers are seen nowhere else: none may be taken as known
+            assert not any(cell.known for cell in pub.cells.values()), (page, role, params)
         if must:
             assert_nothing_recoverable(pub)
         if role == "press" or "mode" in params:  # nothing on the page is known from another view

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from queries.publish import AMOUNT, COUNT, MEAN, PRIMARY, RATE, SECONDARY, WITHHELD, Publication
+from queries.publish import AMOUNT, CHANGE, COUNT, MEAN, PRIMARY, RATE, SECONDARY, WITHHELD, Publication
 
 _LINE_KINDS = (COUNT, AMOUNT)
 SMALL = 5
@@ -267,6 +267,9 @@ def apply(pub: Publication, suppress: bool) -> Publication:
             total, count = (pub.cells[p] for p in cell.parts)
             if total.mark or count.mark or (count.value or 0) < SMALL:
                 cell.mark = WITHHELD
+    for cell in pub.cells.values():  # a change says no more than its two ends: shown only with both
+        if cell.kind == CHANGE and cell.value is not None and any(pub.cells[p].mark for p in cell.parts):
+            cell.mark = WITHHELD
     return pub
 
 

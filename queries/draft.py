@@ -435,8 +435,7 @@ class _Text:
         if not self.pub.has(cell) or self.pub.shown(cell) is None:
             return ""
         word = direction(self.pub, cell, up, down)
-        text = self.n(cell, period or f"{self.year}年较{self.year - 1}年")
-        return f"{prefix}{word}{text}" if word else same
+        return f"{prefix}{word}{self.n(cell, period or f'{self.year}年较{self.year - 1}年')}" if word else same
 
     def shown_clause(self, cell: str, template: str, period: str = "") -> str:
         """`template` with the cell's text, or nothing when the cell is withheld (a clause that can go)."""

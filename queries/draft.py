@@ -400,7 +400,7 @@ def _modification_cells(pub: Publication, data: _Inputs, cov: Coverage, year: in
     row = data.modifications[data.modifications["plan_year"] == year]
     pub.amount("spent@total", float(row["completed_amount_yuan"].sum()), key("modification_completed", "total"),
                missing=why)
-    pub.mean("per_household@total", "spent@total", key("modification_completed", "total"), "元/户", missing=why)
+    pub.mean("per_household@total", "spent@total", key("modification_completed", "total"), "元", missing=why)
     care = data.care[data.care["year"] == year].sort_values("persons", ascending=False)
     pub.line("care", zip(care["care_type"], care["persons"], strict=True), "count", "人", cov.missing("care", year))
 
@@ -522,7 +522,7 @@ class _Text:
                                                                                        up="提高", down="下降")
                         + f"，护理补贴覆盖率{self.t('nursing_coverage')}"
                         + self.changed("change_nursing_coverage@total", up="提高", down="下降")
-                        + f"；符合条件但全年未发放（应享未享）{self.t('unpaid_eligible')}，其中生活补贴"
+                        + f"；符合条件但年内未发放（应享未享）{self.t('unpaid_eligible')}，其中生活补贴"
                         f"{self.t('living_unpaid')}、护理补贴{self.t('nursing_unpaid')}。")
         return [amounts, coverage]
 

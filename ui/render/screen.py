@@ -206,6 +206,7 @@ def export_table(key_: str, title: str, make: Callable[[], pd.DataFrame], ctx: C
     st.download_button("下载 Excel", bytes_, file_name=name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key_}_xlsx", on_click="ignore", help=EXPORT_NOTE)
+    st.caption(EXPORT_NOTE)
 
 
 DRAFT_HALVES = {0: "全年", 1: "上半年（1-6月）", 2: "下半年（7-12月）"}

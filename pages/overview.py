@@ -105,3 +105,4 @@ columns = [(label + next((u for end, u in HEADER_UNITS.items() if label.endswith
 total_name = ctx.townships.get(view.township, ctx.county_name)
 rows = [*zip(units["name"], units["unit_code"], strict=True), (f"合计（{total_name}）", "total")]
 screen.table(out, "annual", f"{area}年度分{page.unit_word(view)}统计表", ctx, rows, columns)
+screen.draft_download(ctx, view)

@@ -71,12 +71,14 @@ def monitoring_by_month(wh: Warehouse, filters: Filters, month_from: str, month_
     return _numeric(frame, "month")
 
 
-def monitoring_year_end(wh: Warehouse, filters: Filters, year: int) -> dict[str, pd.DataFrame]:
-    """At the end of `year`, from one statement: "path", per type enrolled → with measures → risk
-    eliminated, with mean months to elimination; "risks", households still under monitoring by main
-    risk and type."""
-    frame = _numeric(run_sql(wh, "monitoring_year_end", year_start=dt.date(year, 1, 1), year_end=dt.date(year, 12, 31),
-                             **filters.params()),
+def monitoring_year_end(wh: Warehouse, filters: Filters, year: int, months: tuple[int, int] = (1, 12)
+                        ) -> dict[str, pd.DataFrame]:
+    """At the end of `year` (of its month `months[1]`), from one statement: "path", per type enrolled →
+    with measures → risk eliminated, with mean months to elimination (and of those eliminated within the
+    months); "risks", households still under monitoring by main risk and type."""
+    start = dt.date(year, months[0], 1)
+    end = dt.date(year, 12, 31) if months[1] == 12 else dt.date(year, months[1] + 1, 1) - dt.timedelta(days=1)
+    frame = _numeric(run_sql(wh, "monitoring_year_end", year_start=start, year_end=end, **filters.params()),
                      "monitor_type", "main_risk")
     per_type = frame.pop("per_type").to_numpy() == 1
     path = frame[per_type].drop(columns=["main_risk", "households"]).reset_index(drop=True)

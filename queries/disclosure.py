@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from queries.publish import AMOUNT, COUNT, MEAN, PRIMARY, RATE, SECONDARY, WITHHELD, Publication
+from queries.publish import AMOUNT, CHANGE, COUNT, MEAN, PRIMARY, RATE, SECONDARY, WITHHELD, Publication
 
 _LINE_KINDS = (COUNT, AMOUNT)
 SMALL = 5
@@ -301,6 +301,9 @@ def _withhold(pub: Publication) -> None:
             total, count = (pub.cells[p] for p in cell.parts)
             if total.mark or count.mark or (count.value or 0) < SMALL:
                 cell.mark = WITHHELD
+    for cell in pub.cells.values():  # a change says no more than its two ends: shown only with both
+        if cell.kind == CHANGE and cell.value is not None and any(pub.cells[p].mark for p in cell.parts):
+            cell.mark = WITHHELD
 
 
 def _hide_more(pub: Publication, line: list[str]) -> bool:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from queries.metrics import shortfall
 
-COUNT, TALLY, AMOUNT, RATE, MEAN = "count", "tally", "amount", "rate", "mean"
+COUNT, TALLY, AMOUNT, RATE, MEAN, CHANGE = "count", "tally", "amount", "rate", "mean", "change"
 PRIMARY, SECONDARY, WITHHELD = "<5", "×", "—"
 LEGEND = "<5：人数少于5；×：为防推算隐去；—：分母不足5或无法计算"
 HIDDEN_CLASS = "已隐去"
@@ -87,6 +87,20 @@ class Publication:
         """A count computed from others (a gap to target): hidden with any part; when itself 1-4 its
         first part is withheld too, since the others would give it away."""
         return self.add(key, value, COUNT, unit, parts, missing)
+
+    def change(self, key: str, now: str, before: str, relative: bool = False, missing: str = "") -> str:
+        """now − before (较上年: persons, households, 万元, or percentage points between two rates), or with
+        `relative` its percent of before (同比); withheld when either is. The text is the size of the
+        change; its sign says 增加 or 减少 (`direction`)."""
+        a, b, base = self.value(now), self.value(before), self.cells.get(now)
+        if a is None or b is None or base is None or (relative and not b):
+            value = None
+        else:
+            value = round((a - b) / b * 100, 1) if relative else (round(a - b, 1) if base.kind == RATE else a - b)
+        unit = "%" if relative else ("个百分点" if base is not None and base.kind == RATE else
+                                     (base.unit if base is not None else ""))
+        digits = 1 if relative or (base is not None and base.kind == RATE) else 0
+        return self.add(key, value, CHANGE, unit, (now, before), missing, digits)
 
     def total(self, total_key: str, parts: Iterable[str]) -> None:
         """State that `total_key` is the sum of `parts` (a reader can add and subtract)."""
@@ -157,7 +171,17 @@ def cell_text(cell: Cell, with_unit: bool = True) -> str:
         return f"{cell.value:,.0f}{unit}"
     if cell.kind == MEAN:
         return f"{cell.value:,.{cell.digits}f}{unit}"
+    if cell.kind == CHANGE:
+        if cell.unit == "万元":
+            return f"{abs(cell.value) / 10_000:,.2f}{unit}"
+        return f"{abs(cell.value):,.{cell.digits}f}{unit}"
     return f"{int(cell.value):,}{unit}"
+
+
+def direction(pub: Publication, key: str, up: str = "增加", down: str = "减少") -> str:
+    """The word for a change cell's sign ('' when it is withheld, missing or zero)."""
+    value = pub.shown(key)
+    return "" if not value else (up if value > 0 else down)
 
 
 def number_text(value: float, unit: str = "", digits: int = 0) -> str:

@@ -14,7 +14,7 @@ from queries.db import connect
 from queries.report import annual_table
 
 CODE_COLUMNS = ("unit_code", "region_code", "township_code", "village_code")
-ARGUMENTS = {"year": 2024, "month_from": "2023-01", "month_to": "2024-12", "month": 6}
+ARGUMENTS = {"year": 2024, "month_from": "2023-01", "month_to": "2024-12", "month": 6, "months": (1, 6)}
 
 
 def call(fn, wh, filters: Filters, scope: str):

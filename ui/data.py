@@ -15,6 +15,7 @@ import streamlit as st
 
 from queries import dashboard
 from queries.common import Filters, county
+from queries.coverage import coverage
 from queries.db import Warehouse, WarehouseError, WarehouseRetired, is_postgres, warehouse_url
 from ui.state import Context
 
@@ -171,29 +172,13 @@ def _context(url: str, import_key: str, scope: str) -> Context:
 
 def _context_of(wh: Warehouse, scope: str) -> Context:
     """Years, months and regions that a view may name."""
-    months = dashboard.data_months(wh)
-    years_frame = dashboard.data_years(wh)
-    first = pd.to_datetime(months["first_month"]).min()
-    last = pd.to_datetime(months["last_month"]).max()
-    if pd.isna(first):
-        month_list: list[str] = []
-    else:
-        month_list = [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
-    years = sorted({int(m[:4]) for m in month_list} | {
-        int(y) for y in pd.concat([years_frame["first_year"], years_frame["last_year"]]).dropna()})
-    if years:
-        years = list(range(years[0], years[-1] + 1))
+    cov = coverage(wh)
     regions = dashboard.regions(wh, scope)
     whole = county(wh)
     towns = regions[regions["level"] == "township"]
     villages = regions[regions["level"] == "village"]
-    coverage = {row.area: (pd.Timestamp(row.first_month).strftime("%Y-%m"), pd.Timestamp(row.last_month).strftime("%Y-%m"))
-                for row in months.itertuples() if not pd.isna(row.first_month)}
-    latest = month_list[-1] if month_list else "9999-12"
-    coverage |= {row.area: (f"{int(row.first_year)}-01", min(f"{int(row.last_year)}-12", latest))
-                 for row in years_frame.itertuples() if not pd.isna(row.first_year)}
     return Context(
-        years=years, months=month_list, coverage=coverage,
+        years=cov.years, months=cov.months, coverage=cov.datasets,
         townships=dict(zip(towns["region_code"], towns["name"], strict=True)),
         villages={t: dict(zip(g["region_code"], g["name"], strict=True)) for t, g in villages.groupby("township_code")},
         county_name=whole["name"], county_code=whole["region_code"],
@@ -208,7 +193,4 @@ def context(scope: str) -> Context:
 
 def data_until(ctx: Context) -> str:
     """'2024年12月': the latest month of data, for every chart's 截至 line."""
-    if not ctx.months:
-        return "—"
-    year, month = ctx.months[-1].split("-")
-    return f"{year}年{int(month)}月"
+    return ctx.covered().until()

@@ -10,8 +10,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from queries.catalog import DATASETS, MAP_METRICS
+from queries.catalog import MAP_METRICS
 from queries.common import Filters
+from queries.coverage import Coverage
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -32,38 +33,30 @@ class Context:
     # dataset → (first month, last month) 'YYYY-MM' of the data it holds (absent: no data at all)
     coverage: dict[str, tuple[str, str]] = field(default_factory=dict)
 
+    def covered(self) -> Coverage:
+        """The same coverage as the command line reads it (queries.coverage)."""
+        return Coverage(self.years, self.months, self.coverage)
+
     def last_month(self, dataset: str) -> str:
         """The latest month a dataset holds ('' when it holds nothing)."""
-        return self.coverage.get(dataset, ("", ""))[1]
+        return self.covered().last_month(dataset)
 
     def covers(self, dataset: str, year: int) -> bool:
         """Whether the dataset holds data for `year` (the persons' register always does)."""
-        if dataset == "persons":
-            return True
-        first, last = self.coverage.get(dataset, ("", ""))
-        return bool(first) and first[:4] <= str(year) <= last[:4]
+        return self.covered().covers(dataset, year)
 
     def missing(self, dataset: str, year: int) -> str:
         """'' when the dataset covers `year`, else the sentence a component shows instead of a number
         ("2026年暂无补贴发放数据，数据截至2025年12月")."""
-        if self.covers(dataset, year):
-            return ""
-        last = self.last_month(dataset)
-        until = f"，数据截至{last[:4]}年{int(last[5:])}月" if last else ""
-        return f"{year}年暂无{DATASETS.get(dataset, dataset)}数据{until}"
+        return self.covered().missing(dataset, year)
 
     def latest_year(self, datasets: tuple[str, ...]) -> int:
         """The latest year every one of `datasets` that holds data covers (else the latest year)."""
-        ends = [int(self.last_month(d)[:4]) for d in datasets if self.last_month(d)]
-        fallback = self.years[-1] if self.years else 2000
-        return min([*ends, fallback]) if ends else fallback
+        return self.covered().latest_year(datasets)
 
     def year_end(self, dataset: str, year: int) -> str:
         """'2024年末', or '2026年10月末' when the dataset ends within that year."""
-        last = self.last_month(dataset)
-        if last.startswith(str(year)) and not last.endswith("-12"):
-            return f"{year}年{int(last[5:])}月末"
-        return f"{year}年末"
+        return self.covered().year_end(dataset, year)
 
 
 @dataclass(frozen=True)

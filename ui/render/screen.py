@@ -13,6 +13,7 @@ import streamlit as st
 
 from maps import layers
 from queries import dashboard, disclosure
+from queries.common import Filters
 from queries.disclosure import SMALL
 from queries.publish import LEGEND, Publication, key, unit_totals
 from ui import data, press
@@ -212,6 +213,37 @@ def export_table(key_: str, title: str, make: Callable[[], pd.DataFrame], ctx: C
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key_}_xlsx", on_click="ignore", help=EXPORT_NOTE)
     st.caption(EXPORT_NOTE)
+
+
+DRAFT_HALVES = {0: "全年", 1: "上半年（1-6月）", 2: "下半年（7-12月）"}
+
+
+def draft_download(ctx: Context, view: View) -> None:
+    """年度报告初稿 (Word) of the view's year and area for leaders and analysts: built, suppressed and
+    audited like every export, only when the button is pressed (queries.draft, ui.render.document)."""
+    user = signed_in()
+    if user.role not in ("analyst", "leader") or view.present or view.village:
+        return
+    from queries import draft
+    from ui.render.document import docx_bytes
+
+    area = area_name(ctx, view)
+    with st.popover("年度报告初稿（Word）", key="draft_menu"):
+        half = st.radio("期间", list(DRAFT_HALVES), format_func=DRAFT_HALVES.get, key="draft_half", horizontal=True)
+        period = draft.Period(view.year, half).label()
+        name = f"{area}{period}残疾人工作数据初稿.docx"
+
+        def make() -> bytes:
+            """The draft of the whole population of the area (the sidebar's category and level do not apply)."""
+            filters = Filters(scope=view.scope, township=view.township)
+            return docx_bytes(draft.build(data.warehouse(), ctx.covered(), filters, view.year, half))
+
+        st.download_button("下载初稿", audited_export(make, user.name, f"年度报告初稿 {period}",
+                                                   view.to_params(default_view(ctx)), name),
+                           file_name=name, key="draft_docx", on_click="ignore",
+                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        st.caption("按总结的章节顺序写出各项数字，附年度分乡镇统计表、图和每个数字的来源；"
+                   "小于5的人数已隐去。按全部残疾类别、等级统计。")
 
 
 def export_name(title: str, ctx: Context, view: View) -> str:

@@ -1,0 +1,343 @@
+"""年度报告初稿: every number of the draft is a cell whose value equals the annual table or the page query it
+cites (the appendix parsed back), no other number is in the text, the Word file holds the sections, the
+table and the images, a half-year draft's numbers are the month-range queries', a township draft shows
+no count of 1-4, and 总览 offers the draft to leaders and analysts only."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import pytest
+from conftest import open_app
+from test_disclosure import assert_nothing_recoverable
+
+from queries import dashboard, draft
+from queries.common import Filters
+from queries.coverage import Coverage, coverage
+from queries.db import connect
+from queries.report import annual_table, rate
+from ui import auth
+
+YEAR = 2024
+CATS = {v: k for k, v in draft.CATEGORIES.items()}
+LEVELS = {v: k for k, v in draft.LEVELS.items()}
+REPORT = {"persons": "持证残疾人数", "monitored_unstable": "在监测户数_脱贫不稳定户",
+          "monitored_marginal": "在监测户数_边缘易致贫户", "monitored_sudden": "在监测户数_突发严重困难户",
+          "enrolled": "年内新纳入户数", "eliminated": "年内风险消除户数", "without_measure": "无帮扶措施户数",
+          "living_persons": "生活补贴_人数", "nursing_persons": "护理补贴_人数", "rehab_need": "康复需求人数",
+          "rehab_served": "康复已服务人数", "modification_planned": "无障碍改造_计划户数",
+          "modification_completed": "无障碍改造_完成户数", "living_amount_yuan": "生活补贴_金额",
+          "nursing_amount_yuan": "护理补贴_金额", "living_coverage": "生活补贴_覆盖率",
+          "nursing_coverage": "护理补贴_覆盖率", "rehab_rate": "康复服务率"}
+
+
+@pytest.fixture(scope="module")
+def wh(duck_url):
+    """The test warehouse."""
+    return connect(duck_url)
+
+
+@pytest.fixture(scope="module")
+def town(wh) -> str:
+    """A township of the test county."""
+    regions = dashboard.regions(wh, "")
+    return regions[regions["level"] == "township"]["region_code"].iloc[3]
+
+
+def make(wh, half: int = 0, township: str = "") -> draft.Draft:
+    """A draft of the test county (or a township) for 2024."""
+    return draft.build(wh, coverage(wh), Filters(scope="", township=township), YEAR, half)
+
+
+def parse_appendix(markdown: str) -> list[dict[str, str]]:
+    """The appendix (附表2) back from the Markdown: one dict per number."""
+    rows = markdown.split("## 附表2")[1].splitlines()
+    table = [r for r in rows if r.startswith("| ")]
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    return [dict(zip(header, (c.strip() for c in r.strip("|").split("|")), strict=True)) for r in table[1:]]
+
+
+def body(markdown: str) -> str:
+    """The sections' text (before 说明)."""
+    return markdown.split("## 说明")[0]
+
+
+class Expected:
+    """The value each cell of the draft must have, computed from the queries and the annual table
+    (independently of the draft's Publication)."""
+
+    def __init__(self, wh, half: int, township: str = "") -> None:
+        self.wh, self.f = wh, Filters(scope="", township=township)
+        self.first, self.last = draft.HALVES[half]
+        self.half = half
+        self.units = {y: dashboard.unit_table(wh, self.f, y) for y in (YEAR - 1, YEAR)}
+        self.table = annual_table(wh, YEAR, self.f)
+        self.codes = dict(zip(self.table["区划代码"], self.table.index, strict=True))
+        self.total_row = self.table.iloc[-1]
+
+    def unit_value(self, column: str, unit: str, year: int = YEAR) -> float:
+        """A unit-table column of a unit (or the total) from the page query; report.md columns from the
+        annual table itself."""
+        if column in REPORT and year == YEAR:
+            row = self.total_row if unit == "total" else self.table.loc[self.codes[unit]]
+            return float(row[REPORT[column]] if row[REPORT[column]] is not None else "nan")
+        units = self.units[year]
+        if column.endswith("_rate") or column.endswith("_coverage"):
+            num, den = {"rehab_rate": ("rehab_served", "rehab_need"),
+                        "living_coverage": ("living_eligible_paid", "living_eligible"),
+                        "nursing_coverage": ("nursing_eligible_paid", "nursing_eligible"),
+                        "modification_rate": ("modification_completed", "modification_planned")}[column]
+            rows = units if unit == "total" else units[units["unit_code"] == unit]
+            value = rate(rows[num].sum(), rows[den].sum())
+            return float("nan") if value is None else value
+        if unit == "total":
+            if column == "rehab_short":
+                return draft_shortfall(units["rehab_served"].sum(), units["rehab_need"].sum(), 85)
+            if column == "modification_short":
+                return draft_shortfall(units["modification_completed"].sum(), units["modification_planned"].sum(), 90)
+            return float(units[column].sum())
+        return float(units.loc[units["unit_code"] == unit, column].iloc[0])
+
+    def months(self, year: int) -> tuple[str, str]:
+        """The period's months in `year` as 'YYYY-MM'."""
+        return f"{year}-{self.first:02d}", f"{year}-{self.last:02d}"
+
+    def value(self, cell: str) -> float:
+        """The expected value of a cell of the draft."""
+        name, _, unit = cell.partition("@")
+        prev = name.startswith("prev:")
+        name = name.removeprefix("prev:")
+        if prev:
+            return self.unit_value(name, unit, YEAR - 1)
+        if name.startswith("change_half_"):
+            return self.value(f"half_{name[12:]}@total") - self.value(f"prev_half_{name[12:]}@total")
+        if name.startswith("change_"):
+            column = name[7:]
+            return self.unit_value(column, "total") - self.unit_value(column, "total", YEAR - 1)
+        if name in ("cat_persons", "level_persons"):
+            narrowed = Filters(scope="", township=self.f.township, category=CATS.get(unit, 0), level=LEVELS.get(unit, 0))
+            return float(dashboard.unit_table(self.wh, narrowed, YEAR)["persons"].sum())
+        if name == "severe_register":
+            return self.value("level_persons@一级") + self.value("level_persons@二级")
+        if name == "end_monitored":
+            end = dashboard.monitoring_year_end(self.wh, self.f, YEAR, (self.first, self.last))["risks"]
+            return float(end["households"].sum() if unit == "total" else end.loc[end["monitor_type"] == unit,
+                                                                                   "households"].sum())
+        if name.endswith(("half_enrolled", "half_eliminated")):
+            year = YEAR - 1 if name.startswith("prev_") else YEAR
+            flow = dashboard.monitoring_by_month(self.wh, self.f, *self.months(year))
+            return float(flow[name.rsplit("_", 1)[1]].sum())
+        if name == "year_mean":
+            path = dashboard.monitoring_year_end(self.wh, self.f, YEAR, (self.first, self.last))["path"]
+            return float(path["months_in_year"].sum()) / float(path["eliminated_in_year"].sum())
+        if name in ("ytd_amount", "prev_amount", "ytd_persons", "prev_persons", "ytd_eligible_paid"):
+            year = YEAR - 1 if name.startswith("prev") else YEAR
+            if name.endswith("amount"):
+                paid = dashboard.subsidy_by_month(self.wh, self.f, *self.months(year))
+                return float(paid["amount_yuan"].sum() if unit == "total"
+                             else paid.loc[paid["subsidy_code"] == unit, "amount_yuan"].sum())
+            persons = dashboard.subsidy_persons_to_month(self.wh, self.f, YEAR, self.last)
+            row = persons[(persons["year"] == year) & (persons["subsidy_code"] == unit)]
+            return float(row["eligible_paid" if name == "ytd_eligible_paid" else "persons"].sum())
+        if name.startswith("yoy_"):
+            now, before = self.value(f"ytd_{name[4:]}@{unit}"), self.value(f"prev_{name[4:]}@{unit}")
+            return round((now - before) / before * 100, 1)
+        if name == "ytd_coverage":
+            value = rate(self.value(f"ytd_eligible_paid@{unit}"), self.unit_value(f"{unit}_eligible", "total"))
+            return float("nan") if value is None else value
+        if name == "ytd_unpaid":
+            return self.unit_value(f"{unit}_eligible", "total") - self.value(f"ytd_eligible_paid@{unit}")
+        if name in ("below_units", "below_short"):
+            units = self.units[YEAR]
+            below = units[units["rehab_rate"] < 85]
+            return float(len(below) if name == "below_units" else below["rehab_short"].sum())
+        if name.startswith(("kid_", "cat_")):
+            groups = dashboard.rehab_by_group(self.wh, self.f, YEAR)
+            if name.startswith("kid_"):
+                groups = groups[groups["is_child"]]
+            if unit != "total":
+                groups = groups[groups["category_code"] == CATS[unit]]
+            if name.endswith("_rate"):
+                value = rate(groups["served_persons"].sum(), groups["need_persons"].sum())
+                return float("nan") if value is None else value
+            return float(groups[name.split("_", 1)[1]].sum())
+        if name in ("bases", "base_list", "lifted", "funding"):
+            bases = dashboard.employment_bases(self.wh, self.f, YEAR)
+            return {"bases": len(bases), "base_list": bases["placed_persons"].sum(),
+                    "lifted": bases["households_lifted"].sum(), "funding": bases["funding_wan_yuan"].sum() * 10_000}[name]
+        if name == "form":
+            forms = dashboard.employment_by_form(self.wh, self.f)
+            forms = forms[forms["year"] == YEAR]
+            return float(forms["persons"].sum() if unit == "total" else forms.loc[forms["form"] == unit, "persons"].sum())
+        if name in ("spent", "per_household"):
+            row = dashboard.modification_by_year(self.wh, self.f)
+            row = row[row["plan_year"] == YEAR]
+            spent = float(row["completed_amount_yuan"].sum())
+            return spent if name == "spent" else spent / float(row["completed"].sum())
+        if name == "care":
+            care = dashboard.care_by_type(self.wh, self.f)
+            care = care[care["year"] == YEAR]
+            return float(care["persons"].sum() if unit == "total" else care.loc[care["care_type"] == unit, "persons"].sum())
+        return self.unit_value(name, unit)
+
+
+def draft_shortfall(numerator: float, denominator: float, target: int) -> float:
+    """People (households) short of a target rate, independently of queries.metrics."""
+    import math
+
+    return float(max(0, math.ceil(target * denominator / 100 - 1e-9) - numerator)) if denominator else 0.0
+
+
+def number_of(text: str) -> tuple[float, str]:
+    """'1,234人' → (1234, '人'); '61.12万元' → (611200, '万元'); '95.6%' → (95.6, '%')."""
+    match = re.fullmatch(r"([\d,]+(?:\.\d+)?)(.*)", text)
+    assert match, text
+    value, unit = float(match.group(1).replace(",", "")), match.group(2)
+    return (value * 10_000, unit) if unit == "万元" else (value, unit)
+
+
+def check_numbers(markdown: str, expected: Expected) -> int:
+    """Every appendix row's number equals the expected value of its cell; returns how many were shown."""
+    shown = 0
+    for row in parse_appendix(markdown):
+        cell, text = row["单元"], row["数字"]
+        want = expected.value(cell)
+        if text.startswith("<5"):
+            assert 1 <= abs(want) <= 4, (cell, text, want)
+        elif text in ("×", "—"):
+            continue  # withheld (the disclosure tests check what may be withheld)
+        else:
+            value, unit = number_of(text)
+            if unit == "万元":
+                assert value == pytest.approx(round(abs(want) / 10_000, 2) * 10_000, abs=0.01), (cell, text, want)
+            elif unit in ("%", "个百分点", "个月", "元/户"):
+                digits = 0 if unit == "元/户" else 1
+                assert value == pytest.approx(round(abs(want), digits), abs=0.051 if digits else 0.51), (cell, text, want)
+            else:
+                assert value == abs(want), (cell, text, want)
+            shown += 1
+    return shown
+
+
+@pytest.mark.parametrize("half", [0, 1])
+def test_every_number_equals_its_query(wh, half):
+    made = make(wh, half)
+    text = draft.markdown(made)
+    rows = parse_appendix(text)
+    assert len(rows) == len(made.traces) > 40
+    assert check_numbers(text, Expected(wh, half)) > 30
+    assert [h for h, _ in made.sections] == list(draft.SECTIONS)
+
+
+def test_whole_year_matches_the_annual_table(wh):
+    made = make(wh)
+    total = annual_table(wh, YEAR, Filters(scope="")).iloc[-1]
+    pub = made.pub
+    assert pub.value("ytd_amount@living") == pytest.approx(total["生活补贴_金额"])  # 1-12月 = the year's
+    assert pub.value("ytd_persons@nursing") == total["护理补贴_人数"]
+    ends = sum(pub.value(f"end_monitored@{t}") for t in draft.TYPES.values())
+    assert ends == sum(total[c] for c in ("在监测户数_脱贫不稳定户", "在监测户数_边缘易致贫户", "在监测户数_突发严重困难户"))
+    assert f"持证残疾人{int(total['持证残疾人数']):,}人" in draft.markdown(made)
+
+
+def test_half_year_uses_the_months(wh):
+    whole, half = make(wh), make(wh, 1)
+    flow = dashboard.monitoring_by_month(wh, Filters(scope=""), f"{YEAR}-01", f"{YEAR}-06")
+    assert half.pub.value("half_enrolled@total") == flow["enrolled"].sum()
+    assert half.pub.value("half_enrolled@total") < whole.pub.value("half_enrolled@total")
+    paid = dashboard.subsidy_by_month(wh, Filters(scope=""), f"{YEAR}-01", f"{YEAR}-06")
+    assert half.pub.value("ytd_amount@total") == pytest.approx(paid["amount_yuan"].sum())
+    text = draft.markdown(half)
+    assert f"{YEAR}年1-6月" in text and "较上年同期" in text
+    assert "按年度登记，不分月份" in text  # yearly datasets say what they are
+
+
+def test_no_other_number_in_the_text(wh, town):
+    for made in (make(wh), make(wh, 1), make(wh, 0, town)):
+        text = body(draft.markdown(made))
+        for trace in sorted(made.traces, key=lambda t: -len(t.text)):
+            text = text.replace(trace.text, "")
+        text = re.sub(r"\d{4}年|\d{1,2}-\d{1,2}月|\d{1,2}月|85%|90%|0-16岁", "", text)
+        assert not re.search(r"\d", text), re.findall(r".{0,12}\d.{0,12}", text)
+
+
+def test_township_draft_shows_no_small_count(wh, town):
+    made = make(wh, 0, town)
+    assert made.pub.suppressed
+    assert_nothing_recoverable(made.pub)
+    text = draft.markdown(made)
+    assert made.unit_word == "村（社区）" and "<5" in text
+    check_numbers(text, Expected(wh, 0, town))
+    for trace in made.traces:
+        cell = made.pub.cells[trace.cell]
+        if cell.kind == "count" and not cell.mark:
+            assert not 0 < cell.value < 5, trace
+    prose = body(text)
+    assert not re.search(r"(?<![\d,.<])[1-4](人|户)", prose), re.findall(r".{0,8}(?<![\d,.<])[1-4][人户].{0,4}", prose)
+    table = made.table.drop(columns=["名称"])
+    counts = table[[c for c in table.columns if "（" not in c]]
+    assert not counts.isin(["1", "2", "3", "4"]).any().any()
+
+
+def test_incomplete_year_says_so(wh, monkeypatch):
+    cov = coverage(wh)
+    short = Coverage(cov.years, cov.months, {**cov.datasets, "subsidy": (cov.datasets["subsidy"][0], "2024-11")})
+    made = draft.build(wh, short, Filters(scope=""), YEAR)
+    text = draft.markdown(made)
+    assert "补贴数据截至2024年11月" in text and "2024年1-11月" in text
+    assert made.pub.value("ytd_amount@living") == pytest.approx(
+        dashboard.subsidy_by_month(wh, Filters(scope=""), "2024-01", "2024-11").query("subsidy_code == 'living'")
+        ["amount_yuan"].sum())
+
+
+def test_docx_holds_sections_table_and_images(wh, tmp_path):
+    import docx
+
+    from ui.render.document import docx_bytes
+
+    made = make(wh)
+    out = tmp_path / "初稿.docx"
+    draft.write(made, out, docx_bytes)
+    doc = docx.Document(io.BytesIO(out.read_bytes()))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert all(section in headings for section in draft.SECTIONS)
+    assert sum(h.startswith("图") for h in headings) == len(doc.inline_shapes) == 3
+    annual, sources = doc.tables
+    assert len(annual.rows) == len(made.units) + 2  # header, units, total
+    assert annual.rows[-1].cells[0].text.startswith("合计")
+    assert [c.text for c in sources.rows[0].cells] == draft.APPENDIX_HEADER
+    assert len(sources.rows) == len(made.traces) + 1
+    paragraphs = "\n".join(p.text for p in doc.paragraphs)
+    assert made.sections[3][1][0] in paragraphs
+    assert paragraphs.count("数据来源：") >= 3  # a source line under each image
+    for shape in doc.inline_shapes:
+        assert shape.width > 0
+
+
+def test_command_line(duck_url, tmp_path, town):
+    out = tmp_path / "d.md"
+    assert draft.main(["--warehouse", duck_url, "--year", "2024", "--half", "1", "--area", town, "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("# ")
+    with pytest.raises(SystemExit):
+        draft.main(["--warehouse", duck_url, "--year", "2024", "--area", "123", "--out", str(out)])
+    with pytest.raises(SystemExit):
+        draft.main(["--warehouse", duck_url, "--year", "2024", "--out", str(tmp_path / "d.txt")])
+
+
+@pytest.mark.parametrize("role, offered", [("analyst", True), ("leader", True), ("press", False)])
+def test_overview_offers_the_draft(duck_url, monkeypatch, role, offered):
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+    monkeypatch.delenv("DEMO_MODE", raising=False)
+    at = open_app("overview", {"year": "2024"}, user=auth.User("某人", role))
+    assert not at.exception
+    labels = [str(b.proto.label) for b in at.get("download_button")]
+    assert ("下载初稿" in labels) == offered, labels
+
+
+def test_appendix_names_period_area_and_place(wh):
+    made = make(wh)
+    frame = pd.DataFrame(draft.appendix_rows(made), columns=draft.APPENDIX_HEADER)
+    assert (frame["指标"] != "").all() and (frame["驾驶舱位置"] != "").all() and (frame["期间"] != "").all()
+    assert set(frame["范围"]) >= {"示范县"}

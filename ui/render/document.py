@@ -1,0 +1,157 @@
+"""The report draft (queries.draft) as a Word document: headings, paragraphs, notes, the annual table, two
+or three press PNGs with their titles and source line, and the appendix of numbers. Charts and map are
+drawn from the draft's suppressed publication, by the same press renderers as the pages' 导出图片.
+Nothing here imports streamlit (the command line uses it too)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from maps import layers
+from queries.catalog import METRICS, PALETTE
+from queries.draft import APPENDIX_HEADER, Draft, appendix_rows
+from queries.publish import LEGEND, key
+from ui import charts, press
+from ui.labels import SOURCE
+
+FONT = "Noto Sans CJK SC"
+IMAGE_SIZE = (1920, 1080)
+IMAGE_WIDTH = Cm(16)
+
+
+def _font(run, size: float | None = None, bold: bool = False) -> None:
+    """A CJK font on a run (Word needs the East Asian font set separately)."""
+    run.font.name = FONT
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    if size:
+        run.font.size = Pt(size)
+    run.bold = bold or None
+
+
+def _caption(draft: Draft, title: str) -> press.Caption:
+    """The press caption of a figure: title, period and area, 截至 line, legend of marks."""
+    return press.Caption(title=title, period=f"{draft.period.label()}　{draft.area}", until=draft.until,
+                         legend=LEGEND)
+
+
+def rehab_frame(draft: Draft) -> pd.DataFrame:
+    """The units' rehab service rate as the draft shows it (withheld ones as NaN, with their mark)."""
+    out = draft.units.copy()
+    cells = [key("rehab_rate", code) for code in out["unit_code"]]
+    out["rehab_rate"] = pd.array([draft.pub.shown(c) for c in cells], dtype="Float64").astype("float64")
+    out["rehab_rate_text"] = [draft.pub.text(c) for c in cells]
+    out["rehab_rate_hidden"] = [draft.pub.hidden(c) for c in cells]
+    return out
+
+
+def figures(draft: Draft) -> list[tuple[str, bytes]]:
+    """(title, PNG) of the draft's figures: the rehab map, the rehab ranking, the subsidies' monthly amounts."""
+    out = []
+    frame = rehab_frame(draft)
+    word = draft.unit_word
+    if not draft.shapes.empty and frame["rehab_rate"].notna().any():
+        title = f"图{len(out) + 1}　{draft.area}各{word}康复服务率"
+        classes, items = layers.classify_rate(frame.set_index("unit_code")["rehab_rate"], METRICS["rehab_rate"].target)
+        hidden = frame.set_index("unit_code")["rehab_rate_hidden"]
+        colours = {code: list(layers.HIDDEN_COLOUR if hidden[code] else items[int(c)].colour)
+                   for code, c in classes.items() if hidden[code] or (c is not None and not pd.isna(c))}
+        legend = [(i.label, i.colour) for i in items] + ([(layers.HIDDEN_LABEL, tuple(layers.HIDDEN_COLOUR))]
+                                                        if hidden.any() else [])
+        out.append((title, press.map_png(draft.shapes, colours, legend, _caption(draft, title[3:]), IMAGE_SIZE, "%")))
+    if len(frame):
+        title = f"图{len(out) + 1}　{draft.area}各{word}康复服务率对照85%目标"
+        fig = charts.ranked_bars(frame, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=85,
+                                 text="rehab_rate_text", title="服务率")
+        out.append((title, press.chart_png(fig, _caption(draft, title[3:]), IMAGE_SIZE)))
+    if draft.months:
+        title = f"图{len(out) + 1}　{draft.area}两项补贴每月发放金额（万元）"
+        months = pd.to_datetime([f"{m}-01" for m in draft.months])
+        trend = pd.DataFrame({"pay_month": months})
+        series = {}
+        for code, label, colour in (("living", "生活补贴", PALETTE["blue"]), ("nursing", "护理补贴", PALETTE["sky"])):
+            cells = [f"amount_{code}@{m}" for m in draft.months]
+            if all(draft.pub.has(c) for c in cells):
+                values = [draft.pub.shown(c) for c in cells]
+                trend[code] = [None if v is None else v / 10_000 for v in values]
+                series[code] = (label, colour)
+        if series:
+            fig = charts.month_lines(trend, "pay_month", series, "万元")
+            out.append((title, press.chart_png(fig, _caption(draft, title[3:]), IMAGE_SIZE)))
+    return out
+
+
+def _table(doc: Document, header: list[str], rows: list[list[object]], size: float) -> None:
+    """A bordered table with a bold header row, all text in the CJK font at `size` points."""
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = ""
+        _font(cell.paragraphs[0].add_run(str(text)), size, bold=True)
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=True):
+            cell.text = ""
+            _font(cell.paragraphs[0].add_run(str(text)), size)
+
+
+def _heading(doc: Document, text: str, level: int) -> None:
+    """A heading in the CJK font."""
+    heading = doc.add_heading("", level=level)
+    _font(heading.add_run(text), None, bold=True)
+
+
+def _paragraph(doc: Document, text: str, size: float = 12, indent: bool = True) -> None:
+    """A body paragraph, first line indented by two characters as the federations write."""
+    paragraph = doc.add_paragraph()
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Pt(2 * size)
+    _font(paragraph.add_run(text), size)
+
+
+def _landscape(doc: Document) -> None:
+    """A new landscape section (the annual table is wide)."""
+    section = doc.add_section()
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(1.5))
+
+
+def docx_bytes(draft: Draft, images: list[tuple[str, bytes]] | None = None) -> bytes:
+    """The draft as a .docx file (images made here unless given)."""
+    images = figures(draft) if images is None else images
+    doc = Document()
+    doc.core_properties.title = draft.title
+    doc.core_properties.author = "残联数据驾驶舱"
+    title = doc.add_heading("", level=0)
+    _font(title.add_run(draft.title), 18, bold=True)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _paragraph(doc, f"数据截至{draft.until}", 11, indent=False)
+    for heading, paragraphs in draft.sections:
+        _heading(doc, heading, 1)
+        for text in paragraphs:
+            _paragraph(doc, text)
+    _heading(doc, "说明", 1)
+    for note in draft.notes:
+        _paragraph(doc, note, 10.5, indent=False)
+    for title_text, png in images:
+        _heading(doc, title_text, 2)
+        doc.add_picture(io.BytesIO(png), width=IMAGE_WIDTH)
+        _paragraph(doc, f"{SOURCE}　数据截至{draft.until}", 9, indent=False)
+    _landscape(doc)
+    _heading(doc, f"附表1　{draft.area}年度分{draft.unit_word}统计表（{draft.period.year}年）", 1)
+    _paragraph(doc, "金额单位万元，比率单位%；口径同驾驶舱“总览”年度分乡镇统计表。" + f"{LEGEND}", 9, indent=False)
+    _table(doc, list(draft.table.columns), draft.table.to_numpy().tolist(), 6.5)
+    _heading(doc, "附表2　数字来源", 1)
+    _paragraph(doc, "正文中每个数字一行：可在驾驶舱所列位置按所列期间和范围查到。", 9, indent=False)
+    _table(doc, APPENDIX_HEADER, appendix_rows(draft), 7.5)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()

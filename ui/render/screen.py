@@ -14,14 +14,16 @@ import streamlit as st
 from maps import layers
 from queries import dashboard, disclosure
 from queries.publish import LEGEND, Publication, key, unit_totals
-from ui import data, press
+from ui import charts, data, press
 from ui import view_state as vs
 from ui.audit import audit, audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.page import area_name, signed_in, suppressing, unit_word, until_caption, year_label
+from ui.render import slide
 from ui.state import Context, View, default_view
 
 PRESENT_ROWS = 10
+PRESENT_CHART_HEIGHT = 480  # 1080 − the question, the headline row and the 截至 line
 EXPORT_NOTE = "导出的图片和表格总是隐去人数少于5的数字及可据以推算的数字。"
 
 
@@ -98,15 +100,25 @@ def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block:
     return out
 
 
+# Plotly's toolbar speaks English ("Download plot as a png", "Zoom") and its Chinese locale is a script
+# fetched from a CDN: the toolbar is off; images come from the page's own 导出图片 (press PNG).
+PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False}
+
+
 def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, key_: str, title: str = "",
-          drill: bool = False, note: str = "") -> None:
+          drill: bool = False, note: str = "", part: str = "") -> None:
     """A plotly chart drawn from the view's publication, its 截至 line and any note on what it does not
-    follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication."""
+    follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication.
+    A chart that is a `part` of its own is drawn on a slide only when the slide shows that part."""
     view = out.view
+    if view.present and part:
+        if not slide.shows(view, part):
+            return
+        slide.mark_drawn()
     fig = make(out.pub)
     if view.present:
         fig = present_figure(fig)
-    config = {"displaylogo": False, "locale": "zh-CN"}
+    config = PLOTLY_CONFIG
     if drill and not view.village:
         st.plotly_chart(fig, key=key_, on_select=lambda: _drill_from_chart(key_, view), selection_mode="points",
                         config=config)
@@ -120,17 +132,26 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
 
 
 def present_figure(fig: go.Figure) -> go.Figure:
-    """Chart text of at least 24 px for a projector; a long ranking keeps its weakest ten (drawn on top)."""
+    """Chart text of at least 24 px for a projector, sized to the rest of one 1080 px screen; a long ranking
+    keeps its weakest ten (drawn on top)."""
+    ranking = any(t.type == "bar" and t.orientation == "h" for t in fig.data)
     for trace in fig.data:
-        if trace.type == "bar" and trace.orientation == "h" and trace.y is not None and len(trace.y) > PRESENT_ROWS:
+        if ranking and trace.y is not None and len(trace.y) > PRESENT_ROWS:
             for attr in ("x", "y", "text", "customdata"):
                 values = getattr(trace, attr)
                 if values is not None and not isinstance(values, str):
                     trace.update({attr: list(values)[-PRESENT_ROWS:]})
-    fig.update_layout(font={"size": 24}, legend={"font": {"size": 24}}, height=520)
+            colours = trace.marker.color if trace.type == "bar" else None
+            if colours is not None and not isinstance(colours, str):
+                trace.marker.color = list(colours)[-PRESENT_ROWS:]
+    fig.update_layout(font={"size": 24}, legend={"font": {"size": 24}}, height=PRESENT_CHART_HEIGHT,
+                      hoverlabel={"font": {"size": 24}})
     fig.update_xaxes(tickfont_size=24, title_font_size=24)
     fig.update_yaxes(tickfont_size=24, title_font_size=24)
     fig.update_traces(textfont_size=24, selector={"type": "bar"})
+    fig.update_traces(textfont_size=24, selector={"type": "scatter"})
+    fig.update_annotations(font_size=24)
+    charts.fit_label_margin(fig, 24)
     return fig
 
 
@@ -266,7 +287,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     frame["value_text"] = frame[f"{column}_text"]
     classes, items = _map_classes(frame, column, unit, target)
     collection = layers.feature_collection(shapes, frame, classes, items)
-    size = 18 if view.present else (13 if view.township else 14)
+    size = 24 if view.present else (13 if view.township else 14)
     stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, size)]
     tooltip = "<b>{name}</b><br/>{value_text}"
     if points is not None and len(points):
@@ -274,7 +295,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
         tooltip = point_tooltip or tooltip
     deck = layers.deck(stack, layers.view_for(shapes), tooltip)
     map_key = f"{key_}_{view.township or 'county'}"
-    height = 500 if view.present else 520
+    height = PRESENT_CHART_HEIGHT if view.present else 520
     if view.village:
         st.pydeck_chart(deck, height=height, key=map_key)
     else:

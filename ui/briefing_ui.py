@@ -51,15 +51,16 @@ CLOCK_JS = """<div id="presenter-clock" style="font-size:40px;font-weight:700">-
 <div id="presenter-elapsed" style="font-size:24px;color:#555"></div>
 <script>
 (function () {
-  const started = %f * 1000;
   function pad(n) { return String(n).padStart(2, "0"); }
   function tick() {
     const now = new Date(), clock = document.getElementById("presenter-clock");
     if (!clock) return;
     clock.textContent = pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+    const mark = document.getElementById("presenter-started");
+    const started = mark ? parseFloat(mark.dataset.started) * 1000 : 0;
     const s = Math.max(0, Math.floor((now.getTime() - started) / 1000));
     document.getElementById("presenter-elapsed").textContent = started > 0 ?
-      "已用时 " + pad(Math.floor(s / 60)) + ":" + pad(s %% 60) : "尚未开始";
+      "已用时 " + pad(Math.floor(s / 60)) + ":" + pad(s % 60) : "尚未开始";
   }
   tick();
   if (window.__presenterClock) clearInterval(window.__presenterClock);
@@ -227,10 +228,9 @@ def presenter(ctx: Context, live_id: str) -> None:
     user = _page().signed_in()
     st.markdown("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display:none}"
                 "[data-testid='stMain'] p {font-size: 24px}</style>", unsafe_allow_html=True)
-    live = briefing.live_read(live_id)
     top = st.columns([3, 1])
     with top[1]:
-        st.html(CLOCK_JS % (live.started if live else 0), unsafe_allow_javascript=True)
+        st.html(CLOCK_JS, unsafe_allow_javascript=True)
     clicker()
     with top[0]:
         _presenter_body(ctx, user, live_id)
@@ -255,6 +255,7 @@ def _presenter_body(ctx: Context, user: User, live_id: str) -> None:
         return
     index = max(0, min(live.at, len(script.slides) - 1))
     slide = script.slides[index]
+    st.markdown(f"<span id='presenter-started' data-started='{live.started:.0f}'></span>", unsafe_allow_html=True)
     st.subheader(f"第 {index + 1}/{len(script.slides)} 页　{md_escape(slide.title)}", anchor=False)
     cols = st.columns(2)
     if cols[0].button("◀ 上一页", key="presenter_prev", disabled=index == 0):

@@ -20,6 +20,7 @@ from queries.metrics import with_metrics
 from queries.publish import Publication, add_units
 from queries.report import annual_counts
 from ui import charts, press
+from ui.render import xlsx
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +70,6 @@ def test_map_png(duck_url, units):
     assert (np.abs(pixels(one)[title_band].astype(int) - pixels(other)[title_band].astype(int)) > 60).any()
     square = press.map_png(shapes, colours, rows, caption("各乡镇康复服务率"), (1080, 1080), "%")
     assert Image.open(io.BytesIO(square)).size == (1080, 1080)
-
-
-def test_table_xlsx_carries_title_lines(units):
-    table = units[["name", "persons"]].rename(columns={"name": "乡镇", "persons": "持证残疾人数"})
-    book = openpyxl.load_workbook(io.BytesIO(press.table_xlsx(table, caption("各乡镇持证残疾人数"))))
-    sheet = book.active
-    assert sheet["A1"].value == "各乡镇持证残疾人数" and sheet["A2"].value == "2024年　示范县"
-    assert "数据来源" in sheet["A3"].value and "数据截至 2024年12月" in sheet["A3"].value
-    assert [c.value for c in sheet[4]][:2] == ["乡镇", "持证残疾人数"]
-    assert sheet.max_row == 4 + len(table)
-    assert press.table_xlsx(table, caption("各乡镇持证残疾人数")) == press.table_xlsx(table, caption("各乡镇持证残疾人数"))
 
 
 def test_exported_figures_keep_withheld_units_labelled(units):

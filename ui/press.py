@@ -1,5 +1,5 @@
 """Publication-ready exports made on the server: chart PNG (plotly + kaleido on Debian's chromium),
-static map PNG (geopandas + matplotlib), table XLSX; each with title, period, source and 截至 lines.
+static map PNG (geopandas + matplotlib); each with title, period, source and 截至 lines.
 
 Identical input gives identical bytes. Nothing here imports streamlit.
 """
@@ -18,7 +18,6 @@ import plotly.graph_objects as go
 import shapely
 import yaml
 
-from queries.cells import XLSXWRITER_OPTIONS, safe_cell, safe_frame
 from ui.labels import NO_DATA_COLOUR, SOURCE
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "press.yaml"
@@ -142,20 +141,4 @@ def map_png(shapes: pd.DataFrame, colours: dict[str, list[int]], legend: list[tu
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
-    return buffer.getvalue()
-
-
-def table_xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
-    """The table as XLSX under the same title, period and footer lines; every text cell stays text."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": XLSXWRITER_OPTIONS}) as writer:
-        safe_frame(table).to_excel(writer, sheet_name="数据", index=False, startrow=3)
-        book, sheet = writer.book, writer.sheets["数据"]
-        book.set_properties({"created": pd.Timestamp("2000-01-01").to_pydatetime()})  # same bytes every time
-        sheet.write_string(0, 0, safe_cell(caption.title), book.add_format({"bold": True, "font_size": 16}))
-        sheet.write_string(1, 0, safe_cell(caption.period))  # the period names the area: data, not a formula
-        sheet.write_string(2, 0, safe_cell(caption.footer()))
-        if caption.watermark:
-            sheet.write(1, 4, press_config().get("watermark", "内部资料"), book.add_format({"font_color": "#C00000"}))
-        sheet.set_column(0, max(len(table.columns) - 1, 0), 14)
     return buffer.getvalue()

@@ -5,6 +5,7 @@ become pixels; their text comes from `Publication.text`."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -19,7 +20,7 @@ from ui import view_state as vs
 from ui.audit import audit, audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.page import area_name, signed_in, suppressing, unit_word, until_caption, year_label
-from ui.render import slide
+from ui.render import slide, xlsx
 from ui.state import Context, View, default_view
 
 PRESENT_ROWS = 10
@@ -207,12 +208,18 @@ def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str
             body.append(line)
         return pd.DataFrame(body, columns=[first, *(h for h, _ in columns)])
 
+    def workbook(caption: press.Caption) -> bytes:
+        """The XLSX, from the suppressed publication; each column typed by its cells (units, formats)."""
+        safe = out.safe()
+        first_keys = {h: next((keys(c, code) for _, code in rows if safe.has(keys(c, code))), "") for h, c in columns}
+        return xlsx.table_xlsx(frame_of(safe, True), caption, xlsx.kinds_of(safe, first_keys))
+
     st.dataframe(frame_of(out.pub, False), hide_index=True, width="stretch")
     legend(out.pub)
-    export_table(key_, title, lambda: frame_of(out.safe(), True), ctx, out)
+    export_table(key_, title, workbook, ctx, out)
 
 
-def export_table(key_: str, title: str, make: Callable[[], pd.DataFrame], ctx: Context, out: Output) -> None:
+def export_table(key_: str, title: str, make: Callable[[press.Caption], bytes], ctx: Context, out: Output) -> None:
     """An XLSX download of a suppressed table under the same title lines as the images (analysts only);
     `make` runs when the button is pressed, not on every rerun."""
     user = signed_in()
@@ -221,7 +228,7 @@ def export_table(key_: str, title: str, make: Callable[[], pd.DataFrame], ctx: C
     view = out.view
     caption = caption_for(title, ctx, view, watermark=False)
     name = export_name(title, ctx, view)
-    bytes_ = audited_export(lambda: press.table_xlsx(make(), caption), user.name, title,
+    bytes_ = audited_export(lambda: make(caption), user.name, title,
                             view.to_params(default_view(ctx)), name)
     st.download_button("下载 Excel", bytes_, file_name=name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -229,13 +236,13 @@ def export_table(key_: str, title: str, make: Callable[[], pd.DataFrame], ctx: C
 
 
 def export_name(title: str, ctx: Context, view: View) -> str:
-    """'城东街道康复服务率未达标村（社区）_2024年_肢体_二级.xlsx': area, year and filters in the name."""
-    parts = [title, f"{view.year}年"]
-    if view.category:
-        parts.append(CATEGORY_LABELS[view.category])
-    if view.level:
-        parts.append(LEVEL_LABELS[view.level])
-    return "_".join(parts) + ".xlsx"
+    """'城东街道康复服务率未达标村（社区）_2024年_肢体残疾_二级.xlsx': area, year and filters in the name (a
+    filtered and an unfiltered table never share a name); characters a file system refuses are replaced."""
+    area = area_name(ctx, view)
+    parts = [title if title.startswith(area) else f"{area}{title}", f"{view.year}年"]
+    parts.append(CATEGORY_LABELS[view.category] + "残疾" if view.category else "全部类别")
+    parts.append(LEVEL_LABELS[view.level] if view.level else "全部等级")
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", "_".join(parts)) + ".xlsx"
 
 
 def _drill_from_chart(key_: str, view: View) -> None:

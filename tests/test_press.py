@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 from PIL import Image
@@ -20,7 +19,6 @@ from queries.metrics import with_metrics
 from queries.publish import Publication, add_units
 from queries.report import annual_counts
 from ui import charts, press
-from ui.render import xlsx
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +81,7 @@ def test_exported_figures_keep_withheld_units_labelled(units):
         rehab_rate=[pub.shown(f"rehab_rate@{c}") for c in small["unit_code"]],
         rehab_rate_text=[pub.text(f"rehab_rate@{c}") for c in small["unit_code"]])
     fig = charts.ranked_bars(frame, "rehab_rate", "#009E73", "%", target=85)
-    bars = dict(zip(fig.data[0].y, fig.data[0].text, strict=True))
+    labels = next(t for t in fig.data if t.meta == charts.LABELS_META)  # the value labels beside the bars
+    bars = dict(zip(labels.y, labels.text, strict=True))
     assert bars[small.loc[small.index[0], "name"]] == "—"  # kept, labelled, never dropped
     assert pub.text(f"rehab_served@{small.loc[small.index[0], 'unit_code']}") == "<5人"

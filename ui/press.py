@@ -121,6 +121,20 @@ def plotted_period(fig: go.Figure, period: str) -> str:
     return f"{span}　{rest}" if rest else span
 
 
+def _month_span(fig: go.Figure) -> int:
+    """How many months a chart over months spans (0 for any other chart)."""
+    stamps = []
+    for trace in fig.data:
+        values = getattr(trace, "x", None)
+        if values is not None and len(values) and (pd.api.types.is_datetime64_any_dtype(pd.Series(list(values)))
+                                                   or isinstance(values[0], datetime.date)):
+            stamps += list(pd.to_datetime(pd.Series(list(values))))
+    if not stamps:
+        return 0
+    first, last = min(stamps), max(stamps)
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
 def _tick_texts(fig: go.Figure, axis: str) -> list[str]:
     """The tick labels an axis will draw (its ticktext, its categories, or numbers up to the data's top)."""
     layout_axis = fig.layout[f"{axis}axis"]
@@ -151,8 +165,8 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
     bottom = base * 1.6 + (base * 1.8 if x_title else 0) + 16 + len(foot) * base * LINE + PAD
     rows = max((len(t.y) for t in hbars), default=0)
     plot_height = height - top - bottom
-    if rows and plot_height / rows < base * 1.25:  # a ranking keeps its weakest rows (drawn on top)
-        keep = int(plot_height // (base * 1.25))
+    if rows and plot_height / rows < base * 1.5:  # a ranking keeps its weakest rows (drawn on top); 1.5 em per line
+        keep = int(plot_height // (base * 1.5))
         for trace in out.data:
             if trace.y is not None and len(trace.y) == rows:
                 for attr in ("x", "y", "text", "customdata"):
@@ -184,6 +198,11 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
     out.update_traces(line_width=5, marker_size=9, selector={"type": "scatter", "mode": "lines+markers"})
     if rows:  # one label per bar
         out.update_yaxes(tickmode="linear", dtick=1)
+    span = _month_span(out)
+    if span:  # month ticks as many as fit side by side, level
+        room = (width - left - right) / (text_width("2026年10月", base) + 24)
+        step = next((m for m in (1, 2, 3, 4, 6, 12, 24) if span / m + 1 <= room), 24)
+        out.update_xaxes(dtick=f"M{step}", tickangle=0)
     if unit:  # the value axis's unit, horizontal above its ticks: never over them
         out.add_annotation(text=unit, xref="paper", yref="paper", x=0, y=1, xanchor="right", yanchor="bottom",
                            xshift=-8, yshift=6, showarrow=False, font={"size": base, "color": "#333"})

@@ -21,6 +21,13 @@ PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
 PAGE_CSS = """<style>
 [data-testid="stElementToolbar"] {display: none !important;}
 .kpi-value {white-space: nowrap;}
+@media (max-height: 820px) {  /* a laptop (1366×768): less air above the cards and the main chart */
+  [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; padding-bottom: 1rem !important;}
+  [data-testid="stMain"] h1 {font-size: 2rem !important; padding: 0 !important;}
+  .kpi-value {font-size: 1.55rem !important;}
+  .kpi-label, .kpi-delta {font-size: 0.85rem !important;}
+  [data-testid="stMain"] [data-testid="stVerticalBlock"] {gap: 0.5rem;}
+}
 </style>"""
 
 # Projector (one slide = one 1920×1080 screen): no sidebar, toolbar, banner or Streamlit chrome; the question

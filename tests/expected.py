@@ -159,6 +159,7 @@ def people(folder: Path) -> pd.DataFrame:
         "level": persons["残疾等级"].map(LEVEL_CODES), "birth_year": persons["出生日期"].str[:4].astype(int),
         "living": active & (persons["是否低保"] == "是"),
         "nursing": active & persons["残疾等级"].isin(["一级", "二级"]),
+        "issued_year": pd.to_datetime(persons["发证日期"].replace("", None)).dt.year.fillna(0).astype(int),
     }).reset_index(drop=True)
 
 
@@ -217,7 +218,7 @@ def subsidy_by_category_level(folder: Path, town: str, year: int) -> pd.DataFram
         for label, code in SUBSIDY_CODES.items():
             paid = set(pay.loc[pay["补贴类型"] == label, "cert"])
             rows.append({"category_code": category, "level_code": level, "subsidy_code": code,
-                         "eligible": int(group[code].sum()),
+                         "eligible": int((group[code] & (group["issued_year"] <= year)).sum()),  # issued by then
                          "eligible_paid": int((group[code] & group["cert"].isin(paid)).sum()),
                          "persons": int(group["cert"].isin(paid).sum())})
     return pd.DataFrame(rows)

@@ -150,5 +150,6 @@ def test_open_session_survives_a_reimport_that_drops_its_year(extracts, tmp_path
     at.run()
     assert not at.exception, at.exception
     view = at.session_state["view_state"]
-    assert view.year == 2023 and view.month_to == "2023-12"
+    assert view.year == 0 and view.month_to == "2023-12"  # 0: the page opens on its latest year, now 2023
+    assert any("2023年1–12月累计" in s.value for s in at.subheader)
     assert any("2024" in w.value for w in at.warning)  # said, not silently changed

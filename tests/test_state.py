@@ -112,7 +112,7 @@ def test_valid_widget_values_are_taken():
     assert with_widget(START, "category", 0, CTX).category == 0
     assert with_widget(START, "present", True, CTX).present is True
     refused = with_widget(START, "year", "2026' OR 1=1 --", CTX)
-    assert refused.year == 2024 and "2026' OR 1=1 --" in refused.warnings[0]
+    assert refused.year == 0 and "2026' OR 1=1 --" in refused.warnings[0]  # 0: the page's own latest year
 
 
 def test_revalidated_keeps_a_valid_view_and_repairs_a_stale_one():

@@ -107,15 +107,19 @@ PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": Fa
 
 
 def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, key_: str, title: str = "",
-          drill: bool = False, note: str = "", part: str = "") -> None:
+          drill: bool = False, note: str = "", missing: str = "", part: str = "") -> None:
     """A plotly chart drawn from the view's publication, its 截至 line and any note on what it does not
     follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication.
+    A chart whose dataset does not cover the period says so (`missing`) instead of drawing empty bars.
     A chart that is a `part` of its own is drawn on a slide only when the slide shows that part."""
-    view = out.view
-    if view.present and part:
-        if not slide.shows(view, part):
+    if out.view.present and part:
+        if not slide.shows(out.view, part):
             return
         slide.mark_drawn()
+    if missing:
+        st.info(missing)
+        return
+    view = out.view
     fig = make(out.pub)
     if view.present:
         fig = present_figure(fig)
@@ -233,6 +237,7 @@ def export_table(key_: str, title: str, make: Callable[[press.Caption], bytes], 
     st.download_button("下载 Excel", bytes_, file_name=name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key_}_xlsx", on_click="ignore", help=EXPORT_NOTE)
+    st.caption(EXPORT_NOTE)
 
 
 def export_name(title: str, ctx: Context, view: View) -> str:
@@ -281,10 +286,13 @@ def _map_classes(frame: pd.DataFrame, column: str, unit: str, target: float | No
 
 def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit: str, target: float | None = None,
                points: pd.DataFrame | None = None, point_tooltip: str = "", key_: str = "map", title: str = "",
-               block: str = "") -> None:
+               block: str = "", missing: str = "") -> None:
     """A choropleth of the view's units coloured by `column` of the publication (withheld values in
     their own class, never 'no data'), legend, notices, click to drill, and a press PNG of the same map
     drawn from the suppressed publication."""
+    if missing:  # the dataset does not cover the period: said, not a grey map
+        st.info(missing)
+        return
     view = out.view
     shapes = data.q(dashboard.boundaries, view.filters)
     if shapes.empty:

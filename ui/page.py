@@ -144,7 +144,7 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     drawn as plain text (buttons and text elements), never as Markdown."""
     if view.present:
         question = st.session_state.get(briefing_ui.TITLE_KEY) or caption.rstrip("。")
-        st.title(question, anchor=False)
+        st.title(md_escape(question), anchor=False)  # a slide title is plain text, never Markdown
         st.markdown(f"<div class='slide-page'>{html.escape(title)}　{html.escape(filters_text(ctx, view))}</div>",
                     unsafe_allow_html=True)
     else:

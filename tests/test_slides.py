@@ -114,6 +114,8 @@ def test_ranking_below_target_in_the_warning_colour(demo, browser):
     page.goto(f"{demo}/rehabilitation?year=2024&mode=present&part=chart")
     settle(page)
     wait_drawn(page)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .bars path').length > 0"
+                           " && document.querySelector('.js-plotly-plot .shapelayer path')", timeout=30_000)
     fills = page.evaluate("[...document.querySelectorAll('.js-plotly-plot .bars path')].map(p => p.style.fill)")
 
     def rgb(hex_: str) -> str:
@@ -149,7 +151,7 @@ def test_presenter_view_in_step_with_the_wall_and_clicker_keys(leader_server, br
     _sign_in(notes, leader_server, link)
     notes.get_by_text("等待开始").wait_for(timeout=30_000)
     wall.get_by_role("button", name="开始汇报（投影模式）").click()
-    wall.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText === '全县总览'",
+    wall.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1')?.innerText === '全县总览'",
                            timeout=30_000)
     notes.get_by_text("第 1/3 页").wait_for(timeout=30_000)
     assert notes.get_by_text("康复服务对照目标（康复服务）").is_visible()  # the next slide
@@ -157,7 +159,7 @@ def test_presenter_view_in_step_with_the_wall_and_clicker_keys(leader_server, br
     assert re.search(r"\d\d:\d\d:\d\d", notes.locator("#presenter-clock").inner_text())
     # a clicker on the wall: → moves both screens
     wall.keyboard.press("ArrowRight")
-    wall.wait_for_function("() => document.querySelector('h1').innerText === '康复服务对照目标'", timeout=30_000)
+    wall.wait_for_function("() => document.querySelector('h1')?.innerText === '康复服务对照目标'", timeout=30_000)
     notes.get_by_text("第 2/3 页").wait_for(timeout=30_000)
     assert notes.get_by_text(NOTE).is_visible()
     settle(wall)
@@ -165,10 +167,10 @@ def test_presenter_view_in_step_with_the_wall_and_clicker_keys(leader_server, br
     assert_no_error(wall)
     # the presenter's clicker: PageDown moves the wall, PageUp brings it back
     notes.keyboard.press("PageDown")
-    wall.wait_for_function("() => document.querySelector('h1').innerText === '两项补贴'", timeout=30_000)
+    wall.wait_for_function("() => document.querySelector('h1')?.innerText === '两项补贴'", timeout=30_000)
     notes.get_by_text("第 3/3 页").wait_for(timeout=30_000)
     notes.keyboard.press("PageUp")
-    wall.wait_for_function("() => document.querySelector('h1').innerText === '康复服务对照目标'", timeout=30_000)
+    wall.wait_for_function("() => document.querySelector('h1')?.innerText === '康复服务对照目标'", timeout=30_000)
     wall.screenshot(path=SHOTS / "briefing-wall.png")
     notes.screenshot(path=SHOTS / "briefing-presenter.png")
     context.close()

@@ -36,24 +36,14 @@ spans = pd.concat([
 ])
 st.dataframe(spans, hide_index=True, width="stretch")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("数据仓库表行数")
-    counts = data.q(dashboard.row_counts)
-    st.dataframe(counts.rename(columns={"table_name": "表", "n": "行数"}), hide_index=True, width="stretch")
-with right:
-    st.subheader("各文件导入情况")
-    st.dataframe(files.rename(columns={"table_name": "数据表", "file": "文件", "rows_read": "读入",
-                                       "rows_loaded": "载入", "rows_rejected": "拒绝"}),
-                 hide_index=True, width="stretch")
-
-st.subheader("被拒绝的行（按原因）")
 rejects = record["rejects"]
 if rejects.empty:
     st.success("上次导入没有被拒绝的行。")
 else:
-    st.dataframe(rejects.rename(columns={"table_name": "数据表", "file": "文件", "reason": "原因代码",
-                                         "reason_text": "原因", "rows": "行数"}), hide_index=True, width="stretch")
+    st.subheader("被拒绝的行（按原因）")
+    st.dataframe(rejects.rename(columns={"table_name": "数据", "file": "文件", "reason_text": "原因", "rows": "行数"})[
+        ["数据", "文件", "原因", "行数"]], hide_index=True, width="stretch")
+page.slide_end(view)
 
 st.subheader("边界覆盖")
 issues = record["boundary_issues"]
@@ -80,3 +70,19 @@ st.caption("所有数字来自同一套查询，与《年度分乡镇统计表�
 st.caption("持证残疾人数：某年的人数为当年年末前发证（发证日期）、且导入时证件状态为“正常”的人；证件状态是导入时的快照，"
            "往年曾注销、后来恢复的证件无法区分。补贴、康复、监测等按年份的数据只在其数据覆盖的年份显示；"
            "某类数据不覆盖所选年份时，页面写明“暂无数据”及其截至月份，而不显示0。")
+
+with st.expander("技术信息（管理员）", expanded=False):  # table names and reason codes: for whoever runs the import
+    left, right = st.columns(2)
+    with left:
+        st.caption("数据仓库表行数")
+        st.dataframe(data.q(dashboard.row_counts).rename(columns={"table_name": "表", "n": "行数"}), hide_index=True,
+                     width="stretch")
+    with right:
+        st.caption("各文件导入情况")
+        st.dataframe(files.rename(columns={"table_name": "数据表", "file": "文件", "rows_read": "读入",
+                                           "rows_loaded": "载入", "rows_rejected": "拒绝"}),
+                     hide_index=True, width="stretch")
+    if not rejects.empty:
+        st.caption("被拒绝的行（原因代码）")
+        st.dataframe(rejects.rename(columns={"table_name": "数据表", "file": "文件", "reason": "原因代码",
+                                             "reason_text": "原因", "rows": "行数"}), hide_index=True, width="stretch")

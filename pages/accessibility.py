@@ -8,7 +8,7 @@ from queries.catalog import METRICS, PALETTE
 from queries.publish import Publication, add_units, key
 from queries.summary import accessibility_text
 from ui import charts, data, page
-from ui.render import screen
+from ui.render import screen, slide
 
 ctx, view = page.setup("无障碍与托养", "{area}家庭无障碍改造与托养照护服务，{year}。", datasets=("modification",))
 HOUSEHOLDS_NOTE = "改造户数按户统计，不按残疾类别、等级筛选。"
@@ -54,7 +54,7 @@ k = lambda column: key(column, "total")  # noqa: E731
 if not view.village:
     screen.summary(out, accessibility_text(pub, area, view.year, list(care_year["care_type"])))
 
-cols = st.columns(4)
+cols = slide.headline(view, 4)
 screen.card(cols[0], pub, f"{view.year}年计划改造", k("modification_planned"), f"已完成 {pub.text(k('modification_completed'))}")
 rate = pub.shown(k("modification_rate"))
 screen.card(cols[1], pub, "完成率", k("modification_rate"), f"目标：需改造户≥{METRICS['modification_rate'].target:g}%",
@@ -76,7 +76,7 @@ def year_frame(p: Publication, measures: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
-left, right = st.columns(2)
+left, right = slide.columns(view, 2, ("chart", "trend"))
 with left:
     st.subheader("各年无障碍改造：计划与完成", anchor=False)
     if years.empty:
@@ -86,7 +86,6 @@ with left:
         screen.chart(out, lambda p: charts.grouped_bars(year_frame(p, {"planned": "planned", "completed": "completed"}),
                                                         "plan_year", series, "户"),
                      ctx, "modification_years", title=f"{area}各年无障碍改造计划与完成户数", note=HOUSEHOLDS_NOTE)
-page.slide_end(view)
 with right:
     st.subheader("各年户均改造支出", anchor=False)
     if not years.empty:
@@ -95,6 +94,7 @@ with right:
                                                         "元/户"),
                      ctx, "modification_spend", title=f"{area}各年无障碍改造户均支出（元）",
                      note="完成户少于5户的年份不计算户均。" if out.pub.suppressed else "")
+page.slide_end(view)
 
 st.subheader(f"各{page.unit_word(view)}无障碍改造（{view.year}年）", anchor=False)
 if table_units.empty:

@@ -8,7 +8,7 @@ from queries.catalog import PALETTE
 from queries.publish import AMOUNT, Publication, add_units, key, unit_missing
 from queries.summary import employment_text
 from ui import charts, data, page
-from ui.render import screen
+from ui.render import screen, slide
 
 ctx, view = page.setup("就业帮扶", "{area}残疾人就业基地与就业帮扶，{year}。", datasets=("employment",))
 BASES_NOTE = "就业基地及其安置人数不按残疾类别、等级筛选。"
@@ -51,7 +51,7 @@ area = page.area_name(ctx, view)
 if not view.village:
     screen.summary(out, employment_text(pub, area, view.year, list(this_year["form"].head(3))))
 
-cols = st.columns(4)
+cols = slide.headline(view, 4)
 screen.card(cols[0], pub, f"就业基地（{view.year}年）", "bases@total", f"安置残疾人 {pub.text('base_list@total')}")
 screen.card(cols[1], pub, "带动户数", "lifted@total", f"扶持资金 {pub.text('funding@total')}")
 screen.card(cols[2], pub, f"{view.year}年就业人数", "form@total", f"其中在基地就业 {pub.text('form_base@total')}")
@@ -60,7 +60,7 @@ screen.card(cols[3], pub, "公益性岗位", "form@公益性岗位" if pub.has("
 st.caption(BASES_NOTE)
 screen.legend(pub)
 
-left, right = st.columns([3, 2])
+left, right = slide.columns(view, [3, 2], ("map", "chart"))
 with left:
     st.subheader("就业基地分布（圆点大小 = 安置人数）", anchor=False)
     shown = [pub.shown(f"base_list@{b}") for b in bases["base_id"]]

@@ -8,7 +8,7 @@ from queries.publish import Publication, add_units, key, unit_missing
 from queries.summary import monitoring_text
 from ui import charts, data, page
 from ui.labels import MONITOR_TYPES
-from ui.render import screen
+from ui.render import screen, slide
 
 ctx, view = page.setup("防返贫监测", "{area}残疾人家庭防止返贫动态监测：应纳尽纳、应帮尽帮、应消尽消。", trend=True,
                        datasets=("monitoring",))
@@ -57,7 +57,7 @@ k = lambda column: key(column, focus)  # noqa: E731
 area = page.area_name(ctx, view)
 if not view.village:
     screen.summary(out, monitoring_text(pub, area, ctx.year_end("monitoring", view.year), focus, "year_mean"))
-cols = st.columns(5)
+cols = slide.headline(view, 5)
 screen.card(cols[0], pub, f"{ctx.year_end('monitoring', view.year)}在监测户", k("monitored"))
 for col, (column, label) in zip(cols[1:4], TYPES.items(), strict=True):
     screen.card(col, pub, label, k(column))
@@ -67,7 +67,7 @@ screen.card(cols[4], pub, "无帮扶措施户", k("without_measure"), "需立即
 st.caption(HOUSEHOLDS_NOTE + (" " + missing if missing else ""))
 screen.legend(pub)
 
-left, right = st.columns([3, 2])
+left, right = slide.columns(view, [3, 2], ("map", "chart"))
 with left:
     st.subheader(f"各{page.unit_word(view)}在监测户数", anchor=False)
     screen.region_map(out, ctx, units, "monitored", "户", key_="monitoring_map",
@@ -96,7 +96,8 @@ else:
                                                    "eliminated": ("风险消除", PALETTE["green"])}, "户", kind="bar")
 
     screen.chart(out, flow_chart, ctx, "monitoring_flow", title=f"{area}每月新纳入与风险消除户数",
-                 note=f"按所选月份范围；{HOUSEHOLDS_NOTE}")
+                 note=f"按所选月份范围；{HOUSEHOLDS_NOTE}", part="trend")
+page.slide_end(view)
 
 left, right = st.columns(2)
 with left:

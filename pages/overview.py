@@ -10,7 +10,7 @@ from queries.report import AMOUNT_COLUMNS, COUNT_COLUMNS, RATE_COLUMNS, REPORT_C
 from queries.summary import overview_text
 from ui import charts, data, page
 from ui import view_state as vs
-from ui.render import screen
+from ui.render import screen, slide
 
 ctx, view = page.setup("总览", "{area}残疾人工作主要指标，{year}。",
                        datasets=("monitoring", "subsidy", "rehab"))
@@ -43,7 +43,7 @@ if not view.village:
     screen.summary(out, overview_text(pub, area, ctx.year_end("monitoring", view.year), focus,
                                       (len(below), "below_short"), page.unit_word(view)))
 
-row1 = st.columns(4)
+row1 = slide.headline(view, 4)
 screen.card(row1[0], pub, "持证残疾人", k("persons"), f"重度（一、二级）护理补贴对象 {pub.text(k('nursing_eligible'))}")
 no_measure = pub.value(k("without_measure"))
 screen.card(row1[1], pub, f"在监测户（{ctx.year_end('monitoring', view.year)}）", k("monitored"),
@@ -55,7 +55,7 @@ for col, prefix, label in ((row1[2], "living", "生活补贴覆盖率"), (row1[3
                 f"目标100%，应享未享 {pub.text(k(f'{prefix}_unpaid'))}" if unpaid else "目标100%，应补尽补",
                 good=not unpaid, help_text=METRICS[f"{prefix}_coverage"].definition)
 
-row2 = st.columns(4)
+row2 = slide.headline(view, 4)
 short = pub.value(k("rehab_short"))
 screen.card(row2[0], pub, "康复服务率", k("rehab_rate"),
             f"{area}距85%目标还差 {pub.text(k('rehab_short'))}" if short else "已达到85%目标", good=not short,
@@ -77,7 +77,7 @@ screen.legend(pub)
 st.page_link("pages/monitoring.py", label="查看监测户缺保障名单（按乡镇）→", query_params=st.query_params.to_dict())
 
 st.divider()
-left, right = st.columns([3, 2])
+left, right = slide.columns(view, [3, 2], ("map", "chart"))
 with left:
     metric = vs.metric_choice()
     meta = METRICS[metric]

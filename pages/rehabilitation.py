@@ -9,7 +9,7 @@ from queries.publish import Publication, add_below_target, add_unit_years, key
 from queries.summary import rehab_text
 from ui import charts, data, page
 from ui.labels import CATEGORY_LABELS, md_escape
-from ui.render import screen
+from ui.render import screen, slide
 
 ctx, view = page.setup("康复服务", "{area}持证残疾人精准康复服务，{year}；目标：服务率不低于85%。", datasets=("rehab",))
 
@@ -55,7 +55,7 @@ if not view.village:
     screen.summary(out, rehab_text(pub, area, ctx.year_end("rehab", view.year), focus, (len(below), "below_short"),
                                    names, page.unit_word(view), "kid_rate@total"))
 
-cols = st.columns(4)
+cols = slide.headline(view, 4)
 short = pub.value(k("rehab_short"))
 screen.card(cols[0], pub, "康复服务率", k("rehab_rate"),
             f"{area}距{TARGET:g}%目标还差 {pub.text(k('rehab_short'))}" if short
@@ -71,7 +71,7 @@ if view.category:
     st.caption(f"仅{CATEGORY_LABELS[view.category]}残疾。")
 screen.legend(pub)
 
-left, right = st.columns([3, 2])
+left, right = slide.columns(view, [3, 2], ("map", "chart"))
 with left:
     st.subheader(f"各{page.unit_word(view)}康复服务率", anchor=False)
     screen.region_map(out, ctx, units, "rehab_rate", "%", target=TARGET, key_="rehab_map",

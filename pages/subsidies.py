@@ -9,7 +9,7 @@ from queries.publish import Publication, add_units, key, unit_missing
 from queries.summary import subsidy_text
 from ui import charts, data, page
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SUBSIDY_SHORT
-from ui.render import screen
+from ui.render import screen, slide
 
 ctx, view = page.setup("两项补贴", "{area}困难残疾人生活补贴和重度残疾人护理补贴，{year}：应补尽补。", trend=True,
                        datasets=("subsidy",))
@@ -86,13 +86,13 @@ def yoy(now: str, before: str) -> str:
 if not view.village:
     screen.summary(out, subsidy_text(pub, area, ctx.year_end("subsidy", view.year), months_in_year, view.year, focus))
 st.subheader(f"{view.year}年1–{months_in_year}月累计（截至本月）与上年同期", anchor=False)
-cols = st.columns(4)
+cols = slide.headline(view, 4, ("trend",))
 for i, code in enumerate(CODES):
     screen.card(cols[2 * i], pub, f"{SUBSIDY_SHORT[code]}发放金额", f"ytd_amount@{code}",
                 yoy(f"ytd_amount@{code}", f"prev_amount@{code}"))
     screen.card(cols[2 * i + 1], pub, f"{SUBSIDY_SHORT[code]}发放人数", f"ytd_persons@{code}",
                 yoy(f"ytd_persons@{code}", f"prev_persons@{code}"))
-cols = st.columns(4)
+cols = slide.headline(view, 4, ("map", "chart"))
 for i, code in enumerate(CODES):
     unpaid = pub.value(k(f"{code}_unpaid"))
     screen.card(cols[2 * i], pub, f"{SUBSIDY_SHORT[code]}覆盖率（{view.year}年）", k(f"{code}_coverage"),
@@ -123,7 +123,7 @@ else:
                                   unit)
 
     period = f"{view.month_from[:4]}年{int(view.month_from[5:])}月至{view.month_to[:4]}年{int(view.month_to[5:])}月"
-    left, right = st.columns(2)
+    left, right = slide.columns(view, 2, ("trend", ""))
     with left:
         screen.chart(out, lambda p: trend(p, "amount", "万元"), ctx, "subsidy_amount",
                      title=f"{area}两项补贴每月发放金额（万元）", note=f"{period}（侧栏可改月份范围）")
@@ -133,7 +133,7 @@ else:
 
 st.subheader(f"各{page.unit_word(view)}覆盖率与应享未享（{view.year}年）", anchor=False)
 which = st.radio("补贴", list(CODES), format_func=lambda c: SUBSIDY_SHORT[c], horizontal=True, key="subsidy_which")
-left, right = st.columns([3, 2])
+left, right = slide.columns(view, [3, 2], ("map", "chart"))
 with left:
     screen.region_map(out, ctx, units, f"{which}_coverage", "%", target=100, key_=f"subsidy_map_{which}",
                       title=f"{area}各{page.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率", missing=missing)

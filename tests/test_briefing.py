@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table
-from ui import auth, briefing
+from ui import auth, briefing, briefing_ui
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -44,12 +44,21 @@ def test_play_the_script(script, monkeypatch):
     assert not at.exception
     view = at.session_state["view_state"]
     assert at.title[0].value == "总览" and view.present and view.year == 2023
-    assert any("先讲总数" in t.value for t in at.text)  # the speaker note, as plain text
+    assert not any("先讲总数" in t.value for t in at.text)  # the room never sees the speaker note
+    # the presenter view (another session, tied by the playing's id) shows it, as plain text, and the next slide
+    presenter = AppTest.from_file(APP, default_timeout=60)
+    presenter.session_state[auth.SESSION_KEY] = auth.User("分析员", "analyst")
+    presenter.run()
+    presenter.session_state[briefing_ui.PRESENTER_KEY] = at.session_state[briefing_ui.LIVE_KEY]
+    presenter.switch_page("pages/briefing.py").run()
+    assert not presenter.exception
+    assert any("先讲总数" in t.value for t in presenter.text)
+    assert any("康复（康复服务）" in t.value for t in presenter.text)
     # AppTest keeps running the page it last switched to itself; follow the app's own switch first.
     at.switch_page("pages/overview.py").run()
     at.button(key="brief_next").click().run()
     town = yaml.safe_load(script.read_text(encoding="utf-8"))["slides"][1]["params"]["town"]
-    assert at.title[0].value == "康复服务" and at.session_state["view_state"].township == town
+    assert at.title[0].value == "康复" and at.session_state["view_state"].township == town  # the slide's question
     at.switch_page("pages/rehabilitation.py").run()
     assert at.button(key="brief_next").disabled  # the last valid slide
     at.button(key="brief_end").click().run()

@@ -167,7 +167,8 @@ def test_projector_mode_is_a_slide(server, browser):
     assert not page.locator("[data-testid=stSidebar]").is_visible()
     assert not page.locator("[data-testid=stToolbar]").is_visible()
     headline = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.kpi-value')).fontSize)")
-    assert headline >= 64
+    question = page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+    assert question > headline >= 40  # the question reads first, the numbers next
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .ytick text').length > 0",
                            timeout=30_000)
     ticks = page.evaluate("""Array.from(document.querySelectorAll('.js-plotly-plot .ytick text'))

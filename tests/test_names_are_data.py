@@ -20,6 +20,7 @@ from queries.report import annual_table, main
 from tests.conftest import open_app
 from tests.hostile import TOWNSHIP_NAMES, VILLAGE_NAMES
 from ui import press
+from ui.render import xlsx
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -82,10 +83,10 @@ def test_press_xlsx_of_townships_and_villages(hostile_url):
     wh = connect(hostile_url)
     county = annual_table(wh, 2024, Filters(scope=""))
     caption = press.Caption(title="=1+1", period=f"2024年　{TOWNSHIP_NAMES[0]}", until="2024年12月")
-    assert_xlsx_is_data(press.table_xlsx(county, caption), [*TOWNSHIP_NAMES, "=1+1"])
+    assert_xlsx_is_data(xlsx.table_xlsx(county, caption), [*TOWNSHIP_NAMES, "=1+1"])
     town = hostile_township(hostile_url, TOWNSHIP_NAMES[0])
     villages = annual_table(wh, 2024, Filters(scope="", township=town))
-    assert_xlsx_is_data(press.table_xlsx(villages, caption), VILLAGE_NAMES)
+    assert_xlsx_is_data(xlsx.table_xlsx(villages, caption), VILLAGE_NAMES)
 
 
 # ---------------------------------------------------------------- the pages' Markdown

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 from PIL import Image
@@ -71,17 +70,6 @@ def test_map_png(duck_url, units):
     assert Image.open(io.BytesIO(square)).size == (1080, 1080)
 
 
-def test_table_xlsx_carries_title_lines(units):
-    table = units[["name", "persons"]].rename(columns={"name": "乡镇", "persons": "持证残疾人数"})
-    book = openpyxl.load_workbook(io.BytesIO(press.table_xlsx(table, caption("各乡镇持证残疾人数"))))
-    sheet = book.active
-    assert sheet["A1"].value == "各乡镇持证残疾人数" and sheet["A2"].value == "2024年　示范县"
-    assert "数据来源" in sheet["A3"].value and "数据截至 2024年12月" in sheet["A3"].value
-    assert [c.value for c in sheet[4]][:2] == ["乡镇", "持证残疾人数"]
-    assert sheet.max_row == 4 + len(table)
-    assert press.table_xlsx(table, caption("各乡镇持证残疾人数")) == press.table_xlsx(table, caption("各乡镇持证残疾人数"))
-
-
 def test_exported_figures_keep_withheld_units_labelled(units):
     small = units.copy()
     small.loc[small.index[0], ["rehab_need", "rehab_served"]] = [3, 2]  # a rate over 3 persons
@@ -93,6 +81,7 @@ def test_exported_figures_keep_withheld_units_labelled(units):
         rehab_rate=[pub.shown(f"rehab_rate@{c}") for c in small["unit_code"]],
         rehab_rate_text=[pub.text(f"rehab_rate@{c}") for c in small["unit_code"]])
     fig = charts.ranked_bars(frame, "rehab_rate", "#009E73", "%", target=85)
-    bars = dict(zip(fig.data[0].y, fig.data[0].text, strict=True))
+    labels = next(t for t in fig.data if t.meta == charts.LABELS_META)  # the value labels beside the bars
+    bars = dict(zip(labels.y, labels.text, strict=True))
     assert bars[small.loc[small.index[0], "name"]] == "—"  # kept, labelled, never dropped
     assert pub.text(f"rehab_served@{small.loc[small.index[0], 'unit_code']}") == "<5人"

@@ -464,7 +464,8 @@ def _demo_user() -> User:
     """The public demo's read-only analyst, with a banner saying so."""
     import streamlit as st
 
-    st.info(f"演示模式：已以只读分析员“{DEMO_NAME}”身份登录，数据为虚构的示范县。")
+    # In a container of its own: a projector slide hides it (ui.page.PRESENT_CSS).
+    st.container(key="demo_banner").info(f"演示模式：已以只读分析员“{DEMO_NAME}”身份登录，数据为虚构的示范县。")
     if st.session_state.get(SESSION_KEY) != DEMO_USER:
         _signed_in(DEMO_USER, "demo")
     return DEMO_USER

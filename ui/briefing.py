@@ -11,9 +11,12 @@ dashboard processes lose nothing. Nothing here imports streamlit.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
+import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -204,3 +207,58 @@ def add_slide(slide: Slide, path: Path | None = None) -> int:
         briefing.slides.append(slide)
         _write(path, _dump(briefing))
         return len(briefing.slides)
+
+
+# ---------------------------------------------------------------- a briefing being played (presenter view)
+
+LIVE_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+@dataclass
+class Live:
+    """Where a briefing being played stands: its script's area, the slide shown, when it started. The
+    projected page and the presenter view (two browser sessions) both read and move it."""
+
+    area: str
+    at: int
+    started: float
+
+
+def new_live_id() -> str:
+    """A fresh id for one playing of a briefing (unguessable: it is what ties the two screens)."""
+    return secrets.token_hex(8)
+
+
+def live_path(live_id: str) -> Path:
+    """The state file of a playing, beside the county's script; BriefingError for a malformed id."""
+    if not LIVE_ID.match(live_id or ""):
+        raise BriefingError("演示者视图的编号无效。")
+    return briefing_path().with_name(f".live-{live_id}.json")
+
+
+def live_write(live_id: str, area: str, at: int, started: float | None = None) -> Live:
+    """Move a playing to slide `at` (atomically, so the other screen never reads half a file)."""
+    path = live_path(live_id)
+    if started is None:
+        current = live_read(live_id)
+        started = current.started if current else time.time()
+    live = Live(area, int(at), float(started))
+    _write(path, json.dumps(asdict(live)))
+    return live
+
+
+def live_read(live_id: str) -> Live | None:
+    """A playing's state, or None when there is none (ended, or never started)."""
+    try:
+        raw = json.loads(live_path(live_id).read_text(encoding="utf-8"))
+        return Live(str(raw["area"]), int(raw["at"]), float(raw["started"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def live_end(live_id: str) -> None:
+    """The playing has ended: the presenter view says so."""
+    try:
+        live_path(live_id).unlink(missing_ok=True)
+    except BriefingError:
+        pass

@@ -6,6 +6,7 @@ drawn as plain text (never Markdown or HTML); the bar names the area the slide a
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pandas as pd
@@ -19,6 +20,55 @@ from ui.state import Context, View, default_view, parse
 
 AREA_KEY = "briefing_area"  # the script being played: "" county, else a township code
 AT_KEY = "briefing_at"  # the slide being played (None: not playing)
+TITLE_KEY = "briefing_title"  # the playing slide's title: the question a slide puts largest
+LIVE_KEY = "briefing_live"  # the id that ties the projected page and the presenter view
+PRESENTER_KEY = "presenter_of"  # this session is the presenter view of that playing
+POLL_SECONDS = 1.0
+
+# A presentation clicker sends →/PageDown/Space (forward) and ←/PageUp (back): they press the page's own
+# 下一页/上一页 buttons, on the projected page and in the presenter view alike. Nothing is fetched.
+CLICKER_JS = """<script>
+(function () {
+  const w = window.parent && window.parent.document ? window.parent : window;
+  if (w.__canlianClicker) return;
+  w.__canlianClicker = true;
+  const forward = ["ArrowRight", "PageDown", " ", "Spacebar"], back = ["ArrowLeft", "PageUp"];
+  w.document.addEventListener("keydown", function (e) {
+    const t = e.target;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
+    const label = forward.includes(e.key) ? "下一页" : (back.includes(e.key) ? "上一页" : null);
+    if (!label) return;
+    const button = Array.from(w.document.querySelectorAll("button"))
+      .find(b => b.innerText.includes(label) && !b.disabled);
+    e.preventDefault();
+    if (button) { button.click(); button.blur(); }
+  }, true);
+})();
+</script>"""
+
+# The presenter's clock: the time of day and the time since the briefing started, ticking in the browser.
+CLOCK_JS = """<div id="presenter-clock" style="font-size:40px;font-weight:700">--:--</div>
+<div id="presenter-elapsed" style="font-size:24px;color:#555"></div>
+<script>
+(function () {
+  function pad(n) { return String(n).padStart(2, "0"); }
+  function tick() {
+    const now = new Date(), clock = document.getElementById("presenter-clock");
+    if (!clock) return;
+    clock.textContent = pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+    const mark = document.getElementById("presenter-started");
+    const started = mark ? parseFloat(mark.dataset.started) * 1000 : 0;
+    const s = Math.max(0, Math.floor((now.getTime() - started) / 1000));
+    document.getElementById("presenter-elapsed").textContent = started > 0 ?
+      "已用时 " + pad(Math.floor(s / 60)) + ":" + pad(s % 60) : "尚未开始";
+  }
+  tick();
+  if (window.__presenterClock) clearInterval(window.__presenterClock);
+  window.__presenterClock = setInterval(tick, 1000);
+})();
+</script>"""
+
+
 def _page():
     """ui.page (imported late: page calls into this module)."""
     from ui import page
@@ -40,10 +90,20 @@ def add_to_briefing(user: User, title: str, page: str, ctx: Context, view: View)
         st.caption(f"加入：{area_label(ctx, area)}的汇报脚本")
         slide_title = st.text_input("本页标题", value=f"{_page().area_name(ctx, view)}{title}"[:briefing.MAX_TITLE],
                                     key="brief_title", max_chars=briefing.MAX_TITLE)
-        note = st.text_area("讲稿（仅可编辑本脚本的人可见，可不填）", key="brief_note", max_chars=briefing.MAX_NOTE)
+        from ui.render import slide as slides
+
+        offered = slides.parts(page)
+        part = ""
+        if len(offered) > 1:  # what does not fit one screen is another slide of the same page
+            part = st.selectbox("幻灯片显示", list(offered), format_func=offered.get, key="brief_part",
+                                index=list(offered).index(slides.part(view)) if view.part in offered else 0)
+        note = st.text_area("讲稿（只在演示者视图中显示，可不填）", key="brief_note", max_chars=briefing.MAX_NOTE)
         if st.button("加入汇报脚本", key="brief_add"):
             params = vs.view().to_params(default_view(ctx))  # as chosen, not as resolved for this page
             params.pop("mode", None)
+            params.pop("part", None)
+            if part and part != next(iter(offered)):
+                params["part"] = part
             if area != briefing.COUNTY:
                 params["town"] = area  # a township's script shows that township, whatever the URL said
             try:
@@ -71,6 +131,12 @@ def go_to_slide(ctx: Context, index: int, area: str | None = None) -> None:
     vs.new_generation()
     st.session_state[AT_KEY] = index
     st.session_state[AREA_KEY] = area
+    st.session_state[TITLE_KEY] = slide.title
+    live_id = st.session_state.setdefault(LIVE_KEY, briefing.new_live_id())
+    live = briefing.live_read(live_id)
+    if live is None or live.at != index or live.area != area:
+        briefing.live_write(live_id, area, index)
+    st.session_state["scroll_top"] = True
     st.switch_page(f"pages/{slide.page}.py")
 
 
@@ -101,11 +167,112 @@ def briefing_bar(ctx: Context, view: View) -> None:
         go_to_slide(ctx, index)
     if cols[4].button("结束汇报", key="brief_end"):
         st.session_state[AT_KEY] = None
+        st.session_state[TITLE_KEY] = None
+        briefing.live_end(st.session_state.get(LIVE_KEY, ""))
+        st.session_state.pop(LIVE_KEY, None)
         vs.exit_present()
         st.switch_page("pages/briefing.py")
-    if slide.note and briefing.shows_notes(user, area):
-        with st.expander("讲稿（演示者）"):
-            st.text(slide.note)
+    # The note is never on the projected page: it is in the presenter view (another window, kept in step).
+    clicker()
+    live_id = st.session_state.get(LIVE_KEY)
+    if live_id:
+        _follow(ctx, live_id)
+
+
+def clicker() -> None:
+    """The clicker's keys press 下一页/上一页 on this page."""
+    st.html(CLICKER_JS, unsafe_allow_javascript=True)
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _follow(ctx: Context, live_id: str) -> None:
+    """The projected page follows the presenter view: when the playing moved on, show that slide."""
+    live = briefing.live_read(live_id)
+    if live is not None and live.at != st.session_state.get(AT_KEY):
+        go_to_slide(ctx, live.at, live.area)
+
+
+def params_text(ctx: Context, page_name: str, params: dict[str, str]) -> str:
+    """A slide's filters in words ('2024年，东湖镇，肢体残疾，排名'), never as URL parameters."""
+    from queries.catalog import MAP_METRICS
+    from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
+    from ui.render import slide
+
+    words = []
+    for name, value in params.items():
+        if name == "year":
+            words.append(f"{value}年")
+        elif name == "town":
+            words.append(ctx.townships.get(value, "未知乡镇"))
+        elif name == "village":
+            words.append(next((v[value] for v in ctx.villages.values() if value in v), "未知村（社区）"))
+        elif name in ("cat", "level") and value.isdigit():
+            labels = CATEGORY_LABELS if name == "cat" else LEVEL_LABELS
+            words.append(labels.get(int(value), "") + ("残疾" if name == "cat" else ""))
+        elif name == "metric":
+            words.append(MAP_METRICS.get(value, ""))
+        elif name == "part":
+            words.append("显示" + slide.parts(page_name).get(value, "主图"))
+        elif name in ("from", "to"):
+            words.append(("自" if name == "from" else "至") + value.replace("-", "年", 1) + "月")
+    return "，".join(w for w in words if w) or "默认"
+
+
+def presenter_link(live_id: str) -> str:
+    """The presenter view of a playing (relative: it works behind a proxy's path prefix too)."""
+    return f"briefing?presenter={live_id}"
+
+
+def presenter(ctx: Context, live_id: str) -> None:
+    """The presenter view: slide n of N, its note, the next slide, a clock; 上一页/下一页 move both screens."""
+    user = _page().signed_in()
+    st.markdown("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display:none}"
+                "[data-testid='stMain'] p {font-size: 24px}</style>", unsafe_allow_html=True)
+    top = st.columns([3, 1])
+    with top[1]:
+        st.html(CLOCK_JS, unsafe_allow_javascript=True)
+    clicker()
+    with top[0]:
+        _presenter_body(ctx, user, live_id)
+    if st.button("关闭演示者视图", key="presenter_close"):
+        st.session_state.pop(PRESENTER_KEY, None)
+        st.rerun()
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _presenter_body(ctx: Context, user: User, live_id: str) -> None:
+    """What the presenter reads; redrawn every second, so it follows the projected page."""
+    live = briefing.live_read(live_id)
+    if live is None:
+        st.info("等待开始：在投影的电脑上打开“汇报”页并点“开始汇报”。本窗口会自动跟上。")
+        return
+    if not briefing.may_play(user, live.area):
+        st.warning("您的账号不能放映这份汇报脚本。")
+        return
+    script, _ = briefing.load(briefing.script_path(live.area))
+    if not script.slides:
+        st.warning("汇报脚本中没有幻灯片。")
+        return
+    index = max(0, min(live.at, len(script.slides) - 1))
+    slide = script.slides[index]
+    st.markdown(f"<span id='presenter-started' data-started='{live.started:.0f}'></span>", unsafe_allow_html=True)
+    st.subheader(f"第 {index + 1}/{len(script.slides)} 页　{md_escape(slide.title)}", anchor=False)
+    cols = st.columns(2)
+    if cols[0].button("◀ 上一页", key="presenter_prev", disabled=index == 0):
+        briefing.live_write(live_id, live.area, index - 1)
+        st.rerun(scope="fragment")
+    if cols[1].button("下一页 ▶", key="presenter_next", disabled=index >= len(script.slides) - 1):
+        briefing.live_write(live_id, live.area, index + 1)
+        st.rerun(scope="fragment")
+    if briefing.shows_notes(user, live.area):
+        st.markdown("**讲稿**")
+        st.text(slide.note or "（本页没有讲稿）")
+    else:
+        st.caption("讲稿只对可编辑这份脚本的账号显示。")
+    following = script.slides[index + 1] if index + 1 < len(script.slides) else None
+    st.markdown("**下一页**")
+    st.text(f"{following.title}（{briefing.PAGES[following.page]}）" if following else "（已是最后一页）")
+    st.caption(f"更新于 {time.strftime('%H:%M:%S')}")
 
 
 def playable_areas(user: User, ctx: Context) -> list[str]:
@@ -118,8 +285,12 @@ def playable_areas(user: User, ctx: Context) -> list[str]:
 
 
 def page(ctx: Context) -> None:
-    """The 汇报 page: choose a script, see its slides (notes for editors), start playing."""
+    """The 汇报 page: choose a script, see its slides (notes for editors), start playing; or, opened with
+    ?presenter=ID, the presenter view of that playing."""
     user = _page().signed_in()
+    if st.session_state.get(PRESENTER_KEY):
+        presenter(ctx, st.session_state[PRESENTER_KEY])
+        st.stop()
     areas = playable_areas(user, ctx)
     area = areas[0]
     if len(areas) > 1:
@@ -134,12 +305,15 @@ def page(ctx: Context) -> None:
         st.stop()
     notes = briefing.shows_notes(user, area)
     rows = [{"页": i + 1, "标题": s.title, "页面": briefing.PAGES[s.page],
-             "筛选": "，".join(f"{k}={v}" for k, v in s.params.items()) or "默认", **({"讲稿": s.note} if notes else {})}
+             "筛选": params_text(ctx, s.page, s.params), **({"讲稿": s.note} if notes else {})}
             for i, s in enumerate(script.slides)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")  # a table: plain text, never Markdown
     start = st.selectbox("从第几页开始", range(len(script.slides)),
                          format_func=lambda i: f"第{i + 1}页　{script.slides[i].title}", key="brief_start")
-    if st.button("开始汇报（投影模式）", type="primary", key="brief_go"):
+    live_id = st.session_state.setdefault(LIVE_KEY, briefing.new_live_id())
+    cols = st.columns([2, 2, 3])
+    if cols[0].button("开始汇报（投影模式）", type="primary", key="brief_go"):
         go_to_slide(ctx, start, area)
-    if briefing.may_edit(user, area):
-        st.caption(f"脚本文件：{md_escape(str(briefing.script_path(area)))}（YAML，可直接编辑）")
+    cols[1].link_button("打开演示者视图（新窗口）", presenter_link(live_id))
+    cols[2].caption("投影屏显示幻灯片；演示者视图在另一个窗口显示讲稿、下一页和时钟，两边同步翻页。"
+                    "翻页笔（→、PageDown、空格 / ←、PageUp）两边都可用。")

@@ -6,25 +6,93 @@ and a page draws several figures on every rerun."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.labels import TARGET_COLOUR
+from ui.labels import BELOW_TARGET_COLOUR, HIDDEN_BAR_COLOUR, ON_TARGET_COLOUR, TARGET_COLOUR
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
+LABELS_META = "value-labels"  # the text trace that carries a ranking's value labels beside the plot
+
+
+def text_width(text: str, size: float) -> float:
+    """Pixels a line of text takes at `size` px: CJK and full-width forms one em, others about 0.6 em."""
+    return sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in str(text))
+
+
+def wan(value: float) -> str:
+    """A tick label in Chinese units: 8,000, 1.3万, 120万, 1.5亿 (never 13k)."""
+    if abs(value) >= 1e8:
+        return f"{value / 1e8:.4g}亿"
+    if abs(value) >= 1e4:
+        return f"{value / 1e4:.4g}万"
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2g}"
+
+
+def nice_ticks(top: float, count: int = 5) -> list[float]:
+    """Round tick values from 0 up to and including `top` (about `count` of them)."""
+    if top <= 0:
+        return [0.0]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return [i * step for i in range(math.ceil(top / step) + 1)]
+
+
+def _value_top(traces: list[dict], axis: str, stacked: bool) -> float | None:
+    """The largest value along `axis` ('x' or 'y') of numeric traces (stacked: summed per category)."""
+    columns = [pd.to_numeric(pd.Series(list(t[axis])), errors="coerce").fillna(0).reset_index(drop=True)
+               for t in traces if t.get("type") in ("bar", "scatter") and t.get(axis) is not None
+               and t.get("mode") != "text" and ((t.get("orientation") == "h") == (axis == "x"))]
+    columns = [c for c in columns if len(c)]
+    if not columns:
+        return None
+    if stacked:
+        return float(pd.concat(columns, axis=1).fillna(0).sum(axis=1).max())
+    return float(max(c.max() for c in columns))
+
+
+def chinese_ticks(traces: list[dict], axis: dict, name: str, stacked: bool = False) -> dict:
+    """The value axis with Chinese tick labels (1.3万, not plotly's 13k) unless it sets its own ticks."""
+    if "tickvals" in axis or axis.get("type") in ("category", "date"):
+        return axis
+    top = _value_top(traces, name, stacked)
+    if top is None or top < 1000:
+        return {"exponentformat": "none", **axis}
+    if "range" in axis:
+        top = max(top, float(axis["range"][1]) * 0.95)
+    ticks = [v for v in nice_ticks(top) if "range" not in axis or v <= axis["range"][1]]
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [wan(v) for v in ticks], **axis}
+
+
+def fit_label_margin(fig: go.Figure, size: float, extra: float = 24) -> go.Figure:
+    """Room on the right for the value labels drawn beside a ranking (they stay clear of the target line)."""
+    labels = [t for t in fig.data if t.meta == LABELS_META and t.text is not None]
+    if labels:
+        widest = max(text_width(x, size) for t in labels for x in t.text)
+        fig.update_layout(margin_r=int(widest + extra))
+    return fig
+
+
 def figure(traces: list[dict], height: int = 380, y_title: str = "", x_title: str = "",
            xaxis: dict | None = None, yaxis: dict | None = None, **layout: object) -> go.Figure:
-    """The common layout (CJK font, white background, legend on top, axis titles with units) around
-    `traces`; `xaxis`, `yaxis` and further layout keys add to it."""
+    """The common layout (CJK font, white background, legend on top, axis titles with units, Chinese
+    number ticks) around `traces`; `xaxis`, `yaxis` and further layout keys add to it."""
+    stacked = layout.get("barmode") == "stack"
+    xaxis = chinese_ticks(traces, xaxis or {}, "x", stacked)
+    yaxis = chinese_ticks(traces, yaxis or {}, "y", stacked)
     return go.Figure({"data": traces, "layout": {
         "height": height, "font": {"family": FONT, "size": 14}, "plot_bgcolor": "white",
         "paper_bgcolor": "white", "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
         "legend": {"orientation": "h", "y": 1.12, "x": 0}, "hoverlabel": {"font": {"family": FONT}},
         "separators": ".,",
-        "xaxis": {"title": {"text": x_title}, **(xaxis or {})},
-        "yaxis": {"title": {"text": y_title}, "gridcolor": "#e5e5e5", "zerolinecolor": "#cccccc", **(yaxis or {})},
+        "xaxis": {"title": {"text": x_title, "standoff": 12}, "automargin": True, **xaxis},
+        "yaxis": {"title": {"text": y_title, "standoff": 12}, "automargin": True, "gridcolor": "#e5e5e5",
+                  "zerolinecolor": "#cccccc", **yaxis},
         **layout,
     }})
 
@@ -57,20 +125,37 @@ def ranked_bars(frame: pd.DataFrame, value: str, colour: str, unit: str, target:
     """Horizontal bars, one per unit, weakest on top; the code rides along for click-to-drill."""
     # Withheld values keep their bar's place and label ('<5', '—'), at the bottom: never dropped.
     data = frame.sort_values(value, ascending=not ascending, na_position="first")
-    bar = {"type": "bar", "x": data[value].fillna(0), "y": data["name"], "orientation": "h", "marker": {"color": colour},
-           "customdata": data[["unit_code"]].to_numpy(),
-           "text": data[text] if text else _labels(data[value], unit == "%", data.get(f"{value}_text")),
-           "textposition": "outside", "cliponaxis": False,
+    labels = list(data[text]) if text else _labels(data[value], unit == "%", data.get(f"{value}_text"))
+    bar = {"type": "bar", "x": data[value].fillna(0), "y": data["name"], "orientation": "h",
+           "marker": {"color": target_colours(data[value], target, higher_is_better=ascending, colour=colour)},
+           "customdata": data[["unit_code"]].to_numpy(), "showlegend": False,
            "hovertemplate": "%{y}：%{x:,.1f}" + unit + "<extra></extra>"}
-    if unit == "%":  # bars start at zero; room on the right for the value labels beyond 100%
-        xaxis = {"range": [0, 135],
-                 "tickvals": [0, 20, 40, 60, 80, 100]}
-    else:  # room for the value labels
+    if unit == "%":  # bars start at zero and end at 100%; the labels stand in a column beyond it, so the
+        # target line (≤ 100%) never crosses them
+        top, xaxis = 100.0, {"range": [0, 100], "tickvals": [0, 20, 40, 60, 80, 100]}
+    else:
         top = float(data[value].max()) if data[value].notna().any() else 0
-        xaxis = {"range": [0, top * 1.45 or 1]}
+        top = top or 1
+        xaxis = {"range": [0, top]}
+    column = {"type": "scatter", "mode": "text", "x": [top] * len(data), "y": data["name"], "text": labels,
+              "textposition": "middle right", "cliponaxis": False, "showlegend": False, "hoverinfo": "skip",
+              "meta": LABELS_META, "textfont": {"color": "#222"}}
     extra = _target_line(target, f"目标 {target:g}{unit}", vertical=True) if target is not None else {}
-    return figure([bar], height=max(300, 24 * len(data) + 80), x_title=f"{title}（{unit}）" if title else unit,
-                  xaxis=xaxis, clickmode="event+select", dragmode=False, **extra)
+    fig = figure([bar, column], height=max(300, 24 * len(data) + 80),
+                 x_title=f"{title}（{unit}）" if title else unit, xaxis=xaxis, clickmode="event+select",
+                 dragmode=False, showlegend=False, **extra)
+    return fit_label_margin(fig, 14)
+
+
+def target_colours(values: pd.Series, target: float | None, higher_is_better: bool = True,
+                   colour: str = ON_TARGET_COLOUR) -> list[str] | str:
+    """One colour per bar: below target in the warning colour, at or above it in the calm one, withheld
+    in grey; without a target the metric's own colour."""
+    if target is None:
+        return colour
+    return [HIDDEN_BAR_COLOUR if pd.isna(v) else
+            (BELOW_TARGET_COLOUR if (v < target if higher_is_better else v > target) else ON_TARGET_COLOUR)
+            for v in values]
 
 
 def month_lines(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]], y_title: str,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import duckdb
 import streamlit as st
 
@@ -9,20 +11,44 @@ from queries.db import WarehouseError
 from ui import auth, briefing, briefing_ui, data
 from ui import view_state as vs
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE, md_escape
+from ui.render import slide
 from ui.state import Context, View
 
 PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
 
-# Projector: no sidebar, toolbar or Streamlit chrome; headline numbers ≥ 64 px, text ≥ 24 px, dark on white.
+# Every page: the tables' English toolbar (Download as CSV, Search, Fullscreen) is hidden; downloads are the
+# page's own Chinese buttons.
+PAGE_CSS = """<style>
+[data-testid="stElementToolbar"] {display: none !important;}
+.kpi-value {white-space: nowrap;}
+@media (max-height: 820px) {  /* a laptop (1366×768): less air above the cards and the main chart */
+  [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; padding-bottom: 1rem !important;}
+  [data-testid="stMain"] h1 {font-size: 2rem !important; padding: 0 !important;}
+  .kpi-value {font-size: 1.55rem !important;}
+  .kpi-label, .kpi-delta {font-size: 0.85rem !important;}
+  [data-testid="stMain"] [data-testid="stVerticalBlock"] {gap: 0.5rem;}
+}
+</style>"""
+
+# Projector (one slide = one 1920×1080 screen): no sidebar, toolbar, banner or Streamlit chrome; the question
+# is the largest text, headline numbers 46 px, every other text ≥ 24 px, dark on white; section headings,
+# widgets and links that belong to the screen page are off, and so is what ui.render.slide hid.
 PRESENT_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
-[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] {display: none !important;}
-[data-testid="stMainBlockContainer"] {padding: 1.2rem 2.5rem 1rem 2.5rem !important; max-width: 100% !important;}
-[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stCaptionContainer"] {font-size: 24px !important;}
-h1 {font-size: 60px !important; padding: 0 !important;}
-h2, h3 {font-size: 36px !important;}
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+[class*="st-key-slide_off"], .st-key-demo_banner, .st-key-crumbs, [data-testid="stMain"] h2,
+[data-testid="stMain"] h3, [data-testid="stMain"] [data-testid="stSelectbox"],
+[data-testid="stMain"] [data-testid="stRadio"], [data-testid="stMain"] [data-testid="stPageLink"],
+[data-testid="stMain"] hr, [data-testid="stMain"] [data-testid="stExpander"] {display: none !important;}
+[data-testid="stMainBlockContainer"] {padding: 0.6rem 2rem 0.4rem 2rem !important; max-width: 100% !important;}
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stCaptionContainer"],
+[data-testid="stMain"] button p, [data-testid="stText"] {font-size: 24px !important;}
+[data-testid="stMain"] [data-testid="stVerticalBlock"] {gap: 0.45rem !important;}
+h1 {font-size: 52px !important; line-height: 1.15 !important; padding: 0 !important;}
+.slide-page {font-size: 24px; color: #555;}
 .kpi-label, .kpi-delta {font-size: 26px !important;}
-.kpi-value {font-size: 72px !important;}
+.kpi-value {font-size: 46px !important;}  /* below the question's 52 px: the question reads first */
+.map-legend {font-size: 24px !important;}
 </style>"""
 
 
@@ -56,12 +82,14 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
     view = vs.current_view(ctx, ctx.latest_year(datasets), trend=trend, own_township=scope_of(user),
                            fixed_area=user.role == "press")
     page = PAGE_OF_TITLE.get(title, "")
+    slide.begin(page)
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)
     if view.present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
         if st.session_state.get("briefing_at") is not None:
             briefing_ui.briefing_bar(ctx, view)
         else:
-            st.button("退出投影模式", key="exit_present", on_click=vs.exit_present)
+            present_bar(page)
     elif page and not user.read_only:
         briefing_ui.add_to_briefing(user, title, page, ctx, view)
     header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view)
@@ -70,8 +98,19 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
 
 def slide_end(view: View) -> None:
     """In projector mode a page is one slide: its headline and main visual; the rest stays off."""
-    if view.present:
-        st.stop()
+    slide.end(view)
+
+
+def present_bar(page: str) -> None:
+    """Projector mode outside a briefing: which part of the page the slide shows, and the way back."""
+    offered = slide.parts(page)
+    cols = st.columns([1, 5])
+    cols[0].button("退出投影模式", key="exit_present", on_click=vs.exit_present)
+    if len(offered) > 1:
+        current = slide.part(vs.view())
+        cols[1].segmented_control("本页显示", list(offered), format_func=offered.get, default=current,
+                                  key=f"w_part_{st.session_state.get('view_gen', 0)}", label_visibility="collapsed",
+                                  on_change=vs.choose_part)
 
 
 def failure_page(exc: Exception) -> None:
@@ -103,9 +142,15 @@ def year_label(ctx: Context, year: int) -> str:
 def header(title: str, caption: str, ctx: Context, view: View) -> None:
     """Title, one-line caption, breadcrumb (示范县 › 东湖镇 › 某村) and the active filters. Names are
     drawn as plain text (buttons and text elements), never as Markdown."""
-    st.title(title, anchor=False)
-    st.text(caption)
-    crumbs = st.columns([1, 1, 1, 3])
+    if view.present:
+        question = st.session_state.get(briefing_ui.TITLE_KEY) or caption.rstrip("。")
+        st.title(md_escape(question), anchor=False)  # a slide title is plain text, never Markdown
+        st.markdown(f"<div class='slide-page'>{html.escape(title)}　{html.escape(filters_text(ctx, view))}</div>",
+                    unsafe_allow_html=True)
+    else:
+        st.title(title, anchor=False)
+        st.text(caption)
+    crumbs = st.container(key="crumbs").columns([1, 1, 1, 3])
     crumbs[0].button(md_escape(ctx.county_name), on_click=vs.set_area, args=("",), key="crumb_county",
                      disabled=not view.township or len(ctx.townships) == 1)
     if view.township:
@@ -113,15 +158,20 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
                          disabled=not view.village, key="crumb_town")
     if view.village:
         crumbs[2].button(f"› {md_escape(ctx.villages[view.township][view.village])}", disabled=True, key="crumb_village")
+    crumbs[3].text(f"筛选：{filters_text(ctx, view)}")
+    if st.session_state.pop("scroll_top", False):  # after a drill the view starts at the top
+        st.html("<script>window.parent.document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)</script>",
+                unsafe_allow_javascript=True)
+
+
+def filters_text(ctx: Context, view: View) -> str:
+    """'2024年，肢体残疾，二级': the year and the active filters."""
     filters = [year_label(ctx, view.year)]
     if view.category:
         filters.append(CATEGORY_LABELS[view.category] + "残疾")
     if view.level:
         filters.append(LEVEL_LABELS[view.level])
-    crumbs[3].text(f"筛选：{'，'.join(filters)}")
-    if st.session_state.pop("scroll_top", False):  # after a drill the view starts at the top
-        st.html("<script>window.parent.document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)</script>",
-                unsafe_allow_javascript=True)
+    return "，".join(filters)
 
 
 def area_name(ctx: Context, view: View) -> str:

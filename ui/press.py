@@ -1,12 +1,12 @@
 """Publication-ready exports made on the server: chart PNG (plotly + kaleido on Debian's chromium),
-static map PNG (geopandas + matplotlib), table XLSX; each with title, period, source and 截至 lines.
+static map PNG (geopandas + matplotlib); each with title, period, source and 截至 lines.
 
 Identical input gives identical bytes. Nothing here imports streamlit.
 """
 
 from __future__ import annotations
 
-import copy
+import datetime
 import io
 import threading
 from dataclasses import dataclass
@@ -18,7 +18,6 @@ import plotly.graph_objects as go
 import shapely
 import yaml
 
-from queries.cells import XLSXWRITER_OPTIONS, safe_cell, safe_frame
 from ui.labels import NO_DATA_COLOUR, SOURCE
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "press.yaml"
@@ -65,44 +64,172 @@ def _kaleido():
     return kaleido
 
 
+SMALL_NOTE = "图中人数少于5的数字及可据以推算的数字已隐去。"
+PAD = 40  # the canvas edge to any text
+LINE = 1.4  # line height, in font sizes
+
+
+def text_width(text: str, size: float) -> float:
+    """Pixels a line takes at `size` px (CJK one em, other characters about 0.6 em; a little generous)."""
+    return sum(size if ord(ch) > 0x2E80 else 0.62 * size for ch in str(text))
+
+
+def wrap(segments: list[str], size: float, width: float) -> list[str]:
+    """Segments packed into lines no wider than `width` px (joined by an ideographic space); a segment too
+    long for one line is broken between characters."""
+    lines: list[str] = []
+    for segment in segments:
+        while text_width(segment, size) > width:  # break a long segment where it no longer fits
+            cut = max([1, *(i for i in range(1, len(segment) + 1) if text_width(segment[:i], size) <= width)])
+            lines.append(segment[:cut])
+            segment = segment[cut:]
+        if lines and text_width(lines[-1] + "　" + segment, size) <= width:
+            lines[-1] += "　" + segment
+        elif segment:
+            lines.append(segment)
+    return lines
+
+
+def footer_lines(caption: Caption, size: float, width: float, with_approval: bool = False) -> list[str]:
+    """The footer, wrapped to the canvas: source, 截至 line, the symbols' legend and that small numbers
+    are hidden (when they are), the map approval line (审图号) kept whole on its own line."""
+    segments = [caption.source, f"数据截至 {caption.until}"]
+    if caption.legend:
+        segments += [SMALL_NOTE, f"图例：{caption.legend}"]
+    lines = wrap(segments, size, width)
+    approval = press_config().get("map_approval") if with_approval else None
+    return [*lines, *wrap([approval], size, width)] if approval else lines
+
+
+def plotted_period(fig: go.Figure, period: str) -> str:
+    """The subtitle's period as the chart plots it: a chart over months says its first and last month
+    ('2024年12月至2026年11月　示范县'), whatever year the page was set to."""
+    months = []
+    for trace in fig.data:
+        values = getattr(trace, "x", None)
+        if values is None or len(values) == 0:
+            continue
+        series = pd.Series(list(values))
+        if pd.api.types.is_datetime64_any_dtype(series) or isinstance(series.iloc[0], datetime.date):
+            stamps = pd.to_datetime(series)
+            months += [stamps.min(), stamps.max()]
+    if not months:
+        return period
+    first, last = min(months), max(months)
+    rest = period.split("　", 1)[1] if "　" in period else ""
+    span = f"{first.year}年{first.month}月至{last.year}年{last.month}月"
+    return f"{span}　{rest}" if rest else span
+
+
+def _month_span(fig: go.Figure) -> int:
+    """How many months a chart over months spans (0 for any other chart)."""
+    stamps = []
+    for trace in fig.data:
+        values = getattr(trace, "x", None)
+        if values is not None and len(values) and (pd.api.types.is_datetime64_any_dtype(pd.Series(list(values)))
+                                                   or isinstance(values[0], datetime.date)):
+            stamps += list(pd.to_datetime(pd.Series(list(values))))
+    if not stamps:
+        return 0
+    first, last = min(stamps), max(stamps)
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+def _tick_texts(fig: go.Figure, axis: str) -> list[str]:
+    """The tick labels an axis will draw (its ticktext, its categories, or numbers up to the data's top)."""
+    layout_axis = fig.layout[f"{axis}axis"]
+    if layout_axis.ticktext:
+        return [str(t) for t in layout_axis.ticktext]
+    values = [v for t in fig.data if getattr(t, axis, None) is not None for v in getattr(t, axis)]
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+    if numbers.notna().any():
+        return [f"{numbers.max():,.0f}"]
+    return [str(v) for v in values]
+
+
 def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.Figure:
-    """A copy of the figure laid out for print: big CJK text, title and period, footer, watermark."""
+    """A copy of the figure laid out for its canvas: every text at least 24 px; margins from the longest
+    label; title and the period actually plotted; the unit above the value axis, clear of its ticks; value
+    labels in a column of their own; the footer wrapped beneath the axis; a long ranking keeps the rows
+    that fit at that size and says so."""
     width, height = size
-    out = go.Figure(copy.deepcopy(fig.to_dict()))
+    out = go.Figure(fig)  # a copy with its arrays (to_dict would turn them into base64 specs)
     base = 26 if width >= 1920 else 24
+    title_size = base + 14
+    period = plotted_period(out, caption.period)
+    hbars = [t for t in out.data if t.type == "bar" and t.orientation == "h" and t.y is not None]
+    named = [t for t in out.data if t.name and t.showlegend is not False]
+    top = PAD + title_size * LINE + base * LINE + 16 + (base * 2 if len(named) > 1 or out.layout.shapes else 0)
+    foot = footer_lines(caption, base - 2 if width >= 1920 else base, width - 2 * PAD)
+    x_title = bool(out.layout.xaxis.title.text)
+    bottom = base * 1.6 + (base * 1.8 if x_title else 0) + 16 + len(foot) * base * LINE + PAD
+    rows = max((len(t.y) for t in hbars), default=0)
+    plot_height = height - top - bottom
+    if rows and plot_height / rows < base * 1.5:  # a ranking keeps its weakest rows (drawn on top); 1.5 em per line
+        keep = int(plot_height // (base * 1.5))
+        for trace in out.data:
+            if trace.y is not None and len(trace.y) == rows:
+                for attr in ("x", "y", "text", "customdata"):
+                    values = getattr(trace, attr)
+                    if values is not None and not isinstance(values, str):
+                        trace.update({attr: list(values)[-keep:]})
+                colours = trace.marker.color if trace.type == "bar" else None
+                if colours is not None and not isinstance(colours, str):
+                    trace.marker.color = list(colours)[-keep:]
+        period += f"　（列出最弱的{keep}个，共{rows}个，完整排名见表格）"
+    left = PAD + max(text_width(t, base) for t in _tick_texts(out, "y")) + 14
+    unit = "" if hbars else out.layout.yaxis.title.text or ""
+    labels = [t for t in out.data if t.meta == "value-labels" and t.text is not None]
+    right = PAD + (max(text_width(x, base) for t in labels for x in t.text) + 12 if labels else 10)
     out.update_layout(
         width=width, height=height, font={"family": CJK, "size": base, "color": "#111"},
-        title={"text": f"<b>{caption.title}</b>", "x": 0.03, "y": 0.96, "yref": "container", "yanchor": "top",
-               "font": {"size": base + 16}, "subtitle": {"text": caption.period, "font": {"size": base}}},
-        margin={"l": 60, "r": 60, "t": 170, "b": 110},
-        legend={"font": {"size": base}, "orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+        title={"text": f"<b>{caption.title}</b>", "x": PAD / width, "xanchor": "left", "xref": "container",
+               "y": 1 - PAD / height, "yref": "container", "yanchor": "top", "font": {"size": title_size},
+               "subtitle": {"text": period, "font": {"size": base, "color": "#333"}}},
+        margin={"l": left, "r": right, "t": top, "b": bottom, "autoexpand": False},
+        legend={"font": {"size": base}, "orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
         paper_bgcolor="white", plot_bgcolor="white",
     )
-    out.update_traces(textfont_size=base - 2, selector={"type": "bar"})
-    out.update_traces(line_width=5, marker_size=9, selector={"type": "scatter"})
-    rows = max((len(t.y) for t in out.data if t.type == "bar" and t.orientation == "h" and t.y is not None), default=0)
-    if rows:  # one label per bar, small enough to fit every one
-        out.update_yaxes(tickmode="linear", dtick=1, tickfont_size=max(11, min(base, int(0.62 * (height - 300) / rows))))
-        out.update_traces(textfont_size=max(11, min(base - 2, int(0.6 * (height - 300) / rows))),
-                          selector={"type": "bar"})
-    out.add_annotation(text=caption.footer(), xref="paper", yref="paper", x=0, y=-0.13, showarrow=False,
-                       xanchor="left", font={"size": base - 6, "color": "#444"})
+    out.update_xaxes(tickfont_size=base, title_font_size=base, automargin=False)
+    out.update_yaxes(tickfont_size=base, title_font_size=base, automargin=False, title_text="")
+    out.update_annotations(font_size=base)
+    out.update_traces(textfont_size=base, selector={"type": "bar"})
+    out.update_traces(textfont_size=base, selector={"type": "scatter"})
+    out.update_traces(line_width=5, marker_size=9, selector={"type": "scatter", "mode": "lines+markers"})
+    if rows:  # one label per bar
+        out.update_yaxes(tickmode="linear", dtick=1)
+    span = _month_span(out)
+    if span:  # month ticks as many as fit side by side, level
+        room = (width - left - right) / (text_width("2026年10月", base) + 24)
+        step = next((m for m in (1, 2, 3, 4, 6, 12, 24) if span / m + 1 <= room), 24)
+        out.update_xaxes(dtick=f"M{step}", tickangle=0)
+    if unit:  # the value axis's unit, horizontal above its ticks: never over them
+        out.add_annotation(text=unit, xref="paper", yref="paper", x=0, y=1, xanchor="right", yanchor="bottom",
+                           xshift=-8, yshift=6, showarrow=False, font={"size": base, "color": "#333"})
+    out.add_annotation(text="<br>".join(foot), xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+                       align="left", xshift=PAD - left, yshift=-(base * 1.6 + (base * 1.8 if x_title else 0) + 16),
+                       showarrow=False, font={"size": base - 2 if width >= 1920 else base, "color": "#444"})
     if caption.watermark:
         out.add_annotation(text=press_config().get("watermark", "内部资料"), xref="paper", yref="paper", x=0.5, y=0.5,
                            showarrow=False, textangle=-25, font={"size": 160, "color": "rgba(0,0,0,0.08)"})
     return out
 
 
-def chart_png(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> bytes:
-    """The figure as a press PNG of exactly `size` pixels."""
+def chart_png(fig: go.Figure, caption: Caption, size: tuple[int, int], fmt: str = "png") -> bytes:
+    """The figure as a press PNG of exactly `size` pixels (or as SVG, whose text a test can measure)."""
     press = press_figure(fig, caption, size)
-    return _kaleido().calc_fig_sync(press, opts={"format": "png", "width": size[0], "height": size[1], "scale": 1})
+    return _kaleido().calc_fig_sync(press, opts={"format": fmt, "width": size[0], "height": size[1], "scale": 1})
 
 
-def map_png(shapes: pd.DataFrame, colours: dict[str, list[int]], legend: list[tuple[str, tuple]], caption: Caption,
-            size: tuple[int, int], unit: str) -> bytes:
-    """A static choropleth: polygons in their class colours, Chinese names, legend, title, footer
-    with the map approval line (审图号), optional watermark."""
+PT = 0.72  # matplotlib sizes are points; at 100 dpi one pixel is 0.72 pt
+
+
+def map_figure(shapes: pd.DataFrame, colours: dict[str, list[int]], legend: list[tuple[str, tuple]],
+               caption: Caption, size: tuple[int, int], unit: str):
+    """The press map as a matplotlib figure laid out for its canvas: title and period on top, the footer
+    wrapped at the bottom (the 审图号 on a line of its own), the legend beside (16:9) or under (square)
+    the map, unit names ≥ 24 px placed so that none overlaps another (a name that does not fit its
+    polygon goes beside the map with a leader line)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -112,50 +239,101 @@ def map_png(shapes: pd.DataFrame, colours: dict[str, list[int]], legend: list[tu
     matplotlib.rcParams["font.family"] = [CJK, "sans-serif"]
     matplotlib.rcParams["svg.hashsalt"] = "canlian"
     width, height = size
+    wide = width > height
+    base = 26 if wide else 24
     frame = gpd.GeoDataFrame(shapes[["region_code", "name"]].copy(),
                              geometry=shapely.from_geojson(shapes["geojson"].tolist()), crs=4326)
     frame = frame.to_crs(frame.estimate_utm_crs())  # metres: no lat/lon stretching
     fill = [tuple(c / 255 for c in colours.get(code, NO_DATA_COLOUR)) for code in frame["region_code"]]
     fig = plt.figure(figsize=(width / 100, height / 100), dpi=100)
-    top = 1 - 190 / height
-    ax = fig.add_axes((0.03, 120 / height, 0.62 if width > height else 0.94, top - 120 / height))
-    frame.plot(ax=ax, color=fill, edgecolor="white", linewidth=1.2)
-    for row, point in zip(frame.itertuples(), frame.geometry.representative_point(), strict=True):
-        r, g, b = colours.get(row.region_code, NO_DATA_COLOUR)
-        dark = 0.299 * r + 0.587 * g + 0.114 * b < 140
-        ax.annotate(row.name, (point.x, point.y), ha="center", va="center", fontsize=13 if width > height else 10,
-                    color="white" if dark else "#111", fontweight="bold")
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    fig.text(0.03, 1 - 60 / height, caption.title, fontsize=34, fontweight="bold", va="top")
-    fig.text(0.03, 1 - 120 / height, caption.period, fontsize=22, color="#333", va="top")
+    title_px = base + 14
+    fig.text(PAD / width, 1 - PAD / height, caption.title, fontsize=title_px * PT, fontweight="bold", va="top")
+    fig.text(PAD / width, 1 - (PAD + title_px * LINE + 8) / height, caption.period, fontsize=base * PT,
+             color="#333", va="top")
+    foot = footer_lines(caption, base, width - 2 * PAD, with_approval=True)
+    foot_px = len(foot) * base * LINE
+    fig.text(PAD / width, PAD / height, "\n".join(foot), fontsize=base * PT, color="#444", va="bottom",
+             linespacing=LINE)
     handles = [Patch(facecolor=tuple(c / 255 for c in colour), edgecolor="#999", label=label)
                for label, colour in legend] + [Patch(facecolor=tuple(c / 255 for c in NO_DATA_COLOUR),
                                                      edgecolor="#999", label="无数据")]
-    fig.legend(handles=handles, title=f"图例（{unit}）", loc="center left" if width > height else "lower right",
-               bbox_to_anchor=(0.68, 0.5) if width > height else (0.97, 0.12), fontsize=18, title_fontsize=20,
-               frameon=False)
-    fig.text(0.03, 40 / height, caption.footer(with_approval=True), fontsize=14, color="#444")
+    top_px = PAD + title_px * LINE + base * LINE + 24
+    if wide:
+        bottom_px = PAD + foot_px + 20
+        ax = fig.add_axes((PAD / width, bottom_px / height, 0.68 - PAD / width, 1 - (top_px + bottom_px) / height))
+        fig.legend(handles=handles, title=f"图例（{unit}）", loc="center left", bbox_to_anchor=(0.72, 0.5),
+                   fontsize=base * PT, title_fontsize=base * PT, frameon=False)
+    else:
+        rows = -(-len(handles) // 3)
+        legend_px = (rows + 1) * base * 1.6
+        bottom_px = PAD + foot_px + 16 + legend_px
+        ax = fig.add_axes((PAD / width, bottom_px / height, 1 - 2 * PAD / width, 1 - (top_px + bottom_px) / height))
+        fig.legend(handles=handles, title=f"图例（{unit}）", loc="upper left", ncol=3,
+                   bbox_to_anchor=(PAD / width - 0.01, (PAD + foot_px + 16 + legend_px) / height),
+                   fontsize=base * PT, title_fontsize=base * PT, frameon=False, alignment="left")
+    frame.plot(ax=ax, color=fill, edgecolor="white", linewidth=1.2)
+    ax.set_axis_off()
+    ax.set_aspect("equal", adjustable="datalim")  # the axes keep their box: room beside the county for names
+    _place_names(fig, ax, frame, colours, base)
     if caption.watermark:
         fig.text(0.5, 0.5, press_config().get("watermark", "内部资料"), fontsize=140, color="black", alpha=0.07,
                  rotation=25, ha="center", va="center")
+    return fig
+
+
+def _place_names(fig, ax, frame: gpd.GeoDataFrame, colours: dict[str, list[int]], base: int) -> None:
+    """Each unit's name inside its polygon where it overlaps no other name (largest polygons first, a few
+    nudges tried); else beside the map, in a free slot on the nearer side, with a leader line."""
+    from matplotlib import patheffects
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    placed = []
+    order = frame.assign(_area=frame.geometry.area).sort_values("_area", ascending=False)
+    fig.canvas.draw()  # the axes' final limits (aspect applied) before anything is measured
+    centre_x = sum(ax.get_xlim()) / 2
+    halo = [patheffects.withStroke(linewidth=4, foreground="white")]  # legible on every fill and edge
+    for row, point in zip(order.itertuples(), order.geometry.representative_point(), strict=True):
+        text = ax.text(point.x, point.y, row.name, ha="center", va="center", fontsize=base * PT, fontweight="bold",
+                       color="#111", path_effects=halo)
+        px, py = ax.transData.transform((point.x, point.y))
+        for dx, dy in ((0, 0), (0, base * 0.8), (0, -base * 0.8), (base, 0), (-base, 0), (0, base * 1.5),
+                       (0, -base * 1.5)):
+            text.set_position(to_data.transform((px + dx, py + dy)))
+            box = text.get_window_extent(renderer).expanded(1.04, 1.1)
+            inside = row.geometry.buffer(0).contains(shapely.Point(*to_data.transform(
+                ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2))))
+            if inside and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+        else:  # beside the map with a leader line
+            text.remove()
+            left = px < ax.transData.transform((centre_x, 0))[0]
+            axes_box = ax.get_window_extent(renderer)
+            minx, _, maxx, _ = frame.total_bounds
+            x = ax.transData.transform((minx, 0))[0] - 16 if left else ax.transData.transform((maxx, 0))[0] + 16
+            for step in range(0, 40):
+                y = py + (step // 2 + 1) * base * 1.3 * (1 if step % 2 else -1) if step else py
+                label = ax.annotate(row.name, xy=(point.x, point.y), xytext=to_data.transform((x, y)),
+                                    ha="right" if left else "left", va="center", fontsize=base * PT, color="#111",
+                                    arrowprops={"arrowstyle": "-", "color": "#555", "lw": 1})
+                label.update_positions(renderer)
+                box = Text.get_window_extent(label, renderer).expanded(1.04, 1.1)  # the name, not its line
+                if not any(box.overlaps(other) for other in placed) and axes_box.y0 <= box.y0 and box.y1 <= axes_box.y1:
+                    placed.append(box)
+                    break
+                label.remove()
+
+
+def map_png(shapes: pd.DataFrame, colours: dict[str, list[int]], legend: list[tuple[str, tuple]], caption: Caption,
+            size: tuple[int, int], unit: str) -> bytes:
+    """A static choropleth: polygons in their class colours, Chinese names, legend, title, footer
+    with the map approval line (审图号), optional watermark."""
+    import matplotlib.pyplot as plt
+
+    fig = map_figure(shapes, colours, legend, caption, size, unit)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
-    return buffer.getvalue()
-
-
-def table_xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
-    """The table as XLSX under the same title, period and footer lines; every text cell stays text."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": XLSXWRITER_OPTIONS}) as writer:
-        safe_frame(table).to_excel(writer, sheet_name="数据", index=False, startrow=3)
-        book, sheet = writer.book, writer.sheets["数据"]
-        book.set_properties({"created": pd.Timestamp("2000-01-01").to_pydatetime()})  # same bytes every time
-        sheet.write_string(0, 0, safe_cell(caption.title), book.add_format({"bold": True, "font_size": 16}))
-        sheet.write_string(1, 0, safe_cell(caption.period))  # the period names the area: data, not a formula
-        sheet.write_string(2, 0, safe_cell(caption.footer()))
-        if caption.watermark:
-            sheet.write(1, 4, press_config().get("watermark", "内部资料"), book.add_format({"font_color": "#C00000"}))
-        sheet.set_column(0, max(len(table.columns) - 1, 0), 14)
     return buffer.getvalue()

@@ -18,6 +18,8 @@ from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CODE = re.compile(r"^\d{12}$")
 MAX_PARAM_LENGTH = 32
+# What one projector slide of a page may show besides its headline row (ui/render/slide.py draws it).
+SLIDE_PARTS = {"map": "地图", "chart": "排名图", "trend": "趋势图", "detail": "分项图"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class View:
     level: int = 0
     metric: str = "rehab_rate"
     present: bool = False
+    part: str = ""  # projector: the component a slide shows ('' = the page's first); see ui.render.slide
     scope: str = ""  # the signed-in user's township ('' = county-wide); set by the app, never from a URL
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -84,7 +87,7 @@ class View:
     def to_params(self, default: View) -> dict[str, str]:
         """The URL parameters that differ from the default view."""
         names = {"year": "year", "month_from": "from", "month_to": "to", "township": "town",
-                 "village": "village", "category": "cat", "level": "level", "metric": "metric"}
+                 "village": "village", "category": "cat", "level": "level", "metric": "metric", "part": "part"}
         params = {url: str(getattr(self, attr)) for attr, url in names.items()
                   if getattr(self, attr) != getattr(default, attr)}
         return params | ({"mode": "present"} if self.present else {})
@@ -151,6 +154,11 @@ def parse(params: Mapping[str, str], ctx: Context) -> View:
             view = replace(view, present=True)
         elif get["mode"]:
             warnings.append(f"未知的显示模式“{get['mode']}”，已显示普通模式。")
+    if get.get("part"):
+        if get["part"] in SLIDE_PARTS:
+            view = replace(view, part=get["part"])
+        else:
+            warnings.append(f"未知的幻灯片部分“{get['part']}”，已显示本页的主图。")
     if "metric" in get:
         if get["metric"] in MAP_METRICS:
             view = replace(view, metric=get["metric"])

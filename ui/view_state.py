@@ -56,9 +56,16 @@ def set_area(township: str, village: str = "") -> None:
     st.session_state["scroll_top"] = True
 
 
+def choose_part(key: str | None = None) -> None:
+    """Callback: the slide shows another part of the page (a projector's 本页显示 choice)."""
+    key = key or f"w_part_{st.session_state.get('view_gen', 0)}"
+    update(part=st.session_state.get(key) or "")
+    st.session_state["scroll_top"] = True
+
+
 def exit_present() -> None:
     """Callback: back from projector mode (new widget keys, so the sidebar toggle shows it)."""
-    update(present=False)
+    update(present=False, part="")
     new_generation()
 
 

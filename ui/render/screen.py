@@ -5,6 +5,7 @@ become pixels; their text comes from `Publication.text`."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -16,14 +17,16 @@ from queries import dashboard, disclosure
 from queries.common import Filters
 from queries.disclosure import SMALL
 from queries.publish import LEGEND, Publication, key, unit_totals
-from ui import data, press
+from ui import charts, data, press
 from ui import view_state as vs
 from ui.audit import audit, audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.page import area_name, signed_in, suppressing, unit_word, until_caption, year_label
+from ui.render import slide, xlsx
 from ui.state import Context, View, default_view
 
 PRESENT_ROWS = 10
+PRESENT_CHART_HEIGHT = 480  # 1080 − the question, the headline row and the 截至 line
 EXPORT_NOTE = "导出的图片和表格总是隐去人数少于5的数字及可据以推算的数字。"
 
 
@@ -101,11 +104,21 @@ def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block:
     return out
 
 
+# Plotly's toolbar speaks English ("Download plot as a png", "Zoom") and its Chinese locale is a script
+# fetched from a CDN: the toolbar is off; images come from the page's own 导出图片 (press PNG).
+PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False}
+
+
 def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, key_: str, title: str = "",
-          drill: bool = False, note: str = "", missing: str = "") -> None:
+          drill: bool = False, note: str = "", missing: str = "", part: str = "") -> None:
     """A plotly chart drawn from the view's publication, its 截至 line and any note on what it does not
     follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication.
-    A chart whose dataset does not cover the period says so (`missing`) instead of drawing empty bars."""
+    A chart whose dataset does not cover the period says so (`missing`) instead of drawing empty bars.
+    A chart that is a `part` of its own is drawn on a slide only when the slide shows that part."""
+    if out.view.present and part:
+        if not slide.shows(out.view, part):
+            return
+        slide.mark_drawn()
     if missing:
         st.info(missing)
         return
@@ -113,7 +126,7 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
     fig = make(out.pub)
     if view.present:
         fig = present_figure(fig)
-    config = {"displaylogo": False, "locale": "zh-CN"}
+    config = PLOTLY_CONFIG
     if drill and not view.village:
         st.plotly_chart(fig, key=key_, on_select=lambda: _drill_from_chart(key_, view), selection_mode="points",
                         config=config)
@@ -127,17 +140,26 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
 
 
 def present_figure(fig: go.Figure) -> go.Figure:
-    """Chart text of at least 24 px for a projector; a long ranking keeps its weakest ten (drawn on top)."""
+    """Chart text of at least 24 px for a projector, sized to the rest of one 1080 px screen; a long ranking
+    keeps its weakest ten (drawn on top)."""
+    ranking = any(t.type == "bar" and t.orientation == "h" for t in fig.data)
     for trace in fig.data:
-        if trace.type == "bar" and trace.orientation == "h" and trace.y is not None and len(trace.y) > PRESENT_ROWS:
+        if ranking and trace.y is not None and len(trace.y) > PRESENT_ROWS:
             for attr in ("x", "y", "text", "customdata"):
                 values = getattr(trace, attr)
                 if values is not None and not isinstance(values, str):
                     trace.update({attr: list(values)[-PRESENT_ROWS:]})
-    fig.update_layout(font={"size": 24}, legend={"font": {"size": 24}}, height=520)
+            colours = trace.marker.color if trace.type == "bar" else None
+            if colours is not None and not isinstance(colours, str):
+                trace.marker.color = list(colours)[-PRESENT_ROWS:]
+    fig.update_layout(font={"size": 24}, legend={"font": {"size": 24}}, height=PRESENT_CHART_HEIGHT,
+                      hoverlabel={"font": {"size": 24}})
     fig.update_xaxes(tickfont_size=24, title_font_size=24)
     fig.update_yaxes(tickfont_size=24, title_font_size=24)
     fig.update_traces(textfont_size=24, selector={"type": "bar"})
+    fig.update_traces(textfont_size=24, selector={"type": "scatter"})
+    fig.update_annotations(font_size=24)
+    charts.fit_label_margin(fig, 24)
     return fig
 
 
@@ -193,12 +215,18 @@ def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str
             body.append(line)
         return pd.DataFrame(body, columns=[first, *(h for h, _ in columns)])
 
+    def workbook(caption: press.Caption) -> bytes:
+        """The XLSX, from the suppressed publication; each column typed by its cells (units, formats)."""
+        safe = out.safe()
+        first_keys = {h: next((keys(c, code) for _, code in rows if safe.has(keys(c, code))), "") for h, c in columns}
+        return xlsx.table_xlsx(frame_of(safe, True), caption, xlsx.kinds_of(safe, first_keys))
+
     st.dataframe(frame_of(out.pub, False), hide_index=True, width="stretch")
     legend(out.pub)
-    export_table(key_, title, lambda: frame_of(out.safe(), True), ctx, out)
+    export_table(key_, title, workbook, ctx, out)
 
 
-def export_table(key_: str, title: str, make: Callable[[], pd.DataFrame], ctx: Context, out: Output) -> None:
+def export_table(key_: str, title: str, make: Callable[[press.Caption], bytes], ctx: Context, out: Output) -> None:
     """An XLSX download of a suppressed table under the same title lines as the images (analysts only);
     `make` runs when the button is pressed, not on every rerun."""
     user = signed_in()
@@ -207,7 +235,7 @@ def export_table(key_: str, title: str, make: Callable[[], pd.DataFrame], ctx: C
     view = out.view
     caption = caption_for(title, ctx, view, watermark=False)
     name = export_name(title, ctx, view)
-    bytes_ = audited_export(lambda: press.table_xlsx(make(), caption), user.name, title,
+    bytes_ = audited_export(lambda: make(caption), user.name, title,
                             view.to_params(default_view(ctx)), name)
     st.download_button("下载 Excel", bytes_, file_name=name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -247,13 +275,13 @@ def draft_download(ctx: Context, view: View) -> None:
 
 
 def export_name(title: str, ctx: Context, view: View) -> str:
-    """'城东街道康复服务率未达标村（社区）_2024年_肢体_二级.xlsx': area, year and filters in the name."""
-    parts = [title, f"{view.year}年"]
-    if view.category:
-        parts.append(CATEGORY_LABELS[view.category])
-    if view.level:
-        parts.append(LEVEL_LABELS[view.level])
-    return "_".join(parts) + ".xlsx"
+    """'城东街道康复服务率未达标村（社区）_2024年_肢体残疾_二级.xlsx': area, year and filters in the name (a
+    filtered and an unfiltered table never share a name); characters a file system refuses are replaced."""
+    area = area_name(ctx, view)
+    parts = [title if title.startswith(area) else f"{area}{title}", f"{view.year}年"]
+    parts.append(CATEGORY_LABELS[view.category] + "残疾" if view.category else "全部类别")
+    parts.append(LEVEL_LABELS[view.level] if view.level else "全部等级")
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", "_".join(parts)) + ".xlsx"
 
 
 def _drill_from_chart(key_: str, view: View) -> None:
@@ -308,7 +336,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     frame["value_text"] = frame[f"{column}_text"]
     classes, items = _map_classes(frame, column, unit, target, out.pub.suppressed)
     collection = layers.feature_collection(shapes, frame, classes, items)
-    size = 18 if view.present else (13 if view.township else 14)
+    size = 24 if view.present else (13 if view.township else 14)
     stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, size)]
     tooltip = "<b>{name}</b><br/>{value_text}"
     if points is not None and len(points):
@@ -316,7 +344,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
         tooltip = point_tooltip or tooltip
     deck = layers.deck(stack, layers.view_for(shapes), tooltip)
     map_key = f"{key_}_{view.township or 'county'}"
-    height = 500 if view.present else 520
+    height = PRESENT_CHART_HEIGHT if view.present else 520
     if view.village:
         st.pydeck_chart(deck, height=height, key=map_key)
     else:

@@ -1,0 +1,24 @@
+-- explore_persons: 指标分析, persons (证件正常) per :by key (× :cols key, '' = none): township, village,
+-- category, level (the register's current state: no period). Parameters: :by, :cols, :township, :village,
+-- :category, :level. Township mart for the county, village mart inside one township. Keys are text.
+SELECT row_key, col_key, sum(persons) AS persons
+FROM (
+    SELECT CASE :by WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                    WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR)
+                    ELSE '' END AS row_key,
+           CASE :cols WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                      WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR)
+                      ELSE '' END AS col_key,
+           persons
+    FROM (
+        SELECT township_code, '' AS village_code, category_code, level_code, persons
+        FROM mart_person_town WHERE :township = ''
+        UNION ALL
+        SELECT township_code, village_code, category_code, level_code, persons
+        FROM mart_person
+        WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+    ) m
+    WHERE (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+) k
+GROUP BY row_key, col_key
+ORDER BY row_key, col_key

@@ -29,10 +29,10 @@ class Metric:
 
     `grain` is what is counted (person: narrowed and broken down by category and level; household,
     base: not); `time` its finest period ('month', 'year', or '' for the register's current state);
-    `flow` whether values of several periods add up (money paid) rather than being states at a
-    period's end or yearly head counts; `sql` the statement in queries/sql/ that computes it for any
-    breakdown, `column` its result column (a rate: `numerator`, `denominator`); `count_column` the
-    persons behind an amount (withheld with them)."""
+    `state` whether it is counted at a period's end (households under monitoring) rather than over it;
+    `flow` whether values of several periods add up (money paid); `sql` the statement in queries/sql/
+    that computes it for any breakdown, `column` its result column (a rate: `numerator`,
+    `denominator`); `count_column` the payments behind an amount (withheld with them)."""
 
     key: str
     label: str
@@ -50,6 +50,7 @@ class Metric:
     sql: str = ""
     column: str = ""
     count_column: str = ""
+    state: bool = False  # counted at a period's end (households under monitoring), not over it
     why_not: str = ""  # a further reason for a metric that cannot be split by category and level
 
     @property
@@ -107,10 +108,11 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
            time="", sql="explore_persons", column="persons"),
     Metric("monitored", "在监测户数", "户", PALETTE["vermillion"],
            "纳入日期不晚于期末、期末前未消除风险的监测户（三类合计）。", higher_is_better=False, dataset="monitoring",
-           grain="household", time="month", sql="explore_monitoring", column="monitored"),
+           grain="household", time="month", state=True, sql="explore_monitoring", column="monitored"),
     Metric("without_measure", "无帮扶措施户数", "户", PALETTE["purple"],
            "期末在监测、但没有任何帮扶措施记录的户：需要立即跟进的名单。", target=0, higher_is_better=False,
-           dataset="monitoring", grain="household", time="month", sql="explore_monitoring", column="without_measure"),
+           dataset="monitoring", grain="household", time="month", state=True, sql="explore_monitoring",
+           column="without_measure"),
     Metric("living_coverage", "生活补贴覆盖率", "%", PALETTE["blue"],
            "年内至少领取一次困难残疾人生活补贴的符合条件人数 ÷ 符合条件人数（低保、证件正常）。", target=100,
            numerator="living_eligible_paid", denominator="living_eligible", dataset="subsidy",
@@ -128,9 +130,10 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
            "年内至少得到一次基本康复服务的人数 ÷ 有康复需求的人数。", target=85,
            numerator="rehab_served", denominator="rehab_need", dataset="rehab", sql="explore_rehab"),
     Metric("bases", "就业基地数", "个", PALETTE["orange"], "认定年度不晚于当年的残疾人就业基地。", dataset="employment",
-           grain="base", sql="explore_employment", column="bases"),
+           grain="base", state=True, sql="explore_employment", column="bases"),
     Metric("base_placed", "基地安置人数", "人", PALETTE["orange"], "就业基地安置的残疾人数合计。", dataset="employment",
-           why_not="按就业基地登记（基地只报安置人数，不报每位安置者）", sql="explore_employment", column="base_placed"),
+           why_not="按就业基地登记（基地只报安置人数，不报每位安置者）", state=True, sql="explore_employment",
+           column="base_placed"),
     Metric("modification_rate", "无障碍改造完成率", "%", PALETTE["ochre"],
            "当年计划改造户中已完成的比例。", target=90,
            numerator="modification_completed", denominator="modification_planned", dataset="modification",

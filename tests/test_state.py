@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ui.state import MAP_METRICS, Context, View, default_view, parse
+from queries.catalog import BREAKDOWNS, METRICS
+from ui.state import Context, View, default_view, parse
 
 CTX = Context(
     years=[2021, 2022, 2023, 2024],
@@ -14,7 +15,7 @@ CTX = Context(
     villages={"990101100000": {"990101100001": "东村", "990101100002": "西村"}},
     county_name="示范县",
 )
-PARAM_NAMES = ["year", "town", "village", "cat", "level", "from", "to", "metric", "mode"]
+PARAM_NAMES = ["year", "town", "village", "cat", "level", "from", "to", "metric", "mode", "by", "cols"]
 
 
 def test_default_view():
@@ -30,6 +31,27 @@ def test_valid_link_round_trips():
     again = parse(params, CTX)
     assert again == view and not again.warnings
     assert parse({}, CTX) == default_view(CTX)
+
+
+def test_explore_link_round_trips():
+    # 指标分析: any metric of the catalogue, two breakdowns, a month range, filters
+    link = {"metric": "nursing_coverage", "by": "category", "cols": "year", "from": "2022-01", "to": "2024-06",
+            "cat": "4", "level": "2", "town": "990101100000"}
+    view = parse(link, CTX)
+    assert not view.warnings
+    assert (view.metric, view.by, view.cols, view.category, view.level) == ("nursing_coverage", "category", "year", 4, 2)
+    assert view.to_params(default_view(CTX)) == link
+    assert parse(view.to_params(default_view(CTX)), CTX) == view
+    assert parse({"metric": "subsidy_amount", "by": "month"}, CTX).to_params(default_view(CTX)) == {
+        "metric": "subsidy_amount", "by": "month"}
+
+
+def test_bad_explore_values_give_messages():
+    view = parse({"metric": "nosuch", "by": "sex", "cols": "township"}, CTX)
+    assert (view.metric, view.by, view.cols) == ("rehab_rate", "township", "")
+    assert any("未知的指标" in w for w in view.warnings)
+    assert any("未知的分析维度" in w for w in view.warnings)
+    assert any("与行维度相同" in w for w in view.warnings)
 
 
 def test_village_alone_implies_its_township():
@@ -58,7 +80,8 @@ def test_any_parameters_give_a_valid_view(params):
     assert view.village == "" or view.village in CTX.villages.get(view.township, {})
     assert view.category in range(8) and view.level in range(5)
     assert view.month_from in CTX.months and view.month_to in CTX.months and view.month_from <= view.month_to
-    assert view.metric in MAP_METRICS
+    assert view.metric in METRICS
+    assert view.by in BREAKDOWNS and view.cols in ("", *BREAKDOWNS) and view.cols != view.by
     for message in view.warnings:
         assert len(message) < 200 and "\x00" not in message and "\x1b" not in message
     changed = {k for k, v in params.items() if v != getattr(default_view(CTX), k, None)}

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from queries.catalog import DATASETS, MAP_METRICS
+from queries.catalog import BREAKDOWNS, DATASETS, METRICS
 from queries.common import Filters
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
 
@@ -78,6 +78,8 @@ class View:
     category: int = 0
     level: int = 0
     metric: str = "rehab_rate"
+    by: str = "township"  # 指标分析: the breakdown of the rows
+    cols: str = ""  # 指标分析: a second breakdown (columns of a pivot), '' for none
     present: bool = False
     scope: str = ""  # the signed-in user's township ('' = county-wide); set by the app, never from a URL
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -91,7 +93,8 @@ class View:
     def to_params(self, default: View) -> dict[str, str]:
         """The URL parameters that differ from the default view."""
         names = {"year": "year", "month_from": "from", "month_to": "to", "township": "town",
-                 "village": "village", "category": "cat", "level": "level", "metric": "metric"}
+                 "village": "village", "category": "cat", "level": "level", "metric": "metric",
+                 "by": "by", "cols": "cols"}
         params = {url: str(getattr(self, attr)) for attr, url in names.items()
                   if getattr(self, attr) != getattr(default, attr)}
         return params | ({"mode": "present"} if self.present else {})
@@ -159,8 +162,20 @@ def parse(params: Mapping[str, str], ctx: Context) -> View:
         elif get["mode"]:
             warnings.append(f"未知的显示模式“{get['mode']}”，已显示普通模式。")
     if "metric" in get:
-        if get["metric"] in MAP_METRICS:
+        if get["metric"] in METRICS:
             view = replace(view, metric=get["metric"])
         else:
-            warnings.append(f"未知的地图指标“{get['metric']}”，已显示康复服务率。")
+            warnings.append(f"未知的指标“{get['metric']}”，已显示康复服务率。")
+    if "by" in get:
+        if get["by"] in BREAKDOWNS:
+            view = replace(view, by=get["by"])
+        else:
+            warnings.append(f"未知的分析维度“{get['by']}”（可用：{'、'.join(BREAKDOWNS)}），已按乡镇显示。")
+    if get.get("cols"):
+        if get["cols"] not in BREAKDOWNS:
+            warnings.append(f"未知的列维度“{get['cols']}”（可用：{'、'.join(BREAKDOWNS)}），已不分列显示。")
+        elif get["cols"] == view.by:
+            warnings.append(f"列维度“{get['cols']}”与行维度相同，已不分列显示。")
+        else:
+            view = replace(view, cols=get["cols"])
     return replace(view, warnings=tuple(warnings))

@@ -135,3 +135,80 @@ def test_small_village_cells_are_withheld_with_their_complements():
     assert pub.text(ex.key("v", "v1")) == "<5人"
     assert pub.text(ex.key("v", "v2")) == "×"  # else 93 - 40 - 50 gives the 3 away
     assert pub.text(ex.key("v", "v3")) == "50人"
+
+
+# --- the page -----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_env(duck_url, monkeypatch):
+    """The app on the test county's warehouse."""
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+
+
+def test_page_from_one_url_and_back(app_env, extracts):
+    # "how did 肢体 二级 rehab coverage move by township over 2023-2024"
+    link = {"metric": "rehab_rate", "by": "township", "cols": "year", "from": "2023-01", "to": "2024-12",
+            "cat": "4", "level": "2"}
+    at = open_app("explore", link)
+    assert not at.exception, at.exception
+    assert not at.warning, [w.value for w in at.warning]
+    view = at.session_state["view_state"]
+    assert (view.metric, view.by, view.cols, view.month_from, view.month_to, view.category, view.level) == (
+        "rehab_rate", "township", "year", "2023-01", "2024-12", 4, 2)
+    written = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert {"cols": "year", "cat": "4", "level": "2"}.items() <= written.items()
+    again = open_app("explore", written)  # the URL written back reopens the same view
+    assert again.session_state["view_state"] == view
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["乡镇（街道）", "2023年", "2024年"]
+    want = expected_explore(extracts, "rehab_rate", "year", "", "2023-01", "2024-12", category=4, level=2)
+    want = want.set_index("row_key")
+    total = table[table["乡镇（街道）"] == "合计"].iloc[0]
+    for year in ("2023", "2024"):  # the county's row: served ÷ need of the summed counts, never a mean of rates
+        served, need = want.loc[year, "rehab_served"], want.loc[year, "rehab_need"]
+        assert total[f"{year}年"] == f"{(2000 * int(served) + int(need)) // (2 * int(need)) / 10:.1f}"
+
+
+def test_page_refuses_what_a_metric_does_not_have(app_env):
+    at = open_app("explore", {"metric": "monitored", "by": "category"})
+    assert not at.exception
+    assert any("户没有残疾类别和等级" in w.value for w in at.warning)
+    assert not at.dataframe  # nothing drawn for a question the data cannot answer
+
+
+def test_page_withholds_small_village_numbers(app_env, town):
+    at = open_app("explore", {"metric": "care_persons", "by": "village", "town": town, "year": "2024"})
+    assert not at.exception, at.exception
+    pub = at.session_state["published"]
+    assert pub.suppressed
+    cells = [c for k, c in pub.cells.items() if k.startswith("v@") and "|" in k and not k.split("@")[1].startswith("total")]
+    assert any(0 < (c.value or 0) < 5 for c in cells)  # the test county has small villages to protect
+    for cell in cells:
+        if 0 < (cell.value or 0) < 5:
+            assert cell.mark, cell
+    shown = at.dataframe[0].value["托养服务人数（人）"].tolist()
+    assert "<5" in shown
+
+
+def test_add_to_briefing_and_play_it_back(app_env, tmp_path, monkeypatch, town):
+    from ui import auth, briefing
+
+    monkeypatch.delenv("DEMO_MODE")
+    monkeypatch.setenv("BRIEFING_FILE", str(tmp_path / "briefing.yaml"))
+    link = {"metric": "subsidy_amount", "by": "month", "from": "2024-01", "to": "2024-12", "town": town, "cat": "4"}
+    at = open_app("explore", link, user=auth.User("分析员", "analyst"))
+    assert not at.exception, at.exception
+    at.text_input(key="brief_title").input("肢体残疾补贴月度").run()
+    at.button(key="brief_add").click().run()
+    script, _ = briefing.load(tmp_path / "briefing.yaml")
+    slide = script.slides[-1]
+    assert slide.page == "explore" and slide.params == {k: v for k, v in link.items() if k != "to"}  # to: the default
+    at.switch_page("pages/briefing.py").run()
+    at.selectbox(key="brief_start").set_value(len(script.slides) - 1).run()
+    at.button(key="brief_go").click().run()
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception, at.exception
+    view = at.session_state["view_state"]
+    assert view.present and (view.metric, view.by, view.township, view.category, view.month_from) == (
+        "subsidy_amount", "month", town, 4, "2024-01")
+    assert at.session_state["published"].suppressed  # a slide is suppressed

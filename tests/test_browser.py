@@ -20,7 +20,8 @@ from bench.pgserver import free_port
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about", "briefing"]
+PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "explore", "about",
+         "briefing"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 

@@ -16,7 +16,7 @@ from tests.conftest import open_app
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = {
     "overview": "总览", "monitoring": "防返贫监测", "subsidies": "两项补贴", "rehabilitation": "康复服务",
-    "employment": "就业帮扶", "accessibility": "无障碍与托养", "about": "数据说明",
+    "employment": "就业帮扶", "accessibility": "无障碍与托养", "explore": "指标分析", "about": "数据说明",
 }
 
 

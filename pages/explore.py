@@ -144,7 +144,10 @@ def series_frame(p: Publication, row_keys: list[str], col: str = ALL) -> pd.Data
 def line_chart(p: Publication):
     """The metric over time, labelled with the publication's texts; the target as a line."""
     frame = series_frame(p, shown_rows)
-    trace = {"type": "scatter", "x": frame["name"], "y": frame["value"], "mode": "lines+markers+text",
+    labelled = len(frame) <= 13  # more labels than that overlap: the values are in the table below
+    trace = {"type": "scatter", "x": frame["name"], "y": frame["value"],
+             "mode": "lines+markers+text" if labelled else "lines+markers",
+             "hovertemplate": "%{x}：%{text}<extra></extra>",
              "text": frame["value_text"], "textposition": "top center", "line": {"color": m.colour, "width": 3},
              "marker": {"size": 7}, "name": m.label, "connectgaps": False}
     extra = {}
@@ -229,6 +232,6 @@ st.dataframe(pivot(pub, False), hide_index=True, width="stretch")
 if time_by:
     st.caption("环比、同比：比率为百分点之差，其余为增减百分比；任一期数字隐去或缺数据时显示“—”。")
 if view.cols and not ex.additive(m, view.cols) and view.cols in TIME_BREAKDOWNS:
-    st.caption(f"{m.label}是各期的状态或年内人数，各期不能相加，故不设跨期合计。")
+    st.caption(f"{m.label}逐期统计（期末状态、年内人数或比率），各期不能相加，故不设跨期合计。")
 screen.legend(pub)
 screen.export_table("explore_table", title, lambda: pivot(out.safe(), True), ctx, out)

@@ -77,8 +77,10 @@ ORDER BY c.year, k.person_id;
 -- Marts: what the dashboard reads. Every count of persons is exact because a person has one
 -- village, category and level, so these rows add up across villages, categories and levels.
 
+-- issued_year: a past year counts the certificates issued by its end (0 when the extract has no date).
 CREATE TABLE mart_person AS
 SELECT township_code, village_code, category_code, level_code, sex,
+       coalesce(CAST(year(issued_date) AS INTEGER), 0) AS issued_year,
        count(*) FILTER (WHERE is_active) AS persons,
        count(*) FILTER (WHERE is_living_eligible) AS living_eligible_persons,
        count(*) FILTER (WHERE is_nursing_eligible) AS nursing_eligible_persons
@@ -200,9 +202,9 @@ ORDER BY s.township_code, s.village_code, s.year;
 -- only when the view is drilled into one township. Sorted by time first, so a year or a month range
 -- reads only its row groups.
 CREATE TABLE mart_person_town AS
-SELECT township_code, category_code, level_code, sex, sum(persons) AS persons,
+SELECT township_code, category_code, level_code, sex, issued_year, sum(persons) AS persons,
        sum(living_eligible_persons) AS living_eligible_persons, sum(nursing_eligible_persons) AS nursing_eligible_persons
-FROM mart_person GROUP BY ALL ORDER BY township_code, category_code, level_code, sex;
+FROM mart_person GROUP BY ALL ORDER BY township_code, category_code, level_code, sex, issued_year;
 
 CREATE TABLE mart_subsidy_month_town AS
 SELECT township_code, category_code, level_code, subsidy_code, pay_month,

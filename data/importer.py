@@ -18,6 +18,7 @@ import secrets
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -222,9 +223,10 @@ class Importer:
         by_reason = (rejects.groupby(["table_name", "file", "reason"]).size().rename("rows").reset_index()
                      if len(rejects) else pd.DataFrame(columns=["table_name", "file", "reason", "rows"]))
         by_reason["reason_text"] = by_reason["reason"].map(REASONS)
-        meta = pd.DataFrame({"key": ["schema_version", "imported_at", "as_of", "source"],
+        # import_id: unique per import, so a running dashboard can tell a new import from the one it caches.
+        meta = pd.DataFrame({"key": ["schema_version", "imported_at", "as_of", "source", "import_id"],
                              "value": [SCHEMA_VERSION, dt.datetime.now().isoformat(timespec="seconds"),
-                                       self.as_of, self.folder.resolve().name]})
+                                       self.as_of, self.folder.resolve().name, uuid.uuid4().hex]})
         for name, frame in {"meta_file": files, "meta_reject": by_reason, "meta_import": meta}.items():
             self.con.register("frame_df", frame)
             self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame_df")

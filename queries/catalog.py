@@ -104,8 +104,8 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {m.key: m for m in [
-    Metric("persons", "持证残疾人数", "人", PALETTE["grey"], "证件状态为“正常”的持证残疾人。", dataset="persons",
-           time="", sql="explore_persons", column="persons"),
+    Metric("persons", "持证残疾人数", "人", PALETTE["grey"], "证件状态为“正常”的持证残疾人（年末前发证）。",
+           dataset="persons", state=True, sql="explore_persons", column="persons"),
     Metric("monitored", "在监测户数", "户", PALETTE["vermillion"],
            "纳入日期不晚于期末、期末前未消除风险的监测户（三类合计）。", higher_is_better=False, dataset="monitoring",
            grain="household", time="month", state=True, sql="explore_monitoring", column="monitored"),

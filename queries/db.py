@@ -23,13 +23,18 @@ DUCKDB_THREADS = max(1, int(os.environ.get("DUCKDB_THREADS", "1")))
 PG_SCHEMA = "warehouse"
 # Bump when the importer changes a table the queries read; the app refuses older warehouses.
 # 2: township marts (mart_*_town), read by every query at county level.
-SCHEMA_VERSION = "2"
+# 3: mart_person(_town).issued_year: a past year counts the certificates issued by its end.
+SCHEMA_VERSION = "3"
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
 
 class WarehouseError(RuntimeError):
     """The warehouse cannot be opened or answered; the message says what to do."""
+
+
+class WarehouseRetired(WarehouseError):
+    """This connection was closed because a new import replaced the warehouse: ask the current one."""
 
 
 def warehouse_url() -> str:
@@ -97,7 +102,9 @@ class Warehouse:
     timeout_s: float = STATEMENT_TIMEOUT_S
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._active = 0  # DuckDB queries running now: close() waits for them
+        self._closed = False
         if is_postgres(self.url):
             import sqlalchemy as sa
 
@@ -143,6 +150,12 @@ class Warehouse:
                 f"数据仓库 {self.url} 的版本为 {version}，本程序需要版本 {SCHEMA_VERSION}（新增了乡镇级汇总表）。"
                 "请重新导入：python -m data.importer 数据目录 --warehouse 目标")
 
+    def import_id(self) -> str:
+        """The import this warehouse holds: meta_import's import_id (its imported_at for older importers)."""
+        frame = self.frame("SELECT key, value FROM meta_import WHERE key IN ('import_id', 'imported_at')")
+        meta = dict(zip(frame["key"], frame["value"], strict=True))
+        return str(meta.get("import_id") or f"imported_at:{meta.get('imported_at', '')}")
+
     def frame(self, sql: str, **params: object) -> pd.DataFrame:
         """Run one SELECT with bound `:name` parameters; return a DataFrame."""
         names, duck_sql = _parsed(sql)
@@ -150,6 +163,9 @@ class Warehouse:
         if self._duck is not None:
             return self._duck_frame(duck_sql, used)
         import sqlalchemy as sa
+
+        if self._closed:
+            raise WarehouseRetired("数据仓库已被新的导入替换，请重试。")
 
         try:
             with self._engine.connect() as con:
@@ -161,7 +177,10 @@ class Warehouse:
     def _duck_frame(self, sql: str, params: dict) -> pd.DataFrame:
         """DuckDB: a cursor per query (thread-safe), interrupted past the timeout by the watchdog."""
         with self._lock:
+            if self._closed:
+                raise WarehouseRetired("数据仓库已被新的导入替换，请重试。")
             cursor = self._duck.cursor()
+            self._active += 1
         ticket = _WATCHDOG.watch(cursor, self.timeout_s)
         try:
             return cursor.execute(sql, params).df()
@@ -170,6 +189,9 @@ class Warehouse:
         finally:
             _WATCHDOG.release(ticket)
             cursor.close()
+            with self._lock:
+                self._active -= 1
+                self._lock.notify_all()
 
     def execute_unsafe(self, sql: str) -> None:
         """Run a statement as-is on the app's own connection (used only by the read-only tests)."""
@@ -180,7 +202,11 @@ class Warehouse:
             con.exec_driver_sql(sql)
 
     def close(self) -> None:
-        """Release the connection."""
+        """Release the connection, once the queries running on it have ended (closing a DuckDB connection
+        ends its cursors; the watchdog stops any query by its deadline)."""
+        with self._lock:
+            self._closed = True
+            self._lock.wait_for(lambda: self._active == 0, timeout=self.timeout_s + 1)
         if self._duck is not None:
             self._duck.close()
         if self._engine is not None:

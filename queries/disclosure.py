@@ -93,14 +93,18 @@ def _lines(pub: Publication) -> list[list[str]]:
 
 
 def _withhold_next(pub: Publication, line: list[str]) -> str | None:
-    """Which member of an unsafe line to withhold next: the smallest shown part of at least 5, else the
-    total, else a shown part, else a '<5' turned into '×' (the total first)."""
+    """Which member of an unsafe line to withhold next: the smallest shown part of at least 5, else a shown
+    zero (a total the room cares about stays shown), else the total, else a shown part, else a '<5'
+    turned into '×' (the total first)."""
     cells = [pub.cells[k] for k in line]
     shown = [i for i, c in enumerate(cells) if not c.mark and not c.known]
     total = len(line) - 1
     big = [i for i in shown if i < total and abs(cells[i].value) >= SMALL]
     if big:
         return line[min(big, key=lambda i: abs(cells[i].value))]
+    zeros = [i for i in shown if i < total and cells[i].value == 0]
+    if zeros:
+        return line[zeros[0]]
     if total in shown:
         return line[total]
     if shown:

@@ -85,6 +85,15 @@ def any_url(request) -> str:
     return request.getfixturevalue("duck_url" if request.param == "duckdb" else "pg_url")
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Tests on PostgreSQL (the `any_url` postgresql case, or a pg fixture) are slow: `pytest -m "not slow"`
+    runs them on DuckDB only; the default run (CI) runs both."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if {"pg_url", "pg_server"} & set(item.fixturenames) or {"postgresql", "pg_url"} & set(map(str, params.values())):
+            item.add_marker(pytest.mark.slow)
+
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 

@@ -6,14 +6,20 @@ its own cleaning (drops the rows the generator says it planted), its own arithme
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 
 def read_extract(folder: Path, table: str) -> pd.DataFrame:
-    """All files of a table as strings, with the 1-based data row and file name."""
+    """All files of a table as strings, with the 1-based data row and file name (a copy to change freely)."""
+    return _read_extract(Path(folder), table).copy()
+
+
+@cache
+def _read_extract(folder: Path, table: str) -> pd.DataFrame:
+    """Read once per test session: the extract files do not change."""
     frames = []
     for path in sorted(folder.glob(f"{table}*")):
         if path.suffix == ".csv":
@@ -54,10 +60,11 @@ def expected_annual(folder: Path, year: int) -> pd.DataFrame:
 
     persons = clean(folder, "持证残疾人")
     persons["town"] = township(persons["村社区代码"])
-    active = persons["证件状态"] == "正常"
+    end, start = pd.Timestamp(f"{year}-12-31"), pd.Timestamp(f"{year}-01-01")
+    issued = pd.to_datetime(persons["发证日期"].replace("", None))
+    active = (persons["证件状态"] == "正常") & (issued.isna() | (issued <= end))  # issued by the year's end
     out["持证残疾人数"] = persons[active].groupby("town").size()
 
-    end, start = pd.Timestamp(f"{year}-12-31"), pd.Timestamp(f"{year}-01-01")
     households = persons.groupby("户编号")["村社区代码"].min().map(lambda c: c[:9] + "000")
     mon = clean(folder, "监测户")
     mon["town"] = mon["户编号"].map(households)
@@ -133,6 +140,212 @@ def expected_gap(folder: Path, year: int) -> pd.DataFrame:
                                       without_rehab=("no_rehab", "sum"), without_either=("no_either", "sum"))
 
 
+# ---------------------------------------------------------------- the dashboard's scoped queries, one township
+# Each function answers one query of queries/dashboard.py for the villages of one township, from the extract
+# files alone, in the query's own columns (so a test can compare them frame to frame).
+
+CATEGORY_CODES = {"视力": 1, "听力": 2, "言语": 3, "肢体": 4, "智力": 5, "精神": 6, "多重": 7}
+LEVEL_CODES = {"一级": 1, "二级": 2, "三级": 3, "四级": 4}
+SUBSIDY_CODES = {"困难残疾人生活补贴": "living", "重度残疾人护理补贴": "nursing"}
+
+
+def people(folder: Path) -> pd.DataFrame:
+    """Every valid person with village, township, category and level codes, birth year and eligibility."""
+    persons = clean(folder, "持证残疾人")
+    active = persons["证件状态"] == "正常"
+    return pd.DataFrame({
+        "cert": persons["残疾人证号"], "household": persons["户编号"], "village": persons["村社区代码"],
+        "town": township(persons["村社区代码"]), "category": persons["残疾类别"].map(CATEGORY_CODES),
+        "level": persons["残疾等级"].map(LEVEL_CODES), "birth_year": persons["出生日期"].str[:4].astype(int),
+        "living": active & (persons["是否低保"] == "是"),
+        "nursing": active & persons["残疾等级"].isin(["一级", "二级"]),
+        "issued_year": pd.to_datetime(persons["发证日期"].replace("", None)).dt.year.fillna(0).astype(int),
+    }).reset_index(drop=True)
+
+
+def _of_town(folder: Path, table: str, town: str) -> pd.DataFrame:
+    """A person-level extract's valid rows for persons of the township, joined to their person columns."""
+    rows = clean(folder, table).merge(people(folder), left_on="残疾人证号", right_on="cert")
+    return rows[rows["town"] == town].copy()
+
+
+def _households_of_town(folder: Path, table: str, town: str) -> pd.DataFrame:
+    """A household-level extract's valid rows for households of the township (a household's village is
+    its members' first in code order)."""
+    village = people(folder).groupby("household")["village"].min()
+    rows = clean(folder, table)
+    rows["village"] = rows["户编号"].map(village)
+    return rows[township(rows["village"].fillna("")) == town].copy()
+
+
+def _ints(frame: pd.DataFrame) -> pd.DataFrame:
+    """Integer counts as int64 (keys that are booleans stay booleans)."""
+    return frame.astype({c: "int64" for c in frame.columns if frame[c].dtype.kind in "iu"})
+
+
+def subsidy_by_month(folder: Path, town: str, month_from: str, month_to: str) -> pd.DataFrame:
+    """Payments and amount per month and subsidy."""
+    pay = _of_town(folder, "两项补贴发放", town)
+    pay = pay[(pay["发放年月"] >= month_from) & (pay["发放年月"] <= month_to)]
+    pay["subsidy_code"] = pay["补贴类型"].map(SUBSIDY_CODES)
+    pay["amount"] = pay["发放金额"].astype(float)
+    out = pay.groupby(["发放年月", "subsidy_code"]).agg(payments=("cert", "size"), amount_yuan=("amount", "sum"))
+    out = out.reset_index().rename(columns={"发放年月": "pay_month"})
+    out["pay_month"] = pd.to_datetime(out["pay_month"])
+    return out
+
+
+def subsidy_persons_to_month(folder: Path, town: str, year: int, month: int) -> pd.DataFrame:
+    """Distinct persons paid January to `month` of `year` and of the year before, and of them eligible."""
+    pay = _of_town(folder, "两项补贴发放", town)
+    pay["year"], pay["month"] = pay["发放年月"].str[:4].astype(int), pay["发放年月"].str[5:7].astype(int)
+    pay = pay[pay["year"].isin([year - 1, year]) & (pay["month"] <= month)]
+    pay["subsidy_code"] = pay["补贴类型"].map(SUBSIDY_CODES)
+    persons = pay.drop_duplicates(["year", "subsidy_code", "cert"]).copy()
+    persons["eligible"] = persons["living"].where(persons["subsidy_code"] == "living", persons["nursing"])
+    out = persons.groupby(["year", "subsidy_code"]).agg(persons=("cert", "size"), eligible_paid=("eligible", "sum"))
+    return _ints(out.reset_index())
+
+
+def subsidy_by_category_level(folder: Path, town: str, year: int) -> pd.DataFrame:
+    """Per category × level × subsidy: eligible persons, of them paid in `year`, all paid persons."""
+    persons = people(folder)
+    persons = persons[persons["town"] == town]
+    pay = _of_town(folder, "两项补贴发放", town)
+    pay = pay[pay["发放年月"].str[:4] == str(year)]
+    rows = []
+    for (category, level), group in persons.groupby(["category", "level"]):
+        for label, code in SUBSIDY_CODES.items():
+            paid = set(pay.loc[pay["补贴类型"] == label, "cert"])
+            rows.append({"category_code": category, "level_code": level, "subsidy_code": code,
+                         "eligible": int((group[code] & (group["issued_year"] <= year)).sum()),  # issued by then
+                         "eligible_paid": int((group[code] & group["cert"].isin(paid)).sum()),
+                         "persons": int(group["cert"].isin(paid).sum())})
+    return pd.DataFrame(rows)
+
+
+def _monitoring(folder: Path, town: str) -> pd.DataFrame:
+    """Monitored households of the township with enrolment and elimination months (first days)."""
+    mon = _households_of_town(folder, "监测户", town)
+    mon["enrolled"] = pd.to_datetime(mon["纳入日期"]).dt.to_period("M").dt.to_timestamp()
+    mon["eliminated"] = pd.to_datetime(mon["风险消除日期"].replace("", None)).dt.to_period("M").dt.to_timestamp()
+    mon["has_measure"] = mon["帮扶措施"].str.replace(";", "；").str.split("；").map(lambda p: any(x.strip() for x in p))
+    return mon
+
+
+def monitoring_by_month(folder: Path, town: str, month_from: str, month_to: str) -> pd.DataFrame:
+    """Households newly enrolled and with risk eliminated per month."""
+    mon = _monitoring(folder, town)
+    enrolled = mon.groupby("enrolled").size().rename("enrolled")
+    eliminated = mon.dropna(subset=["eliminated"]).groupby("eliminated").size().rename("eliminated")
+    out = pd.concat([enrolled, eliminated], axis=1, sort=True).fillna(0).astype("int64").sort_index()
+    out = out[(out.index >= pd.Timestamp(month_from + "-01")) & (out.index <= pd.Timestamp(month_to + "-01"))]
+    return out.rename_axis("month").reset_index()
+
+
+def monitoring_year_end(folder: Path, town: str, year: int) -> dict[str, pd.DataFrame]:
+    """At the end of `year`: per type enrolled, with measures, eliminated and months to it; the households
+    still under monitoring per main risk and type."""
+    mon = _monitoring(folder, town)
+    end = pd.Timestamp(f"{year}-12-31")
+    mon = mon[mon["enrolled"] <= end]
+    gone = mon["eliminated"] <= end
+    mon["months"] = ((mon["eliminated"].dt.year - mon["enrolled"].dt.year) * 12
+                     + mon["eliminated"].dt.month - mon["enrolled"].dt.month).where(gone, 0)
+    mon["gone"], mon["still"] = gone, ~gone
+    path = mon.groupby("监测类别").agg(enrolled=("gone", "size"), with_measure=("has_measure", "sum"),
+                                      eliminated=("gone", "sum"), months_to_eliminate=("months", "sum"))
+    risks = mon[mon["still"]].groupby(["主要风险", "监测类别"]).size().rename("households")
+    return {"path": _ints(path.rename_axis("monitor_type").reset_index()),
+            "risks": risks.rename_axis(["main_risk", "monitor_type"]).reset_index()}
+
+
+def _rehab(folder: Path, town: str, year: int) -> pd.DataFrame:
+    """The township's rehab needs of `year`, with whether each row was served."""
+    rehab = _of_town(folder, "康复服务", town)
+    rehab = rehab[rehab["年度"].astype(float).astype(int) == year]
+    rehab["served"] = rehab["服务日期"] != ""
+    return rehab
+
+
+def rehab_by_type(folder: Path, town: str, year: int) -> pd.DataFrame:
+    """Persons with each service need in `year`, and of them served."""
+    per = _rehab(folder, town, year).groupby(["服务类型", "cert"])["served"].any().reset_index()
+    out = per.groupby("服务类型").agg(need_persons=("cert", "size"), served_persons=("served", "sum"))
+    return _ints(out.rename_axis("service_type").reset_index())
+
+
+def rehab_by_group(folder: Path, town: str, year: int) -> pd.DataFrame:
+    """Persons with a rehab need in `year` per category and child (aged 16 or less that year), and served."""
+    rehab = _rehab(folder, town, year)
+    per = rehab.groupby(["cert", "category", "birth_year"])["served"].any().reset_index()
+    per["is_child"] = year - per["birth_year"] <= 16
+    out = per.groupby(["category", "is_child"]).agg(need_persons=("cert", "size"), served_persons=("served", "sum"))
+    return _ints(out.rename_axis(["category_code", "is_child"]).reset_index())
+
+
+def employment_bases(folder: Path, town: str, year: int) -> pd.DataFrame:
+    """Bases of the township recognised by `year`: id and persons placed."""
+    bases = clean(folder, "就业基地")
+    bases = bases[(township(bases["村社区代码"]) == town) & (bases["认定年度"].astype(float).astype(int) <= year)]
+    return pd.DataFrame({"base_id": bases["基地编号"], "placed_persons": bases["安置残疾人数"].astype(float).astype(int)}
+                        ).sort_values("base_id").reset_index(drop=True)
+
+
+def employment_by_form(folder: Path, town: str) -> pd.DataFrame:
+    """Distinct persons employed per year and form, and of them at a base."""
+    emp = _of_town(folder, "就业情况", town)
+    emp["year"] = emp["年度"].astype(float).astype(int)
+    emp["at_base"] = emp["基地编号"] != ""
+    per = emp.groupby(["year", "就业形式", "cert"])["at_base"].any().reset_index()
+    out = per.groupby(["year", "就业形式"]).agg(persons=("cert", "size"), persons_at_base=("at_base", "sum"))
+    return _ints(out.rename_axis(["year", "form"]).reset_index())
+
+
+def _modifications(folder: Path, town: str) -> pd.DataFrame:
+    """The township's home modifications with plan year, completion and amount."""
+    mods = _households_of_town(folder, "无障碍改造", town)
+    mods["plan_year"] = mods["计划年度"].astype(float).astype(int)
+    mods["done"] = mods["完成日期"] != ""
+    mods["amount"] = pd.to_numeric(mods["改造金额"].replace("", None)).fillna(0).where(mods["done"], 0)
+    return mods
+
+
+def modification_by_year(folder: Path, town: str) -> pd.DataFrame:
+    """Households planned and completed, and the completed amount, per plan year."""
+    out = _modifications(folder, town).groupby("plan_year").agg(
+        planned=("done", "size"), completed=("done", "sum"), completed_amount_yuan=("amount", "sum"))
+    return _ints(out.reset_index())
+
+
+def modification_by_unit(folder: Path, town: str, year: int) -> pd.DataFrame:
+    """Households planned and completed, and the completed amount, per village for plan year `year`."""
+    mods = _modifications(folder, town)
+    out = mods[mods["plan_year"] == year].groupby("village").agg(
+        planned=("done", "size"), completed=("done", "sum"), completed_amount_yuan=("amount", "sum"))
+    return _ints(out.rename_axis("unit_code").reset_index())
+
+
+def care_by_type(folder: Path, town: str) -> pd.DataFrame:
+    """Distinct persons in care per year and type."""
+    care = _of_town(folder, "托养服务", town)
+    care["year"] = care["年度"].astype(float).astype(int)
+    out = care.groupby(["year", "托养类型"])["cert"].nunique().rename("persons")
+    return _ints(out.rename_axis(["year", "care_type"]).reset_index())
+
+
+def boundaries(folder: Path, town: str) -> list[str]:
+    """Codes of the township's villages that have a boundary in the village boundary file."""
+    import pyogrio
+
+    regions = read_extract(folder, "行政区划")
+    villages = set(regions.loc[(regions["级别"] == "村") & (township(regions["区划代码"]) == town), "区划代码"])
+    path = next(p for p in sorted(folder.glob("村边界.*")) if p.suffix in (".shp", ".gpkg", ".geojson"))
+    drawn = pyogrio.read_dataframe(path, read_geometry=False)
+    code = next(c for c in drawn.columns if drawn[c].astype(str).str.fullmatch(r"\d{12}").all())
+    return sorted(villages & set(drawn[code].astype(str)))
+
+
 # --- 指标分析: every metric of the catalogue by any breakdown, straight from the extracts ----------------
 CATEGORY_CODES = {"视力": "1", "听力": "2", "言语": "3", "肢体": "4", "智力": "5", "精神": "6", "多重": "7"}
 LEVEL_CODES = {"一级": "1", "二级": "2", "三级": "3", "四级": "4"}
@@ -163,29 +376,28 @@ def _snapshots(month_from: str, month_to: str, by: str, cols: str) -> list[str]:
     return [month_to]
 
 
-@lru_cache(maxsize=32)
-def _clean_cached(folder: Path, table: str) -> pd.DataFrame:
-    """`clean`, read once per test session (the explore matrix asks for the same tables many times)."""
-    return clean(folder, table)
-
-
 def expected_explore(folder: Path, metric: str, by: str, cols: str = "", month_from: str = "2024-01",
                      month_to: str = "2024-12", town: str = "", village: str = "", category: int = 0,
                      level: int = 0) -> pd.DataFrame:
     """The metric's measure columns per (row_key, col_key) as 指标分析 defines them (catalogue), computed
     with pandas from the extract files; rows whose measures are all zero are left out."""
-    persons = _clean_cached(folder, "持证残疾人").copy()
+    persons = clean(folder, "持证残疾人")
     attrs = _person_attributes(persons)
     active = (persons["证件状态"] == "正常").to_numpy()
+    issued = pd.to_datetime(persons["发证日期"].replace("", None))
     time_keys = {"year", "month"} & {by, cols}
     years = list(range(int(month_from[:4]) if time_keys else int(month_to[:4]), int(month_to[:4]) + 1))
     person_level = True
+    def issued_by(year: int) -> pd.Series:
+        """Certificates issued by the year's end (or without a date), as an array."""
+        return (issued.isna() | (issued <= pd.Timestamp(f"{year}-12-31"))).to_numpy()
+
     if metric == "persons":
-        facts = attrs[active].assign(persons=1)
+        facts = pd.concat([attrs[active & issued_by(y)].assign(year=str(y), persons=1) for y in years])
     elif metric in ("monitored", "without_measure"):
         person_level = False
         households = persons.groupby("户编号")["村社区代码"].min()
-        mon = _clean_cached(folder, "监测户").copy()
+        mon = clean(folder, "监测户")
         mon["village"] = mon["户编号"].map(households)
         enrolled = pd.to_datetime(mon["纳入日期"])
         eliminated = pd.to_datetime(mon["风险消除日期"].replace("", None))
@@ -198,15 +410,16 @@ def expected_explore(folder: Path, metric: str, by: str, cols: str = "", month_f
                                         "monitored": 1, "without_measure": no_measure[inside].astype(int)}))
         facts = pd.concat(frames)
     elif metric in ("living_coverage", "nursing_coverage", "unpaid_eligible"):
-        pay = _clean_cached(folder, "两项补贴发放").copy()
+        pay = clean(folder, "两项补贴发放")
         frames = []
         for year in years:
             paid_in_year = pay[pay["发放年月"].str[:4] == str(year)]
             frame = attrs.copy()
             frame["year"] = str(year)
             for prefix, kind, eligible in (
-                ("living", "困难残疾人生活补贴", active & (persons["是否低保"] == "是").to_numpy()),
-                ("nursing", "重度残疾人护理补贴", active & persons["残疾等级"].isin(["一级", "二级"]).to_numpy()),
+                ("living", "困难残疾人生活补贴", active & issued_by(year) & (persons["是否低保"] == "是").to_numpy()),
+                ("nursing", "重度残疾人护理补贴",
+                 active & issued_by(year) & persons["残疾等级"].isin(["一级", "二级"]).to_numpy()),
             ):
                 paid = frame.index.isin(set(paid_in_year.loc[paid_in_year["补贴类型"] == kind, "残疾人证号"]))
                 frame[f"{prefix}_eligible"] = eligible.astype(int)
@@ -216,7 +429,7 @@ def expected_explore(folder: Path, metric: str, by: str, cols: str = "", month_f
         facts["unpaid_eligible"] = (facts["living_eligible"] - facts["living_eligible_paid"]
                                     + facts["nursing_eligible"] - facts["nursing_eligible_paid"])
     elif metric == "subsidy_amount":
-        pay = _clean_cached(folder, "两项补贴发放").copy()
+        pay = clean(folder, "两项补贴发放")
         pay = pay[(pay["发放年月"] >= month_from) & (pay["发放年月"] <= month_to)]
         facts = attrs.reindex(pay["残疾人证号"]).reset_index(drop=True)
         facts["month"] = pay["发放年月"].to_numpy()
@@ -225,7 +438,7 @@ def expected_explore(folder: Path, metric: str, by: str, cols: str = "", month_f
         facts["payments"] = 1
     elif metric in ("rehab_rate", "care_persons"):
         table, kind = ("康复服务", "服务类型") if metric == "rehab_rate" else ("托养服务", "托养类型")
-        rows = _clean_cached(folder, table).copy()
+        rows = clean(folder, table)
         rows["year"] = rows["年度"].astype(float).astype(int).astype(str)
         rows = rows[rows["year"].isin([str(y) for y in years])]
         if metric == "rehab_rate":
@@ -239,7 +452,7 @@ def expected_explore(folder: Path, metric: str, by: str, cols: str = "", month_f
             facts[column] = per[column].to_numpy()
     elif metric in ("bases", "base_placed"):
         person_level = False
-        bases = _clean_cached(folder, "就业基地").copy()
+        bases = clean(folder, "就业基地")
         recognised = bases["认定年度"].astype(float).astype(int)
         facts = pd.concat([pd.DataFrame({"village": bases.loc[recognised <= y, "村社区代码"], "year": str(y), "bases": 1,
                                          "base_placed": bases.loc[recognised <= y, "安置残疾人数"].astype(float)})
@@ -247,7 +460,7 @@ def expected_explore(folder: Path, metric: str, by: str, cols: str = "", month_f
     elif metric == "modification_rate":
         person_level = False
         households = persons.groupby("户编号")["村社区代码"].min()
-        mods = _clean_cached(folder, "无障碍改造").copy()
+        mods = clean(folder, "无障碍改造")
         mods["year"] = mods["计划年度"].astype(float).astype(int).astype(str)
         mods = mods[mods["year"].isin([str(y) for y in years])]
         facts = pd.DataFrame({"village": mods["户编号"].map(households), "year": mods["year"],

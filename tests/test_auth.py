@@ -116,6 +116,7 @@ def cli(*args: str, password: str | None = None) -> subprocess.CompletedProcess:
                           timeout=60)
 
 
+@pytest.mark.slow  # subprocesses
 def test_cli(tmp_path):
     done = cli("add", "管理员", "--role", "分析", password=PASSWORD)
     assert done.returncode == 0, done.stderr

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench import run
+
+pytestmark = pytest.mark.slow  # imports, servers and PostgreSQL, at a tiny scale
 
 
 def test_benchmark_runs_and_writes_its_tables(tmp_path):

@@ -17,6 +17,7 @@ import pytest
 
 from bench.pgserver import free_port
 
+pytestmark = pytest.mark.slow  # a real server and Chromium
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -42,11 +43,14 @@ def serving(env: dict[str, str], port: int | None = None, args: Sequence[str] = 
     proc = subprocess.Popen([sys.executable, "scripts/serve.py", "--server.port", str(port), *args], cwd=ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.terminate()
+                raise TimeoutError(f"serve.py did not listen on port {port} within 60 s") from None
             time.sleep(0.3)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -71,12 +75,40 @@ def browser():
 def settle(page) -> None:
     """Wait until the script has run and stayed idle for a second (see notes-stack.md)."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
-    quiet_since = time.monotonic()
+    quiet_since = deadline = time.monotonic()
+    deadline += 60
     while time.monotonic() - quiet_since < 1.0:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page kept rerunning for 60 s")
         state = page.get_attribute("[data-testid=stApp]", "data-test-script-state")
         if state != "notRunning":
             quiet_since = time.monotonic()
         time.sleep(0.1)
+
+
+def wait_drawn(page) -> None:
+    """Wait until every map has its canvas and every chart its plot (they draw after the script ends);
+    raise after 30 s."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid=stDeckGlJsonChart]')].every(d => d.querySelector('canvas'))
+              && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))""",
+        timeout=30_000)
+
+
+def click_until(page, x: float, y: float, condition: str, seconds: float = 30) -> None:
+    """Click at (x, y) until the JavaScript condition holds (a map takes its clicks once its layers are
+    drawn); raise after `seconds`."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + seconds
+    while True:
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_function(condition, timeout=2_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
 
 
 def assert_no_error(page) -> None:
@@ -100,7 +132,7 @@ def test_page_in_browser(server, browser, name):
     settle(page)
     assert_no_error(page)
     assert page.locator("h1").first.inner_text().strip()
-    page.wait_for_timeout(1500)  # maps draw after the script finishes
+    wait_drawn(page)
     page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
     offsite = [u for u in requests if not u.startswith((server, "data:", "blob:"))]
     assert not offsite, offsite  # works offline: nothing fetched from the internet
@@ -113,17 +145,17 @@ def test_click_township_on_map_drills_down(server, browser):
     settle(page)
     deck = page.locator("[data-testid=stDeckGlJsonChart]").first
     deck.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
+    wait_drawn(page)
     box = deck.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function("() => new URL(location.href).searchParams.has('town')", timeout=30_000)
+    click_until(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2,
+                "() => new URL(location.href).searchParams.has('town')")
     settle(page)
     assert_no_error(page)
     town = page.evaluate("new URL(location.href).searchParams.get('town')")
     assert len(town) == 12
     # The breadcrumb now offers the way back up to the county.
     assert page.get_by_role("button", name="示范县").is_enabled()
-    page.wait_for_timeout(1500)
+    wait_drawn(page)
     page.screenshot(path=SHOTS / "rehabilitation_township.png", full_page=True)
     page.get_by_role("button", name="示范县").click()
     page.wait_for_function("() => !new URL(location.href).searchParams.has('town')", timeout=30_000)
@@ -152,7 +184,8 @@ def test_projector_mode_is_a_slide(server, browser):
     assert not page.locator("[data-testid=stToolbar]").is_visible()
     headline = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.kpi-value')).fontSize)")
     assert headline >= 64
-    page.wait_for_timeout(1500)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .ytick text').length > 0",
+                           timeout=30_000)
     ticks = page.evaluate("""Array.from(document.querySelectorAll('.js-plotly-plot .ytick text'))
                              .map(t => parseFloat(t.style.fontSize || getComputedStyle(t).fontSize))""")
     assert ticks and min(ticks) >= 24

@@ -71,7 +71,7 @@ def test_every_metric_by_every_breakdown(duck_url, extracts, town, metric, by, s
     same(got, want)
 
 
-CROSSED = [(metric, "township", next((c for c in ("year", "category", "village") if c in m.breakdowns)))
+CROSSED = [(metric, "township", next(c for c in ("year", "category", "village") if c in m.breakdowns))
            for metric, m in METRICS.items()] + [
     ("subsidy_amount", "category", "month"), ("monitored", "village", "month"), ("persons", "level", "category"),
     ("care_persons", "year", "level"), ("rehab_rate", "village", "category"), ("living_coverage", "year", "village")]
@@ -88,7 +88,7 @@ def test_refused_combinations_say_why(duck_url):
     assert "户没有残疾类别" in ex.refusal(METRICS["monitored"], "category", "", "")
     assert "户没有残疾类别" in ex.refusal(METRICS["modification_rate"], "township", "level", "")
     assert "按就业基地登记" in ex.refusal(METRICS["base_placed"], "category", "", "")
-    assert "当前登记状态" in ex.refusal(METRICS["persons"], "year", "", "")
+    assert "按年度统计" in ex.refusal(METRICS["persons"], "month", "", "")
     assert "按年度统计" in ex.refusal(METRICS["rehab_rate"], "month", "", "")
     assert "须先" in ex.refusal(METRICS["rehab_rate"], "village", "", "")
     assert ex.refusal(METRICS["rehab_rate"], "village", "category", TOWN) == ""

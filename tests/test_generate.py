@@ -419,6 +419,7 @@ def test_no_bad_rows_option(tmp_path):
     assert all(rows > 0 for rows in summary["files"].values())
 
 
+@pytest.mark.slow  # subprocesses
 def test_cli_help_and_bad_until(tmp_path):
     run = subprocess.run([sys.executable, "-m", "data.generate", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0

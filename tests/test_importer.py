@@ -84,6 +84,7 @@ def test_boundaries_reprojected_and_issues_reported(duck_url):
     assert shapely.union_all(geoms).geom_type == "Polygon"
 
 
+@pytest.mark.slow  # a second import
 def test_pseudonym_key_file_beside_warehouse(extracts, tmp_path, monkeypatch):
     monkeypatch.delenv("PSEUDONYM_KEY", raising=False)
     target = tmp_path / "wh.duckdb"
@@ -135,6 +136,7 @@ def test_undecodable_file_is_named(extracts, tmp_path, capsys):
     assert not (tmp_path / "x.duckdb").exists()
 
 
+@pytest.mark.slow  # an importer process, then a second import
 def test_killed_import_leaves_previous_warehouse(extracts, duck_url, tmp_path):
     target = tmp_path / "wh.duckdb"
     shutil.copy(duck_url, target)
@@ -146,6 +148,7 @@ def test_killed_import_leaves_previous_warehouse(extracts, duck_url, tmp_path):
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob("wh.duckdb.building-*")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert list(tmp_path.glob("wh.duckdb.building-*")), "no half-built warehouse appeared (within 120 s)"
     assert proc.poll() is None, "import finished before it could be killed mid-write"
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pandas as pd
@@ -88,3 +89,29 @@ def test_selection_event_to_region_code():
     assert layers.selected_code(event) == "990101100000"
     assert layers.selected_code({"selection": {"indices": {}, "objects": {}}}) is None
     assert layers.selected_code(None) is None
+
+
+def test_map_of_a_publication_colours_every_unit_with_a_value(duck_url, shapes):
+    """A unit with a value (0 included) gets a class; a withheld one its own class, never "no data"; the map's
+    texts are the publication's, as on the chart and the table of the same view."""
+    from queries import dashboard, disclosure
+    from queries.publish import Publication, add_units
+    from ui.render.screen import _map_classes, unit_frame
+
+    units = dashboard.unit_table(connect(duck_url), Filters(scope=""), 2024)
+    units.loc[units.index[0], "base_placed"] = 0
+    pub = Publication()
+    add_units(pub, units)
+    disclosure.apply(pub, True)
+    frame = unit_frame(pub, units, ["base_placed"])
+    frame["value_text"] = frame["base_placed_text"]
+    classes, items = _map_classes(frame, "base_placed", "人", None)
+    collection = layers.feature_collection(shapes, frame, classes, items)
+    by_code = {f["properties"]["region_code"]: f["properties"] for f in collection["features"]}
+    for code, hidden in zip(frame["unit_code"], frame["base_placed_hidden"], strict=True):
+        if code not in by_code:
+            continue
+        props = by_code[code]
+        assert props["fill"][:3] != NO_DATA_COLOUR, code  # never "no data" for a unit of the table
+        assert (props["fill"][:3] == layers.HIDDEN_COLOUR) == hidden, code
+        assert props["value_text"] == html.escape(pub.text(f"base_placed@{code}"))  # the tooltip is HTML

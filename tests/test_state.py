@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from queries.catalog import BREAKDOWNS, METRICS
-from ui.state import Context, View, default_view, parse
+from ui.state import WIDGET_PARAMS, Context, View, default_view, parse, revalidated, with_widget
 
 CTX = Context(
     years=[2021, 2022, 2023, 2024],
@@ -71,19 +71,78 @@ hostile = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(PARAM_NAMES), hostile, max_size=8))
-def test_any_parameters_give_a_valid_view(params):
-    view = parse(params, CTX)
-    assert view.year in CTX.years or view.year == 0
+def assert_valid(view: View) -> None:
+    """Every field of the view is one the context allows; messages are short and printable."""
+    assert view.year in CTX.years or view.year == 0  # 0: the page's own latest year
     assert view.township == "" or view.township in CTX.townships
     assert view.village == "" or view.village in CTX.villages.get(view.township, {})
     assert view.category in range(8) and view.level in range(5)
     assert view.month_from in CTX.months and view.month_to in CTX.months and view.month_from <= view.month_to
     assert view.metric in METRICS
     assert view.by in BREAKDOWNS and view.cols in ("", *BREAKDOWNS) and view.cols != view.by
+    assert isinstance(view.present, bool)
     for message in view.warnings:
         assert len(message) < 200 and "\x00" not in message and "\x1b" not in message
-    changed = {k for k, v in params.items() if v != getattr(default_view(CTX), k, None)}
-    if not view.warnings:
-        assert view.to_params(default_view(CTX)).keys() <= set(PARAM_NAMES) | changed
+
+
+VALID = ["2022", "2024", "990101100000", "990101001000", "990101100001", "0", "4", "2", "2022-03", "2023-06",
+         "living_coverage", "present", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(PARAM_NAMES), st.one_of(hostile, st.sampled_from(VALID)), max_size=8))
+def test_any_parameters_give_a_valid_view(params):
+    view = parse(params, CTX)
+    assert_valid(view)
+    default = default_view(CTX)
+    named = set(params) | ({"town"} if params.get("village") else set())  # a village names its township
+    assert view.to_params(default).keys() <= named  # nothing differs from the default that the link did not name
+    assert parse(view.to_params(default), CTX) == view  # and the view's own link reopens it
+
+
+START = View(year=2022, month_from="2022-03", month_to="2023-06", township="990101100000", village="990101100002",
+             category=4, level=2, metric="living_coverage", scope="990101100000")
+FIELDS = {"year": ("year",), "township": ("township", "village"), "village": ("village",), "category": ("category",),
+          "level": ("level",), "metric": ("metric",), "range": ("month_from", "month_to"), "present": ("present",),
+          "by": ("by",), "cols": ("cols",)}
+anything = st.one_of(hostile, st.integers(), st.none(), st.booleans(), st.floats(), st.tuples(hostile, hostile),
+                     st.lists(st.one_of(hostile, st.integers()), max_size=3))
+
+
+@settings(max_examples=400, deadline=None)
+@given(attr=st.sampled_from(list(WIDGET_PARAMS)), value=anything)
+def test_any_widget_value_gives_a_valid_view(attr, value):
+    view = with_widget(START, attr, value, CTX)
+    assert_valid(view)
+    assert view.scope == START.scope  # never from a widget
+    for name in {f for fields in FIELDS.values() for f in fields} - set(FIELDS[attr]):
+        assert getattr(view, name) == getattr(START, name), (attr, value, name)  # only its own field moves
+    if view.warnings:  # a refused value: its field is back to the default
+        default = default_view(CTX)
+        refused_to = {"township": "", "village": "", "category": 0, "level": 0}
+        for name in FIELDS[attr]:
+            assert getattr(view, name) == refused_to.get(name, getattr(default, name)), (attr, value, name)
+
+
+def test_valid_widget_values_are_taken():
+    assert with_widget(START, "year", 2024, CTX).year == 2024
+    months = with_widget(START, "range", ("2021-05", "2024-02"), CTX)
+    assert (months.month_from, months.month_to, months.warnings) == ("2021-05", "2024-02", ())
+    town = with_widget(START, "township", "990101001000", CTX)
+    assert (town.township, town.village, town.warnings) == ("990101001000", "", ())
+    county = with_widget(START, "township", "", CTX)
+    assert (county.township, county.village, county.warnings) == ("", "", ())
+    assert with_widget(START, "village", "", CTX).village == ""
+    assert with_widget(START, "category", 0, CTX).category == 0
+    assert with_widget(START, "present", True, CTX).present is True
+    refused = with_widget(START, "year", "2026' OR 1=1 --", CTX)
+    assert refused.year == 0 and "2026' OR 1=1 --" in refused.warnings[0]  # 0: the page's own latest year
+
+
+def test_revalidated_keeps_a_valid_view_and_repairs_a_stale_one():
+    assert revalidated(START, CTX) is START
+    shrunk = Context(years=[2021, 2022], months=CTX.months[:24], townships=CTX.townships, villages={},
+                     county_name="示范县")  # after a re-import with less data
+    again = revalidated(START, shrunk)
+    assert again.year == 2022 and again.village == "" and again.month_to == "2022-12"
+    assert again.scope == START.scope and again.warnings

@@ -1,45 +1,157 @@
-"""Cached access to the warehouse for the pages: one connection per process, results keyed by arguments."""
+"""Cached access to the warehouse for the pages: one connection per process, results keyed by arguments
+and by the import they come from, so a new import reaches every running process within seconds."""
 
 from __future__ import annotations
 
 import importlib
+import os
+import threading
+import time
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from queries import dashboard
 from queries.common import Filters, county
-from queries.db import Warehouse, is_postgres, warehouse_url
+from queries.db import Warehouse, WarehouseError, WarehouseRetired, is_postgres, warehouse_url
 from ui.state import Context
 
+# How often a process asks PostgreSQL which import it holds (one small SELECT); a DuckDB file is checked on
+# every call (one stat), since an import swaps in a new file.
+IMPORT_CHECK_S = float(os.environ.get("IMPORT_CHECK_S", "2"))
 
-def _stamp(url: str) -> float:
-    """Changes when the warehouse file is replaced by a new import (so caches and connection renew)."""
-    if is_postgres(url):
-        return 0.0
-    path = Path(url)
-    return path.stat().st_mtime if path.exists() else -1.0
+Identity = tuple[int, int, int, int]
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _warehouse(url: str, stamp: float) -> Warehouse:
-    """The process's read-only connection for this version of the warehouse."""
-    return Warehouse(url)
+def file_identity(path: str) -> Identity | None:
+    """(inode, device, mtime in ns, size) of a file, None if absent: an import's rename changes it."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_dev, info.st_mtime_ns, info.st_size
+
+
+@dataclass(frozen=True)
+class _Open:
+    """An open connection, the import it holds and (DuckDB) the identity of the file it opened."""
+
+    wh: Warehouse
+    import_id: str
+    identity: Identity | None
+
+
+class Live:
+    """The process's connection to one warehouse, replaced when a new import is seen: the old one is closed
+    first (DuckDB hands back an already-open instance for the same path until it is closed)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.duck = not is_postgres(url)
+        self._lock = threading.Lock()
+        self._open: _Open | None = None
+        self._checked = 0.0  # monotonic time PostgreSQL's import id was last read
+
+    def current(self) -> tuple[Warehouse, str]:
+        """The connection to the warehouse's current import, and that import's id."""
+        held = self._open
+        if held is not None and self._unchanged(held, locked=False):
+            return held.wh, held.import_id
+        with self._lock:
+            held = self._open
+            if held is None or not self._unchanged(held, locked=True):
+                held = self._renew(held)
+            return held.wh, held.import_id
+
+    def _unchanged(self, held: _Open, locked: bool) -> bool:
+        """Whether `held` still is the current import (PostgreSQL: asked only under the lock, every few s)."""
+        if self.duck:
+            return file_identity(self.url) == held.identity
+        if time.monotonic() - self._checked < IMPORT_CHECK_S:
+            return True
+        if not locked:
+            return False
+        self._checked = time.monotonic()
+        return held.wh.import_id() == held.import_id
+
+    def _renew(self, old: _Open | None) -> _Open:
+        """Close the old connection, open the current warehouse and read its import id."""
+        self._open = None
+        if old is not None:
+            old.wh.close()
+            _forget_results()
+        for _ in range(3):
+            before = file_identity(self.url) if self.duck else None
+            wh = Warehouse(self.url)
+            try:
+                import_id = wh.import_id()
+            except Exception:
+                wh.close()
+                raise
+            after = file_identity(self.url) if self.duck else None
+            if before == after:
+                break
+            wh.close()  # the file was replaced while it was being opened: open the new one
+        else:
+            raise WarehouseError(f"数据仓库 {self.url} 在打开时一直被替换（导入正在进行？），请稍后重试。")
+        if self.duck and import_id.startswith("imported_at:"):  # an older importer's file: no import_id
+            import_id += f"|{after}"
+        self._open = _Open(wh, import_id, after)
+        self._checked = time.monotonic()
+        return self._open
+
+    def close(self) -> None:
+        """Release the connection (the cache entry was dropped)."""
+        with self._lock:
+            if self._open is not None:
+                self._open.wh.close()
+                self._open = None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, on_release=lambda live: live.close())
+def _live(url: str) -> Live:
+    """The process's one Live connection holder for this warehouse URL."""
+    return Live(url)
+
+
+def current(url: str | None = None) -> tuple[Warehouse, str]:
+    """The current warehouse connection and its import id (reopened when a new import is seen)."""
+    return _live(url or warehouse_url()).current()
 
 
 def warehouse() -> Warehouse:
-    """The current connection (reopened when the file was swapped by an import)."""
-    url = warehouse_url()
-    return _warehouse(url, _stamp(url))
+    """The current connection (reopened when an import swapped the warehouse)."""
+    return current()[0]
+
+
+def import_id() -> str:
+    """The id of the import the pages are reading (what every cached result is keyed by)."""
+    return current()[1]
+
+
+def _forget_results() -> None:
+    """Drop the results of older imports (they are never asked for again: the key holds the import id)."""
+    _cached.clear()
+    _context.clear()
+
+
+def _run(url: str, call: Callable[[Warehouse], object]) -> object:
+    """Run `call` on the current connection; once more on the new one if an import retired it meanwhile."""
+    try:
+        return call(current(url)[0])
+    except WarehouseRetired:
+        return call(current(url)[0])
 
 
 @st.cache_data(show_spinner=False, ttl=3600, max_entries=4000)
-def _cached(module: str, name: str, url: str, stamp: float, args: tuple, kwargs: tuple) -> pd.DataFrame | dict:
-    """Run MODULE.NAME (a query of queries/); Filters travel as tuples so the cache key is plain data."""
+def _cached(module: str, name: str, url: str, import_key: str, args: tuple, kwargs: tuple) -> pd.DataFrame | dict:
+    """Run MODULE.NAME (a query of queries/) for import `import_key`; Filters travel as tuples so the cache
+    key is plain data."""
     args = tuple(Filters(*a[1]) if isinstance(a, tuple) and a and a[0] == "filters" else a for a in args)
-    return getattr(importlib.import_module(module), name)(_warehouse(url, stamp), *args, **dict(kwargs))
+    fn = getattr(importlib.import_module(module), name)
+    return _run(url, lambda wh: fn(wh, *args, **dict(kwargs)))
 
 
 def q(fn: Callable, *args, **kwargs):
@@ -48,13 +160,17 @@ def q(fn: Callable, *args, **kwargs):
         raise ValueError(f"{fn.__qualname__} is not a query of queries/")
     url = warehouse_url()
     packed = tuple(("filters", tuple(a.params().values())) if isinstance(a, Filters) else a for a in args)
-    return _cached(fn.__module__, fn.__name__, url, _stamp(url), packed, tuple(sorted(kwargs.items())))
+    return _cached(fn.__module__, fn.__name__, url, current(url)[1], packed, tuple(sorted(kwargs.items())))
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
-def _context(url: str, stamp: float, scope: str) -> Context:
+def _context(url: str, import_key: str, scope: str) -> Context:
+    """Years, months and regions that a view may name, in import `import_key`."""
+    return _run(url, lambda wh: _context_of(wh, scope))
+
+
+def _context_of(wh: Warehouse, scope: str) -> Context:
     """Years, months and regions that a view may name."""
-    wh = _warehouse(url, stamp)
     months = dashboard.data_months(wh)
     years_frame = dashboard.data_years(wh)
     first = pd.to_datetime(months["first_month"]).min()
@@ -87,7 +203,7 @@ def _context(url: str, stamp: float, scope: str) -> Context:
 def context(scope: str) -> Context:
     """The current warehouse's Context, within the user's scope ('' = the county)."""
     url = warehouse_url()
-    return _context(url, _stamp(url), scope)
+    return _context(url, current(url)[1], scope)
 
 
 def data_until(ctx: Context) -> str:

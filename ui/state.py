@@ -179,3 +179,33 @@ def parse(params: Mapping[str, str], ctx: Context) -> View:
         else:
             view = replace(view, cols=get["cols"])
     return replace(view, warnings=tuple(warnings))
+
+
+# Each sidebar widget's field of the View (frame.py's `attr`) and the URL parameters that carry it.
+WIDGET_PARAMS = {"year": ("year",), "township": ("town", "village"), "village": ("village",), "category": ("cat",),
+                 "level": ("level",), "metric": ("metric",), "range": ("from", "to"), "present": ("mode",),
+                 "by": ("by",), "cols": ("cols",)}
+
+
+def widget_params(attr: str, value: object) -> dict[str, str]:
+    """A widget's value in URL form, whatever the browser sent (a crafted value stays a string to refuse)."""
+    if attr == "range":
+        pair = value if isinstance(value, (tuple, list)) and len(value) == 2 else (value, "")
+        return {"from": str(pair[0]), "to": str(pair[1])}
+    if attr == "present":
+        return {"mode": "present"} if value is True else {} if value is False else {"mode": str(value)}
+    return {WIDGET_PARAMS[attr][0]: str(value)}
+
+
+def with_widget(view: View, attr: str, value: object, ctx: Context) -> View:
+    """The view after a sidebar widget sent `value`: validated by `parse`, as the same value in a link
+    would be (a refused value leaves the default for that field, and a message in `warnings`)."""
+    params = {k: v for k, v in view.to_params(default_view(ctx)).items() if k not in WIDGET_PARAMS[attr]}
+    return replace(parse(params | widget_params(attr, value), ctx), scope=view.scope)
+
+
+def revalidated(view: View, ctx: Context) -> View:
+    """The view itself while its values are valid for `ctx`, else `parse` of its link (after an import
+    that changed the years, months or regions), with messages."""
+    again = replace(parse(view.to_params(default_view(ctx)), ctx), scope=view.scope)
+    return view if again == view and not again.warnings else again

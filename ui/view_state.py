@@ -12,7 +12,7 @@ import streamlit as st
 
 from queries.catalog import MAP_METRICS
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
-from ui.state import Context, View, default_view, parse
+from ui.state import Context, View, default_view, parse, revalidated, with_widget
 
 
 def view() -> View:
@@ -31,14 +31,22 @@ def new_generation() -> None:
 
 
 def _from_widget(attr: str, key: str) -> None:
-    """Callback: a sidebar widget changed one field of the view."""
-    value = st.session_state[key]
-    if attr == "range":
-        update(month_from=value[0], month_to=value[1])
-    elif attr == "township":
-        update(township=value, village="")
-    else:
-        update(**{attr: value})
+    """Callback: a sidebar widget changed one field of the view; validated as a URL value (state.py), so a
+    crafted websocket value gives the default with a message, never an exception."""
+    from ui import data  # late: data imports the warehouse, which a callback needs only here
+
+    try:
+        ctx = data.context(view().scope)
+    except Exception:  # the page itself will say what is wrong with the warehouse
+        return
+    _set_view(with_widget(view(), attr, st.session_state[key], ctx))
+
+
+def _set_view(new: View) -> None:
+    """Make `new` the session's view; after a refused value, new widget keys so none shows it still."""
+    st.session_state["view_state"] = new
+    if new.warnings:
+        new_generation()
 
 
 def set_area(township: str, village: str = "") -> None:
@@ -75,11 +83,13 @@ def current_view(ctx: Context, page_year: int, trend: bool = False, own_township
     `page_year` is the year the page opens on when none was chosen (the latest its data covers)."""
     default = default_view(ctx)
     if "view_state" not in st.session_state:
-        parsed = parse(st.query_params.to_dict(), ctx)
-        st.session_state["view_state"] = replace(parsed, warnings=())
-        for message in parsed.warnings:
-            if not (own_township and message.startswith("未知的乡镇代码")):  # said below, in the user's terms
-                st.warning(md_escape(message))
+        st.session_state["view_state"] = parse(st.query_params.to_dict(), ctx)
+    elif (valid := revalidated(view(), ctx)) is not view():  # a new import changed what is valid
+        _set_view(valid)
+    for message in view().warnings:  # from the link, a refused widget value or a revalidation
+        if not (own_township and message.startswith("未知的乡镇代码")):  # said below, in the user's terms
+            st.warning(md_escape(message))
+    update(warnings=())
     if own_township and view().township != own_township:
         if view().township or "town" in st.query_params:
             st.warning(f"您的账号只能查看{md_escape(ctx.townships.get(own_township, own_township))}，已显示本乡镇。")

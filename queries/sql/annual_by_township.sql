@@ -10,11 +10,11 @@ WITH years AS (
     SELECT CAST(:year AS INTEGER) - 1 AS year UNION ALL SELECT CAST(:year AS INTEGER)
 ),
 persons AS (
-    SELECT township_code, sum(persons) AS persons, sum(living_eligible_persons) AS living_eligible,
+    SELECT township_code, y.year, sum(persons) AS persons, sum(living_eligible_persons) AS living_eligible,
            sum(nursing_eligible_persons) AS nursing_eligible
-    FROM mart_person_town
-    WHERE (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
-    GROUP BY township_code
+    FROM mart_person_town CROSS JOIN years y
+    WHERE issued_year <= y.year AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+    GROUP BY township_code, y.year
 ),
 yearly AS (
     SELECT township_code, year, sum(living_persons) AS living_persons, sum(living_eligible_paid) AS living_eligible_paid,
@@ -46,7 +46,7 @@ SELECT y.year, u.region_code AS unit_code, u.name,
        g.severe_persons, g.without_nursing, g.without_rehab, g.without_either
 FROM dim_region u
 CROSS JOIN years y
-LEFT JOIN persons p ON p.township_code = u.region_code
+LEFT JOIN persons p ON p.township_code = u.region_code AND p.year = y.year
 LEFT JOIN mart_annual_household_town h ON h.township_code = u.region_code AND h.year = y.year
 LEFT JOIN yearly a ON a.township_code = u.region_code AND a.year = y.year
 LEFT JOIN gap g ON g.township_code = u.region_code AND g.year = y.year

@@ -8,12 +8,12 @@ WITH years AS (
     SELECT CAST(:year AS INTEGER) - 1 AS year UNION ALL SELECT CAST(:year AS INTEGER)
 ),
 persons AS (
-    SELECT village_code, sum(persons) AS persons, sum(living_eligible_persons) AS living_eligible,
+    SELECT village_code, y.year, sum(persons) AS persons, sum(living_eligible_persons) AS living_eligible,
            sum(nursing_eligible_persons) AS nursing_eligible
-    FROM mart_person
-    WHERE township_code = :township
+    FROM mart_person CROSS JOIN years y
+    WHERE issued_year <= y.year AND township_code = :township
       AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
-    GROUP BY village_code
+    GROUP BY village_code, y.year
 ),
 yearly AS (
     SELECT village_code, year, sum(living_persons) AS living_persons, sum(living_eligible_paid) AS living_eligible_paid,
@@ -49,7 +49,7 @@ SELECT y.year, u.region_code AS unit_code, u.name,
        g.severe_persons, g.without_nursing, g.without_rehab, g.without_either
 FROM dim_region u
 CROSS JOIN years y
-LEFT JOIN persons p ON p.village_code = u.region_code
+LEFT JOIN persons p ON p.village_code = u.region_code AND p.year = y.year
 LEFT JOIN households h ON h.village_code = u.region_code AND h.year = y.year
 LEFT JOIN yearly a ON a.village_code = u.region_code AND a.year = y.year
 LEFT JOIN gap g ON g.village_code = u.region_code AND g.year = y.year

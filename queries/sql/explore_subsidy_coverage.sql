@@ -1,7 +1,7 @@
 -- explore_subsidy_coverage: 指标分析, per :by key (× :cols key): township, village, category, level, year,
--- for the years :year_from to :year_to: eligible persons (the register's current state, the same each
--- year, as in the annual table), of them paid at least once in the year, and the unpaid eligible of both
--- subsidies. Parameters: :by, :cols, :year_from, :year_to, :township, :village, :category, :level.
+-- for the years :year_from to :year_to: eligible persons (certificate issued by the year's end; status and
+-- eligibility as of the import, as in the annual table), of them paid at least once in the year, and the
+-- unpaid eligible of both subsidies. Parameters: :by, :cols, :year_from, :year_to, :township, :village, :category, :level.
 -- Township marts for the county, village marts inside one township. Keys are text.
 WITH years AS (
     SELECT CAST(g.y AS INTEGER) AS year FROM generate_series(CAST(:year_from AS INTEGER), CAST(:year_to AS INTEGER)) AS g(y)
@@ -11,14 +11,15 @@ u AS (
            p.living_eligible_persons AS living_eligible, p.nursing_eligible_persons AS nursing_eligible,
            0 AS living_eligible_paid, 0 AS nursing_eligible_paid
     FROM (
-        SELECT township_code, '' AS village_code, category_code, level_code, living_eligible_persons,
+        SELECT township_code, '' AS village_code, category_code, level_code, issued_year, living_eligible_persons,
                nursing_eligible_persons
         FROM mart_person_town WHERE :township = ''
         UNION ALL
-        SELECT township_code, village_code, category_code, level_code, living_eligible_persons, nursing_eligible_persons
+        SELECT township_code, village_code, category_code, level_code, issued_year, living_eligible_persons,
+               nursing_eligible_persons
         FROM mart_person
         WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
-    ) p CROSS JOIN years y
+    ) p JOIN years y ON p.issued_year <= y.year
     UNION ALL
     SELECT township_code, village_code, category_code, level_code, year, 0, 0,
            CASE WHEN subsidy_code = 'living' THEN eligible_persons ELSE 0 END,

@@ -4,14 +4,14 @@
 WITH eligible AS (
     SELECT category_code, level_code, sum(living_eligible_persons) AS living, sum(nursing_eligible_persons) AS nursing
     FROM (
-        SELECT category_code, level_code, living_eligible_persons, nursing_eligible_persons
+        SELECT category_code, level_code, issued_year, living_eligible_persons, nursing_eligible_persons
         FROM mart_person_town WHERE :township = ''
         UNION ALL
-        SELECT category_code, level_code, living_eligible_persons, nursing_eligible_persons
+        SELECT category_code, level_code, issued_year, living_eligible_persons, nursing_eligible_persons
         FROM mart_person
         WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
     ) m
-    WHERE (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+    WHERE issued_year <= :year AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
     GROUP BY category_code, level_code
 ),
 paid AS (

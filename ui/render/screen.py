@@ -205,6 +205,7 @@ def export_table(key_: str, title: str, make: Callable[[], pd.DataFrame], ctx: C
     st.download_button("下载 Excel", bytes_, file_name=name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key_}_xlsx", on_click="ignore", help=EXPORT_NOTE)
+    st.caption(EXPORT_NOTE)
 
 
 def export_name(title: str, ctx: Context, view: View) -> str:

@@ -347,16 +347,12 @@ def boundaries(folder: Path, town: str) -> list[str]:
 
 
 # --- 指标分析: every metric of the catalogue by any breakdown, straight from the extracts ----------------
-CATEGORY_CODES = {"视力": "1", "听力": "2", "言语": "3", "肢体": "4", "智力": "5", "精神": "6", "多重": "7"}
-LEVEL_CODES = {"一级": "1", "二级": "2", "三级": "3", "四级": "4"}
-
-
 def _person_attributes(persons: pd.DataFrame) -> pd.DataFrame:
     """Per certificate: village, township, category and level digits (from the extract's own words)."""
     out = pd.DataFrame({"village": persons["村社区代码"].to_numpy()}, index=persons["残疾人证号"].to_numpy())
     out["town"] = out["village"].str[:9] + "000"
-    out["category"] = persons["残疾类别"].map(CATEGORY_CODES).to_numpy()
-    out["level"] = persons["残疾等级"].map(LEVEL_CODES).to_numpy()
+    out["category"] = persons["残疾类别"].map({k: str(v) for k, v in CATEGORY_CODES.items()}).to_numpy()
+    out["level"] = persons["残疾等级"].map({k: str(v) for k, v in LEVEL_CODES.items()}).to_numpy()
     return out
 
 

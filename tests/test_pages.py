@@ -107,7 +107,7 @@ def test_sidebar_selection_drills_and_breadcrumb_returns(duck_url):
     ({"cat": "99"}, "未知的残疾类别"),
     ({"village": "990101999999"}, "未知的村/社区代码"),
     ({"from": "2024-13", "to": "2020-01"}, "月份范围"),
-    ({"metric": "<script>"}, "未知的地图指标"),
+    ({"metric": "<script>"}, "未知的指标"),
 ])
 def test_bad_url_values_give_message_and_fall_back(params, message):
     at = open_page("overview", **params)

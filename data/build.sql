@@ -1,5 +1,5 @@
--- Builds the warehouse tables from the validated staging tables (v_*), in the importer's
--- in-memory DuckDB. Only the tables listed in data/importer.py WAREHOUSE_TABLES leave it.
+-- Builds the warehouse tables from the validated staging tables (v_*) of the importer's staging DuckDB,
+-- straight into the new warehouse file; it must create exactly data/importer.py WAREHOUSE_TABLES.
 -- Grain of every table: docs/warehouse.md.
 
 CREATE TABLE dim_region AS

@@ -4,6 +4,11 @@
 
 Every rule of extracts.md is checked in SQL (vectorised); rejected rows go to EXTRACTS_DIR/rejects.csv.
 The new warehouse is built beside the old one and swapped in only when complete.
+
+Memory is bounded: the files are streamed into a staging DuckDB database on disk beside the warehouse,
+whose memory limit comes from IMPORT_MEMORY_LIMIT (default: a quarter of the machine's memory); DuckDB
+spills joins, sorts and aggregates to a temporary folder there. The folder is removed at the end,
+whether the import succeeded or not.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ import argparse
 import calendar
 import datetime as dt
 import hashlib
-import hmac
 import os
+import re
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -26,7 +32,7 @@ import pandas as pd
 import yaml
 
 from data import boundaries
-from data.readers import BOUNDARY_TABLES, TABLES, ExtractError, combine, read_table
+from data.readers import BOUNDARY_TABLES, TABLES, ExtractError, files_for, read_table
 from data.rules import REASONS, RULES, reason_sql
 from queries.cells import write_csv
 from queries.db import PG_SCHEMA, SCHEMA_VERSION, is_postgres
@@ -47,6 +53,11 @@ WAREHOUSE_TABLES = [
     "mart_annual", "mart_annual_household", "mart_annual_town", "mart_annual_household_town",
     "meta_import", "meta_file", "meta_reject", "meta_boundary_issue",
 ]
+# Tables whose valid rows are altered later (pseudonyms added) are copied out of their typed rows; the
+# others are views over them, so 57 million payment rows are not copied once more.
+COPIED = {"持证残疾人"}
+# Stages the progress lines count: the nine tables, pseudonyms, build, boundaries, write.
+STEPS = 13
 # Load order: each table's rules may refer to the valid keys of those before it.
 STAGE = {
     "行政区划": "v_regions", "持证残疾人": "v_persons", "就业基地": "v_bases", "监测户": "v_monitoring",
@@ -56,6 +67,109 @@ STAGE = {
 # Column of the typed persons view behind each 持证残疾人 header, for the eligibility rule.
 ELIGIBILITY_COLUMNS = {"是否低保": "is_dibao", "证件状态": "status", "残疾等级": "level",
                        "残疾类别": "category", "性别": "sex", "是否脱贫户": "is_tuopin"}
+MEMORY_ENV = "IMPORT_MEMORY_LIMIT"
+# Without IMPORT_MEMORY_LIMIT the import may use this share of the machine's memory (a server shares it).
+DEFAULT_MEMORY_SHARE = 0.25
+MIN_MEMORY = 1 << 30
+# What the process holds outside DuckDB's buffer manager: the interpreter and its libraries, the batches
+# being read, the pseudonym table (measured on the province set: bench/RESULTS.md).
+OUTSIDE_DUCKDB = 1280 << 20
+# Disk the import needs beside the warehouse, as a multiple of the extracts' size (staging database,
+# DuckDB's spill files and the new warehouse at their peak; measured on the province set).
+DISK_FACTOR = 0.8
+DISK_MARGIN = 256 << 20
+STAGING_DB = "staging"
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(I?B?)\s*$", re.IGNORECASE)
+
+
+class DiskSpaceError(Exception):
+    """Too little free disk for the import; the message says how much it needs and where."""
+
+
+def parse_size(text: str) -> int:
+    """'4GB', '4 GiB', '3500MB', '4g' or a number of bytes → bytes (powers of 1024 throughout)."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(f"无法识别的内存大小：{text!r}（例如 4GB、3500MB）")
+    number, unit = float(match.group(1)), match.group(2).upper()
+    return int(number * 1024 ** " KMGT".index(unit or " "))
+
+
+def machine_memory() -> int:
+    """Physical memory, or the container's memory limit if lower (bytes)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total
+
+
+def memory_budget(setting: str | None = None) -> int:
+    """The import's memory budget in bytes: the setting (or IMPORT_MEMORY_LIMIT), else a share of the machine."""
+    text = setting or os.environ.get(MEMORY_ENV, "")
+    if text.strip():
+        return parse_size(text)
+    return max(MIN_MEMORY, int(machine_memory() * DEFAULT_MEMORY_SHARE))
+
+
+def duckdb_memory(budget: int) -> int:
+    """DuckDB's memory_limit within the budget: what the rest of the process needs is kept back."""
+    return max(budget // 2, budget - OUTSIDE_DUCKDB)
+
+
+def gib(n: float) -> str:
+    """Bytes as text: GB with one decimal, or MB below 1 GB."""
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
+
+
+def work_dir_for(target: str) -> Path:
+    """The staging folder of this run: beside the warehouse file (its disk), or in TMPDIR for PostgreSQL."""
+    base = Path(tempfile.gettempdir()) / "canlian-import" if is_postgres(target) else Path(target)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    return base.with_name(f"{base.name}.staging-{os.getpid()}")
+
+
+def remove_stale_work_dirs(work: Path) -> None:
+    """Staging folders left by a killed import (its process is gone) are removed."""
+    prefix = work.name.rsplit("-", 1)[0] + "-"
+    for stale in work.parent.glob(prefix + "*"):
+        if stale != work and not _pid_alive(stale.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def extracts_bytes(folder: Path) -> int:
+    """Size of the table files the import reads."""
+    return sum(p.stat().st_size for table in TABLES for p in files_for(folder, table))
+
+
+def free_bytes(path: Path) -> int:
+    """Free disk space where `path` lives."""
+    return shutil.disk_usage(path).free
+
+
+def check_disk(folder: Path, work: Path) -> None:
+    """Stop before anything is written if the staging folder's disk cannot hold the import."""
+    need = int(extracts_bytes(folder) * DISK_FACTOR) + DISK_MARGIN
+    free = free_bytes(work.parent)
+    if free < need:
+        raise DiskSpaceError(
+            f"磁盘空间不足：导入约需 {gib(need)}（数据文件的 {DISK_FACTOR:g} 倍），"
+            f"{work.parent} 所在磁盘只剩 {gib(free)}。请清理磁盘或把数据仓库放到空间更大的磁盘上")
+
+
+def open_staging(work: Path, duck_bytes: int) -> duckdb.DuckDBPyConnection:
+    """The staging database: a file in the work folder, DuckDB's memory limit, spill files beside it."""
+    work.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(work / f"{STAGING_DB}.duckdb"), config={
+        "memory_limit": f"{duck_bytes >> 20}MB",
+        "temp_directory": str(work / "spill"),
+        # Rows need no particular order while staging (every ORDER BY is still honoured): lets DuckDB
+        # stream and spill instead of keeping batches in order.
+        "preserve_insertion_order": False,
+    })
 
 
 def month_end(as_of: str) -> dt.date:
@@ -80,10 +194,21 @@ def pseudonym_key(target: str, key_file: str | None) -> bytes:
 
 
 def pseudonyms(values: pd.Series, key: bytes, domain: bytes) -> pd.Series:
-    """Keyed hash (HMAC-SHA256) of each value as a signed 64-bit integer."""
+    """Keyed hash (HMAC-SHA256) of each value as a signed 64-bit integer.
+
+    HMAC as RFC 2104 defines it, from two pre-keyed SHA-256 states copied per value: the same digests as
+    hmac.new, in less than half the time over millions of values."""
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\0")
+    inner_pad = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer_pad = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
     def one(value: str) -> int:
-        digest = hmac.new(key, domain + value.encode(), hashlib.sha256).digest()
-        return int.from_bytes(digest[:8], "big", signed=True)
+        inner = inner_pad.copy()
+        inner.update(domain + value.encode())
+        outer = outer_pad.copy()
+        outer.update(inner.digest())
+        return int.from_bytes(outer.digest()[:8], "big", signed=True)
 
     return pd.Series([one(v) for v in values], index=values.index, dtype="int64")
 
@@ -102,57 +227,81 @@ def eligibility_sql(rules: dict) -> dict[str, str]:
 
 
 class Importer:
-    """One import run: read, validate, stage in memory, build, write, swap."""
+    """One import run: stream, validate and stage on disk under a memory limit, build, write, swap."""
 
-    def __init__(self, folder: Path, target: str, as_of: str, key: bytes, log=print) -> None:
+    def __init__(self, folder: Path, target: str, as_of: str, key: bytes, log=print,
+                 memory_limit: str | None = None) -> None:
         self.folder, self.target, self.as_of, self.key, self.log = folder, target, as_of, key, log
-        self.con = duckdb.connect(":memory:")
-        self.con.execute("SET VARIABLE cutoff_end = CAST($d AS DATE)", {"d": month_end(as_of)})
+        self.budget = memory_budget(memory_limit)
+        self.work = work_dir_for(target)
+        self.con: duckdb.DuckDBPyConnection | None = None
         self.file_stats: list[dict] = []
         self.rejects: list[pd.DataFrame] = []
         self.present: dict[str, bool] = {}
+        self.steps = 0
 
     def stage(self, table: str) -> None:
         """Read one table's files, give each row its first failing reason, keep the valid rows."""
         started = time.monotonic()
-        parts = read_table(self.folder, table, self.log)
+        self.step(table)
+        source = read_table(self.folder, table, self.log)
         view = STAGE[table]
         typed_sql, rules, duplicate_keys = RULES[table]
-        if parts is None:
+        if source is None:
             self.present[table] = False
             self.con.execute(f"CREATE TABLE {view} AS SELECT * FROM ({typed_sql}) WHERE false"
                              .replace("FROM src", f"FROM ({self._empty_src(table)})"))
             return
         self.present[table] = True
-        src = combine(parts)
-        self.con.register("src", src)
         sql = typed_sql.replace("cutoff_end", "getvariable('cutoff_end')")
         reasons = reason_sql(rules).replace("cutoff_end", "getvariable('cutoff_end')")
-        self.con.execute(f"CREATE TABLE typed AS SELECT *, {reasons} AS _reason FROM ({sql})")
-        self.con.unregister("src")
-        del src, parts  # the string copies (gigabytes at province scale) are no longer needed
+        typed = f"typed_{view}"
+        # DuckDB pulls the files batch by batch from the stream; only the typed rows are stored.
+        self.con.register("src", source.reader())
+        try:
+            self.con.execute(f"CREATE TABLE {typed} AS SELECT *, {reasons} AS _reason FROM ({sql})")
+        except duckdb.Error:
+            if source.error:
+                raise source.error from None
+            raise
+        finally:
+            self.con.unregister("src")
+        read_s = time.monotonic() - started
         for reason, key in duplicate_keys:
-            # Only among otherwise good rows: the first occurrence stays, later ones are rejected.
-            self.con.execute(f"""
-                UPDATE typed SET _reason = '{reason}' WHERE _reason IS NULL AND (_file, _row) IN (
-                    SELECT _file, _row FROM (
-                        SELECT _file, _row, row_number() OVER (PARTITION BY {key} ORDER BY _file, _row) AS n
-                        FROM typed WHERE _reason IS NULL) WHERE n > 1)""")
-        self.con.execute(f"CREATE TABLE {view} AS SELECT * EXCLUDE (_reason) FROM typed WHERE _reason IS NULL")
+            self.mark_duplicates(typed, reason, key)
+        if table in COPIED:
+            self.con.execute(f"CREATE TABLE {view} AS SELECT * EXCLUDE (_reason) FROM {typed} WHERE _reason IS NULL")
+        else:
+            self.con.execute(f"CREATE VIEW {view} AS SELECT * EXCLUDE (_reason) FROM {typed} WHERE _reason IS NULL")
         bad = self.con.execute(
-            "SELECT _file AS file, _row AS row, _reason AS reason FROM typed WHERE _reason IS NOT NULL "
+            f"SELECT _file AS file, _row AS row, _reason AS reason FROM {typed} WHERE _reason IS NOT NULL "
             "ORDER BY _file, _row").df()
         stats = self.con.execute(
             "SELECT _file AS file, count(*) AS rows_read, count(*) FILTER (WHERE _reason IS NULL) AS rows_loaded "
-            "FROM typed GROUP BY _file ORDER BY _file").df()
-        self.con.execute("DROP TABLE typed")
+            f"FROM {typed} GROUP BY _file ORDER BY _file").df()
+        if table in COPIED:
+            self.con.execute(f"DROP TABLE {typed}")
         stats["table_name"] = table
         stats["rows_rejected"] = stats["rows_read"] - stats["rows_loaded"]
         self.file_stats.extend(stats.to_dict("records"))
         bad["table_name"] = table
         self.rejects.append(bad)
         self.log(f"  {table}: 读入 {int(stats.rows_read.sum()):,} 行，载入 {int(stats.rows_loaded.sum()):,}，"
-                 f"拒绝 {len(bad):,}（{time.monotonic() - started:.1f} s）")
+                 f"拒绝 {len(bad):,}（{time.monotonic() - started:.1f} s，其中读取与校验 {read_s:.1f} s）")
+
+    def mark_duplicates(self, typed: str, reason: str, key: str) -> None:
+        """Only among otherwise good rows: the first occurrence (by file and row) stays, later ones are rejected.
+
+        A 64-bit hash of the key picks the candidate rows in one aggregate (which spills; a window over
+        every row would sort 57 million payments); equal keys have equal hashes, so every duplicate is a
+        candidate, and the exact key and order decide among the candidates as before."""
+        self.con.execute(f"""
+            UPDATE {typed} SET _reason = '{reason}' WHERE _reason IS NULL AND (_file, _row) IN (
+                SELECT _file, _row FROM (
+                    SELECT _file, _row, row_number() OVER (PARTITION BY {key} ORDER BY _file, _row) AS n
+                    FROM {typed} WHERE _reason IS NULL AND hash({key}) IN (
+                        SELECT hash({key}) AS h FROM {typed} WHERE _reason IS NULL GROUP BY h HAVING count(*) > 1))
+                WHERE n > 1)""")
 
     @staticmethod
     def _empty_src(table: str) -> str:
@@ -215,8 +364,9 @@ class Importer:
         self.con.unregister("issue_df")
 
     def build(self) -> None:
-        """Dimensions, facts, marts and the import's own metadata, all in memory."""
+        """Dimensions, facts, marts and the import's own metadata, written straight into the new warehouse."""
         self.con.execute(BUILD_SQL.read_text(encoding="utf-8"))
+        self.con.execute("SET preserve_insertion_order = true")  # the small tables below keep their frames' order
         files = pd.DataFrame(self.file_stats, columns=["table_name", "file", "rows_read", "rows_loaded",
                                                        "rows_rejected"])
         rejects = self.all_rejects()
@@ -238,32 +388,61 @@ class Importer:
             return pd.DataFrame(columns=["file", "row", "reason", "table_name"])
         return pd.concat(self.rejects, ignore_index=True)
 
+    def step(self, name: str) -> None:
+        """Progress: which stage of the import is running."""
+        self.steps += 1
+        self.log(f"[{self.steps}/{STEPS}] {name}")
+
     def run(self) -> dict:
-        """The whole import; returns the summary."""
+        """The whole import; returns the summary. The staging folder is removed however it ends."""
         start = time.monotonic()
         self.log(f"导入 {self.folder} → {self.target}（数据截至 {self.as_of}）")
+        remove_stale_work_dirs(self.work)
+        check_disk(self.folder, self.work)
+        duck = duckdb_memory(self.budget)
+        self.log(f"内存上限 {gib(self.budget)}（DuckDB {gib(duck)}），临时文件 {self.work}")
+        try:
+            self.con = open_staging(self.work, duck)
+            self.con.execute("SET VARIABLE cutoff_end = CAST($d AS DATE)", {"d": month_end(self.as_of)})
+            summary = self._run(start)
+        finally:
+            if self.con is not None:
+                self.con.close()
+            shutil.rmtree(self.work, ignore_errors=True)
+        return summary
+
+    def _run(self, start: float) -> dict:
+        """Every stage, in order."""
         self.stage("行政区划")
         self.con.execute("CREATE TABLE village_ok AS SELECT region_code FROM v_regions WHERE level = '村'")
         self.stage("持证残疾人")
         step = time.monotonic()
+        self.step("假名化")
         self.derive_keys()
         self.log(f"  假名化：{time.monotonic() - step:.1f} s")
         self.stage("就业基地")
         self.con.execute("CREATE VIEW base_ok AS SELECT base_id FROM v_bases")
         for table in ["监测户", "两项补贴发放", "康复服务", "就业情况", "无障碍改造", "托养服务"]:
             self.stage(table)
-        self.log("  生成维表、事实表与汇总表…")
-        step = time.monotonic()
-        self.build()
-        self.log(f"  维表、事实表与汇总表：{time.monotonic() - step:.1f} s")
-        self.load_boundaries()
-        rejects = self.all_rejects()
-        write_csv(rejects[["file", "row", "reason"]].assign(说明=rejects["reason"].map(REASONS)),
-                  self.folder / "rejects.csv", encoding="utf-8-sig")  # a file's name stays text in Excel
-        self.log("  写入数据仓库…")
-        step = time.monotonic()
-        write_warehouse(self.con, self.target)
-        self.log(f"  写入：{time.monotonic() - step:.1f} s")
+        building = building_path(self.target, self.work)
+        try:
+            attach_output(self.con, building)
+            self.step("生成维表、事实表与汇总表（直接写入新的数据仓库文件）")
+            step = time.monotonic()
+            self.build()
+            self.log(f"  维表、事实表与汇总表：{time.monotonic() - step:.1f} s")
+            self.step("边界")
+            self.load_boundaries()
+            rejects = self.all_rejects()
+            write_csv(rejects[["file", "row", "reason"]].assign(说明=rejects["reason"].map(REASONS)),
+                      self.folder / "rejects.csv", encoding="utf-8-sig")  # a file's name stays text in Excel
+            self.step("写入数据仓库")
+            step = time.monotonic()
+            publish(self.con, self.target, building)
+            self.log(f"  写入：{time.monotonic() - step:.1f} s")
+        finally:
+            building.unlink(missing_ok=True)
+            Path(str(building) + ".wal").unlink(missing_ok=True)
         seconds = time.monotonic() - start
         self.print_summary(rejects, seconds)
         return {"seconds": seconds, "rejects": rejects, "files": pd.DataFrame(self.file_stats)}
@@ -282,26 +461,40 @@ class Importer:
                  f"（明细见 {self.folder / 'rejects.csv'}），用时 {seconds:.1f} s")
 
 
-def write_warehouse(con: duckdb.DuckDBPyConnection, target: str) -> None:
-    """Write the warehouse tables to the target, atomically (build beside, then swap)."""
+def building_path(target: str, work: Path) -> Path:
+    """Where the new warehouse is built: beside the old file (renamed over it when complete), or in the
+    work folder when it goes on to PostgreSQL. Half-built files of killed imports are removed."""
     if is_postgres(target):
-        write_postgres(con, target)
-        return
+        return work / "warehouse.duckdb"
     final = Path(target)
     final.parent.mkdir(parents=True, exist_ok=True)
     for stale in final.parent.glob(final.name + ".building-*"):
-        if not _pid_alive(stale.name.rsplit("-", 1)[-1]):
+        if not stale.name.endswith(".wal") and not _pid_alive(stale.name.rsplit("-", 1)[-1]):
             stale.unlink(missing_ok=True)
-    building = final.with_name(f"{final.name}.building-{os.getpid()}")
-    try:
-        con.execute("ATTACH $p AS wh", {"p": str(building)})
-        for table in WAREHOUSE_TABLES:
-            con.execute(f"CREATE TABLE wh.{table} AS SELECT * FROM {table}")
-        con.execute("DETACH wh")
-        os.replace(building, final)
-    finally:
-        building.unlink(missing_ok=True)
-        Path(str(building) + ".wal").unlink(missing_ok=True)
+            Path(str(stale) + ".wal").unlink(missing_ok=True)
+    return final.with_name(f"{final.name}.building-{os.getpid()}")
+
+
+def attach_output(con: duckdb.DuckDBPyConnection, building: Path) -> None:
+    """Tables created from here on go straight into the new warehouse file (no copy of the facts at the
+    end); the staging tables stay readable by their names."""
+    con.execute("ATTACH $p AS wh", {"p": str(building)})
+    con.execute("USE wh")
+    con.execute(f"SET search_path = 'wh.main,{STAGING_DB}.main'")
+
+
+def publish(con: duckdb.DuckDBPyConnection, target: str, building: Path) -> None:
+    """Check that the new warehouse holds exactly the warehouse tables, then swap it in atomically."""
+    made = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
+    if made != set(WAREHOUSE_TABLES):
+        raise RuntimeError(f"warehouse tables differ from WAREHOUSE_TABLES: {sorted(made ^ set(WAREHOUSE_TABLES))}")
+    con.execute("SET preserve_insertion_order = true")
+    if is_postgres(target):
+        write_postgres(con, target)
+    con.execute(f"USE {STAGING_DB}")
+    con.execute("DETACH wh")
+    if not is_postgres(target):
+        os.replace(building, target)
 
 
 def _pid_alive(pid: str) -> bool:
@@ -329,6 +522,7 @@ def write_postgres(con: duckdb.DuckDBPyConnection, url: str) -> None:
     with psycopg.connect(dsn) as pg, tempfile.TemporaryDirectory() as tmp:
         pg.execute(f"DROP SCHEMA IF EXISTS {new} CASCADE")
         pg.execute(f"CREATE SCHEMA {new}")
+        con.execute("SET preserve_insertion_order = true")
         for table in WAREHOUSE_TABLES:
             columns = con.execute(f"DESCRIBE {table}").fetchall()
             ddl = ", ".join(f'"{name}" {PG_TYPES.get(kind, kind if kind.startswith("DECIMAL") else "TEXT")}'
@@ -361,6 +555,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--as-of", default=dt.date.today().strftime("%Y-%m"),
                         help="数据截止月 YYYY-MM：晚于它的月份和日期被拒绝（默认：本月）")
     parser.add_argument("--key-file", help="假名化密钥文件（默认：仓库旁的 .key 文件；环境变量 PSEUDONYM_KEY 优先）")
+    parser.add_argument("--memory-limit", help=f"导入可用的内存，如 4GB（默认：环境变量 {MEMORY_ENV}，"
+                        f"否则本机内存的 {DEFAULT_MEMORY_SHARE:.0%}）")
     return parser.parse_args(argv)
 
 
@@ -375,10 +571,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"错误：--as-of 须为 YYYY-MM：{args.as_of}", file=sys.stderr)
         return 2
+    try:
+        memory_budget(args.memory_limit)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     key = pseudonym_key(args.warehouse, args.key_file)
     try:
-        Importer(args.extracts_dir, args.warehouse, args.as_of, key).run()
-    except ExtractError as exc:
+        Importer(args.extracts_dir, args.warehouse, args.as_of, key, memory_limit=args.memory_limit).run()
+    except (ExtractError, DiskSpaceError) as exc:
         print(f"错误：{exc}（数据仓库未改动）", file=sys.stderr)
         return 2
     return 0

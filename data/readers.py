@@ -1,16 +1,24 @@
-"""Find and read a federation's extract files (CSV in any Chinese encoding, XLSX) as string tables."""
+"""Find a federation's extract files (CSV in any Chinese encoding, XLSX) and stream them as string batches.
+
+Nothing here holds a whole file: a table is an Arrow stream of record batches that DuckDB pulls while it
+stages them (CSV through pyarrow's streaming reader, XLSX sheet by sheet through python-calamine).
+"""
 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 # One row a table of extracts.md: required?, the header texts the importer needs.
 TABLES: dict[str, tuple[bool, list[str]]] = {
@@ -37,22 +45,16 @@ OPTIONAL_COLUMNS = {"上级区划代码"}
 BOUNDARY_TABLES = {"乡镇边界": True, "村边界": False}
 BOUNDARY_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
-PROGRESS_EVERY_ROWS = 1_000_000
+CSV_BLOCK_BYTES = 8 << 20
+XLSX_BATCH_ROWS = 65_536
+# A file taking longer than this gets progress lines with an estimate of the time left.
+PROGRESS_EVERY_S = 10.0
 
 _UNIT = re.compile(r"\s*[（(][^）)]*[）)]\s*$")
 
 
 class ExtractError(Exception):
     """A file or column problem that stops the import; the message names it."""
-
-
-@dataclass
-class FileTable:
-    """One extract file read as strings, with `_file` and `_row` (1-based data row) columns."""
-
-    table: str
-    path: Path
-    data: pa.Table
 
 
 def normalise_header(name: str) -> str:
@@ -82,87 +84,220 @@ def sniff_encoding(path: Path) -> str:
         return "gb18030"
 
 
-def _with_position(table: str, path: Path, data: pa.Table) -> FileTable:
-    """Rename headers to their normal form and add the file name and row number."""
-    data = data.rename_columns([normalise_header(c) for c in data.column_names])
-    n = data.num_rows
-    data = data.append_column("_file", pa.array([path.name] * n, pa.string()) if n else pa.array([], pa.string()))
-    data = data.append_column("_row", pa.array(range(1, n + 1), pa.int64()))
-    return FileTable(table, path, data)
+class Progress:
+    """Progress lines for one file: at most one every PROGRESS_EVERY_S, with the time left."""
+
+    def __init__(self, name: str, log: Callable[[str], None]) -> None:
+        self.name, self.log = name, log
+        self.start = self.last = time.monotonic()
+
+    def update(self, rows: int, done: float, total: float) -> None:
+        """Report `rows` read, `done` of `total` units (bytes or rows), if it is time to."""
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY_S or done <= 0 or total <= 0:
+            return
+        self.last = now
+        share = min(done / total, 1.0)
+        left = (now - self.start) * (1 - share) / share
+        self.log(f"    {self.name}: 已读 {rows:,} 行（{share:.0%}，{now - self.start:.0f} s），预计还需 {left:.0f} s")
+
+    def done(self, rows: int) -> None:
+        """The closing line of a file."""
+        self.log(f"    {self.name}: {rows:,} 行（{time.monotonic() - self.start:.1f} s）")
 
 
-def read_csv(table: str, path: Path, log=print) -> FileTable:
-    """Stream a CSV as all-string columns, reporting progress on long files."""
-    encoding = sniff_encoding(path)
-    read = pacsv.ReadOptions(encoding=encoding, block_size=8 << 20)
-    try:
-        header = pacsv.open_csv(path, read_options=read).schema.names
-        convert = pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in header}, strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        )
-        reader = pacsv.open_csv(path, read_options=read, convert_options=convert)
-        batches, rows, next_report, start = [], 0, PROGRESS_EVERY_ROWS, time.monotonic()
-        for batch in reader:
-            batches.append(batch)
-            rows += batch.num_rows
-            if rows >= next_report:
-                log(f"    {path.name}: 已读 {rows:,} 行 ({time.monotonic() - start:.0f} s)")
-                next_report += PROGRESS_EVERY_ROWS
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise ExtractError(f"{path.name}: 无法解码或解析（按 {encoding} 读取）：{exc}") from exc
-    data = pa.Table.from_batches(batches, schema=reader.schema)
-    return _with_position(table, path, data)
-
-
-def read_xlsx(table: str, path: Path, needed: list[str]) -> list[FileTable]:
-    """Every sheet whose header row holds the table's columns (the first sheet always)."""
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine", na_filter=False)
-    except Exception as exc:
-        raise ExtractError(f"{path.name}: 无法读取 Excel 文件：{exc}") from exc
-    out = []
-    for i, frame in enumerate(sheets.values()):
-        frame.columns = [normalise_header(c) for c in frame.columns]
-        if i > 0 and not set(needed) - OPTIONAL_COLUMNS <= set(frame.columns):
-            continue
-        frame = frame.astype(str)
-        out.append(_with_position(table, path, pa.Table.from_pandas(frame, preserve_index=False)))
+def _positions(names: list[str], wanted: list[str]) -> dict[str, int]:
+    """Column index of each wanted header that is present: the first if repeated, the one pandas would
+    have kept under that name (it renames later repeats 'x.1')."""
+    out: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in wanted and name not in out:
+            out[name] = i
     return out
 
 
-def read_table(folder: Path, table: str, log=print) -> list[FileTable] | None:
-    """All files of one table, checked for its columns; None when an optional table is absent."""
+def _check_columns(path: Path, names: list[str], needed: list[str]) -> None:
+    """Stop with the file's name when a required column is missing."""
+    missing = [c for c in needed if c not in names and c not in OPTIONAL_COLUMNS]
+    if missing:
+        raise ExtractError(f"{path.name}: 缺少必需的列 {'、'.join(missing)}")
+
+
+def repeated(text: str, n: int) -> pa.Array:
+    """A string array of one value n times, made from buffers (a Python list of it costs 40 times more, and
+    runs under the interpreter lock that DuckDB's reading threads wait on)."""
+    raw = text.encode()
+    offsets = np.arange(0, (n + 1) * len(raw), len(raw), dtype=np.int32) if raw else np.zeros(n + 1, np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(raw * n))
+
+
+def cell_text(value: object) -> str:
+    """An XLSX cell as the text pandas' read_excel(dtype=str, engine='calamine') gives for it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, dt.datetime | dt.time | dt.timedelta):
+        return str(value)
+    if isinstance(value, dt.date):
+        return str(dt.datetime(value.year, value.month, value.day))
+    return str(value)
+
+
+@dataclass
+class TableSource:
+    """All files of one table as one Arrow stream of the needed columns (strings) plus `_file`, `_row`.
+
+    An error met while DuckDB pulls the stream is kept in `error`, so the importer can raise it as it is
+    (DuckDB reports a failed stream as its own error type)."""
+
+    table: str
+    paths: list[Path]
+    log: Callable[[str], None] = print
+    error: ExtractError | None = field(default=None, init=False)
+
+    @property
+    def columns(self) -> list[str]:
+        """The stream's columns: the table's headers, then the file name and 1-based data row."""
+        return [*TABLES[self.table][1], "_file", "_row"]
+
+    @property
+    def schema(self) -> pa.Schema:
+        """Strings, and `_row` as a 64-bit integer."""
+        return pa.schema([(c, pa.int64() if c == "_row" else pa.string()) for c in self.columns])
+
+    def reader(self) -> pa.RecordBatchReader:
+        """A one-pass reader over every file, in file order."""
+        return pa.RecordBatchReader.from_batches(self.schema, self._guarded())
+
+    def _guarded(self) -> Iterator[pa.RecordBatch]:
+        """The batches; a problem is remembered before it goes up through DuckDB."""
+        try:
+            for path in self.paths:
+                self.log(f"  读取 {path.name}（{path.stat().st_size / 2**20:,.0f} MB）")
+                if path.suffix.lower() == ".csv":
+                    yield from self._csv(path)
+                else:
+                    yield from self._xlsx(path)
+        except ExtractError as exc:
+            self.error = exc
+            raise
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            self.error = ExtractError(f"{path.name}: 无法解码或解析：{exc}")
+            raise self.error from exc
+
+    def _batch(self, path: Path, arrays: dict[str, pa.Array], first_row: int, n: int) -> pa.RecordBatch:
+        """One output batch: the needed columns (an absent optional one as ''), file name, row numbers."""
+        cols = [arrays[c] if c in arrays else repeated("", n) for c in TABLES[self.table][1]]
+        cols.append(repeated(path.name, n))
+        cols.append(pa.array(np.arange(first_row, first_row + n, dtype=np.int64)))
+        return pa.RecordBatch.from_arrays(cols, schema=self.schema)
+
+    def _csv(self, path: Path) -> Iterator[pa.RecordBatch]:
+        """A CSV streamed block by block (pyarrow transcodes GBK/GB18030), with progress by bytes."""
+        encoding = sniff_encoding(path)
+        header = csv_header(path, encoding)
+        names = [normalise_header(c) for c in header]
+        wanted = _positions(names, TABLES[self.table][1])
+        read = pacsv.ReadOptions(encoding=encoding, block_size=CSV_BLOCK_BYTES)
+        convert = pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in header}, strings_can_be_null=False,
+            quoted_strings_can_be_null=False, include_columns=[header[i] for i in wanted.values()],
+        )
+        expected, rows = estimated_rows(path), 0
+        progress = Progress(path.name, self.log)
+        try:
+            with pacsv.open_csv(path, read_options=read, convert_options=convert) as reader:
+                for batch in reader:
+                    n = batch.num_rows
+                    arrays = {c: batch.column(header[i]) for c, i in wanted.items()}
+                    yield self._batch(path, arrays, rows + 1, n)
+                    rows += n
+                    progress.update(rows, rows, max(expected, rows / 0.99))
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise ExtractError(f"{path.name}: 无法解码或解析（按 {encoding} 读取）：{exc}") from exc
+        progress.done(rows)
+
+    def _xlsx(self, path: Path) -> Iterator[pa.RecordBatch]:
+        """Every sheet whose header row holds the table's columns (the first sheet always), one at a time."""
+        needed = TABLES[self.table][1]
+        try:
+            book = CalamineWorkbook.from_path(str(path))
+            names = [s.name for s in book.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
+        except Exception as exc:
+            raise ExtractError(f"{path.name}: 无法读取 Excel 文件：{exc}") from exc
+        for i, name in enumerate(names):
+            try:
+                sheet = book.get_sheet_by_name(name)
+            except Exception as exc:
+                raise ExtractError(f"{path.name}: 无法读取 Excel 文件：{exc}") from exc
+            if sheet.start not in (None, (0, 0)):
+                # A sheet that does not start at A1 is rare: let pandas lay it out as read_excel always did.
+                yield from self._xlsx_sheet_pandas(path, name, i)
+                continue
+            rows = sheet.iter_rows()
+            header = [normalise_header(cell_text(c)) for c in next(rows, [])]
+            if i > 0 and not set(needed) - OPTIONAL_COLUMNS <= set(header):
+                continue
+            _check_columns(path, header, needed)
+            wanted = _positions(header, needed)
+            progress = Progress(f"{path.name} [{name}]", self.log)
+            total, done = max(sheet.height - 1, 1), 0
+            while True:
+                chunk = [row for _, row in zip(range(XLSX_BATCH_ROWS), rows, strict=False)]
+                if not chunk:
+                    break
+                arrays = {c: pa.array([cell_text(row[j]) for row in chunk], pa.string()) for c, j in wanted.items()}
+                yield self._batch(path, arrays, done + 1, len(chunk))
+                done += len(chunk)
+                progress.update(done, done, total)
+            progress.done(done)
+
+    def _xlsx_sheet_pandas(self, path: Path, sheet: str, index: int) -> Iterator[pa.RecordBatch]:
+        """One sheet through pandas (held whole, at most 1,048,576 rows), for sheets not starting at A1."""
+        needed = TABLES[self.table][1]
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="calamine", na_filter=False)
+        frame.columns = [normalise_header(c) for c in frame.columns]
+        if index > 0 and not set(needed) - OPTIONAL_COLUMNS <= set(frame.columns):
+            return
+        _check_columns(path, list(frame.columns), needed)
+        wanted = _positions(list(frame.columns), needed)
+        arrays = {c: pa.array(frame.iloc[:, j].astype(str).tolist(), pa.string()) for c, j in wanted.items()}
+        yield self._batch(path, arrays, 1, len(frame))
+
+
+def estimated_rows(path: Path, sample: int = 1 << 20) -> int:
+    """A CSV's data rows estimated from its size and the line length of its first MiB (for time left:
+    the reader runs ahead of the rows it has handed over, so its file position would overstate progress)."""
+    with path.open("rb") as fh:
+        head = fh.read(sample)
+    lines = head.count(b"\n")
+    if lines <= 1 or len(head) < sample:
+        return max(lines - 1, 1)
+    return max(int(path.stat().st_size / (len(head) / lines)) - 1, 1)
+
+
+def csv_header(path: Path, encoding: str) -> list[str]:
+    """A CSV's header row as written (checked before anything is staged)."""
+    read = pacsv.ReadOptions(encoding=encoding, block_size=1 << 20)
+    try:
+        with pacsv.open_csv(path, read_options=read) as reader:
+            return reader.schema.names
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise ExtractError(f"{path.name}: 无法解码或解析（按 {encoding} 读取）：{exc}") from exc
+
+
+def read_table(folder: Path, table: str, log=print) -> TableSource | None:
+    """All files of one table, CSV headers checked for its columns; None when an optional table is absent.
+
+    XLSX headers are checked as each sheet is streamed (reading a sheet's header loads the sheet)."""
     required, needed = TABLES[table]
     paths = files_for(folder, table)
     if not paths:
         if required:
             raise ExtractError(f"缺少必需的文件：{table}（.csv 或 .xlsx）")
         return None
-    parts: list[FileTable] = []
     for path in paths:
-        log(f"  读取 {path.name}")
         if path.suffix.lower() == ".csv":
-            parts.append(read_csv(table, path, log))
-        else:
-            parts.extend(read_xlsx(table, path, needed))
-    for part in parts:
-        missing = [c for c in needed if c not in part.data.column_names and c not in OPTIONAL_COLUMNS]
-        if missing:
-            raise ExtractError(f"{part.path.name}: 缺少必需的列 {'、'.join(missing)}")
-    return parts
-
-
-def combine(parts: list[FileTable]) -> pa.Table:
-    """One string table of the needed columns from all files of a table."""
-    _, needed = TABLES[parts[0].table]
-    columns = [*needed, "_file", "_row"]
-    tables = []
-    for part in parts:
-        data = part.data
-        for c in columns:
-            if c not in data.column_names:
-                data = data.append_column(c, pa.array([""] * data.num_rows, pa.string()))
-        data = data.select(columns)
-        tables.append(data.cast(pa.schema([(c, pa.int64() if c == "_row" else pa.string()) for c in columns])))
-    return pa.concat_tables(tables)
+            _check_columns(path, [normalise_header(c) for c in csv_header(path, sniff_encoding(path))], needed)
+    return TableSource(table, paths, log)

@@ -1,8 +1,8 @@
 """The import rules of extracts.md as SQL: each table's typed view and its ordered reject reasons.
 
-Every staging statement runs in an in-memory DuckDB, vectorised; a row gets the first reason
-that holds. The SQL is static text of this module (no user input is formatted into it); the
-cut-off month and the vocabularies are bound or joined from tables.
+Every staging statement runs in the importer's staging DuckDB (on disk, under a memory limit),
+vectorised; a row gets the first reason that holds. The SQL is static text of this module (no user
+input is formatted into it); the cut-off month and the vocabularies are bound or joined from tables.
 """
 
 from __future__ import annotations

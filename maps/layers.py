@@ -62,19 +62,24 @@ def classify_rate(values: pd.Series, target: float) -> tuple[pd.Series, list[Leg
     return idx, [LegendItem(lbl, tuple(c)) for lbl, c in zip(labels, colours, strict=True)]
 
 
-def classify_count(values: pd.Series, unit: str) -> tuple[pd.Series, list[LegendItem]]:
-    """Up to five classes of a count, with round breaks near the quintiles; NaN → no data."""
+def classify_count(values: pd.Series, unit: str, floor: int = 0) -> tuple[pd.Series, list[LegendItem]]:
+    """Up to five classes of a count, with round breaks near the quintiles; NaN → no data. With `floor`
+    (small counts withheld: what is shown is 0 or at least `floor`) no class lies between 0 and `floor`."""
     present = values.dropna()
     if present.empty:
         return values.map(lambda _: None), []
     top = int(present.max())
     breaks = sorted({int(_nice(present.quantile(q))) for q in (0.2, 0.4, 0.6, 0.8)} - {0})
+    if floor:
+        breaks = sorted({floor} | {b for b in breaks if b > floor}) if top >= floor else []
     breaks = [b for b in breaks if b <= top]
     lows = [0, *breaks]
     labels = []
     for i, low in enumerate(lows):
         high = lows[i + 1] - 1 if i + 1 < len(lows) else top
         text = f"{low:,}{unit}" if high <= low else f"{low:,}–{high:,}{unit}"
+        if floor and i == 0:
+            text = f"0{unit}"  # 1 to floor-1 are withheld, in their own class
         labels.append(f"≥ {low:,}{unit}" if 0 < i == len(lows) - 1 and high > low else text)
     idx = values.apply(lambda v: None if pd.isna(v) else sum(v >= b for b in breaks))
     # Evenly spread over the palette from its lightest, so few classes still read light → dark.

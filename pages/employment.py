@@ -27,7 +27,7 @@ def build() -> Publication:
     """Every number this page publishes, and how they relate."""
     pub = Publication()
     add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
-    pub.tally("bases@total", len(bases), "个", missing)
+    pub.tally("bases@total", len(bases), "个")  # the register of bases, not the yearly employment extract
     placed = pub.line("base_list", zip(bases["base_id"], bases["placed_persons"], strict=True), "count", "人")
     pub.line("lifted", zip(bases["base_id"], bases["households_lifted"], strict=True), "count", "户")
     # public money, not tied to persons: never withheld by itself

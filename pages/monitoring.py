@@ -71,14 +71,14 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(f"各{page.unit_word(view)}在监测户数", anchor=False)
     screen.region_map(out, ctx, units, "monitored", "户", key_="monitoring_map",
-                      title=f"{area}各{page.unit_word(view)}在监测户数")
+                      title=f"{area}各{page.unit_word(view)}在监测户数", missing=missing)
 with right:
     st.subheader("按监测类别", anchor=False)
     colours = [PALETTE["vermillion"], PALETTE["orange"], PALETTE["purple"]]
     screen.chart(out, lambda p: charts.stacked_hbars(
         screen.unit_frame(p, units, list(TYPES)), "name",
         {c: (lbl, colour) for (c, lbl), colour in zip(TYPES.items(), colours, strict=True)}, "户"),
-        ctx, "monitoring_types", title="各监测类别在监测户数", note=HOUSEHOLDS_NOTE)
+        ctx, "monitoring_types", title="各监测类别在监测户数", note=HOUSEHOLDS_NOTE, missing=missing)
 page.slide_end(view)
 
 st.subheader("每月新纳入与风险消除户数", anchor=False)

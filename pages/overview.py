@@ -5,7 +5,7 @@ import streamlit as st
 
 from queries import dashboard
 from queries.catalog import MAP_METRICS, METRICS
-from queries.publish import Publication, add_units, key, unit_missing
+from queries.publish import Publication, add_below_target, add_unit_years, add_units, key
 from queries.report import AMOUNT_COLUMNS, COUNT_COLUMNS, RATE_COLUMNS, REPORT_COLUMNS
 from queries.summary import overview_text
 from ui import charts, data, page
@@ -28,11 +28,8 @@ county_row = data.q(dashboard.county_total, view.filters, view.year) if view.sco
 def build() -> Publication:
     """Every number this page publishes, and how they relate."""
     pub = Publication()
-    add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
-    if view.year - 1 in ctx.years:
-        add_units(pub, tables[view.year - 1], "prev:", unit_missing(lambda d: ctx.missing(d, view.year - 1)))
-    shorts = [key("rehab_short", c) for c in below["unit_code"]]
-    pub.derived("below_short", float(sum(pub.value(s) for s in shorts)), "人", shorts)
+    add_unit_years(pub, tables, view.year, ctx.missing)
+    add_below_target(pub, below)
     if county_row is not None:
         add_units(pub, county_row.assign(unit_code="county"), "county:")
     return pub
@@ -85,13 +82,15 @@ with left:
     metric = vs.metric_choice()
     meta = METRICS[metric]
     title = f"{area}各{page.unit_word(view)}{MAP_METRICS[metric]}"
-    screen.region_map(out, ctx, units, metric, meta.unit, target=meta.target, key_="overview_map", title=title)
+    metric_missing = ctx.missing(meta.dataset, view.year)
+    screen.region_map(out, ctx, units, metric, meta.unit, target=meta.target, key_="overview_map", title=title,
+                      missing=metric_missing)
 with right:
     st.subheader(f"{page.unit_word(view)}排名：{MAP_METRICS[metric]}", anchor=False)
     st.caption("由弱到强排列；点击条形可下钻。")
     screen.chart(out, lambda p: charts.ranked_bars(screen.unit_frame(p, units, [metric]), metric, meta.colour,
                                                    meta.unit, target=meta.target, ascending=meta.higher_is_better),
-                 ctx, "overview_rank", drill=True, title=f"{title}排名")
+                 ctx, "overview_rank", drill=True, title=f"{title}排名", missing=metric_missing)
 page.slide_end(view)
 
 st.divider()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from queries import dashboard
 from queries.catalog import METRICS, PALETTE
-from queries.publish import Publication, add_units, key, unit_missing
+from queries.publish import Publication, add_below_target, add_unit_years, key
 from queries.summary import rehab_text
 from ui import charts, data, page
 from ui.labels import CATEGORY_LABELS, md_escape
@@ -28,12 +28,8 @@ kids = groups[groups["is_child"]].groupby("category_code")[["need_persons", "ser
 def build() -> Publication:
     """Every number this page publishes, and how they relate."""
     pub = Publication()
-    add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
-    if view.year - 1 in ctx.years:
-        add_units(pub, tables[view.year - 1], "prev:", unit_missing(lambda d: ctx.missing(d, view.year - 1)))
-    shorts = [key("rehab_short", c) for c in below["unit_code"]]
-    pub.derived("below_short", float(sum(pub.value(s) for s in shorts)), "人", shorts, missing)
-    pub.tally("below_units", len(below), "个", missing)
+    add_unit_years(pub, tables, view.year, ctx.missing)
+    add_below_target(pub, below, missing)
     for block, frame in (("cat", cats), ("kid", kids)):
         for measure in ("need_persons", "served_persons"):
             pub.line(f"{block}_{measure}", [(CATEGORY_LABELS[c], v) for c, v in frame[measure].items()], "count", "人",
@@ -79,21 +75,21 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(f"各{page.unit_word(view)}康复服务率", anchor=False)
     screen.region_map(out, ctx, units, "rehab_rate", "%", target=TARGET, key_="rehab_map",
-                      title=f"{area}各{page.unit_word(view)}康复服务率")
+                      title=f"{area}各{page.unit_word(view)}康复服务率", missing=missing)
 with right:
     st.subheader(f"对照{TARGET:g}%目标", anchor=False)
 
     def rate_bars(p: Publication):
         """Rate per unit, labelled with the people short of the target."""
         frame = screen.unit_frame(p, units, ["rehab_rate", "rehab_short"])
-        frame["label"] = [r + (f"（差{s}）" if not h and v else "") for r, s, v, h in zip(
+        frame["label"] = [r + (f"（差{s}）" if not h and pd.notna(v) and v else "") for r, s, v, h in zip(
             frame["rehab_rate_text"], frame["rehab_short_text"], frame["rehab_short"], frame["rehab_rate_hidden"],
             strict=True)]
         return charts.ranked_bars(frame, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=TARGET, text="label",
                                   title="服务率")
 
     screen.chart(out, rate_bars, ctx, "rehab_rank", drill=True,
-                 title=f"{area}各{page.unit_word(view)}康复服务率对照{TARGET:g}%目标")
+                 title=f"{area}各{page.unit_word(view)}康复服务率对照{TARGET:g}%目标", missing=missing)
 page.slide_end(view)
 
 st.subheader(f"未达标的{page.unit_word(view)}：各差多少人", anchor=False)
@@ -127,14 +123,14 @@ with left:
     series = {"need_persons": ("有需求", PALETTE["grey"]), "served_persons": ("已服务", PALETTE["green"])}
     screen.chart(out, lambda p: charts.grouped_bars(bars(p, "type", types, "服务类型", series), "服务类型", series, "人"),
                  ctx, "rehab_types", title=f"{area}各类康复服务需求与服务人数",
-                 note="一人可有多类服务需求，各类人数之和大于总人数。")
+                 note="一人可有多类服务需求，各类人数之和大于总人数。", missing=missing)
 with right:
     st.subheader("按残疾类别（服务率）", anchor=False)
     names_ = [CATEGORY_LABELS[c] for c in cats.index]
     rate_series = {"rate": ("服务率", PALETTE["green"])}
     screen.chart(out, lambda p: charts.grouped_bars(bars(p, "cat", names_, "类别", rate_series), "类别", rate_series, "%",
                                                     target=TARGET), ctx, "rehab_categories",
-                 title=f"{area}各残疾类别康复服务率")
+                 title=f"{area}各残疾类别康复服务率", missing=missing)
 
 st.subheader("0–16岁残疾儿童康复（按类别）", anchor=False)
 if kids.empty:

@@ -136,7 +136,7 @@ which = st.radio("补贴", list(CODES), format_func=lambda c: SUBSIDY_SHORT[c], 
 left, right = st.columns([3, 2])
 with left:
     screen.region_map(out, ctx, units, f"{which}_coverage", "%", target=100, key_=f"subsidy_map_{which}",
-                      title=f"{area}各{page.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率")
+                      title=f"{area}各{page.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率", missing=missing)
 with right:
     def coverage_bars(p: Publication):
         """Coverage per unit, labelled with the unpaid persons."""
@@ -148,7 +148,7 @@ with right:
                                   title="覆盖率")
 
     screen.chart(out, coverage_bars, ctx, f"subsidy_rank_{which}", drill=True,
-                 title=f"{area}各{page.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率排名")
+                 title=f"{area}各{page.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率排名", missing=missing)
 page.slide_end(view)
 
 st.subheader(f"按残疾类别和等级（{view.year}年，{SUBSIDY_SHORT[which]}）", anchor=False)
@@ -168,4 +168,5 @@ for col, by, label in ((left, "cat", "类别"), (right, "level", "等级")):
                                                       "eligible_paid": ("已发放人数", COLOURS[which])}, "人")
 
         screen.chart(out, group_bars, ctx, f"subsidy_by_{by}", title=f"{area}{SUBSIDY_SHORT[which]}按残疾{label}",
+                     missing=missing,
                      note="按侧栏所选类别、等级筛选。" if view.category or view.level else "")

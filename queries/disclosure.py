@@ -14,6 +14,9 @@ What a reader knows: every shown number exactly, "<5" is 1-4, "×" any value, an
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 from queries.publish import AMOUNT, COUNT, MEAN, PRIMARY, RATE, SECONDARY, WITHHELD, Publication
@@ -229,11 +232,38 @@ def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
     return out
 
 
+_MEMO: OrderedDict[tuple, dict[str, tuple[str | None, bool]]] = OrderedDict()
+_MEMO_SIZE = 512
+_MEMO_LOCK = threading.Lock()
+
+
 def apply(pub: Publication, suppress: bool) -> Publication:
-    """Withhold, in place, what the view must not show (nothing unless `suppress`); returns `pub`."""
+    """Withhold, in place, what the view must not show (nothing unless `suppress`); returns `pub`.
+    The marks depend only on the cells and sums, so a page's rerun reuses the last answer (the integer
+    programming costs 0.1–1 s; a signature costs a millisecond)."""
     pub.suppressed = suppress
     if not suppress:
         return pub
+    signature = (tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing)) for k, c in pub.cells.items()),
+                 tuple(pub.sums))
+    with _MEMO_LOCK:
+        known = _MEMO.get(signature)
+        if known is not None:
+            _MEMO.move_to_end(signature)
+    if known is not None:
+        for k, (mark, is_known) in known.items():
+            pub.cells[k].mark, pub.cells[k].known = mark, is_known
+        return pub
+    _withhold(pub)
+    with _MEMO_LOCK:
+        _MEMO[signature] = {k: (c.mark, c.known) for k, c in pub.cells.items()}
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return pub
+
+
+def _withhold(pub: Publication) -> None:
+    """The disclosure itself (see the module's docstring)."""
     equal = [(total, parts[0]) for total, parts in pub.sums if len(parts) == 1
              and total in pub.cells and parts[0] in pub.cells]
     changed = True
@@ -271,7 +301,6 @@ def apply(pub: Publication, suppress: bool) -> Publication:
             total, count = (pub.cells[p] for p in cell.parts)
             if total.mark or count.mark or (count.value or 0) < SMALL:
                 cell.mark = WITHHELD
-    return pub
 
 
 def _hide_more(pub: Publication, line: list[str]) -> bool:

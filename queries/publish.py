@@ -256,7 +256,6 @@ UNIT_DATASETS = {
                 "nursing_eligible_paid", "nursing_amount_yuan", "nursing_unpaid", "unpaid_eligible",
                 "without_nursing", "without_either"),
     "rehab": ("rehab_need", "rehab_served", "without_rehab", "without_either"),
-    "employment": ("bases", "base_placed"),
     "modification": ("modification_planned", "modification_completed"),
 }
 
@@ -265,3 +264,20 @@ def unit_missing(missing: Callable[[str], str]) -> dict[str, str]:
     """column → why it has no value for the period, from `missing(dataset)` ('' when covered)."""
     return {column: missing(dataset) for dataset, columns in UNIT_DATASETS.items() for column in columns
             if missing(dataset)}
+
+
+def add_unit_years(pub: Publication, tables: dict[int, pd.DataFrame], year: int,
+                   missing: Callable[[str, int], str]) -> None:
+    """This year's unit table, and last year's as block 'prev:' (for 较上年), each with the datasets that do
+    not cover its year said (`missing(dataset, year)`)."""
+    add_units(pub, tables[year], missing=unit_missing(lambda d: missing(d, year)))
+    if year - 1 in tables:
+        add_units(pub, tables[year - 1], "prev:", unit_missing(lambda d: missing(d, year - 1)))
+
+
+def add_below_target(pub: Publication, below: pd.DataFrame, missing: str = "") -> None:
+    """The units under the rehab target: how many ('below_units') and the people they lack together
+    ('below_short', hidden with any unit's gap)."""
+    shorts = [key("rehab_short", c) for c in below["unit_code"]]
+    pub.derived("below_short", float(sum(pub.value(s) for s in shorts)), "人", shorts, missing)
+    pub.tally("below_units", len(below), "个", missing)

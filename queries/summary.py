@@ -107,13 +107,12 @@ def monitoring_text(pub: Publication, area: str, until: str, focus: str, mean: s
 def employment_text(pub: Publication, area: str, year: int, forms: list[str]) -> str:
     """The employment paragraph: bases, placements, employment by form in the year."""
     t = pub.text
-    if pub.cells["bases@total"].missing:
-        return pub.cells["bases@total"].missing + "。"
     ranked = "、".join(f"{form}{t(f'form@{form}')}" for form in forms)
+    employed = (pub.cells["form@total"].missing + "。" if pub.cells["form@total"].missing else
+                f"{year}年共帮扶残疾人就业{t('form@total')}" + (f"，其中{ranked}。" if ranked else "。"))
     return (
         f"截至{year}年，{area}认定残疾人就业基地{t('bases@total')}，安置残疾人{t('base_list@total')}，"
-        f"辐射带动{t('lifted@total')}，扶持资金{t('funding@total')}。"
-        f"{year}年共帮扶残疾人就业{t('form@total')}" + (f"，其中{ranked}。" if ranked else "。")
+        f"辐射带动{t('lifted@total')}，扶持资金{t('funding@total')}。" + employed
     )
 
 

@@ -15,7 +15,8 @@ def test_benchmark_runs_and_writes_its_tables(tmp_path):
                      "--out", str(out), "--reps", "2", "--sessions", "2", "--load-seconds", "3", "--processes", "1,2"])
     assert code == 0
     text = out.read_text(encoding="utf-8")
-    for heading in ("## Targets", "## Data and import", "each page's queries together", "each query",
+    for heading in ("## Targets", "## Data and import", "## Province import under a memory limit",
+                    "each page's queries together", "each query",
                     "once cold", "naive baseline", "PostgreSQL against DuckDB", "concurrent sessions",
                     "指标分析, each metric × breakdown"):
         assert heading in text, heading
@@ -30,3 +31,10 @@ def test_benchmark_runs_and_writes_its_tables(tmp_path):
     for row in rows:
         assert int(row[columns.index("reruns")]) > 0 and row[columns.index("errors")] == "0", row
     assert "Dashboard process peak RSS" in text
+    # The import under each memory limit asked for (default 4GB and 8GB), with its peak memory and disk.
+    limit_rows = [line for line in lines if line.startswith(("| 4GB |", "| 8GB |"))]
+    assert len(limit_rows) == 2
+    for row in limit_rows:
+        peak_mb, disk_mb = (float(c.strip(" *").replace(",", "")) for c in row.split("|")[5:7])
+        assert 100 < peak_mb < 4096 and disk_mb > 0, row
+    assert any(line.startswith("| Province: import peak memory ≤ 4 GB") for line in lines)

@@ -14,17 +14,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (other tests import them from here)
 
 from bench.pgserver import free_port
 
 pytestmark = pytest.mark.slow  # a real server and Chromium
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "explore", "about",
          "briefing"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +55,6 @@ def serving(env: dict[str, str], port: int | None = None, args: Sequence[str] = 
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium from Debian (no browser download)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed: run scripts/setup.sh")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def settle(page) -> None:
@@ -312,7 +297,7 @@ def test_press_role_in_browser(signed_server, browser):
     page.close()
 
 
-SMALL_COUNT = re.compile(r"(?<![\d,.<×])[1-4]\s*(人|户|名)(?!次)")
+SMALL_COUNT = re.compile(r"(?<![\d,.<×])[1-4][ \t]*(人|户|名)(?!次)")  # within one text, not across lines
 
 
 def screen_text(page) -> str:

@@ -17,9 +17,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from data.importer import main
+from data.importer import Importer, main
 from queries.db import connect
-from tests.conftest import UNTIL, import_to
+from tests.conftest import KEY, UNTIL, import_to
 from tests.expected import read_extract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,27 +136,103 @@ def test_undecodable_file_is_named(extracts, tmp_path, capsys):
     assert not (tmp_path / "x.duckdb").exists()
 
 
+def leftovers(folder: Path) -> list[Path]:
+    """The import's temporary files beside a warehouse: staging folders and half-built warehouses."""
+    return sorted(p for p in folder.iterdir() if ".staging-" in p.name or ".building-" in p.name)
+
+
 @pytest.mark.slow  # an importer process, then a second import
-def test_killed_import_leaves_previous_warehouse(extracts, duck_url, tmp_path):
+@pytest.mark.parametrize("phase", ["staging", "building"])
+def test_killed_import_leaves_previous_warehouse(extracts, duck_url, tmp_path, phase):
+    """Killed while staging and spilling under a tight memory limit, or while writing the new warehouse."""
     target = tmp_path / "wh.duckdb"
     shutil.copy(duck_url, target)
     before = digest(target)
-    env = {**os.environ, "PSEUDONYM_KEY": "k"}
+    # 80MB leaves DuckDB 40 MB: this county's staging goes through the spill folder.
+    env = {**os.environ, "PSEUDONYM_KEY": "k", "IMPORT_MEMORY_LIMIT": "80MB"}
     proc = subprocess.Popen([sys.executable, "-m", "data.importer", str(extracts), "--warehouse", str(target),
-                             "--as-of", UNTIL], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                             "--as-of", UNTIL], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    pattern = "wh.duckdb.staging-*/spill/*" if phase == "staging" else "wh.duckdb.building-*"
+    seen: list[str] = []
     deadline = time.monotonic() + 120
-    while not list(tmp_path.glob("wh.duckdb.building-*")) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert list(tmp_path.glob("wh.duckdb.building-*")), "no half-built warehouse appeared (within 120 s)"
-    assert proc.poll() is None, "import finished before it could be killed mid-write"
+    while not list(tmp_path.glob(pattern)) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the import never reached the phase to kill it in"
+        time.sleep(0.005)
+    assert proc.poll() is None, f"import finished before it could be killed ({phase})"
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    seen.append(proc.communicate()[0])
+    assert "内存上限 80 MB（DuckDB 40 MB）" in seen[0]
     assert digest(target) == before
-    # The next import cleans the half-built file and completes.
+    assert leftovers(tmp_path), "a killed import cannot clean up: its files stay until the next import"
+    # The next import removes the killed one's staging folder and half-built file, and completes.
     import_to(extracts, str(target))
-    assert not list(tmp_path.glob("wh.duckdb.building-*"))
+    assert leftovers(tmp_path) == []
     assert digest(target) != before
+
+
+def test_import_under_tight_memory_limit_spills_and_gives_same_warehouse(extracts, duck_url, tmp_path,
+                                                                       monkeypatch):
+    from bench.compare import compare
+    from data import importer
+
+    spilled: list[int] = []
+    publish = importer.publish
+
+    def watching_publish(con, target, building):
+        spilled.append(con.execute("SELECT count(*) FROM duckdb_temporary_files()").fetchone()[0])
+        publish(con, target, building)
+
+    monkeypatch.setattr(importer, "publish", watching_publish)
+    monkeypatch.setattr(importer, "OUTSIDE_DUCKDB", 0)  # the whole budget to DuckDB
+    target = tmp_path / "tight.duckdb"
+    Importer(extracts, str(target), UNTIL, KEY, log=lambda *_: None, memory_limit="40MB").run()
+    assert spilled[0] > 0, "DuckDB never used its spill folder: the limit did not bind"
+    assert compare(duck_url, str(target), log=lambda *_: None) == []
+    assert leftovers(tmp_path) == []
+
+
+def test_temporary_files_removed_after_success_and_failure(extracts, duck_url, tmp_path):
+    assert leftovers(Path(duck_url).parent) == []
+    folder = copy_extracts(extracts, tmp_path)
+    path = next(folder.glob("康复服务*.csv"))
+    path.write_text("残疾人证号,年度\n1,2024\n", encoding="utf-8")  # fails in the sixth table, mid-import
+    target = tmp_path / "wh.duckdb"
+    assert main([str(folder), "--warehouse", str(target), "--as-of", UNTIL]) == 2
+    assert leftovers(tmp_path) == [] and not target.exists()
+
+
+def test_short_disk_stops_before_anything_is_written(extracts, duck_url, tmp_path, monkeypatch, capsys):
+    from data import importer
+
+    target = tmp_path / "wh.duckdb"
+    shutil.copy(duck_url, target)
+    before = digest(target)
+    need = importer.extracts_bytes(extracts) * importer.DISK_FACTOR + importer.DISK_MARGIN
+    monkeypatch.setattr(importer, "free_bytes", lambda _: int(need) - 1)
+    assert main([str(extracts), "--warehouse", str(target), "--as-of", UNTIL]) == 2
+    err = capsys.readouterr().err
+    assert "磁盘空间不足" in err and str(tmp_path) in err
+    assert digest(target) == before and leftovers(tmp_path) == []
+    monkeypatch.setattr(importer, "free_bytes", lambda _: int(need))
+    assert main([str(extracts), "--warehouse", str(target), "--as-of", UNTIL]) == 0
+
+
+def test_memory_setting(monkeypatch, capsys):
+    from data import importer
+
+    assert importer.parse_size("4GB") == importer.parse_size("4 GiB") == importer.parse_size("4g") == 4 << 30
+    assert importer.parse_size("3500MB") == 3500 << 20 and importer.parse_size("1024") == 1024
+    with pytest.raises(ValueError):
+        importer.parse_size("four gigabytes")
+    monkeypatch.setenv("IMPORT_MEMORY_LIMIT", "6GB")
+    assert importer.memory_budget() == 6 << 30 and importer.memory_budget("2GB") == 2 << 30
+    monkeypatch.delenv("IMPORT_MEMORY_LIMIT")
+    monkeypatch.setattr(importer, "machine_memory", lambda: 16 << 30)
+    assert importer.memory_budget() == 4 << 30  # a quarter of the machine by default
+    assert importer.duckdb_memory(4 << 30) == (4 << 30) - importer.OUTSIDE_DUCKDB
+    assert main(["/", "--warehouse", "x.duckdb", "--memory-limit", "lots"]) == 2
+    assert "lots" in capsys.readouterr().err
 
 
 def test_read_only_connection_refuses_writes(any_url):
@@ -185,3 +261,15 @@ def test_statement_timeout_stops_a_slow_query(any_url):
         wh.frame(slow)
     assert time.monotonic() - start < 3
     assert wh.frame("SELECT 1 AS n")["n"][0] == 1  # the connection is still usable
+
+
+@pytest.mark.parametrize("key", [b"k", b"x" * 64, b"long-key" * 20])
+def test_pseudonyms_are_hmac_sha256(key):
+    import hmac
+
+    from data.importer import pseudonyms
+
+    values = pd.Series(["110105194912310020", "户-0001", ""])
+    expected = [int.from_bytes(hmac.new(key, b"person:" + v.encode(), hashlib.sha256).digest()[:8], "big",
+                               signed=True) for v in values]
+    assert pseudonyms(values, key, b"person:").tolist() == expected

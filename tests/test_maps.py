@@ -115,3 +115,10 @@ def test_map_of_a_publication_colours_every_unit_with_a_value(duck_url, shapes):
         assert props["fill"][:3] != NO_DATA_COLOUR, code  # never "no data" for a unit of the table
         assert (props["fill"][:3] == layers.HIDDEN_COLOUR) == hidden, code
         assert props["value_text"] == html.escape(pub.text(f"base_placed@{code}"))  # the tooltip is HTML
+
+
+def test_counts_with_small_ones_withheld_have_no_class_below_five():
+    values = pd.Series({"a": 0.0, "b": 7.0, "c": 30.0, "d": None})
+    classes, legend = layers.classify_count(values, "户", floor=5)
+    assert legend[0].label == "0户" and not any("–4" in item.label for item in legend)
+    assert classes["a"] == 0 and classes["b"] >= 1 and pd.isna(classes["d"])

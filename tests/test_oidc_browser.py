@@ -18,7 +18,7 @@ import pytest
 
 from bench.pgserver import free_port
 from tests.oidc_idp import Provider, running_provider
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, assert_no_error, serving, settle
+from tests.test_browser import SHOTS, assert_no_error, serving, settle
 
 pytestmark = pytest.mark.slow
 
@@ -73,17 +73,6 @@ def oidc(duck_url, towns, tmp_path_factory):
             yield url, provider, folder / "audit.log"
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """Headless Chromium from Debian (no browser download)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed: run scripts/setup.sh")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def audit_records(path: Path) -> list[dict]:
@@ -109,10 +98,10 @@ def provider_password(page, url: str, subject: str, password: str) -> None:
     settle(page)
 
 
-def sign_in(chromium, url: str, provider: Provider, subject: str, requests: list[str] | None = None):
+def sign_in(browser, url: str, provider: Provider, subject: str, requests: list[str] | None = None):
     """A fresh browser (its own cookies) signed in as `subject` through the provider: (context, page).
     Every URL the browser asks for is appended to `requests` if given."""
-    context = chromium.new_context(viewport={"width": 1600, "height": 1600})
+    context = browser.new_context(viewport={"width": 1600, "height": 1600})
     if requests is not None:
         context.on("request", lambda r: requests.append(r.url))
     page = context.new_page()
@@ -141,11 +130,11 @@ def signed_in_as(page) -> str:
     return page.get_by_text("已登录：").first.inner_text()
 
 
-def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, chromium, towns):
+def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, browser, towns):
     url, provider, audit_log = oidc
     (own, own_name), (_, other_name) = towns
     requests: list[str] = []
-    context, page = sign_in(chromium, url, provider, "zhang", requests)
+    context, page = sign_in(browser, url, provider, "zhang", requests)
     assert_no_error(page)
     assert page.locator("h1").first.inner_text().strip() == "总览"
     assert signed_in_as(page) == "已登录：张局长（领导）"
@@ -195,10 +184,10 @@ def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, chromium, 
     context.close()
 
 
-def test_township_user_kept_to_own_township(oidc, chromium, towns):
+def test_township_user_kept_to_own_township(oidc, browser, towns):
     url, provider, _ = oidc
     (own, own_name), (other, other_name) = towns
-    context, page = sign_in(chromium, url, provider, "li")
+    context, page = sign_in(browser, url, provider, "li")
     assert signed_in_as(page) == f"已登录：李干事（乡镇，{own}）"
     page.goto(f"{url}/rehabilitation?year=2024&town={other}")
     settle(page)
@@ -213,9 +202,9 @@ def test_township_user_kept_to_own_township(oidc, chromium, towns):
     context.close()
 
 
-def test_press_user_gets_suppressed_views_without_table_exports(oidc, chromium):
+def test_press_user_gets_suppressed_views_without_table_exports(oidc, browser):
     url, provider, _ = oidc
-    context, page = sign_in(chromium, url, provider, "wang")
+    context, page = sign_in(browser, url, provider, "wang")
     assert_no_error(page)
     assert signed_in_as(page) == "已登录：王宣传（宣传）"
     drawn(page)
@@ -225,9 +214,9 @@ def test_press_user_gets_suppressed_views_without_table_exports(oidc, chromium):
     context.close()
 
 
-def test_analyst_by_english_key_gets_table_exports(oidc, chromium):
+def test_analyst_by_english_key_gets_table_exports(oidc, browser):
     url, provider, _ = oidc
-    context, page = sign_in(chromium, url, provider, "zhao")
+    context, page = sign_in(browser, url, provider, "zhao")
     assert_no_error(page)
     assert signed_in_as(page) == "已登录：赵分析（分析）"
     drawn(page)
@@ -239,9 +228,9 @@ def test_analyst_by_english_key_gets_table_exports(oidc, chromium):
     ("guest", "未分配驾驶舱角色", "no known role in claims"),
     ("stray", f"区划代码 {UNKNOWN_TOWN}）不在本驾驶舱的数据中", "unknown township in claims"),
 ])
-def test_account_without_a_role_or_known_township_is_refused(oidc, chromium, subject, message, reason):
+def test_account_without_a_role_or_known_township_is_refused(oidc, browser, subject, message, reason):
     url, provider, audit_log = oidc
-    context, page = sign_in(chromium, url, provider, subject)
+    context, page = sign_in(browser, url, provider, subject)
     errors = page.locator("[data-testid=stAlertContentError]")
     assert errors.count() == 1 and message in errors.first.inner_text()
     assert page.get_by_text("已登录：").count() == 0 and page.locator(".kpi-value").count() == 0  # no data shown

@@ -13,6 +13,7 @@ import streamlit as st
 
 from maps import layers
 from queries import dashboard, disclosure
+from queries.disclosure import SMALL
 from queries.publish import LEGEND, Publication, key, unit_totals
 from ui import data, press
 from ui import view_state as vs
@@ -99,9 +100,13 @@ def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block:
 
 
 def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, key_: str, title: str = "",
-          drill: bool = False, note: str = "") -> None:
+          drill: bool = False, note: str = "", missing: str = "") -> None:
     """A plotly chart drawn from the view's publication, its 截至 line and any note on what it does not
-    follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication."""
+    follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication.
+    A chart whose dataset does not cover the period says so (`missing`) instead of drawing empty bars."""
+    if missing:
+        st.info(missing)
+        return
     view = out.view
     fig = make(out.pub)
     if view.present:
@@ -240,11 +245,11 @@ def _drill_from_map(key_: str, view: View) -> None:
         _drill_to(code, view)
 
 
-def _map_classes(frame: pd.DataFrame, column: str, unit: str, target: float | None):
+def _map_classes(frame: pd.DataFrame, column: str, unit: str, target: float | None, suppressed: bool = False):
     """Classes of the shown values (hidden ones in their own class), and the legend."""
     series = frame.set_index("unit_code")[column]
     classes, items = (layers.classify_rate(series, target) if unit == "%" and target is not None
-                      else layers.classify_count(series, unit))
+                      else layers.classify_count(series, unit, floor=SMALL if suppressed else 0))
     hidden = frame.set_index("unit_code")[f"{column}_hidden"]
     classes = classes.where(~hidden, layers.HIDDEN)
     if hidden.any():
@@ -254,10 +259,13 @@ def _map_classes(frame: pd.DataFrame, column: str, unit: str, target: float | No
 
 def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit: str, target: float | None = None,
                points: pd.DataFrame | None = None, point_tooltip: str = "", key_: str = "map", title: str = "",
-               block: str = "") -> None:
+               block: str = "", missing: str = "") -> None:
     """A choropleth of the view's units coloured by `column` of the publication (withheld values in
     their own class, never 'no data'), legend, notices, click to drill, and a press PNG of the same map
     drawn from the suppressed publication."""
+    if missing:  # the dataset does not cover the period: said, not a grey map
+        st.info(missing)
+        return
     view = out.view
     shapes = data.q(dashboard.boundaries, view.filters)
     if shapes.empty:
@@ -265,7 +273,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
         return
     frame = unit_frame(out.pub, units, [column], block)
     frame["value_text"] = frame[f"{column}_text"]
-    classes, items = _map_classes(frame, column, unit, target)
+    classes, items = _map_classes(frame, column, unit, target, out.pub.suppressed)
     collection = layers.feature_collection(shapes, frame, classes, items)
     size = 18 if view.present else (13 if view.township else 14)
     stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, size)]
@@ -295,7 +303,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
         def press_map(caption: press.Caption, size: tuple[int, int]) -> bytes:
             """The PNG, always from the suppressed publication; made only when asked for."""
             safe = unit_frame(out.safe(), units, [column], block)
-            safe_classes, safe_items = _map_classes(safe, column, unit, target)
+            safe_classes, safe_items = _map_classes(safe, column, unit, target, True)
             colours = {code: list(layers.HIDDEN_COLOUR if c == layers.HIDDEN else safe_items[int(c)].colour)
                        for code, c in safe_classes.items() if c is not None and not pd.isna(c)}
             return press.map_png(shapes, colours, [(i.label, i.colour) for i in safe_items], caption, size, unit)

@@ -132,7 +132,7 @@ def signed_in_as(page) -> str:
 
 def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, browser, towns):
     url, provider, audit_log = oidc
-    (own, own_name), (_, other_name) = towns
+    (_, own_name), (_, other_name) = towns
     requests: list[str] = []
     context, page = sign_in(browser, url, provider, "zhang", requests)
     assert_no_error(page)
@@ -143,7 +143,7 @@ def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, browser, t
     assert own_name in body and other_name in body  # every township
     assert page.get_by_text("下载 Excel").count() == 0  # table exports are the analysts'
     cells = table_cells(page)
-    assert own in cells and "<5" not in cells  # full numbers at township level
+    assert own_name in cells and "<5" not in cells  # full numbers at township level (rows by name)
     page.screenshot(path=SHOTS / "oidc_leader.png", full_page=True)
     assert provider.portal.password_sign_ins.count("zhang") == 1
 

@@ -102,23 +102,15 @@ def _townships_offered(run) -> list[str]:
     return [o for e in run.of("selectbox") if e.selectbox.label == "乡镇（街道）" for o in e.selectbox.options]
 
 
-def _swap_warehouse(path: Path, other: str) -> None:
-    """Put another county's file at the warehouse's path with the same mtime: only a fresh connection sees it."""
-    stat = path.stat()
-    tmp = path.with_suffix(".new")
-    shutil.copy(other, tmp)
-    os.utime(tmp, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    os.replace(tmp, path)
-
-
-def test_clear_cache_from_a_session_that_never_signed_in_is_ignored(servers, hostile_url):
+def test_clear_cache_from_a_session_that_never_signed_in_is_ignored(servers):
     port = servers["ports"][1]
 
     async def scenario() -> tuple[list[str], list[str]]:
         async with Client(port) as user:
             await user.sign_in("分析员", PASSWORD)
             before = _townships_offered(await user.rerun("", query="year=2024"))
-            _swap_warehouse(servers["warehouse"], hostile_url)
+            # (A swapped warehouse file is no longer a witness of a flushed cache: since issue 12 every
+            # process reopens a replaced file by itself. The ignored command is shown by the audit line.)
             async with Client(port) as attacker:  # never reruns, never signs in
                 msg = BackMsg()
                 msg.clear_cache = True
@@ -129,7 +121,7 @@ def test_clear_cache_from_a_session_that_never_signed_in_is_ignored(servers, hos
 
     before, after = asyncio.run(scenario())
     assert before and not set(TOWNSHIP_NAMES) & set(before)
-    assert after == before  # the process kept its connection and caches: nothing was flushed
+    assert after == before  # the signed-in session goes on working after the attacker's command
     ignored = [r for r in audit_records(servers["tmp"]) if r["event"] == "ignored_command"]
     assert ignored and ignored[-1]["details"]["command"] == "clear_cache"
 

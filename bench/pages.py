@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from queries import dashboard
+from queries import dashboard, explore
 from queries.common import Filters, county
 from queries.db import Warehouse
 
-PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about"]
+PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "explore", "about"]
 PAGE_TITLES = {"overview": "总览", "monitoring": "防返贫监测", "subsidies": "两项补贴", "rehabilitation": "康复服务",
-               "employment": "就业帮扶", "accessibility": "无障碍与托养", "about": "数据说明", "briefing": "汇报"}
+               "employment": "就业帮扶", "accessibility": "无障碍与托养", "explore": "指标分析", "about": "数据说明",
+               "briefing": "汇报"}
 # Pages that issue no warehouse query of their own (timed cold only).
 EXTRA_COLD_PAGES = ["briefing"]
 
@@ -112,6 +113,8 @@ def page_calls(ctx: Ctx, s: Scenario) -> dict[str, list[Call]]:
         "accessibility": [("modification_by_year", dashboard.modification_by_year, (f,)), unit,
                           ("modification_by_unit", dashboard.modification_by_unit, (f, year)),
                           ("care_by_type", dashboard.care_by_type, (f,))],
+        # 指标分析 at its default view (rehab rate by township); every metric × breakdown: bench/explore.py.
+        "explore": [("explore", explore.explore, (f, "rehab_rate", "township", "", f"{year}-01", ctx.months[-1]))],
         "about": [("import_record", dashboard.import_record, (f.scope,)), ("data_months", dashboard.data_months, ()),
                   ("data_years", dashboard.data_years, ()), ("row_counts", dashboard.row_counts, ())],
     }

@@ -1,5 +1,7 @@
-"""The metric catalogue: every number the federation is judged on, defined once (label, unit, colour,
-definition, target, numerator and denominator of a rate). Pages, maps, exports and tests read it."""
+"""The metric catalogue: every number the federation is judged on, defined once — label, unit, colour,
+definition, target, numerator and denominator of a rate, what it counts (grain), which breakdowns and
+filters apply, and the SQL that computes it (queries/sql/NAME.sql). Pages, 指标分析, the annual table,
+exports and tests read it; adding a metric is one entry here plus its SQL and its test."""
 
 from __future__ import annotations
 
@@ -12,11 +14,25 @@ PALETTE = {
     "ochre": "#B58900",  # a darker yellow: legible on white, still apart from orange
 }
 
+# The breakdowns (分析维度) of 指标分析, in the order of its list: URL value → label.
+BREAKDOWNS = {"township": "乡镇（街道）", "village": "村（社区）", "category": "残疾类别", "level": "残疾等级",
+              "year": "年度", "month": "月份"}
+TIME_BREAKDOWNS = ("year", "month")
+# What a metric counts: persons carry a category and level; households and bases do not.
+GRAINS = {"person": "人", "household": "户", "base": "就业基地"}
+
 
 @dataclass(frozen=True)
 class Metric:
     """A number the federation is judged on: its label, unit, colour, target and definition; a rate
-    names its numerator and denominator (columns of the unit table)."""
+    names its numerator and denominator (columns of the unit table and of its SQL's result).
+
+    `grain` is what is counted (person: narrowed and broken down by category and level; household,
+    base: not); `time` its finest period ('month', 'year', or '' for the register's current state);
+    `state` whether it is counted at a period's end (households under monitoring) rather than over it;
+    `flow` whether values of several periods add up (money paid); `sql` the statement in queries/sql/
+    that computes it for any breakdown, `column` its result column (a rate: `numerator`,
+    `denominator`); `count_column` the payments behind an amount (withheld with them)."""
 
     key: str
     label: str
@@ -28,34 +44,102 @@ class Metric:
     numerator: str = ""
     denominator: str = ""
     dataset: str = ""  # the extract it comes from (its months decide which years it covers)
+    grain: str = "person"
+    time: str = "year"
+    flow: bool = False
+    sql: str = ""
+    column: str = ""
+    count_column: str = ""
+    state: bool = False  # counted at a period's end (households under monitoring), not over it
+    why_not: str = ""  # a further reason for a metric that cannot be split by category and level
+
+    @property
+    def kind(self) -> str:
+        """How the publication types it: rate, amount, tally (not persons) or count."""
+        if self.numerator:
+            return "rate"
+        if self.count_column:
+            return "amount"
+        return "tally" if self.grain == "base" and self.unit == "个" else "count"
+
+    @property
+    def by_person(self) -> bool:
+        """Whether category and level apply (persons carry them; households and bases do not)."""
+        return self.grain == "person" and not self.why_not
+
+    @property
+    def breakdowns(self) -> tuple[str, ...]:
+        """The breakdowns this metric has."""
+        out = ["township", "village"]
+        if self.by_person:
+            out += ["category", "level"]
+        if self.time in ("year", "month"):
+            out.append("year")
+        if self.time == "month":
+            out.append("month")
+        return tuple(out)
+
+    def refusal(self, by: str) -> str:
+        """'' when the metric has the breakdown, else the sentence saying why not."""
+        if by in self.breakdowns:
+            return ""
+        if by in ("category", "level"):
+            what = BREAKDOWNS[by]
+            if self.why_not:
+                return f"{self.label}{self.why_not}，不能按{what}分析。"
+            counted = GRAINS[self.grain]
+            return f"{self.label}以{counted}为单位统计，{counted}没有残疾类别和等级，不能按{what}分析。"
+        if by in TIME_BREAKDOWNS and not self.time:
+            return f"{self.label}是持证残疾人库的当前登记状态，数据仓库不保存历史各期的人数，不能按{BREAKDOWNS[by]}分析。"
+        if by == "month":
+            return f"{self.label}按年度统计（{DATASETS.get(self.dataset, self.dataset)}数据以年度为单位），不能按月份分析。"
+        return f"{self.label}不能按{BREAKDOWNS.get(by, by)}分析。"
+
+    def filter_note(self, category: int, level: int) -> str:
+        """What the page says when a category or level filter does not narrow this metric ('' if it does)."""
+        if self.by_person or not (category or level):
+            return ""
+        reason = self.why_not or f"以{GRAINS[self.grain]}为单位统计"
+        return f"{self.label}{reason}，不按残疾类别、等级筛选，显示的是全部。"
 
 
 METRICS: dict[str, Metric] = {m.key: m for m in [
-    Metric("persons", "持证残疾人数", "人", PALETTE["grey"], "证件状态为“正常”的持证残疾人。", dataset="persons"),
+    Metric("persons", "持证残疾人数", "人", PALETTE["grey"], "证件状态为“正常”的持证残疾人（年末前发证）。",
+           dataset="persons", state=True, sql="explore_persons", column="persons"),
     Metric("monitored", "在监测户数", "户", PALETTE["vermillion"],
-           "纳入日期不晚于期末、期末前未消除风险的监测户（三类合计）。", higher_is_better=False, dataset="monitoring"),
+           "纳入日期不晚于期末、期末前未消除风险的监测户（三类合计）。", higher_is_better=False, dataset="monitoring",
+           grain="household", time="month", state=True, sql="explore_monitoring", column="monitored"),
     Metric("without_measure", "无帮扶措施户数", "户", PALETTE["purple"],
            "期末在监测、但没有任何帮扶措施记录的户：需要立即跟进的名单。", target=0, higher_is_better=False,
-           dataset="monitoring"),
+           dataset="monitoring", grain="household", time="month", state=True, sql="explore_monitoring",
+           column="without_measure"),
     Metric("living_coverage", "生活补贴覆盖率", "%", PALETTE["blue"],
            "年内至少领取一次困难残疾人生活补贴的符合条件人数 ÷ 符合条件人数（低保、证件正常）。", target=100,
-           numerator="living_eligible_paid", denominator="living_eligible", dataset="subsidy"),
+           numerator="living_eligible_paid", denominator="living_eligible", dataset="subsidy",
+           sql="explore_subsidy_coverage"),
     Metric("nursing_coverage", "护理补贴覆盖率", "%", PALETTE["sky"],
            "年内至少领取一次重度残疾人护理补贴的符合条件人数 ÷ 符合条件人数（一、二级，证件正常）。", target=100,
-           numerator="nursing_eligible_paid", denominator="nursing_eligible", dataset="subsidy"),
+           numerator="nursing_eligible_paid", denominator="nursing_eligible", dataset="subsidy",
+           sql="explore_subsidy_coverage"),
     Metric("unpaid_eligible", "应享未享人数", "人", PALETTE["vermillion"],
-           "符合两项补贴条件、但全年未领取的人数（两项合计）。", target=0, higher_is_better=False, dataset="subsidy"),
-    Metric("subsidy_amount", "两项补贴发放金额", "万元", PALETTE["blue"], "期内两项补贴发放金额合计。", dataset="subsidy"),
+           "符合两项补贴条件、但全年未领取的人数（两项合计）。", target=0, higher_is_better=False, dataset="subsidy",
+           sql="explore_subsidy_coverage", column="unpaid_eligible"),
+    Metric("subsidy_amount", "两项补贴发放金额", "万元", PALETTE["blue"], "期内两项补贴发放金额合计。", dataset="subsidy",
+           time="month", flow=True, sql="explore_subsidy_amount", column="subsidy_amount", count_column="payments"),
     Metric("rehab_rate", "康复服务率", "%", PALETTE["green"],
            "年内至少得到一次基本康复服务的人数 ÷ 有康复需求的人数。", target=85,
-           numerator="rehab_served", denominator="rehab_need", dataset="rehab"),
-    Metric("bases", "就业基地数", "个", PALETTE["orange"], "认定年度不晚于当年的残疾人就业基地。", dataset="employment"),
-    Metric("base_placed", "基地安置人数", "人", PALETTE["orange"], "就业基地安置的残疾人数合计。", dataset="employment"),
+           numerator="rehab_served", denominator="rehab_need", dataset="rehab", sql="explore_rehab"),
+    Metric("bases", "就业基地数", "个", PALETTE["orange"], "认定年度不晚于当年的残疾人就业基地。", dataset="employment",
+           grain="base", state=True, sql="explore_employment", column="bases"),
+    Metric("base_placed", "基地安置人数", "人", PALETTE["orange"], "就业基地安置的残疾人数合计。", dataset="employment",
+           why_not="按就业基地登记（基地只报安置人数，不报每位安置者）", state=True, sql="explore_employment",
+           column="base_placed"),
     Metric("modification_rate", "无障碍改造完成率", "%", PALETTE["ochre"],
            "当年计划改造户中已完成的比例。", target=90,
-           numerator="modification_completed", denominator="modification_planned", dataset="modification"),
+           numerator="modification_completed", denominator="modification_planned", dataset="modification",
+           grain="household", sql="explore_modification"),
     Metric("care_persons", "托养服务人数", "人", PALETTE["purple"], "年内接受机构托养、居家托养或日间照料的人数。",
-           dataset="care"),
+           dataset="care", sql="explore_care", column="care_persons"),
 ]}
 
 # The metrics a map (and a ranking) of units can show, in the order of the overview's list.

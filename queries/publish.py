@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from queries.catalog import GRAINS, METRICS, RATES
 from queries.metrics import shortfall
 
 COUNT, TALLY, AMOUNT, RATE, MEAN, CHANGE = "count", "tally", "amount", "rate", "mean", "change"
@@ -208,12 +209,9 @@ ROW_SUMS = {
     "nursing_eligible": ("nursing_eligible_paid", "nursing_unpaid"),
     "unpaid_eligible": ("living_unpaid", "nursing_unpaid"),
 }
-UNIT_RATES = {"living_coverage": ("living_eligible_paid", "living_eligible"),
-              "nursing_coverage": ("nursing_eligible_paid", "nursing_eligible"),
-              "rehab_rate": ("rehab_served", "rehab_need"),
-              "modification_rate": ("modification_completed", "modification_planned")}
-SHORTFALLS = {"rehab_short": ("rehab_served", "rehab_need", 85, "人"),
-              "modification_short": ("modification_completed", "modification_planned", 90, "户")}
+UNIT_RATES = dict(RATES)  # the catalogue's rates: key → (numerator, denominator)
+SHORTFALLS = {f"{k.removesuffix('_rate')}_short": (*RATES[k], METRICS[k].target, GRAINS[METRICS[k].grain])
+              for k in ("rehab_rate", "modification_rate")}
 
 
 def key(column: str, unit: str, block: str = "") -> str:

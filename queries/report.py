@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from queries.catalog import RATES
 from queries.cells import write_csv, write_xlsx
 from queries.common import Filters, county, numeric_columns, run_sql
 from queries.db import Warehouse, WarehouseError, connect
@@ -35,11 +36,9 @@ COUNT_COLUMNS = {
     "无障碍改造_完成户数": "modification_completed",
 }
 AMOUNT_COLUMNS = {"生活补贴_金额": "living_amount_yuan", "护理补贴_金额": "nursing_amount_yuan"}
-RATE_COLUMNS = {
-    "生活补贴_覆盖率": ("living_eligible_paid", "living_eligible"),
-    "护理补贴_覆盖率": ("nursing_eligible_paid", "nursing_eligible"),
-    "康复服务率": ("rehab_served", "rehab_need"),
-}
+# report.md's rate columns: the catalogue's metrics (numerator and denominator from there).
+RATE_METRICS = {"生活补贴_覆盖率": "living_coverage", "护理补贴_覆盖率": "nursing_coverage", "康复服务率": "rehab_rate"}
+RATE_COLUMNS = {label: RATES[key] for label, key in RATE_METRICS.items()}
 REPORT_COLUMNS = [
     "区划代码", "名称", "持证残疾人数", "在监测户数_脱贫不稳定户", "在监测户数_边缘易致贫户",
     "在监测户数_突发严重困难户", "年内新纳入户数", "年内风险消除户数", "无帮扶措施户数",

@@ -4,9 +4,10 @@ A dataset that does not cover the period is said, not printed as 0."""
 
 from __future__ import annotations
 
+from queries.catalog import METRICS
 from queries.publish import Publication, key
 
-TARGET_REHAB = 85
+TARGET_REHAB = f"{METRICS['rehab_rate'].target:g}"
 
 
 def change(pub: Publication, now: str, before: str, what: str = "") -> str:

@@ -344,3 +344,142 @@ def boundaries(folder: Path, town: str) -> list[str]:
     drawn = pyogrio.read_dataframe(path, read_geometry=False)
     code = next(c for c in drawn.columns if drawn[c].astype(str).str.fullmatch(r"\d{12}").all())
     return sorted(villages & set(drawn[code].astype(str)))
+
+
+# --- 指标分析: every metric of the catalogue by any breakdown, straight from the extracts ----------------
+def _person_attributes(persons: pd.DataFrame) -> pd.DataFrame:
+    """Per certificate: village, township, category and level digits (from the extract's own words)."""
+    out = pd.DataFrame({"village": persons["村社区代码"].to_numpy()}, index=persons["残疾人证号"].to_numpy())
+    out["town"] = out["village"].str[:9] + "000"
+    out["category"] = persons["残疾类别"].map({k: str(v) for k, v in CATEGORY_CODES.items()}).to_numpy()
+    out["level"] = persons["残疾等级"].map({k: str(v) for k, v in LEVEL_CODES.items()}).to_numpy()
+    return out
+
+
+def _months(first: str, last: str) -> list[str]:
+    """'YYYY-MM' months from first to last."""
+    return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+
+
+def _snapshots(month_from: str, month_to: str, by: str, cols: str) -> list[str]:
+    """Months at whose end a state is counted: each month, each year's last month (and the range's last),
+    or only the range's last month."""
+    months = _months(month_from, month_to)
+    if "month" in (by, cols):
+        return months
+    if "year" in (by, cols):
+        return [m for m in months if m.endswith("-12") or m == month_to]
+    return [month_to]
+
+
+def expected_explore(folder: Path, metric: str, by: str, cols: str = "", month_from: str = "2024-01",
+                     month_to: str = "2024-12", town: str = "", village: str = "", category: int = 0,
+                     level: int = 0) -> pd.DataFrame:
+    """The metric's measure columns per (row_key, col_key) as 指标分析 defines them (catalogue), computed
+    with pandas from the extract files; rows whose measures are all zero are left out."""
+    persons = clean(folder, "持证残疾人")
+    attrs = _person_attributes(persons)
+    active = (persons["证件状态"] == "正常").to_numpy()
+    issued = pd.to_datetime(persons["发证日期"].replace("", None))
+    time_keys = {"year", "month"} & {by, cols}
+    years = list(range(int(month_from[:4]) if time_keys else int(month_to[:4]), int(month_to[:4]) + 1))
+    person_level = True
+    def issued_by(year: int) -> pd.Series:
+        """Certificates issued by the year's end (or without a date), as an array."""
+        return (issued.isna() | (issued <= pd.Timestamp(f"{year}-12-31"))).to_numpy()
+
+    if metric == "persons":
+        facts = pd.concat([attrs[active & issued_by(y)].assign(year=str(y), persons=1) for y in years])
+    elif metric in ("monitored", "without_measure"):
+        person_level = False
+        households = persons.groupby("户编号")["村社区代码"].min()
+        mon = clean(folder, "监测户")
+        mon["village"] = mon["户编号"].map(households)
+        enrolled = pd.to_datetime(mon["纳入日期"])
+        eliminated = pd.to_datetime(mon["风险消除日期"].replace("", None))
+        no_measure = mon["帮扶措施"].str.replace(";", "；").str.split("；").map(lambda ps: not any(p.strip() for p in ps))
+        frames = []
+        for month in _snapshots(month_from, month_to, by, cols):
+            end = pd.Period(month, "M").end_time
+            inside = (enrolled <= end) & ~(eliminated <= end)
+            frames.append(pd.DataFrame({"village": mon.loc[inside, "village"], "year": month[:4], "month": month,
+                                        "monitored": 1, "without_measure": no_measure[inside].astype(int)}))
+        facts = pd.concat(frames)
+    elif metric in ("living_coverage", "nursing_coverage", "unpaid_eligible"):
+        pay = clean(folder, "两项补贴发放")
+        frames = []
+        for year in years:
+            paid_in_year = pay[pay["发放年月"].str[:4] == str(year)]
+            frame = attrs.copy()
+            frame["year"] = str(year)
+            for prefix, kind, eligible in (
+                ("living", "困难残疾人生活补贴", active & issued_by(year) & (persons["是否低保"] == "是").to_numpy()),
+                ("nursing", "重度残疾人护理补贴",
+                 active & issued_by(year) & persons["残疾等级"].isin(["一级", "二级"]).to_numpy()),
+            ):
+                paid = frame.index.isin(set(paid_in_year.loc[paid_in_year["补贴类型"] == kind, "残疾人证号"]))
+                frame[f"{prefix}_eligible"] = eligible.astype(int)
+                frame[f"{prefix}_eligible_paid"] = (eligible & paid).astype(int)
+            frames.append(frame)
+        facts = pd.concat(frames)
+        facts["unpaid_eligible"] = (facts["living_eligible"] - facts["living_eligible_paid"]
+                                    + facts["nursing_eligible"] - facts["nursing_eligible_paid"])
+    elif metric == "subsidy_amount":
+        pay = clean(folder, "两项补贴发放")
+        pay = pay[(pay["发放年月"] >= month_from) & (pay["发放年月"] <= month_to)]
+        facts = attrs.reindex(pay["残疾人证号"]).reset_index(drop=True)
+        facts["month"] = pay["发放年月"].to_numpy()
+        facts["year"] = facts["month"].str[:4]
+        facts["subsidy_amount"] = pay["发放金额"].astype(float).to_numpy()
+        facts["payments"] = 1
+    elif metric in ("rehab_rate", "care_persons"):
+        table, kind = ("康复服务", "服务类型") if metric == "rehab_rate" else ("托养服务", "托养类型")
+        rows = clean(folder, table)
+        rows["year"] = rows["年度"].astype(float).astype(int).astype(str)
+        rows = rows[rows["year"].isin([str(y) for y in years])]
+        if metric == "rehab_rate":
+            rows["served"] = rows["服务日期"] != ""
+            per = rows.groupby(["残疾人证号", "year"], as_index=False)["served"].any()
+            per["rehab_need"], per["rehab_served"] = 1, per.pop("served").astype(int)
+        else:
+            per = rows.drop_duplicates(["残疾人证号", "year", kind])[["残疾人证号", "year"]].assign(care_persons=1)
+        facts = attrs.reindex(per["残疾人证号"]).reset_index(drop=True)
+        for column in per.columns.drop("残疾人证号"):
+            facts[column] = per[column].to_numpy()
+    elif metric in ("bases", "base_placed"):
+        person_level = False
+        bases = clean(folder, "就业基地")
+        recognised = bases["认定年度"].astype(float).astype(int)
+        facts = pd.concat([pd.DataFrame({"village": bases.loc[recognised <= y, "村社区代码"], "year": str(y), "bases": 1,
+                                         "base_placed": bases.loc[recognised <= y, "安置残疾人数"].astype(float)})
+                           for y in years])
+    elif metric == "modification_rate":
+        person_level = False
+        households = persons.groupby("户编号")["村社区代码"].min()
+        mods = clean(folder, "无障碍改造")
+        mods["year"] = mods["计划年度"].astype(float).astype(int).astype(str)
+        mods = mods[mods["year"].isin([str(y) for y in years])]
+        facts = pd.DataFrame({"village": mods["户编号"].map(households), "year": mods["year"],
+                              "modification_planned": 1, "modification_completed": (mods["完成日期"] != "").astype(int)})
+    else:
+        raise KeyError(metric)
+    facts = facts[facts["village"].notna()].copy()
+    facts["town"] = facts["village"].str[:9] + "000"
+    if town:
+        facts = facts[facts["town"] == town]
+    if village:
+        facts = facts[facts["village"] == village]
+    if person_level and category:
+        facts = facts[facts["category"] == str(category)]
+    if person_level and level:
+        facts = facts[facts["level"] == str(level)]
+    if not time_keys and "year" in facts.columns and metric not in ("monitored", "without_measure", "subsidy_amount"):
+        facts = facts[facts["year"] == str(years[-1])]
+    names = {"township": "town", "village": "village", "category": "category", "level": "level", "year": "year",
+             "month": "month"}
+    facts["row_key"] = facts[names[by]]
+    facts["col_key"] = facts[names[cols]] if cols else ""
+    measures = [c for c in facts.columns if c not in ("town", "village", "category", "level", "year", "month",
+                                                      "row_key", "col_key")]
+    out = facts.groupby(["row_key", "col_key"], as_index=False)[measures].sum()
+    return out[(out[measures] != 0).any(axis=1)].reset_index(drop=True)

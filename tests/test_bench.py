@@ -17,7 +17,8 @@ def test_benchmark_runs_and_writes_its_tables(tmp_path):
     text = out.read_text(encoding="utf-8")
     for heading in ("## Targets", "## Data and import", "## Province import under a memory limit",
                     "each page's queries together", "each query",
-                    "once cold", "naive baseline", "PostgreSQL against DuckDB", "concurrent sessions"):
+                    "once cold", "naive baseline", "PostgreSQL against DuckDB", "concurrent sessions",
+                    "指标分析, each metric × breakdown"):
         assert heading in text, heading
     for title in ("总览", "防返贫监测", "两项补贴", "康复服务", "就业帮扶", "无障碍与托养", "数据说明"):
         assert title in text

@@ -21,7 +21,8 @@ from bench.pgserver import free_port
 pytestmark = pytest.mark.slow  # a real server and Chromium
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
-PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about", "briefing"]
+PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "explore", "about",
+         "briefing"]
 
 
 @pytest.fixture(scope="module")

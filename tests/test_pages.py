@@ -16,7 +16,7 @@ from tests.conftest import open_app
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = {
     "overview": "总览", "monitoring": "防返贫监测", "subsidies": "两项补贴", "rehabilitation": "康复服务",
-    "employment": "就业帮扶", "accessibility": "无障碍与托养", "about": "数据说明",
+    "employment": "就业帮扶", "accessibility": "无障碍与托养", "explore": "指标分析", "about": "数据说明",
 }
 
 
@@ -107,7 +107,7 @@ def test_sidebar_selection_drills_and_breadcrumb_returns(duck_url):
     ({"cat": "99"}, "未知的残疾类别"),
     ({"village": "990101999999"}, "未知的村/社区代码"),
     ({"from": "2024-13", "to": "2020-01"}, "月份范围"),
-    ({"metric": "<script>"}, "未知的地图指标"),
+    ({"metric": "<script>"}, "未知的指标"),
 ])
 def test_bad_url_values_give_message_and_fall_back(params, message):
     at = open_page("overview", **params)

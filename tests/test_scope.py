@@ -66,3 +66,25 @@ def test_another_township_is_refused(duck_url):
         dashboard.subsidy_by_month(wh, Filters(scope=own, village=other[:9] + "001"), "2024-01", "2024-12")
     with pytest.raises(TypeError):
         Filters()  # no query can be called without a scope
+
+
+@pytest.mark.parametrize("url_fixture", ["duck_url", "pg_url"])
+def test_explore_keeps_to_the_scope(request, url_fixture):
+    from queries.catalog import METRICS
+    from queries.explore import explore
+
+    wh = connect(request.getfixturevalue(url_fixture))
+    scope = annual_table(wh, 2024, Filters(scope="")).iloc[3]["区划代码"]
+    seen = 0
+    for metric, m in METRICS.items():
+        for by in m.breakdowns:
+            scoped = explore(wh, Filters(scope=scope), metric, by, "", "2023-01", "2024-12")
+            own = explore(wh, Filters(scope="", township=scope), metric, by, "", "2023-01", "2024-12")
+            pd.testing.assert_frame_equal(scoped, own)  # the scope is the township's own answer
+            if by in ("township", "village") and len(scoped):
+                assert scoped["row_key"].str[:9].eq(scope[:9]).all(), (metric, by)
+                seen += 1
+    assert seen >= 10
+    other = annual_table(wh, 2024, Filters(scope="")).iloc[4]["区划代码"]
+    with pytest.raises(ScopeError):
+        explore(wh, Filters(scope=scope, township=other), "rehab_rate", "village", "", "2024-01", "2024-12")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ui.state import MAP_METRICS, WIDGET_PARAMS, Context, View, default_view, parse, revalidated, with_widget
+from queries.catalog import BREAKDOWNS, METRICS
+from ui.state import WIDGET_PARAMS, Context, View, default_view, parse, revalidated, with_widget
 
 CTX = Context(
     years=[2021, 2022, 2023, 2024],
@@ -14,7 +15,7 @@ CTX = Context(
     villages={"990101100000": {"990101100001": "东村", "990101100002": "西村"}},
     county_name="示范县",
 )
-PARAM_NAMES = ["year", "town", "village", "cat", "level", "from", "to", "metric", "mode"]
+PARAM_NAMES = ["year", "town", "village", "cat", "level", "from", "to", "metric", "mode", "by", "cols"]
 
 
 def test_default_view():
@@ -30,6 +31,27 @@ def test_valid_link_round_trips():
     again = parse(params, CTX)
     assert again == view and not again.warnings
     assert parse({}, CTX) == default_view(CTX)
+
+
+def test_explore_link_round_trips():
+    # 指标分析: any metric of the catalogue, two breakdowns, a month range, filters
+    link = {"metric": "nursing_coverage", "by": "category", "cols": "year", "from": "2022-01", "to": "2024-06",
+            "cat": "4", "level": "2", "town": "990101100000"}
+    view = parse(link, CTX)
+    assert not view.warnings
+    assert (view.metric, view.by, view.cols, view.category, view.level) == ("nursing_coverage", "category", "year", 4, 2)
+    assert view.to_params(default_view(CTX)) == link
+    assert parse(view.to_params(default_view(CTX)), CTX) == view
+    assert parse({"metric": "subsidy_amount", "by": "month"}, CTX).to_params(default_view(CTX)) == {
+        "metric": "subsidy_amount", "by": "month"}
+
+
+def test_bad_explore_values_give_messages():
+    view = parse({"metric": "nosuch", "by": "sex", "cols": "township"}, CTX)
+    assert (view.metric, view.by, view.cols) == ("rehab_rate", "township", "")
+    assert any("未知的指标" in w for w in view.warnings)
+    assert any("未知的分析维度" in w for w in view.warnings)
+    assert any("与行维度相同" in w for w in view.warnings)
 
 
 def test_village_alone_implies_its_township():
@@ -56,7 +78,8 @@ def assert_valid(view: View) -> None:
     assert view.village == "" or view.village in CTX.villages.get(view.township, {})
     assert view.category in range(8) and view.level in range(5)
     assert view.month_from in CTX.months and view.month_to in CTX.months and view.month_from <= view.month_to
-    assert view.metric in MAP_METRICS
+    assert view.metric in METRICS
+    assert view.by in BREAKDOWNS and view.cols in ("", *BREAKDOWNS) and view.cols != view.by
     assert isinstance(view.present, bool)
     for message in view.warnings:
         assert len(message) < 200 and "\x00" not in message and "\x1b" not in message
@@ -80,7 +103,8 @@ def test_any_parameters_give_a_valid_view(params):
 START = View(year=2022, month_from="2022-03", month_to="2023-06", township="990101100000", village="990101100002",
              category=4, level=2, metric="living_coverage", scope="990101100000")
 FIELDS = {"year": ("year",), "township": ("township", "village"), "village": ("village",), "category": ("category",),
-          "level": ("level",), "metric": ("metric",), "range": ("month_from", "month_to"), "present": ("present",)}
+          "level": ("level",), "metric": ("metric",), "range": ("month_from", "month_to"), "present": ("present",),
+          "by": ("by",), "cols": ("cols",)}
 anything = st.one_of(hostile, st.integers(), st.none(), st.booleans(), st.floats(), st.tuples(hostile, hostile),
                      st.lists(st.one_of(hostile, st.integers()), max_size=3))
 

@@ -24,7 +24,7 @@ WIDGETS = {
     "w_village": ("overview", "village", [INJECTION, "990101001999"]),
     "w_cat": ("overview", "category", [INJECTION, "9", "全部类别 OR 1"]),
     "w_level": ("overview", "level", [INJECTION, "-1"]),
-    "w_metric": ("overview", "metric", [INJECTION, "persons"]),
+    "w_metric": ("overview", "metric", [INJECTION, "no_such_metric"]),
     # A select_slider maps unknown strings to its current value on the server: no crafted value gets through.
     "w_range": ("subsidies", ("month_from", "month_to"), [[INJECTION, "2024年12月"], [INJECTION]]),
     "w_present": ("overview", "present", ["yes", 7]),

@@ -29,7 +29,7 @@ from ui.auth import AREA, User
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "briefing.example.yaml"
 PAGES = {"overview": "总览", "monitoring": "防返贫监测", "subsidies": "两项补贴", "rehabilitation": "康复服务",
-         "employment": "就业帮扶", "accessibility": "无障碍与托养", "about": "数据说明"}
+         "employment": "就业帮扶", "accessibility": "无障碍与托养", "explore": "指标分析", "about": "数据说明"}
 COUNTY = ""  # the county's script's area
 MAX_TITLE = 60
 MAX_NOTE = 1000

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from queries.catalog import MAP_METRICS
+from queries.catalog import BREAKDOWNS, METRICS
 from queries.common import Filters
 from queries.coverage import Coverage
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
@@ -73,6 +73,8 @@ class View:
     category: int = 0
     level: int = 0
     metric: str = "rehab_rate"
+    by: str = "township"  # 指标分析: the breakdown of the rows
+    cols: str = ""  # 指标分析: a second breakdown (columns of a pivot), '' for none
     present: bool = False
     part: str = ""  # projector: the component a slide shows ('' = the page's first); see ui.render.slide
     scope: str = ""  # the signed-in user's township ('' = county-wide); set by the app, never from a URL
@@ -87,7 +89,8 @@ class View:
     def to_params(self, default: View) -> dict[str, str]:
         """The URL parameters that differ from the default view."""
         names = {"year": "year", "month_from": "from", "month_to": "to", "township": "town",
-                 "village": "village", "category": "cat", "level": "level", "metric": "metric", "part": "part"}
+                 "village": "village", "category": "cat", "level": "level", "metric": "metric",
+                 "by": "by", "cols": "cols", "part": "part"}
         params = {url: str(getattr(self, attr)) for attr, url in names.items()
                   if getattr(self, attr) != getattr(default, attr)}
         return params | ({"mode": "present"} if self.present else {})
@@ -160,16 +163,29 @@ def parse(params: Mapping[str, str], ctx: Context) -> View:
         else:
             warnings.append(f"未知的幻灯片部分“{get['part']}”，已显示本页的主图。")
     if "metric" in get:
-        if get["metric"] in MAP_METRICS:
+        if get["metric"] in METRICS:
             view = replace(view, metric=get["metric"])
         else:
-            warnings.append(f"未知的地图指标“{get['metric']}”，已显示康复服务率。")
+            warnings.append(f"未知的指标“{get['metric']}”，已显示康复服务率。")
+    if "by" in get:
+        if get["by"] in BREAKDOWNS:
+            view = replace(view, by=get["by"])
+        else:
+            warnings.append(f"未知的分析维度“{get['by']}”（可用：{'、'.join(BREAKDOWNS)}），已按乡镇显示。")
+    if get.get("cols"):
+        if get["cols"] not in BREAKDOWNS:
+            warnings.append(f"未知的列维度“{get['cols']}”（可用：{'、'.join(BREAKDOWNS)}），已不分列显示。")
+        elif get["cols"] == view.by:
+            warnings.append(f"列维度“{get['cols']}”与行维度相同，已不分列显示。")
+        else:
+            view = replace(view, cols=get["cols"])
     return replace(view, warnings=tuple(warnings))
 
 
 # Each sidebar widget's field of the View (frame.py's `attr`) and the URL parameters that carry it.
 WIDGET_PARAMS = {"year": ("year",), "township": ("town", "village"), "village": ("village",), "category": ("cat",),
-                 "level": ("level",), "metric": ("metric",), "range": ("from", "to"), "present": ("mode",)}
+                 "level": ("level",), "metric": ("metric",), "range": ("from", "to"), "present": ("mode",),
+                 "by": ("by",), "cols": ("cols",)}
 
 
 def widget_params(attr: str, value: object) -> dict[str, str]:

@@ -137,6 +137,12 @@ def current_view(ctx: Context, page_year: int, trend: bool = False, own_township
 
 
 def metric_choice() -> str:
-    """The overview map's metric, chosen from a list (kept in the view, so in the URL)."""
+    """The overview map's metric, chosen from a list (kept in the view, so in the URL); a metric of the
+    catalogue that no map shows (one chosen on 指标分析) maps the first of the list."""
     _widget(st.selectbox, "地图指标", list(MAP_METRICS), "metric", "w_metric", MAP_METRICS.get)
-    return view().metric
+    return view().metric if view().metric in MAP_METRICS else next(iter(MAP_METRICS))
+
+
+def choice(draw, label: str, options: list, attr: str, key: str, fmt) -> None:
+    """A widget (selectbox, radio) on the page that edits one field of the view (so of the URL)."""
+    _widget(draw, label, options, attr, key, fmt)

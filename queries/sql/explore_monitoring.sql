@@ -1,0 +1,36 @@
+-- explore_monitoring: 指标分析, households under monitoring and of them without any measure, at the end
+-- of months of [:month_from, :month_to] (first days): every month (:snap = 'month'), each year's last
+-- month in the range (:snap = 'year'), or :month_to only (:snap = 'end'); per :by key (× :cols key):
+-- township, village, year, month. Parameters: :by, :cols, :snap, :month_from, :month_to, :township,
+-- :village. Township mart for the county, village mart inside one township. Keys are text.
+WITH snaps AS (
+    SELECT CAST(g.m AS DATE) AS month
+    FROM generate_series(CAST(:month_from AS TIMESTAMP), CAST(:month_to AS TIMESTAMP), INTERVAL '1 month') AS g(m)
+),
+ends AS (
+    SELECT month FROM snaps
+    WHERE :snap = 'month' OR month = :month_to OR (:snap = 'year' AND EXTRACT(MONTH FROM month) = 12)
+),
+m AS (
+    SELECT township_code, '' AS village_code, has_measure, enrolled_month, eliminated_month, households
+    FROM mart_monitoring_town WHERE :township = ''
+    UNION ALL
+    SELECT township_code, village_code, has_measure, enrolled_month, eliminated_month, households
+    FROM mart_monitoring
+    WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+)
+SELECT row_key, col_key, sum(households) AS monitored,
+       sum(CASE WHEN has_measure THEN 0 ELSE households END) AS without_measure
+FROM (
+    SELECT CASE :by WHEN 'township' THEN m.township_code WHEN 'village' THEN m.village_code
+                    WHEN 'year' THEN substr(CAST(e.month AS VARCHAR), 1, 4)
+                    WHEN 'month' THEN substr(CAST(e.month AS VARCHAR), 1, 7) ELSE '' END AS row_key,
+           CASE :cols WHEN 'township' THEN m.township_code WHEN 'village' THEN m.village_code
+                      WHEN 'year' THEN substr(CAST(e.month AS VARCHAR), 1, 4)
+                      WHEN 'month' THEN substr(CAST(e.month AS VARCHAR), 1, 7) ELSE '' END AS col_key,
+           m.has_measure, m.households
+    FROM m JOIN ends e
+      ON m.enrolled_month <= e.month AND (m.eliminated_month IS NULL OR m.eliminated_month > e.month)
+) k
+GROUP BY row_key, col_key
+ORDER BY row_key, col_key

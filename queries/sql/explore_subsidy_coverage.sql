@@ -1,0 +1,53 @@
+-- explore_subsidy_coverage: 指标分析, per :by key (× :cols key): township, village, category, level, year,
+-- for the years :year_from to :year_to: eligible persons (certificate issued by the year's end; status and
+-- eligibility as of the import, as in the annual table), of them paid at least once in the year, and the
+-- unpaid eligible of both subsidies. Parameters: :by, :cols, :year_from, :year_to, :township, :village, :category, :level.
+-- Township marts for the county, village marts inside one township. Keys are text.
+WITH years AS (
+    SELECT CAST(g.y AS INTEGER) AS year FROM generate_series(CAST(:year_from AS INTEGER), CAST(:year_to AS INTEGER)) AS g(y)
+),
+u AS (
+    SELECT p.township_code, p.village_code, p.category_code, p.level_code, y.year,
+           p.living_eligible_persons AS living_eligible, p.nursing_eligible_persons AS nursing_eligible,
+           0 AS living_eligible_paid, 0 AS nursing_eligible_paid
+    FROM (
+        SELECT township_code, '' AS village_code, category_code, level_code, issued_year, living_eligible_persons,
+               nursing_eligible_persons
+        FROM mart_person_town WHERE :township = ''
+        UNION ALL
+        SELECT township_code, village_code, category_code, level_code, issued_year, living_eligible_persons,
+               nursing_eligible_persons
+        FROM mart_person
+        WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+    ) p JOIN years y ON p.issued_year <= y.year
+    UNION ALL
+    SELECT township_code, village_code, category_code, level_code, year, 0, 0,
+           CASE WHEN subsidy_code = 'living' THEN eligible_persons ELSE 0 END,
+           CASE WHEN subsidy_code = 'nursing' THEN eligible_persons ELSE 0 END
+    FROM (
+        SELECT township_code, '' AS village_code, category_code, level_code, year, subsidy_code, eligible_persons
+        FROM mart_subsidy_first_paid_town WHERE :township = ''
+        UNION ALL
+        SELECT township_code, village_code, category_code, level_code, year, subsidy_code, eligible_persons
+        FROM mart_subsidy_first_paid
+        WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+    ) f
+    WHERE year BETWEEN :year_from AND :year_to
+)
+SELECT row_key, col_key, sum(living_eligible_paid) AS living_eligible_paid, sum(living_eligible) AS living_eligible,
+       sum(nursing_eligible_paid) AS nursing_eligible_paid, sum(nursing_eligible) AS nursing_eligible,
+       sum(living_eligible) - sum(living_eligible_paid) + sum(nursing_eligible) - sum(nursing_eligible_paid)
+           AS unpaid_eligible
+FROM (
+    SELECT CASE :by WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                    WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR)
+                    WHEN 'year' THEN CAST(year AS VARCHAR) ELSE '' END AS row_key,
+           CASE :cols WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                      WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR)
+                      WHEN 'year' THEN CAST(year AS VARCHAR) ELSE '' END AS col_key,
+           living_eligible_paid, living_eligible, nursing_eligible_paid, nursing_eligible
+    FROM u
+    WHERE (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+) k
+GROUP BY row_key, col_key
+ORDER BY row_key, col_key

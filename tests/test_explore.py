@@ -1,0 +1,214 @@
+"""指标分析: every metric × every breakdown against an independent pandas computation from the extracts
+(county, one township, a category filter, crossed breakdowns, both engines), refused combinations, the
+page through AppTest (URL round trip, suppression of a village breakdown, rate totals from their parts)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from queries import disclosure
+from queries import explore as ex
+from queries.catalog import BREAKDOWNS, METRICS
+from queries.common import Filters
+from queries.db import connect
+from queries.publish import Publication
+from tests.conftest import open_app
+from tests.expected import expected_explore
+
+TOWN = "990101001000"  # filled in from the warehouse by the `town` fixture when it differs
+PERIOD = {"month_from": "2023-01", "month_to": "2024-12"}
+
+
+@pytest.fixture(scope="module")
+def town(duck_url) -> str:
+    """The township with the most persons in the test county."""
+    frame = connect(duck_url).frame("SELECT township_code, sum(persons) AS n FROM mart_person_town "
+                                    "GROUP BY township_code ORDER BY n DESC, township_code LIMIT 1")
+    return str(frame.iloc[0, 0])
+
+
+def actual(url: str, metric: str, by: str, cols: str = "", town: str = "", category: int = 0) -> pd.DataFrame:
+    """explore()'s answer with the same shape as expected_explore: zero rows left out, keys sorted."""
+    m = METRICS[metric]
+    time = {by, cols} & {"year", "month"}
+    month_from = PERIOD["month_from"] if time else "2024-01"
+    frame = ex.explore(connect(url), Filters(scope="", township=town, category=category), metric, by, cols,
+                       month_from, PERIOD["month_to"])
+    measures = ex.measures(m)
+    frame = frame[(frame[measures] != 0).any(axis=1)]
+    return frame.sort_values(["row_key", "col_key"]).reset_index(drop=True)
+
+
+def expected(extracts, metric: str, by: str, cols: str = "", town: str = "", category: int = 0) -> pd.DataFrame:
+    """The pandas computation for the same question."""
+    time = {by, cols} & {"year", "month"}
+    frame = expected_explore(extracts, metric, by, cols, PERIOD["month_from"] if time else "2024-01",
+                             PERIOD["month_to"], town=town, category=category)
+    measures = ex.measures(METRICS[metric])
+    frame = frame[(frame[measures] != 0).any(axis=1)]
+    return frame[["row_key", "col_key", *measures]].sort_values(["row_key", "col_key"]).reset_index(drop=True)
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Equal keys and measures (amounts to the fen)."""
+    assert list(a["row_key"] + "|" + a["col_key"]) == list(b["row_key"] + "|" + b["col_key"])
+    for column in a.columns[2:]:
+        assert (a[column].astype(float).round(2).to_numpy() == b[column].astype(float).round(2).to_numpy()).all(), column
+
+
+CASES = [(metric, by, scenario) for metric, m in METRICS.items() for by in m.breakdowns
+         for scenario in ("county", "township", "category")]
+
+
+@pytest.mark.parametrize(("metric", "by", "scenario"), CASES)
+def test_every_metric_by_every_breakdown(duck_url, extracts, town, metric, by, scenario):
+    place = town if scenario == "township" or by == "village" else ""
+    category = 4 if scenario == "category" else 0
+    got = actual(duck_url, metric, by, town=place, category=category)
+    want = expected(extracts, metric, by, town=place, category=category if METRICS[metric].by_person else 0)
+    assert len(want) > 0 or scenario != "county" or by == "village"  # the comparison saw real rows
+    same(got, want)
+
+
+CROSSED = [(metric, "township", next(c for c in ("year", "category", "village") if c in m.breakdowns))
+           for metric, m in METRICS.items()] + [
+    ("subsidy_amount", "category", "month"), ("monitored", "village", "month"), ("persons", "level", "category"),
+    ("care_persons", "year", "level"), ("rehab_rate", "village", "category"), ("living_coverage", "year", "village")]
+
+
+@pytest.mark.parametrize(("metric", "by", "cols"), CROSSED)
+def test_crossed_breakdowns_on_both_engines(any_url, extracts, town, metric, by, cols):
+    place = town if "village" in (by, cols) else ""
+    same(actual(any_url, metric, by, cols, town=place, category=0),
+         expected(extracts, metric, by, cols, town=place))
+
+
+def test_refused_combinations_say_why(duck_url):
+    assert "户没有残疾类别" in ex.refusal(METRICS["monitored"], "category", "", "")
+    assert "户没有残疾类别" in ex.refusal(METRICS["modification_rate"], "township", "level", "")
+    assert "按就业基地登记" in ex.refusal(METRICS["base_placed"], "category", "", "")
+    assert "按年度统计" in ex.refusal(METRICS["persons"], "month", "", "")
+    assert "按年度统计" in ex.refusal(METRICS["rehab_rate"], "month", "", "")
+    assert "须先" in ex.refusal(METRICS["rehab_rate"], "village", "", "")
+    assert ex.refusal(METRICS["rehab_rate"], "village", "category", TOWN) == ""
+    with pytest.raises(ex.RefusedError):
+        ex.explore(connect(duck_url), Filters(scope=""), "monitored", "category", "", "2024-01", "2024-12")
+    # every refusal of the catalogue is a sentence, and every breakdown is either had or refused
+    for m in METRICS.values():
+        for by in BREAKDOWNS:
+            assert (by in m.breakdowns) == (m.refusal(by) == "")
+            assert m.refusal(by) == "" or m.refusal(by).endswith("。")
+
+
+def test_rate_totals_from_numerator_and_denominator():
+    m = METRICS["rehab_rate"]
+    frame = pd.DataFrame({"row_key": ["a", "b"], "col_key": ["", ""], "rehab_served": [9.0, 1.0],
+                          "rehab_need": [10.0, 90.0]})
+    pub = Publication()
+    ex.publish(pub, m, frame, ["a", "b"], [ex.ALL], ["a", "b"], "township", "", lambda r, c: "")
+    assert pub.value(ex.key("v", "a")) == 90.0 and pub.value(ex.key("v", "b")) == 1.1
+    assert pub.value(ex.key("v", ex.TOTAL)) == 10.0  # 10 / 100, not the mean of 90.0 and 1.1
+    assert pub.text(ex.key("v", ex.TOTAL)) == "10.0%"
+
+
+def test_states_have_no_total_over_time_and_flows_do():
+    frame = pd.DataFrame({"row_key": ["2023", "2024"], "col_key": ["", ""], "monitored": [7.0, 9.0]})
+    pub = Publication()
+    ex.publish(pub, METRICS["monitored"], frame, ["2023", "2024"], [ex.ALL], ["2023", "2024"], "year", "",
+               lambda r, c: "")
+    assert not pub.has(ex.key("v", ex.TOTAL))  # households at two year ends do not add up
+    frame = pd.DataFrame({"row_key": ["2023", "2024"], "col_key": ["", ""], "subsidy_amount": [100.0, 50.0],
+                          "payments": [8.0, 6.0]})
+    pub = Publication()
+    ex.publish(pub, METRICS["subsidy_amount"], frame, ["2023", "2024"], [ex.ALL], ["2023", "2024"], "year", "",
+               lambda r, c: "")
+    assert pub.value(ex.key("v", ex.TOTAL)) == 150.0 and pub.value(ex.key("n", ex.TOTAL)) == 14
+
+
+def test_small_village_cells_are_withheld_with_their_complements():
+    frame = pd.DataFrame({"row_key": ["v1", "v2", "v3"], "col_key": ["", "", ""], "care_persons": [3.0, 40.0, 50.0]})
+    pub = Publication()
+    ex.publish(pub, METRICS["care_persons"], frame, ["v1", "v2", "v3"], [ex.ALL], ["v1", "v2", "v3"], "village", "",
+               lambda r, c: "")
+    disclosure.apply(pub, True)
+    assert pub.text(ex.key("v", "v1")) == "<5人"
+    assert pub.text(ex.key("v", "v2")) == "×"  # else 93 - 40 - 50 gives the 3 away
+    assert pub.text(ex.key("v", "v3")) == "50人"
+
+
+# --- the page -----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_env(duck_url, monkeypatch):
+    """The app on the test county's warehouse."""
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+
+
+def test_page_from_one_url_and_back(app_env, extracts):
+    # "how did 肢体 二级 rehab coverage move by township over 2023-2024"
+    link = {"metric": "rehab_rate", "by": "township", "cols": "year", "from": "2023-01", "to": "2024-12",
+            "cat": "4", "level": "2"}
+    at = open_app("explore", link)
+    assert not at.exception, at.exception
+    assert not at.warning, [w.value for w in at.warning]
+    view = at.session_state["view_state"]
+    assert (view.metric, view.by, view.cols, view.month_from, view.month_to, view.category, view.level) == (
+        "rehab_rate", "township", "year", "2023-01", "2024-12", 4, 2)
+    written = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert {"cols": "year", "cat": "4", "level": "2"}.items() <= written.items()
+    again = open_app("explore", written)  # the URL written back reopens the same view
+    assert again.session_state["view_state"] == view
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["乡镇（街道）", "2023年", "2024年"]
+    want = expected_explore(extracts, "rehab_rate", "year", "", "2023-01", "2024-12", category=4, level=2)
+    want = want.set_index("row_key")
+    total = table[table["乡镇（街道）"] == "合计"].iloc[0]
+    for year in ("2023", "2024"):  # the county's row: served ÷ need of the summed counts, never a mean of rates
+        served, need = want.loc[year, "rehab_served"], want.loc[year, "rehab_need"]
+        assert total[f"{year}年"] == f"{(2000 * int(served) + int(need)) // (2 * int(need)) / 10:.1f}"
+
+
+def test_page_refuses_what_a_metric_does_not_have(app_env):
+    at = open_app("explore", {"metric": "monitored", "by": "category"})
+    assert not at.exception
+    assert any("户没有残疾类别和等级" in w.value for w in at.warning)
+    assert not at.dataframe  # nothing drawn for a question the data cannot answer
+
+
+def test_page_withholds_small_village_numbers(app_env, town):
+    at = open_app("explore", {"metric": "care_persons", "by": "village", "town": town, "year": "2024"})
+    assert not at.exception, at.exception
+    pub = at.session_state["published"]
+    assert pub.suppressed
+    cells = [c for k, c in pub.cells.items() if k.startswith("v@") and "|" in k and not k.split("@")[1].startswith("total")]
+    assert any(0 < (c.value or 0) < 5 for c in cells)  # the test county has small villages to protect
+    for cell in cells:
+        if 0 < (cell.value or 0) < 5:
+            assert cell.mark, cell
+    shown = at.dataframe[0].value["托养服务人数（人）"].tolist()
+    assert "<5" in shown
+
+
+def test_add_to_briefing_and_play_it_back(app_env, tmp_path, monkeypatch, town):
+    from ui import auth, briefing
+
+    monkeypatch.delenv("DEMO_MODE")
+    monkeypatch.setenv("BRIEFING_FILE", str(tmp_path / "briefing.yaml"))
+    link = {"metric": "subsidy_amount", "by": "month", "from": "2024-01", "to": "2024-12", "town": town, "cat": "4"}
+    at = open_app("explore", link, user=auth.User("分析员", "analyst"))
+    assert not at.exception, at.exception
+    at.text_input(key="brief_title").input("肢体残疾补贴月度").run()
+    at.button(key="brief_add").click().run()
+    script, _ = briefing.load(tmp_path / "briefing.yaml")
+    slide = script.slides[-1]
+    assert slide.page == "explore" and slide.params == {k: v for k, v in link.items() if k != "to"}  # to: the default
+    at.switch_page("pages/briefing.py").run()
+    at.selectbox(key="brief_start").set_value(len(script.slides) - 1).run()
+    at.button(key="brief_go").click().run()
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception, at.exception
+    view = at.session_state["view_state"]
+    assert view.present and (view.metric, view.by, view.township, view.category, view.month_from) == (
+        "subsidy_amount", "month", town, 4, "2024-01")
+    assert at.session_state["published"].suppressed  # a slide is suppressed

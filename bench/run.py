@@ -329,6 +329,21 @@ def yes(ok: bool) -> str:
     return "met" if ok else "**NOT met**"
 
 
+def keep_other_sections(text: str, out: Path) -> str:
+    """The new results, followed by the sections of the old file that this run does not write (measured by
+    their own commands, such as bench.first_paint's)."""
+    if not out.exists():
+        return text
+    ours = {line for line in text.splitlines() if line.startswith("## ")}
+    kept, keep = [], False
+    for line in out.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            keep = line not in ours and not line.startswith(("## Province", "## County", "## Data"))
+        if keep:
+            kept.append(line)
+    return text.rstrip("\n") + ("\n\n" + "\n".join(kept) if kept else "") + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=2_000_000, help="province size (default 2,000,000)")
@@ -559,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{r.errors + r.exceptions} | {r.elements / max(1, len(r.latencies)):.0f} |" for r in loads),
             "",
         ]
-    text = "\n".join(md)
+    text = keep_other_sections("\n".join(md), args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     log("\n" + text)

@@ -9,11 +9,11 @@ import streamlit as st
 from queries import explore as ex
 from queries.catalog import BREAKDOWNS, GRAINS, METRICS, TIME_BREAKDOWNS
 from queries.explore import ALL, TOTAL, key
-from queries.publish import AMOUNT, RATE, Publication
+from queries.publish import AMOUNT, COUNT, RATE, Publication
 from ui import charts, data, page
 from ui import view_state as vs
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, TARGET_COLOUR, md_escape
-from ui.render import screen
+from ui.render import screen, xlsx
 
 ctx, view = page.setup("指标分析", "{area}：任选指标，按乡镇、村（社区）、残疾类别、等级、年度或月份分析。", trend=True)
 
@@ -198,10 +198,10 @@ page.slide_end(view)
 def pivot(p: Publication, for_excel: bool) -> pd.DataFrame:
     """The pivot below the chart: rows with their total; the columns of the second breakdown and their
     total, or the value with its parts and, over time, 环比 and 同比; numbers as the publication shows them."""
-    def cell(k: str, divide: int = 1):
+    def cell(k: str):
         shown = p.shown(k)
         if for_excel and shown is not None:
-            return round(shown / divide, 2) if divide != 1 else shown
+            return shown  # in the cell's own unit: the workbook scales and formats it (ui.render.xlsx)
         return p.text(k, unit=False)
 
     row_keys = [*shown_rows, *([TOTAL] if p.has(key("v", TOTAL, col_keys[0])) else [])]
@@ -210,9 +210,9 @@ def pivot(p: Publication, for_excel: bool) -> pd.DataFrame:
         line = {BREAKDOWNS[view.by]: labels[r]}
         if view.cols:
             for c in [*col_keys, *([TOTAL] if p.has(key("v", r, TOTAL)) else [])]:
-                line[col_labels[c]] = cell(key("v", r, c), scale)
+                line[col_labels[c]] = cell(key("v", r, c))
         else:
-            line[f"{m.label}（{unit}）"] = cell(key("v", r), scale)
+            line[f"{m.label}（{unit}）"] = cell(key("v", r))
             if m.kind == RATE:
                 line[f"分子（{GRAINS[m.grain]}）"] = cell(key("n", r))
                 line[f"分母（{GRAINS[m.grain]}）"] = cell(key("d", r))
@@ -234,4 +234,16 @@ if time_by:
 if view.cols and not ex.additive(m, view.cols) and view.cols in TIME_BREAKDOWNS:
     st.caption(f"{m.label}逐期统计（期末状态、年内人数或比率），各期不能相加，故不设跨期合计。")
 screen.legend(pub)
-screen.export_table("explore_table", title, lambda: pivot(out.safe(), True), ctx, out)
+
+
+def workbook(caption) -> bytes:
+    """The pivot as a printable XLSX from the suppressed publication, each column with its unit and format."""
+    table = pivot(out.safe(), True)
+    value = xlsx.Kind(m.kind, "万元" if m.kind == AMOUNT else unit, 1 if m.kind == RATE else 0)
+    parts = xlsx.Kind(COUNT, GRAINS[m.grain] if m.kind == RATE else "人次")
+    kinds = {c: (parts if c.startswith(("分子", "分母", "发放人次")) else value)
+             for c in table.columns[1:] if not c.startswith(("环比", "同比"))}
+    return xlsx.table_xlsx(table, caption, kinds)
+
+
+screen.export_table("explore_table", title, workbook, ctx, out)

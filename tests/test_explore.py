@@ -212,3 +212,39 @@ def test_add_to_briefing_and_play_it_back(app_env, tmp_path, monkeypatch, town):
     assert view.present and (view.metric, view.by, view.township, view.category, view.month_from) == (
         "subsidy_amount", "month", town, 4, "2024-01")
     assert at.session_state["published"].suppressed  # a slide is suppressed
+
+
+@pytest.mark.parametrize(("metric", "unit", "number_format"), [("rehab_rate", "%", "0.0"),
+                                                               ("subsidy_amount", "万元", "#,##0.00")])
+def test_excel_of_the_pivot_carries_units_and_formats(app_env, monkeypatch, metric, unit, number_format):
+    import io
+
+    import openpyxl
+
+    from ui import auth
+    from ui.render import screen
+
+    made = {}
+
+    def eager(make, user, view, filters, file):  # the download button's content, made at once
+        made[file] = make()
+        return made[file]
+
+    monkeypatch.setattr(screen, "audited_export", eager)
+    at = open_app("explore", {"metric": metric, "by": "township", "year": "2024"},
+                  user=auth.User("分析员", "analyst"))
+    assert not at.exception, at.exception
+    label = METRICS[metric].label
+    (name, content), = ((n, c) for n, c in made.items() if n.endswith(".xlsx") and f"{label}（按" in n)
+    assert "2024年" in name
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    header = [c.value for c in sheet[3]]
+    assert f"{label}（{unit}）" in header
+    column = header.index(f"{label}（{unit}）") + 1
+    page = at.dataframe[0].value.set_index("乡镇（街道）")
+    rows = {sheet.cell(r, 1).value: sheet.cell(r, column) for r in range(4, 4 + len(page))}
+    for name_, cell in rows.items():
+        assert cell.number_format == number_format and cell.alignment.horizontal == "right"
+        shown = page.loc[name_].iloc[0]  # the page's text of the same number
+        if isinstance(cell.value, float | int):
+            assert f"{cell.value:,.{1 if unit == '%' else 2}f}" == shown.replace("万元", ""), name_

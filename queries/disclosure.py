@@ -183,53 +183,101 @@ def _components(lines: list[list[str]]) -> list[list[list[str]]]:
     return list(groups.values())
 
 
-def determined(pub: Publication, lines: list[list[str]] | None = None) -> list[str]:
+def determined(pub: Publication, lines: list[list[str]] | None = None, solved: dict | None = None) -> list[str]:
     """Hidden cells whose value follows from everything shown and every stated sum (integer
     programming per system of linked sums: the smallest and the largest feasible value are equal).
-    A sum that shares no cell with another is exact already (`line_is_safe`) and is skipped."""
+    A sum that shares no cell with another is exact already (`line_is_safe`) and is skipped. `solved`
+    remembers each system's answer by its marks (a system the last widening did not touch is not solved
+    again)."""
+    solved = {} if solved is None else solved
     out = []
     for group in _components(_lines(pub) if lines is None else lines):
         if len(group) > 1:
-            out += _determined_in(pub, group)
+            state = tuple((k, pub.cells[k].mark) for line in group for k in line)
+            if state not in solved:
+                solved[state] = _determined_in(pub, group)
+            out += solved[state]
     return out
 
 
 def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
-    """`determined` for one system of linked sums."""
+    """`determined` for one system of linked sums. The shown cells are constants, so the system is over
+    the hidden cells only. One feasible point first (the smallest total); then for each hidden cell not yet
+    seen to take two values, its smallest and largest value — every solution found on the way that differs
+    from the first point shows those cells undetermined too, so most cells cost no solve of their own."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     keys = sorted({k for line in lines for k in line})
     hidden = [k for k in keys if pub.cells[k].mark]
     if not hidden:
         return []
-    index = {k: i for i, k in enumerate(keys)}
-    lower, upper = np.zeros(len(keys)), np.zeros(len(keys))
-    for k, i in index.items():
-        cell = pub.cells[k]
-        if cell.mark == PRIMARY:
-            lower[i], upper[i] = 1, SMALL - 1
-        elif cell.mark:
-            lower[i], upper[i] = 0, np.inf
-        else:
-            lower[i] = upper[i] = _scaled(cell.value, cell.kind)
-    matrix = np.zeros((len(lines), len(keys)))
-    for r, line in enumerate(lines):
-        for k in line[:-1]:
-            matrix[r, index[k]] += 1
-        matrix[r, index[line[-1]]] -= 1
-    constraint = LinearConstraint(matrix, 0, 0)
-    bounds = Bounds(lower, upper)
-    integrality = np.ones(len(keys))
+    index = {k: i for i, k in enumerate(hidden)}
+    rows, rhs = [], []
+    for line in lines:
+        row, constant = np.zeros(len(hidden)), 0
+        for position, k in enumerate(line):
+            sign = -1 if position == len(line) - 1 else 1  # parts minus total = 0
+            cell = pub.cells[k]
+            if cell.mark:
+                row[index[k]] += sign
+            else:
+                constant += sign * _scaled(cell.value, cell.kind)
+        if row.any():
+            rows.append(row)
+            rhs.append(-constant)
+    if not rows:
+        return []
+    lower = np.array([1 if pub.cells[k].mark == PRIMARY else 0 for k in hidden], dtype=float)
+    upper = np.array([SMALL - 1 if pub.cells[k].mark == PRIMARY else np.inf for k in hidden])
+    constraint = LinearConstraint(np.array(rows), rhs, rhs)
+    bounds, integrality = Bounds(lower, upper), np.ones(len(hidden))
+
+    def solve(objective: np.ndarray):
+        return milp(objective, constraints=constraint, bounds=bounds, integrality=integrality)
+
+    first = solve(np.ones(len(hidden)))
+    if not first.success:
+        return []
+    point = np.round(first.x)
+    undecided = set(range(len(hidden)))
     out = []
-    for k in hidden:
-        c = np.zeros(len(keys))
-        c[index[k]] = 1
-        low = milp(c, constraints=constraint, bounds=bounds, integrality=integrality)
-        high = milp(-c, constraints=constraint, bounds=bounds, integrality=integrality)
-        # A withheld cell pinned to 0 says "nobody": no small count is given away by it.
-        if low.success and high.status == 0 and round(-high.fun) - round(low.fun) < 1 and round(low.fun) != 0:
-            out.append(k)
-    return out
+    # Cells at their floor in that point (mostly withheld zeros): if their sum cannot rise, none of them can
+    # move — one solve settles them all. Bounded here by twice the largest true value (the true values stay
+    # feasible), so the largest sum exists; an error would only withhold more, never less.
+    cap = np.where(upper < np.inf, upper, 2 * max(abs(_scaled(pub.cells[k].value, pub.cells[k].kind))
+                                                  for k in keys) + 10**6)
+    while floor := [j for j in sorted(undecided) if point[j] == lower[j]]:
+        objective = np.zeros(len(hidden))
+        objective[floor] = -1
+        result = milp(objective, constraints=constraint, bounds=Bounds(lower, cap), integrality=integrality)
+        if result.status != 0:
+            break
+        other = np.round(result.x)
+        risen = {j for j in undecided if other[j] != point[j]}
+        if not risen & set(floor):  # pinned at their floor
+            undecided -= set(floor)
+            out += [hidden[j] for j in floor if point[j] != 0]
+            break
+        undecided -= risen
+    for i in range(len(hidden)):
+        if i not in undecided:
+            continue
+        for sign in (-1.0, 1.0):  # the largest value first (often unbounded: then it has many)
+            objective = np.zeros(len(hidden))
+            objective[i] = sign
+            result = solve(objective)
+            if result.status != 0:  # unbounded above, or no answer: not pinned down
+                undecided.discard(i)
+                break
+            other = np.round(result.x)
+            undecided -= {j for j in undecided if other[j] != point[j]}
+            if i not in undecided:
+                break
+        if i in undecided:  # smallest = largest: a reader can work it out
+            undecided.discard(i)
+            if point[i] != 0:  # a withheld cell pinned to 0 says "nobody": no small count is given away
+                out.append(hidden[i])
+    return sorted(out, key=index.get)  # in the cells' order: the widening that follows depends on it
 
 
 _MEMO: OrderedDict[tuple, dict[str, tuple[str | None, bool]]] = OrderedDict()
@@ -276,12 +324,13 @@ def _withhold(pub: Publication) -> None:
         if cell.kind == COUNT and cell.value is not None and 0 < cell.value < SMALL and not cell.known:
             cell.mark = PRIMARY
     lines = _lines(pub)
+    solved: dict = {}
     for _ in range(50):
         changed = _propagate(pub)
         changed = _line_pass(pub, lines) or changed
         if changed:
             continue
-        leaks = determined(pub, lines)
+        leaks = determined(pub, lines, solved)
         if not leaks:
             break
         widened = False

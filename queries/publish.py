@@ -245,14 +245,14 @@ def add_units(pub: Publication, units: pd.DataFrame, block: str = "", missing: d
             for row in rows:
                 pub.tally(key(column, row["unit_code"], block), row[column], unit, missing.get(column, ""))
             pub.tally(key(column, "total", block), float(units[column].sum()), unit, missing.get(column, ""))
+    by_code = dict(zip(codes, rows, strict=True))
     for unit_code in [*codes, "total"]:
         for total, parts in ROW_SUMS.items():
             if total in units.columns:
                 pub.total(key(total, unit_code, block), [key(p, unit_code, block) for p in parts])
         for column, persons in UNIT_AMOUNTS.items():
             if column in units.columns:
-                value = float(units[column].sum()) if unit_code == "total" else \
-                    float(units.loc[units["unit_code"] == unit_code, column].iloc[0])
+                value = float(units[column].sum()) if unit_code == "total" else float(by_code[unit_code][column])
                 pub.amount(key(column, unit_code, block), value, key(persons, unit_code, block),
                            missing=missing.get(column, ""))
         for column, (numerator, denominator) in UNIT_RATES.items():

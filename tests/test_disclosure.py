@@ -174,3 +174,20 @@ def test_unit_table_of_the_test_county(duck_url, town, cat, level):
     disclosure.apply(pub, True)
     assert disclosure.legend_needed(pub)
     assert_nothing_recoverable(pub)
+
+
+def test_linked_sums_pin_a_small_count_at_its_floor():
+    # a+b=7, b+e=10, e+a=5: each sum alone leaves every cell open, together they give a=1, b=6, e=4.
+    # A '<5' pinned at 1 is found (the floor step settles it), and so are the two '×' it pins.
+    pub = Publication()
+    for k, value in {"a": 1, "b": 6, "e": 4, "ab": 7, "be": 10, "ea": 5}.items():
+        pub.count(k, value, "人")
+    for total, parts in {"ab": ["a", "b"], "be": ["b", "e"], "ea": ["e", "a"]}.items():
+        pub.total(total, parts)
+    pub.cells["a"].mark, pub.cells["b"].mark, pub.cells["e"].mark = PRIMARY, SECONDARY, SECONDARY
+    assert all(disclosure.line_is_safe([pub.cells[p].value for p in (*parts, total)],
+                                       [pub.cells[p].mark for p in (*parts, total)])
+               for total, parts in {"ab": ["a", "b"], "be": ["b", "e"], "ea": ["e", "a"]}.items())
+    assert disclosure.determined(pub) == ["a", "b", "e"]
+    pub.cells["ea"].mark = SECONDARY  # one sum less: a, b, e can move together
+    assert disclosure.determined(pub) == []

@@ -134,18 +134,59 @@ def area_layer(collection: dict, selected: str = "") -> pdk.Layer:
     )
 
 
-def label_layer(collection: dict, size: int = 14) -> pdk.Layer:
-    """Chinese names at a point inside each polygon, white on dark fills and black on light ones
-    (character_set 'auto' makes deck.gl build the CJK glyphs it needs from the local font)."""
-    rows = []
+def mercator_pixels(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """Where deck.gl draws a point at this zoom (Web Mercator, a 512-pixel world at zoom 0)."""
+    world = 512 * 2**zoom
+    y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+    return (lon + 180) / 360 * world, (1 - y / math.pi) / 2 * world
+
+
+def text_box(text: str, size: float) -> tuple[float, float]:
+    """A label's width and height in pixels: CJK characters a full em, others a little over half."""
+    return sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in text) + 4, size * 1.15
+
+
+# Where a label may stand, tried in order: on its point, then just above or below it (multiples of its height).
+_NUDGES = (0.0, -1.0, 1.0)
+
+
+def place_labels(collection: dict, size: float, zoom: float | None) -> list[dict]:
+    """Each region's name at a point inside it, unless it would overlap a name already placed: the larger
+    regions are placed first and a label that fits nowhere near its point is left out (its region still
+    has its tooltip, ranking and table row). Without a zoom every name is placed on its point. Returns rows
+    with name, position, pixel offset and colour."""
+    candidates = []
     for feature in collection["features"]:
-        point = shapely.point_on_surface(shapely.geometry.shape(feature["geometry"]))
-        r, g, b = feature["properties"]["fill"][:3]
-        dark = 0.299 * r + 0.587 * g + 0.114 * b < 140
-        rows.append({"name": feature["properties"]["label"], "position": [point.x, point.y],
-                     "colour": [255, 255, 255] if dark else [20, 20, 20]})
+        shape = shapely.geometry.shape(feature["geometry"])
+        point = shapely.point_on_surface(shape)
+        candidates.append((shape.area, feature, point))
+    placed: list[tuple[float, float, float, float]] = []
+    rows = []
+    for _, feature, point in sorted(candidates, key=lambda c: -c[0]):
+        name = feature["properties"]["label"]
+        width, height = text_box(name, size)
+        x, y = mercator_pixels(point.x, point.y, zoom) if zoom is not None else (0.0, 0.0)
+        for nudge in _NUDGES:
+            box = (x - width / 2, y + nudge * height - height / 2, x + width / 2, y + nudge * height + height / 2)
+            free = not any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in placed)
+            if zoom is None or free:
+                placed.append(box)
+                r, g, b = feature["properties"]["fill"][:3]
+                dark = 0.299 * r + 0.587 * g + 0.114 * b < 140
+                rows.append({"name": name, "position": [point.x, point.y], "offset": [0, nudge * height],
+                             "colour": [255, 255, 255] if dark and not nudge else [20, 20, 20]})
+                break
+    return rows
+
+
+def label_layer(collection: dict, size: int = 14, zoom: float | None = None) -> pdk.Layer:
+    """Chinese names at a point inside each polygon, white on dark fills and black on light ones
+    (character_set 'auto' makes deck.gl build the CJK glyphs it needs from the local font). Given the
+    view's zoom, names never overlap (`place_labels`)."""
+    rows = place_labels(collection, size, zoom)
     return pdk.Layer(
-        "TextLayer", pd.DataFrame(rows), id=LAYER_LABELS, get_position="position", get_text="name", get_size=size,
+        "TextLayer", pd.DataFrame(rows, columns=["name", "position", "offset", "colour"]), id=LAYER_LABELS,
+        get_position="position", get_text="name", get_size=size, get_pixel_offset="offset",
         get_color="colour", character_set=literal("auto"), font_family=literal(CJK_FONT), font_weight=600,
         get_text_anchor=literal("middle"), get_alignment_baseline=literal("center"), pickable=False,
     )
@@ -166,11 +207,13 @@ def point_layer(points: pd.DataFrame, size_column: str, colour: list[int]) -> pd
     )
 
 
-def view_for(shapes: pd.DataFrame) -> pdk.ViewState:
-    """A view that fits the polygons (about 700 px wide)."""
+def view_for(shapes: pd.DataFrame, width: float = 620, height: float | None = None) -> pdk.ViewState:
+    """A view that fits the polygons into about `width` × `height` pixels (any height if not given)."""
     minx, miny, maxx, maxy = shapely.total_bounds(shapely.from_geojson(shapes["geojson"].tolist()))
-    span = max(maxx - minx, (maxy - miny) * 1.3, 1e-4)
-    zoom = math.log2(360 / span * 620 / 512)
+    left, bottom = mercator_pixels(minx, miny, 0)
+    right, top = mercator_pixels(maxx, maxy, 0)
+    fits = [width / max(right - left, 1e-9)] + ([height / max(bottom - top, 1e-9)] if height else [])
+    zoom = math.log2(min(fits))
     return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=round(zoom, 2))
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (other tests import them from here)
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (other tests import them from here)
 
 from bench.pgserver import free_port
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import json
 
 import pandas as pd
@@ -122,3 +123,26 @@ def test_counts_with_small_ones_withheld_have_no_class_below_five():
     classes, legend = layers.classify_count(values, "户", floor=5)
     assert legend[0].label == "0户" and not any("–4" in item.label for item in legend)
     assert classes["a"] == 0 and classes["b"] >= 1 and pd.isna(classes["d"])
+
+
+@pytest.mark.parametrize("size", [13, 24])  # a township on screen, a projector slide
+def test_names_never_overlap_at_the_view_zoom(shapes, size):
+    import math
+
+    values = pd.DataFrame({"unit_code": shapes["region_code"], "v": 90.0})
+    collection = layers.feature_collection(shapes, values.assign(value_text="90"), pd.Series(dtype=float), [])
+    zoom = layers.view_for(shapes).zoom
+    rows = layers.label_layer(collection, size, zoom).data
+    boxes = []
+    for row in rows:  # the box each name covers on the screen, from deck.gl's Web Mercator at this zoom
+        lon, lat = row["position"]
+        world = 512 * 2**zoom
+        x = (lon + 180) / 360 * world + row["offset"][0]
+        y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * world + row["offset"][1]
+        width = sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in row["name"])
+        boxes.append((row["name"], x - width / 2, y - size / 2, x + width / 2, y + size / 2))
+    for (a, *p), (b, *q) in itertools.combinations(boxes, 2):
+        assert not (p[0] < q[2] and q[0] < p[2] and p[1] < q[3] and q[1] < p[3]), (a, b)
+    assert len(rows) >= 0.7 * len(shapes)  # most names stay; the ones left out are the crowded small ones
+    every = layers.label_layer(collection, size).data  # without a zoom (tests, exports): every name
+    assert len(every) == len(shapes)

@@ -21,6 +21,7 @@ PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
 PAGE_CSS = """<style>
 [data-testid="stElementToolbar"] {display: none !important;}
 .kpi-value {white-space: nowrap;}
+.kpi-label, .kpi-delta {word-break: keep-all;}  /* lines break at spaces and punctuation: never "939" | "人" */
 @media (max-height: 820px) {  /* a laptop (1366×768): less air above the cards and the main chart */
   [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; padding-bottom: 1rem !important;}
   [data-testid="stMain"] h1 {font-size: 2rem !important; padding: 0 !important;}

@@ -337,14 +337,16 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     classes, items = _map_classes(frame, column, unit, target, out.pub.suppressed)
     collection = layers.feature_collection(shapes, frame, classes, items)
     size = 24 if view.present else (13 if view.township else 14)
-    stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, size)]
+    height = PRESENT_CHART_HEIGHT if view.present else 520
+    # on a slide the map fills the screen's width (its names at 24 px then have room); on a page, its column
+    view_state = layers.view_for(shapes, 1700, height - 40) if view.present else layers.view_for(shapes, 620, height - 40)
+    stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, size, view_state.zoom)]
     tooltip = "<b>{name}</b><br/>{value_text}"
     if points is not None and len(points):
         stack.append(layers.point_layer(points, "size_persons", [230, 159, 0]))
         tooltip = point_tooltip or tooltip
-    deck = layers.deck(stack, layers.view_for(shapes), tooltip)
+    deck = layers.deck(stack, view_state, tooltip)
     map_key = f"{key_}_{view.township or 'county'}"
-    height = PRESENT_CHART_HEIGHT if view.present else 520
     if view.village:
         st.pydeck_chart(deck, height=height, key=map_key)
     else:

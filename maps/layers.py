@@ -154,7 +154,7 @@ def place_labels(collection: dict, size: float, zoom: float | None) -> list[dict
     """Each region's name at a point inside it, unless it would overlap a name already placed: the larger
     regions are placed first and a label that fits nowhere near its point is left out (its region still
     has its tooltip, ranking and table row). Without a zoom every name is placed on its point. Returns rows
-    with name, position, pixel offset and colour."""
+    with name, position and pixel offset."""
     candidates = []
     for feature in collection["features"]:
         shape = shapely.geometry.shape(feature["geometry"])
@@ -171,23 +171,21 @@ def place_labels(collection: dict, size: float, zoom: float | None) -> list[dict
             free = not any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in placed)
             if zoom is None or free:
                 placed.append(box)
-                r, g, b = feature["properties"]["fill"][:3]
-                dark = 0.299 * r + 0.587 * g + 0.114 * b < 140
-                rows.append({"name": name, "position": [point.x, point.y], "offset": [0, nudge * height],
-                             "colour": [255, 255, 255] if dark and not nudge else [20, 20, 20]})
+                rows.append({"name": name, "position": [point.x, point.y], "offset": [0, nudge * height]})
                 break
     return rows
 
 
 def label_layer(collection: dict, size: int = 14, zoom: float | None = None) -> pdk.Layer:
-    """Chinese names at a point inside each polygon, white on dark fills and black on light ones
-    (character_set 'auto' makes deck.gl build the CJK glyphs it needs from the local font). Given the
-    view's zoom, names never overlap (`place_labels`)."""
+    """Chinese names at a point inside each polygon, dark with a white halo (legible on any fill and off
+    the polygon; character_set 'auto' makes deck.gl build the CJK glyphs it needs from the local font).
+    Given the view's zoom, names never overlap (`place_labels`)."""
     rows = place_labels(collection, size, zoom)
     return pdk.Layer(
-        "TextLayer", pd.DataFrame(rows, columns=["name", "position", "offset", "colour"]), id=LAYER_LABELS,
+        "TextLayer", pd.DataFrame(rows, columns=["name", "position", "offset"]), id=LAYER_LABELS,
         get_position="position", get_text="name", get_size=size, get_pixel_offset="offset",
-        get_color="colour", character_set=literal("auto"), font_family=literal(CJK_FONT), font_weight=600,
+        get_color=[20, 20, 20], font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255, 235],
+        character_set=literal("auto"), font_family=literal(CJK_FONT), font_weight=600,
         get_text_anchor=literal("middle"), get_alignment_baseline=literal("center"), pickable=False,
     )
 

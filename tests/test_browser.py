@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (other tests import them from here)
 
 from bench.pgserver import free_port
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (other tests import them from here)
 
 pytestmark = pytest.mark.slow  # a real server and Chromium
 ROOT = Path(__file__).resolve().parent.parent

@@ -157,7 +157,8 @@ def test_presenter_view_in_step_with_the_wall_and_clicker_keys(leader_server, br
     assert notes.get_by_text("康复服务对照目标（康复服务）").is_visible()  # the next slide
     notes.wait_for_function("() => /已用时 \\d\\d:\\d\\d/.test(document.body.innerText)", timeout=10_000)  # clock
     assert re.search(r"\d\d:\d\d:\d\d", notes.locator("#presenter-clock").inner_text())
-    # a clicker on the wall: → moves both screens
+    # a clicker on the wall: → moves both screens (pressed once the page is idle: its key listener is in place)
+    settle(wall)
     wall.keyboard.press("ArrowRight")
     wall.wait_for_function("() => document.querySelector('h1')?.innerText === '康复服务对照目标'", timeout=30_000)
     notes.get_by_text("第 2/3 页").wait_for(timeout=30_000)
@@ -166,9 +167,11 @@ def test_presenter_view_in_step_with_the_wall_and_clicker_keys(leader_server, br
     assert NOTE not in wall.locator("body").inner_text()  # the room never sees the note
     assert_no_error(wall)
     # the presenter's clicker: PageDown moves the wall, PageUp brings it back
+    settle(notes)
     notes.keyboard.press("PageDown")
     wall.wait_for_function("() => document.querySelector('h1')?.innerText === '两项补贴'", timeout=30_000)
     notes.get_by_text("第 3/3 页").wait_for(timeout=30_000)
+    settle(notes)
     notes.keyboard.press("PageUp")
     wall.wait_for_function("() => document.querySelector('h1')?.innerText === '康复服务对照目标'", timeout=30_000)
     wall.screenshot(path=SHOTS / "briefing-wall.png")
@@ -183,10 +186,42 @@ def test_a_drill_returns_to_the_top(demo, browser):
     deck = page.locator("[data-testid=stDeckGlJsonChart]").first
     deck.scroll_into_view_if_needed()
     wait_drawn(page)
+    page.evaluate("document.querySelector('[data-testid=stMain]').scrollBy(0, 200)")  # read down the page
+    deck.scroll_into_view_if_needed()
     assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") > 100
     box = deck.bounding_box()
     click_until(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2,
                 "() => new URL(location.href).searchParams.has('town')")
     settle(page)
     page.wait_for_function("() => document.querySelector('[data-testid=stMain]').scrollTop === 0", timeout=10_000)
+    page.close()
+
+
+def test_overview_fits_a_laptop_screen(demo, browser):
+    """At 1366×768 (sidebar open, demo banner shown) the eight cards and the map are on the first screen,
+    every headline number on one line with its unit."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{demo}/?year=2024")
+    settle(page)
+    wait_drawn(page)
+    page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
+    page.wait_for_timeout(1500)  # the map's first frame
+    page.screenshot(path=SHOTS / "laptop-overview.png")
+    boxes = page.evaluate("""() => {
+      const r = e => e.getBoundingClientRect();
+      const values = [...document.querySelectorAll('.kpi-value')].map(e => ({
+        text: e.textContent, bottom: r(e).bottom, height: r(e).height, size: parseFloat(getComputedStyle(e).fontSize),
+        right: r(e).right, cardRight: r(e.parentElement).right}));
+      const cards = [...document.querySelectorAll('.kpi-card')].map(e => r(e).bottom);
+      const map = r(document.querySelector('[data-testid=stDeckGlJsonChart]'));
+      const canvas = r(document.querySelector('[data-testid=stDeckGlJsonChart] canvas'));
+      return {values, cards, map: {top: map.top, bottom: map.bottom}, canvas: {bottom: canvas.bottom, height: canvas.height}};
+    }""")
+    assert len(boxes["values"]) == 8
+    assert max(boxes["cards"]) <= 768, boxes["cards"]
+    assert boxes["map"]["bottom"] <= 768 and boxes["canvas"]["bottom"] <= 768, boxes
+    assert boxes["canvas"]["height"] >= 250, boxes  # a map to read, not a strip
+    for value in boxes["values"]:
+        assert value["height"] < 1.6 * value["size"], value  # one line: "元" never alone on the next
+        assert value["right"] <= value["cardRight"], value  # and inside its card
     page.close()

@@ -21,13 +21,22 @@ PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
 PAGE_CSS = """<style>
 [data-testid="stElementToolbar"] {display: none !important;}
 .kpi-value {white-space: nowrap;}
+.kpi-card {height: auto !important; min-height: 100%;}  /* grows with a wrapped line, never spills over */
+[data-testid="stMarkdownContainer"]:has(> .kpi-card) {margin-bottom: 0 !important;}  /* Streamlit's −1rem */
 .kpi-label, .kpi-delta {word-break: keep-all;}  /* lines break at spaces and punctuation: never "939" | "人" */
-@media (max-height: 820px) {  /* a laptop (1366×768): less air above the cards and the main chart */
-  [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; padding-bottom: 1rem !important;}
-  [data-testid="stMain"] h1 {font-size: 2rem !important; padding: 0 !important;}
-  .kpi-value {font-size: 1.55rem !important;}
-  .kpi-label, .kpi-delta {font-size: 0.85rem !important;}
-  [data-testid="stMain"] [data-testid="stVerticalBlock"] {gap: 0.5rem;}
+@media (max-height: 820px) {  /* a laptop (1366×768): the cards and the main map or chart on the first screen */
+  [data-testid="stMainBlockContainer"] {padding-top: 0.6rem !important; padding-bottom: 1rem !important;}
+  [data-testid="stMain"] h1 {font-size: 1.7rem !important; line-height: 1.4 !important; padding: 0 !important;}
+  [data-testid="stMain"] [data-testid="stVerticalBlock"] {gap: 0.4rem;}
+  [data-testid="stMain"] hr {margin: 0.2rem 0 !important;}
+  .st-key-demo_banner [data-testid="stAlert"] > div {padding: 0.35rem 0.8rem !important;}
+  .st-key-crumbs button {min-height: 1.9rem; padding: 0 0.6rem;}
+  .kpi-card {padding: 4px 10px !important;}
+  [class*="st-key-w_metric"] [data-testid="stWidgetLabel"] {display: none;}  /* the choice names itself */
+  .kpi-value {font-size: 1.35rem !important; line-height: 1.15 !important;}
+  .kpi-label, .kpi-delta {font-size: 0.8rem !important; line-height: 1.3 !important;}
+  [data-testid="stMain"] [data-testid="stDeckGlJsonChart"],
+  [data-testid="stMain"] [data-testid="stDeckGlJsonChart"] > div {height: 300px !important;}  /* MAP_FIT_HEIGHT */
 }
 </style>"""
 

@@ -26,6 +26,7 @@ from ui.render import slide, xlsx
 from ui.state import Context, View, default_view
 
 PRESENT_ROWS = 10
+MAP_HEIGHT, MAP_FIT_HEIGHT = 380, 300  # a page's map box, and its height on a laptop screen (ui.page.PAGE_CSS)
 PRESENT_CHART_HEIGHT = 480  # 1080 − the question, the headline row and the 截至 line
 EXPORT_NOTE = "导出的图片和表格总是隐去人数少于5的数字及可据以推算的数字。"
 
@@ -67,8 +68,8 @@ def card(column, pub: Publication, label: str, cell: str, delta: str = "", good:
         delta, good = missing, None
     colour = "#555" if good is None else ("#007a5a" if good else "#b34700")
     column.markdown(
-        f"<div title='{html.escape(help_text, quote=True)}' style='border:1px solid #ddd;border-radius:8px;"
-        f"padding:12px 14px;height:100%'><div class='kpi-label' style='color:#333;font-size:0.95rem'>"
+        f"<div class='kpi-card' title='{html.escape(help_text, quote=True)}' style='border:1px solid #ddd;"
+        f"border-radius:8px;padding:12px 14px;height:100%'><div class='kpi-label' style='color:#333;font-size:0.95rem'>"
         f"{html.escape(label)}</div><div class='kpi-value' style='font-size:2.1rem;font-weight:700;line-height:1.2;"
         f"white-space:nowrap'>{html.escape(pub.text(cell))}</div><div class='kpi-delta' style='color:{colour};"
         f"font-size:0.95rem'>{html.escape(delta)}</div></div>", unsafe_allow_html=True)
@@ -77,7 +78,7 @@ def card(column, pub: Publication, label: str, cell: str, delta: str = "", good:
 def text_card(column, label: str, value: str, delta: str) -> None:
     """A card for a fact that is not a number of the publication (a date, a month)."""
     column.markdown(
-        f"<div style='border:1px solid #ddd;border-radius:8px;padding:12px 14px;height:100%'>"
+        f"<div class='kpi-card' style='border:1px solid #ddd;border-radius:8px;padding:12px 14px;height:100%'>"
         f"<div class='kpi-label' style='color:#333;font-size:0.95rem'>{html.escape(label)}</div>"
         f"<div class='kpi-value' style='font-size:1.6rem;font-weight:700;line-height:1.2'>{html.escape(value)}</div>"
         f"<div class='kpi-delta' style='color:#555;font-size:0.95rem'>{html.escape(delta)}</div></div>",
@@ -337,9 +338,11 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     classes, items = _map_classes(frame, column, unit, target, out.pub.suppressed)
     collection = layers.feature_collection(shapes, frame, classes, items)
     size = 24 if view.present else (13 if view.township else 14)
-    height = PRESENT_CHART_HEIGHT if view.present else 520
-    # on a slide the map fills the screen's width (its names at 24 px then have room); on a page, its column
-    view_state = layers.view_for(shapes, 1700, height - 40) if view.present else layers.view_for(shapes, 620, height - 40)
+    height = PRESENT_CHART_HEIGHT if view.present else MAP_HEIGHT
+    # On a slide the map fills the screen (its names at 24 px then have room); on a page it is fitted to what
+    # a laptop shows of it (ui.page: the map box is MAP_FIT_HEIGHT high there), centred in its taller box elsewhere.
+    view_state = (layers.view_for(shapes, 1700, height - 40) if view.present
+                  else layers.view_for(shapes, 600, MAP_FIT_HEIGHT - 20))
     stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, size, view_state.zoom)]
     tooltip = "<b>{name}</b><br/>{value_text}"
     if points is not None and len(points):

@@ -4,16 +4,15 @@
 -- :village, :category, :level. Township mart for the county, village mart inside one township. Keys are text.
 WITH years AS (
     SELECT CAST(g.y AS INTEGER) AS year FROM generate_series(CAST(:year_from AS INTEGER), CAST(:year_to AS INTEGER)) AS g(y)
-)
-SELECT row_key, col_key, sum(persons) AS persons
-FROM (
+),
+-- Summed to the view's keys other than the year first (a few thousand rows), then counted in every year
+-- from the one the certificate was issued.
+p AS (
     SELECT CASE :by WHEN 'township' THEN township_code WHEN 'village' THEN village_code
-                    WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR)
-                    WHEN 'year' THEN CAST(y.year AS VARCHAR) ELSE '' END AS row_key,
+                  WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS row_unit,
            CASE :cols WHEN 'township' THEN township_code WHEN 'village' THEN village_code
-                      WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR)
-                      WHEN 'year' THEN CAST(y.year AS VARCHAR) ELSE '' END AS col_key,
-           persons
+                    WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS col_unit,
+           issued_year, sum(persons) AS persons
     FROM (
         SELECT township_code, '' AS village_code, category_code, level_code, issued_year, persons
         FROM mart_person_town WHERE :township = ''
@@ -22,8 +21,12 @@ FROM (
         FROM mart_person
         WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
     ) m
-    JOIN years y ON m.issued_year <= y.year
-    WHERE (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
-) k
-GROUP BY row_key, col_key
-ORDER BY row_key, col_key
+    WHERE issued_year <= :year_to AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+    GROUP BY 1, 2, 3
+)
+SELECT CASE WHEN :by = 'year' THEN CAST(y.year AS VARCHAR) ELSE p.row_unit END AS row_key,
+       CASE WHEN :cols = 'year' THEN CAST(y.year AS VARCHAR) ELSE p.col_unit END AS col_key,
+       sum(p.persons) AS persons
+FROM p JOIN years y ON p.issued_year <= y.year
+GROUP BY 1, 2
+ORDER BY 1, 2

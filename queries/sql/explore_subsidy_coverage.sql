@@ -6,10 +6,14 @@
 WITH years AS (
     SELECT CAST(g.y AS INTEGER) AS year FROM generate_series(CAST(:year_from AS INTEGER), CAST(:year_to AS INTEGER)) AS g(y)
 ),
-u AS (
-    SELECT p.township_code, p.village_code, p.category_code, p.level_code, y.year,
-           p.living_eligible_persons AS living_eligible, p.nursing_eligible_persons AS nursing_eligible,
-           0 AS living_eligible_paid, 0 AS nursing_eligible_paid
+-- Both sides are first summed to the view's keys other than the year (a few thousand rows), then the persons
+-- are counted in every year from the one their certificate was issued.
+p AS (
+    SELECT CASE :by WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                  WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS row_unit,
+           CASE :cols WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                    WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS col_unit,
+           issued_year, sum(living_eligible_persons) AS living_eligible, sum(nursing_eligible_persons) AS nursing_eligible
     FROM (
         SELECT township_code, '' AS village_code, category_code, level_code, issued_year, living_eligible_persons,
                nursing_eligible_persons
@@ -19,11 +23,17 @@ u AS (
                nursing_eligible_persons
         FROM mart_person
         WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
-    ) p JOIN years y ON p.issued_year <= y.year
-    UNION ALL
-    SELECT township_code, village_code, category_code, level_code, year, 0, 0,
-           CASE WHEN subsidy_code = 'living' THEN eligible_persons ELSE 0 END,
-           CASE WHEN subsidy_code = 'nursing' THEN eligible_persons ELSE 0 END
+    ) m
+    WHERE issued_year <= :year_to AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+    GROUP BY 1, 2, 3
+),
+f AS (
+    SELECT CASE :by WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                  WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS row_unit,
+           CASE :cols WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                    WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS col_unit,
+           year, sum(CASE WHEN subsidy_code = 'living' THEN eligible_persons ELSE 0 END) AS living_eligible_paid,
+           sum(CASE WHEN subsidy_code = 'nursing' THEN eligible_persons ELSE 0 END) AS nursing_eligible_paid
     FROM (
         SELECT township_code, '' AS village_code, category_code, level_code, year, subsidy_code, eligible_persons
         FROM mart_subsidy_first_paid_town WHERE :township = ''
@@ -31,23 +41,24 @@ u AS (
         SELECT township_code, village_code, category_code, level_code, year, subsidy_code, eligible_persons
         FROM mart_subsidy_first_paid
         WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
-    ) f
-    WHERE year BETWEEN :year_from AND :year_to
+    ) m
+    WHERE year BETWEEN :year_from AND :year_to AND (:category = 0 OR category_code = :category)
+      AND (:level = 0 OR level_code = :level)
+    GROUP BY 1, 2, 3
+),
+u AS (
+    SELECT p.row_unit, p.col_unit, y.year, p.living_eligible, p.nursing_eligible,
+           0 AS living_eligible_paid, 0 AS nursing_eligible_paid
+    FROM p JOIN years y ON p.issued_year <= y.year
+    UNION ALL
+    SELECT row_unit, col_unit, year, 0, 0, living_eligible_paid, nursing_eligible_paid FROM f
 )
-SELECT row_key, col_key, sum(living_eligible_paid) AS living_eligible_paid, sum(living_eligible) AS living_eligible,
+SELECT CASE WHEN :by = 'year' THEN CAST(year AS VARCHAR) ELSE row_unit END AS row_key,
+       CASE WHEN :cols = 'year' THEN CAST(year AS VARCHAR) ELSE col_unit END AS col_key,
+       sum(living_eligible_paid) AS living_eligible_paid, sum(living_eligible) AS living_eligible,
        sum(nursing_eligible_paid) AS nursing_eligible_paid, sum(nursing_eligible) AS nursing_eligible,
        sum(living_eligible) - sum(living_eligible_paid) + sum(nursing_eligible) - sum(nursing_eligible_paid)
            AS unpaid_eligible
-FROM (
-    SELECT CASE :by WHEN 'township' THEN township_code WHEN 'village' THEN village_code
-                    WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR)
-                    WHEN 'year' THEN CAST(year AS VARCHAR) ELSE '' END AS row_key,
-           CASE :cols WHEN 'township' THEN township_code WHEN 'village' THEN village_code
-                      WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR)
-                      WHEN 'year' THEN CAST(year AS VARCHAR) ELSE '' END AS col_key,
-           living_eligible_paid, living_eligible, nursing_eligible_paid, nursing_eligible
-    FROM u
-    WHERE (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
-) k
-GROUP BY row_key, col_key
-ORDER BY row_key, col_key
+FROM u
+GROUP BY 1, 2
+ORDER BY 1, 2

@@ -80,6 +80,8 @@ def _record(element, drawn: Drawn) -> None:
     kind = element.WhichOneof("type")
     if kind == "markdown":
         drawn.texts.append(element.markdown.body)
+    elif kind == "html":
+        drawn.texts.append(element.html.body)
     elif kind == "alert":
         drawn.texts.append(element.alert.body)
         drawn.alerts.append(element.alert.body)

@@ -97,14 +97,17 @@ def pytest_collection_modifyitems(items) -> None:
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def open_app(page: str = "overview", params: dict[str, str] | None = None, user=None):
+def open_app(page: str = "overview", params: dict[str, str] | None = None, user=None, summary: bool = True):
     """A fresh AppTest session opened on a URL with these parameters (signed in as `user` if given),
-    then switched to the page."""
+    then switched to the page. With `summary`, the 文字解读 box is open (it is drawn only when open), so
+    the tests read its text with the rest of the page."""
     from streamlit.testing.v1 import AppTest
 
     from ui import auth
 
     at = AppTest.from_file(APP, default_timeout=60)
+    if summary:
+        at.session_state["summary_open"] = True
     if user is not None:
         at.session_state[auth.SESSION_KEY] = user
     for key, value in (params or {}).items():
@@ -113,6 +116,20 @@ def open_app(page: str = "overview", params: dict[str, str] | None = None, user=
     if page != "overview":
         at.switch_page(f"pages/{page}.py").run()
     return at
+
+
+def shown_text(at) -> str:
+    """Every text the page shows (Markdown, HTML cards and legends, captions, text, code, alerts, titles,
+    tables)."""
+    parts = [e.value for kind in ("markdown", "html", "caption", "text", "code", "info", "warning", "success",
+                                  "error", "title", "subheader") for e in getattr(at, kind)]
+    parts += [df.value.to_string() for df in at.dataframe]
+    return "\n".join(str(p) for p in parts)
+
+
+def card_html(at, label: str) -> str:
+    """The HTML of the KPI card with this label."""
+    return next(h.value for h in at.html if f"{label}</div>" in h.value)
 
 
 CHROMIUM = "/usr/bin/chromium"

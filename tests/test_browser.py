@@ -3,6 +3,7 @@ a township is clicked on the map to drill down, no error text shows, and each pa
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -34,11 +35,12 @@ def server(duck_url, tmp_path_factory):
 
 
 @contextmanager
-def serving(env: dict[str, str], port: int | None = None, args: Sequence[str] = ()) -> Iterator[str]:
-    """scripts/serve.py on a loopback port (a free one unless given) with this environment and extra
-    `streamlit run` arguments; its URL once it accepts."""
+def serving(env: dict[str, str], port: int | None = None, args: Sequence[str] = (),
+            command: Sequence[str] = ("scripts/serve.py",)) -> Iterator[str]:
+    """scripts/serve.py (or another Python command) on a loopback port (a free one unless given) with this
+    environment and extra `streamlit run` arguments; its URL once it accepts."""
     port = port or free_port()
-    proc = subprocess.Popen([sys.executable, "scripts/serve.py", "--server.port", str(port), *args], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, *command, "--server.port", str(port), *args], cwd=ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while True:
@@ -322,4 +324,39 @@ def test_no_small_count_on_a_projector(server, browser, duck_url, name):
         assert_no_error(page)
         found_small = SMALL_COUNT.findall(screen_text(page))
         assert not found_small, (name, view, found_small)
+    page.close()
+
+
+def test_a_page_loads_its_chart_and_map_code_with_itself(server, browser):
+    """ui.preload: the page's HTML (any page's path, asked for with gzip like a browser does) imports the
+    plotly and deck.gl bundles at once; the bundles exist; the browser then fetches each once and draws."""
+    import gzip
+    import urllib.request
+
+    from ui import preload
+
+    request = urllib.request.Request(f"{server}/rehabilitation?year=2024",
+                                     headers={"Accept": "text/html", "Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        body = answer.read()
+        body = gzip.decompress(body) if answer.headers.get("Content-Encoding") == "gzip" else body
+    html = body.decode()
+    found = re.search(r'<script type="module">for \(const f of (\[.*?\])\) import\(f\);</script></head>', html)
+    assert found, "no preloading script at the end of the page's head"
+    bundles = json.loads(found.group(1))
+    assert sorted(p.split("/")[-1].split(".")[0] for p in bundles) == sorted(preload.BUNDLES)
+    for path in bundles:
+        with urllib.request.urlopen(f"{server}/{path.removeprefix('./')}", timeout=10) as js:
+            assert js.status == 200 and "javascript" in js.headers["Content-Type"]
+    with urllib.request.urlopen(f"{server}/{bundles[0].removeprefix('./')}", timeout=10) as js:
+        assert b"</head>" not in js.read()  # only pages are changed
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(f"{server}/?year=2024")
+    settle(page)
+    wait_drawn(page)
+    assert_no_error(page)
+    for path in bundles:
+        assert sum(u.endswith(path.removeprefix(".")) for u in fetched) == 1, path  # one module, imported once
     page.close()

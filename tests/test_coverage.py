@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import import_to, open_app
+from conftest import import_to, open_app, shown_text
 
 PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about"]
 BAD = re.compile(r"\bnan\b|\bNone\b|\binf\b|-100\.0%|NaN")
@@ -40,14 +40,6 @@ def ragged(extracts, tmp_path_factory) -> str:
     return target
 
 
-def _texts(at) -> str:
-    """Every text the page shows (markdown, captions, text, code, alerts, metrics, tables)."""
-    parts = [e.value for kind in ("markdown", "caption", "text", "code", "info", "warning", "success", "title",
-                                  "subheader") for e in getattr(at, kind)]
-    parts += [df.value.to_string() for df in at.dataframe]
-    return "\n".join(str(p) for p in parts)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_opens_on_its_data(ragged, page, monkeypatch):
@@ -55,7 +47,7 @@ def test_every_page_opens_on_its_data(ragged, page, monkeypatch):
     for params in ({}, {"year": "2024"}, {"year": "2024", "town": "990101002000"}, {"year": "2021", "cat": "3"}):
         at = open_app(page, params)
         assert not at.exception, (page, params)
-        text = _texts(at)
+        text = shown_text(at)
         assert not BAD.search(text), (page, params, BAD.search(text).group(0))
         if page == "subsidies" and params.get("year") == "2024":
             assert "2024年暂无补贴发放数据，数据截至2023年12月" in text
@@ -68,6 +60,6 @@ def test_every_page_opens_on_its_data(ragged, page, monkeypatch):
 def test_pages_open_on_the_latest_year_of_their_own_data(ragged, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_URL", ragged)
     subsidies = open_app("subsidies")
-    assert "2023年1–12月累计" in _texts(subsidies)
+    assert "2023年1–12月累计" in shown_text(subsidies)
     monitoring = open_app("monitoring")
-    assert "2024年末在监测户" in _texts(monitoring)
+    assert "2024年末在监测户" in shown_text(monitoring)

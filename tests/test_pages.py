@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table
-from tests.conftest import open_app
+from tests.conftest import card_html, open_app, shown_text
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = {
@@ -32,8 +32,8 @@ def open_page(page: str, **params: str) -> AppTest:
 
 
 def page_text(at: AppTest) -> str:
-    """All markdown and caption text of the page (KPI cards are HTML in markdown)."""
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+    """All text of the page, KPI cards included."""
+    return shown_text(at)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -60,7 +60,7 @@ def test_page_with_filters_and_drill(page, duck_url):
 
 def kpi_persons(at: AppTest) -> str:
     """The text of the 持证残疾人 card."""
-    return next(m.value for m in at.markdown if "持证残疾人</div>" in m.value)
+    return card_html(at, "持证残疾人")
 
 
 def test_overview_drills_to_township_and_village_values(duck_url):
@@ -83,7 +83,7 @@ def test_rehab_page_shows_township_rate_from_annual_table(duck_url):
     wh = connect(duck_url)
     town = annual_table(wh, 2024, Filters(scope="")).iloc[5]
     at = open_page("rehabilitation", year="2024", town=town["区划代码"])
-    card = next(m.value for m in at.markdown if "康复服务率</div>" in m.value)
+    card = card_html(at, "康复服务率")
     assert f">{town['康复服务率']:.1f}%<" in card
 
 

@@ -4,7 +4,7 @@ no count of 1-4 and nothing that determines one, wherever the view must suppress
 from __future__ import annotations
 
 import pytest
-from conftest import open_app
+from conftest import open_app, shown_text
 from test_disclosure import assert_nothing_recoverable
 
 from ui import auth
@@ -52,7 +52,7 @@ def test_nothing_small_can_be_read(duck_url, page):
         if must:
             assert_nothing_recoverable(pub)
         if role == "press" or "mode" in params:  # nothing on the page is known from another view
-            texts = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.code)
+            texts = shown_text(at)
             for small in ("1人", "2人", "3人", "4人", "1户", "2户", "3户", "4户"):
                 for prefix in (">", "，", "、", "有", "差", "共"):
                     assert f"{prefix}{small}" not in texts, (page, role, params, f"{prefix}{small}")

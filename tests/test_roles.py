@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table
-from tests.conftest import open_app
+from tests.conftest import card_html, open_app
 from ui import auth
 
 
@@ -27,7 +27,7 @@ def open_as(user: auth.User, page: str = "overview", **params: str) -> AppTest:
 
 def persons_card(at: AppTest) -> str:
     """The 持证残疾人 card's HTML."""
-    return next(m.value for m in at.markdown if "持证残疾人</div>" in m.value)
+    return card_html(at, "持证残疾人")
 
 
 def test_township_user_sees_only_own_township(duck_url):

@@ -22,7 +22,6 @@ PAGE_CSS = """<style>
 [data-testid="stElementToolbar"] {display: none !important;}
 .kpi-value {white-space: nowrap;}
 .kpi-card {height: auto !important; min-height: 100%;}  /* grows with a wrapped line, never spills over */
-[data-testid="stMarkdownContainer"]:has(> .kpi-card) {margin-bottom: 0 !important;}  /* Streamlit's −1rem */
 .kpi-label, .kpi-delta {word-break: keep-all;}  /* lines break at spaces and punctuation: never "939" | "人" */
 @media (max-height: 820px) {  /* a laptop (1366×768): the cards and the main map or chart on the first screen */
   [data-testid="stMainBlockContainer"] {padding-top: 0.6rem !important; padding-bottom: 1rem !important;}
@@ -55,7 +54,7 @@ PRESENT_CSS = """<style>
 [data-testid="stMain"] button p, [data-testid="stText"] {font-size: 24px !important;}
 [data-testid="stMain"] [data-testid="stVerticalBlock"] {gap: 0.45rem !important;}
 h1 {font-size: 52px !important; line-height: 1.15 !important; padding: 0 !important;}
-.slide-page {font-size: 24px; color: #555;}
+.slide-page {font-size: 24px; line-height: 1.25; color: #555;}
 .kpi-label, .kpi-delta {font-size: 26px !important;}
 .kpi-value {font-size: 46px !important;}  /* below the question's 52 px: the question reads first */
 .map-legend {font-size: 24px !important;}
@@ -93,9 +92,9 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
                            fixed_area=user.role == "press")
     page = PAGE_OF_TITLE.get(title, "")
     slide.begin(page)
-    st.markdown(PAGE_CSS, unsafe_allow_html=True)
+    st.html(PAGE_CSS)  # style only: applied without taking a place on the page
     if view.present:
-        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+        st.html(PRESENT_CSS)
         if st.session_state.get("briefing_at") is not None:
             briefing_ui.briefing_bar(ctx, view)
         else:
@@ -155,8 +154,7 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     if view.present:
         question = st.session_state.get(briefing_ui.TITLE_KEY) or caption.rstrip("。")
         st.title(md_escape(question), anchor=False)  # a slide title is plain text, never Markdown
-        st.markdown(f"<div class='slide-page'>{html.escape(title)}　{html.escape(filters_text(ctx, view))}</div>",
-                    unsafe_allow_html=True)
+        st.html(f"<div class='slide-page'>{html.escape(title)}　{html.escape(filters_text(ctx, view))}</div>")
     else:
         st.title(title, anchor=False)
         st.text(caption)

@@ -1,6 +1,6 @@
 """A shared link's first complete paint in a real browser (Debian's headless Chromium), on the demo county:
 
-    WAREHOUSE_URL=var/demo.duckdb .venv/bin/python -m bench.first_paint [--runs 5] [--path /] [--floor]
+    WAREHOUSE_URL=var/demo.duckdb .venv/bin/python -m bench.first_paint [--runs 5] [--path /] [--no-floor]
 
 Starts the dashboard (scripts/serve.py) on a free loopback port, then opens the link in a fresh browser
 context each run (no cache, no cookies: a colleague's first click) and times from navigation start until
@@ -8,9 +8,9 @@ the page is complete: the script has finished, no placeholder (skeleton) is left
 plot and every map its canvas. The first run is the server's first visitor; the target (≤ 2 s) is for every
 run. Prints one line per run and a RESULT line with JSON.
 
---floor times bench/floor_app.py instead (a title, one plotly chart, one pydeck map; served with the same
-preloading): what Streamlit's own bootstrap and chart and map code cost on this machine, the floor under
-any page of the dashboard.
+Each run also times the floor, bench/floor_app.py (a title, one plotly chart, one pydeck map, served with the
+same preloading), right after the page: what Streamlit's own bootstrap and chart and map code cost on this
+machine at that moment, under any page of the dashboard (the machine's speed varies about 2× over a day).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import json
 import os
 import statistics
 import time
+from contextlib import ExitStack
 
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
 
@@ -56,23 +57,28 @@ def first_paint(browser, url: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--path", default="/?year=2025&town=", help="the shared link's path and query")
-    parser.add_argument("--floor", action="store_true", help="time bench/floor_app.py (the framework's floor)")
+    parser.add_argument("--path", default="/", help="the shared link's path and query")
+    parser.add_argument("--no-floor", action="store_true", help="time the dashboard only")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     env = {**os.environ, "DEMO_MODE": os.environ.get("DEMO_MODE", "1")}
-    command = ("-c", FLOOR_SERVER) if args.floor else ("scripts/serve.py",)
-    with serving(env, command=command) as base, sync_playwright() as p:
+    with ExitStack() as stack:
+        links = {"page": stack.enter_context(serving(env)) + args.path}
+        if not args.no_floor:
+            links["floor"] = stack.enter_context(serving(env, command=("-c", FLOOR_SERVER))) + "/"
+        p = stack.enter_context(sync_playwright())
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        times = []
-        for run in range(args.runs):
-            times.append(first_paint(browser, base + args.path))
-            print(f"run {run + 1}: {times[-1]:.2f} s" + ("  (the server's first visitor)" if run == 0 else ""))
+        times: dict[str, list[float]] = {name: [] for name in links}
+        for run in range(args.runs):  # interleaved: both see the machine as it is at that moment
+            for name, url in links.items():
+                times[name].append(first_paint(browser, url))
+            print(f"run {run + 1}: " + "  ".join(f"{name} {t[-1]:.2f} s" for name, t in times.items())
+                  + ("  (the servers' first visitors)" if run == 0 else ""))
         browser.close()
-    print("RESULT " + json.dumps({"page": "floor" if args.floor else args.path, "first_s": round(times[0], 2),
-                                  "median_s": round(statistics.median(times), 2),
-                                  "max_s": round(max(times), 2), "runs": len(times)}))
+    print("RESULT " + json.dumps({"path": args.path, "runs": args.runs, **{
+        name: {"first_s": round(t[0], 2), "median_s": round(statistics.median(t), 2), "min_s": round(min(t), 2),
+               "max_s": round(max(t), 2)} for name, t in times.items()}}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -360,3 +360,22 @@ def test_a_page_loads_its_chart_and_map_code_with_itself(server, browser):
     for path in bundles:
         assert sum(u.endswith(path.removeprefix(".")) for u in fetched) == 1, path  # one module, imported once
     page.close()
+
+
+def test_chinese_text_is_drawn_in_its_simplified_chinese_font(server, browser):
+    """The theme names the CJK font's Simplified Chinese forms (.streamlit/config.toml): Chromium's own
+    fallback drew the page's Chinese in Noto Sans CJK JP, Japanese glyph shapes, on a Linux wall or press PC."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{server}/?year=2024")
+    settle(page)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    for selector in ("h1", ".kpi-label", "[data-testid=stSidebarNavLink] span"):
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        assert node, selector
+        fonts = {f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]}
+        assert "Noto Sans CJK SC" in fonts and not any(f.endswith(("JP", "KR", "TC", "HK")) for f in fonts), \
+            (selector, fonts)
+    page.close()

@@ -97,17 +97,14 @@ def pytest_collection_modifyitems(items) -> None:
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def open_app(page: str = "overview", params: dict[str, str] | None = None, user=None, summary: bool = True):
+def open_app(page: str = "overview", params: dict[str, str] | None = None, user=None):
     """A fresh AppTest session opened on a URL with these parameters (signed in as `user` if given),
-    then switched to the page. With `summary`, the 文字解读 box is open (it is drawn only when open), so
-    the tests read its text with the rest of the page."""
+    then switched to the page."""
     from streamlit.testing.v1 import AppTest
 
     from ui import auth
 
     at = AppTest.from_file(APP, default_timeout=60)
-    if summary:
-        at.session_state["summary_open"] = True
     if user is not None:
         at.session_state[auth.SESSION_KEY] = user
     for key, value in (params or {}).items():

@@ -368,14 +368,31 @@ def test_chinese_text_is_drawn_in_its_simplified_chinese_font(server, browser):
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto(f"{server}/?year=2024")
     settle(page)
+    selectors = ("h1", ".kpi-label", "[data-testid=stSidebarNavLink] span")
+    for selector in selectors:
+        page.wait_for_selector(selector)
     cdp = page.context.new_cdp_session(page)
     cdp.send("DOM.enable")
     cdp.send("CSS.enable")
     root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-    for selector in ("h1", ".kpi-label", "[data-testid=stSidebarNavLink] span"):
+    for selector in selectors:
         node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
         assert node, selector
         fonts = {f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]}
         assert "Noto Sans CJK SC" in fonts and not any(f.endswith(("JP", "KR", "TC", "HK")) for f in fonts), \
             (selector, fonts)
+    page.close()
+
+
+def test_one_click_selects_the_whole_paragraph_to_copy(server, browser):
+    """文字解读: opened, one click on the paragraph selects all of it (ready for Ctrl+C), in the page's font."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{server}/?year=2024")
+    settle(page)
+    page.get_by_text("文字解读（可复制）").click()
+    paragraph = page.locator(".summary-text")
+    paragraph.click()
+    text = paragraph.inner_text()
+    assert text.startswith("截至2024年末") and page.evaluate("window.getSelection().toString()") == text
+    assert "mono" not in paragraph.evaluate("e => getComputedStyle(e).fontFamily").lower()
     page.close()

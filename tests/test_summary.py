@@ -50,17 +50,19 @@ def test_small_numbers_hidden_in_text(duck_url):
     assert "无帮扶措施3户" in overview_text(shown, "示范县", "2024年12月", "total", (0, "below_short"), "乡镇")
 
 
-def test_the_page_draws_the_paragraph_once_its_box_is_opened(duck_url):
-    """文字解读 is drawn only when its box is open (its code block loads a 1.6 MB bundle the first paint need
-    not wait for); opened, it is the page's own paragraph, on 总览's and on every page's."""
+def test_every_page_shows_its_paragraph_as_plain_text(duck_url):
+    """文字解读 is escaped HTML text in its box (selected whole with one click), not a code block: no
+    monospace, no 1.6 MB highlighter on a first paint; it is the page's own paragraph on every page."""
+    import html
+
     from tests.conftest import open_app
 
-    closed = open_app("overview", {"year": "2024"}, summary=False)
-    assert not closed.exception and not closed.code
-    assert any(e.label == "文字解读（可复制）" for e in closed.expander)
-    closed.session_state["summary_open"] = True  # what the browser sends when the box is clicked open
-    closed.run()
-    assert len(closed.code) == 1 and closed.code[0].value.startswith("截至2024年末，示范县持证残疾人")
-    for page in ("monitoring", "subsidies", "rehabilitation", "employment", "accessibility"):
+    at = open_app("overview", {"year": "2024"})
+    assert not at.exception and not at.code
+    assert any(e.label == "文字解读（可复制）" for e in at.expander)
+    paragraph = next(h.value for h in at.html if "summary-text" in h.value)
+    assert "user-select:all" in paragraph
+    assert html.unescape(paragraph).split(">", 1)[1].startswith("截至2024年末，示范县持证残疾人")
+    for page in ("monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "explore"):
         opened = open_app(page, {"year": "2024"})
-        assert len(opened.code) == 1 and "示范县" in opened.code[0].value, page
+        assert not opened.code and any("summary-text" in h.value and "示范县" in h.value for h in opened.html), page

@@ -391,7 +391,8 @@ def summary(out: Output, text: str) -> None:
     """文字解读: the page's paragraph, from the same publication as the cards; ready to copy; not on a slide."""
     if out.view.present:
         return
-    # Drawn only once opened: the code block's highlighter is a 1.6 MB bundle the first paint need not load.
-    with st.expander("文字解读（可复制）", key="summary_open", on_change="rerun") as box:
-        if box.open:
-            st.code(text, language=None, wrap_lines=True)
+    # Plain text: one click selects the whole paragraph for copying (a code block would load a 1.6 MB
+    # highlighter on the first paint, in a monospace font, and its copy button is in the hidden toolbar).
+    with st.expander("文字解读（可复制）"):
+        st.html(f"<div class='summary-text' title='单击选中全文，再按 Ctrl+C 复制' style='user-select:all;"
+                f"line-height:1.7'>{html.escape(text)}</div>")

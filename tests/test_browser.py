@@ -348,8 +348,18 @@ def test_a_page_loads_its_chart_and_map_code_with_itself(server, browser):
     for path in bundles:
         with urllib.request.urlopen(f"{server}/{path.removeprefix('./')}", timeout=10) as js:
             assert js.status == 200 and "javascript" in js.headers["Content-Type"]
-    with urllib.request.urlopen(f"{server}/{bundles[0].removeprefix('./')}", timeout=10) as js:
-        assert b"</head>" not in js.read()  # only pages are changed
+    asked_as_page = urllib.request.Request(f"{server}/{bundles[0].removeprefix('./')}",
+                                           headers={"Accept": "text/html,*/*"})
+    with urllib.request.urlopen(asked_as_page, timeout=10) as js:
+        assert b"import(f)" not in js.read()  # only pages are changed
+    home = f"{server}/?year=2024"  # the root page is the file itself (deep links are its 404 fallback)
+    with urllib.request.urlopen(urllib.request.Request(home, headers={"Accept": "text/html"}), timeout=10) as first:
+        etag = first.headers.get("ETag")
+    revalidate = urllib.request.Request(home, headers={
+        "Accept": "text/html", "If-None-Match": etag or '"the file\'s etag"',
+        "If-Modified-Since": "Wed, 02 Dec 2099 00:00:00 GMT"})
+    with urllib.request.urlopen(revalidate, timeout=10) as again:  # a copy cached before the tag is replaced
+        assert again.status == 200 and b"import(f)" in again.read()
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url))

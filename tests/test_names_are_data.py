@@ -5,7 +5,9 @@ a link, every hostile name is there as text. The pages' Markdown is parsed: no l
 from __future__ import annotations
 
 import csv
+import html
 import io
+from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
@@ -117,13 +119,40 @@ def markdown_problems(body: str, allow_html: bool) -> list[str]:
 
 
 def page_markdown(at) -> list[tuple[str, bool]]:
-    """(body, allow_html) of every element the browser renders as Markdown."""
+    """(body, allow_html) of every element the browser renders as Markdown, and of every st.html element
+    (cards, legends, 文字解读: HTML by construction)."""
     out = []
     for kind in ("markdown", "caption", "info", "warning", "error", "success", "title", "header", "subheader"):
         for element in at.get(kind):
             proto = element.proto
             out.append((proto.body, bool(getattr(proto, "allow_html", False))))
     return out
+
+
+def page_html(at) -> list[str]:
+    """The body of every st.html element (cards, legends, 文字解读)."""
+    return [element.proto.body for element in at.get("html")]
+
+
+class _Tags(HTMLParser):
+    """Start tags and their attributes, as a browser would build them."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+def html_problems(body: str) -> list[str]:
+    """Elements or attributes in an st.html body that only a name could have brought: a link, an image, a
+    script, a frame, an event handler (the dashboard's own HTML is div, span and style, with style, class
+    and title)."""
+    parser = _Tags()
+    parser.feed(body)
+    return [f"<{tag} {attrs}>" for tag, attrs in parser.tags
+            if tag in ("a", "img", "script", "iframe", "b", "svg") or any(name.startswith("on") for name, _ in attrs)]
 
 
 PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about"]
@@ -141,6 +170,8 @@ def test_no_link_image_or_html_from_a_name_on_any_page(page, hostile_url, monkey
         assert not at.exception, at.exception
         for body, allow_html in page_markdown(at):
             problems += [f"{params}: {p}" for p in markdown_problems(body, allow_html)]
+        for body in page_html(at):
+            problems += [f"{params}: {p}" for p in html_problems(body)]
     assert not problems, problems
 
 
@@ -151,6 +182,9 @@ def test_the_page_check_finds_a_live_link():
     escaped = "".join("\\" + ch if ch in "[]()!<>" else ch for ch in name)
     assert not markdown_problems(f"总览：{escaped}", allow_html=False)
     assert markdown_problems("<img src=x onerror=alert(1)>", allow_html=True)
+    tag = TOWNSHIP_NAMES[4]  # an image with an event handler
+    assert html_problems(f"<div class='kpi-card'>{tag}</div>")
+    assert not html_problems(f"<div class='kpi-card' title='{html.escape(tag, quote=True)}'>{html.escape(tag)}</div>")
 
 
 def test_map_tooltips_get_names_as_text(hostile_url):

@@ -18,6 +18,9 @@ from pathlib import Path
 # The element bundles nearly every page draws (a plotly chart, a pydeck map).
 BUNDLES = ("PlotlyChart", "DeckGlJsonChart")
 _installed = False
+_REQUEST_HEADERS_DROPPED = {b"accept-encoding", b"if-none-match", b"if-modified-since"}
+# The file's validators do not describe the changed page (it is marked no-cache, and is asked for again).
+_RESPONSE_HEADERS_DROPPED = {b"content-length", b"etag", b"last-modified"}
 
 
 def bundle_files(static_dir: Path) -> list[str]:
@@ -60,8 +63,9 @@ def _wrap_app(tag: bytes) -> None:
             headers = dict(scope.get("headers") or [])
             if b"text/html" not in headers.get(b"accept", b""):  # not a browser opening a page
                 return await app(scope, receive, send)
-            # The page (7.8 KB) is sent uncompressed so that the tag can be added to it.
-            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]}
+            # The page (7.8 KB) is sent uncompressed so that the tag can be added to it, and whole: a browser's
+            # copy from before the tag (same file, same ETag) would otherwise be revalidated and kept.
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k not in _REQUEST_HEADERS_DROPPED]}
             start: dict = {}
             chunks: list[bytes] = []
 
@@ -74,14 +78,14 @@ def _wrap_app(tag: bytes) -> None:
                         return await send(message)
                     start["message"] = message
                     return None
-                if start.get("pass"):
+                if start.get("pass") or message["type"] != "http.response.body":
                     return await send(message)
                 chunks.append(message.get("body", b""))
                 if message.get("more_body"):
                     return None
                 body = inject(b"".join(chunks), tag)
                 first = start["message"]
-                headers = [(k, v) for k, v in first.get("headers") or [] if k.lower() != b"content-length"]
+                headers = [(k, v) for k, v in first.get("headers") or [] if k.lower() not in _RESPONSE_HEADERS_DROPPED]
                 headers.append((b"content-length", str(len(body)).encode()))
                 await send({**first, "headers": headers})
                 return await send({"type": "http.response.body", "body": body})
@@ -101,5 +105,7 @@ def install() -> None:
         return
     from streamlit import file_util
 
-    _wrap_app(preload_script(bundle_files(Path(file_util.get_static_dir()))))
+    tag = preload_script(bundle_files(Path(file_util.get_static_dir())))
+    if tag:  # no bundle found (another Streamlit release): the pages are served as they are
+        _wrap_app(tag)
     _installed = True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 
@@ -75,6 +76,20 @@ def browser():
         b.close()
 
 
+def settled_height(page, quiet_s: float = 1.0, timeout_s: float = 20.0) -> list[int]:
+    """[scrollHeight, clientHeight] of the main area once unchanged for `quiet_s` (a chart that redraws to its
+    size, or a rerun's elements replacing the last run's, pass through taller states)."""
+    measure = ("(() => { const m = document.querySelector('[data-testid=stMain]');"
+               " return [m.scrollHeight, m.clientHeight]; })()")
+    last, since, deadline = page.evaluate(measure), time.monotonic(), time.monotonic() + timeout_s
+    while time.monotonic() - since < quiet_s and time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = page.evaluate(measure)
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
 @pytest.mark.parametrize(("name", "part"), SLIDES)
 def test_every_slide_is_one_screen(demo, browser, name, part):
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -85,8 +100,7 @@ def test_every_slide_is_one_screen(demo, browser, name, part):
     assert_no_error(page)
     wait_drawn(page)
     # Streamlit scrolls inside its own container: the slide fits when that container has nothing to scroll.
-    main = page.evaluate("(() => { const m = document.querySelector('[data-testid=stMain]');"
-                         " return [m.scrollHeight, m.clientHeight]; })()")
+    main = settled_height(page)
     page.screenshot(path=SHOTS / f"slide-{name}-{part or 'main'}.png")
     assert main[0] <= main[1] <= 1080, f"{name}/{part}: {main[0]} px tall on a {main[1]} px screen"
     assert not page.get_by_text("演示模式").first.is_visible()  # no banner on a slide

@@ -8,8 +8,8 @@ the page is complete: the script has finished, no placeholder (skeleton) is left
 plot and every map its canvas. The first run is the server's first visitor; the target (≤ 2 s) is for every
 run. Prints one line per run and a RESULT line with JSON.
 
-Each run also times the floor, bench/floor_app.py (a title, one plotly chart, one pydeck map, served with the
-same preloading), right after the page: what Streamlit's own bootstrap and chart and map code cost on this
+Each run also times the floor, bench/floor_app.py (a title, one plotly chart, one pydeck map, under plain
+`streamlit run`), right after the page: what Streamlit's own bootstrap and chart and map code cost on this
 machine at that moment, under any page of the dashboard (the machine's speed varies about 2× over a day).
 """
 
@@ -36,10 +36,8 @@ COMPLETE_JS = """() => {
 }"""
 
 
-# bench/floor_app.py under `streamlit run`, with the dashboard server's preloading of the chart and map code.
-FLOOR_SERVER = ("import sys; from ui import preload; preload.install(); from streamlit.web import cli; "
-                "sys.argv = ['streamlit', 'run', 'bench/floor_app.py', '--server.headless', 'true', *sys.argv[1:]]; "
-                "sys.exit(cli.main())")
+# bench/floor_app.py under plain `streamlit run`.
+FLOOR_SERVER = ("-m", "streamlit", "run", "bench/floor_app.py", "--server.headless", "true")
 
 
 def first_paint(browser, url: str) -> float:
@@ -66,7 +64,7 @@ def main() -> None:
     with ExitStack() as stack:
         links = {"page": stack.enter_context(serving(env)) + args.path}
         if not args.no_floor:
-            links["floor"] = stack.enter_context(serving(env, command=("-c", FLOOR_SERVER))) + "/"
+            links["floor"] = stack.enter_context(serving(env, command=FLOOR_SERVER)) + "/"
         p = stack.enter_context(sync_playwright())
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         times: dict[str, list[float]] = {name: [] for name in links}

@@ -1,7 +1,6 @@
 """The least a dashboard page draws: a title, one plotly bar chart, one pydeck map, nothing read from a
-warehouse. `python -m bench.first_paint` times its first complete paint beside the dashboard's, served like it
-(scripts/serve.py's preloading of the chart and map bundles), to show what Streamlit itself costs on this
-machine before any of the dashboard's own elements."""
+warehouse. `python -m bench.first_paint` times its first complete paint beside the dashboard's, to show what
+Streamlit itself costs on this machine before any of the dashboard's own elements."""
 
 import pandas as pd
 import plotly.express as px

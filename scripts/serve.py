@@ -8,8 +8,7 @@ Extra arguments go to `streamlit run` (e.g. --server.port 8502).
 
 It also closes three side doors of Streamlit's server (ui/server_guard.py): client commands such as
 clear_cache from sessions that have not signed in, /_stcore/metrics, and exported files served to anyone
-with their URL; and it makes the page's HTML load the chart and map bundles at once (ui/preload.py), not
-after the script has sent the first chart.
+with their URL.
 """
 
 import logging
@@ -45,9 +44,8 @@ def warm() -> None:
 
 PagesManager.uses_pages_directory = False
 warm()
-from ui import preload, server_guard  # noqa: E402  (ROOT is on sys.path after warm())
+from ui import server_guard  # noqa: E402  (ROOT is on sys.path after warm())
 
 server_guard.install()
-preload.install()
 sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
 sys.exit(cli.main())

@@ -3,7 +3,6 @@ a township is clicked on the map to drill down, no error text shows, and each pa
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
@@ -324,51 +323,6 @@ def test_no_small_count_on_a_projector(server, browser, duck_url, name):
         assert_no_error(page)
         found_small = SMALL_COUNT.findall(screen_text(page))
         assert not found_small, (name, view, found_small)
-    page.close()
-
-
-def test_a_page_loads_its_chart_and_map_code_with_itself(server, browser):
-    """ui.preload: the page's HTML (any page's path, asked for with gzip like a browser does) imports the
-    plotly and deck.gl bundles at once; the bundles exist; the browser then fetches each once and draws."""
-    import gzip
-    import urllib.request
-
-    from ui import preload
-
-    request = urllib.request.Request(f"{server}/rehabilitation?year=2024",
-                                     headers={"Accept": "text/html", "Accept-Encoding": "gzip"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        body = answer.read()
-        body = gzip.decompress(body) if answer.headers.get("Content-Encoding") == "gzip" else body
-    html = body.decode()
-    found = re.search(r'<script type="module">for \(const f of (\[.*?\])\) import\(f\);</script></head>', html)
-    assert found, "no preloading script at the end of the page's head"
-    bundles = json.loads(found.group(1))
-    assert sorted(p.split("/")[-1].split(".")[0] for p in bundles) == sorted(preload.BUNDLES)
-    for path in bundles:
-        with urllib.request.urlopen(f"{server}/{path.removeprefix('./')}", timeout=10) as js:
-            assert js.status == 200 and "javascript" in js.headers["Content-Type"]
-    asked_as_page = urllib.request.Request(f"{server}/{bundles[0].removeprefix('./')}",
-                                           headers={"Accept": "text/html,*/*"})
-    with urllib.request.urlopen(asked_as_page, timeout=10) as js:
-        assert b"import(f)" not in js.read()  # only pages are changed
-    home = f"{server}/?year=2024"  # the root page is the file itself (deep links are its 404 fallback)
-    with urllib.request.urlopen(urllib.request.Request(home, headers={"Accept": "text/html"}), timeout=10) as first:
-        etag = first.headers.get("ETag")
-    revalidate = urllib.request.Request(home, headers={
-        "Accept": "text/html", "If-None-Match": etag or '"the file\'s etag"',
-        "If-Modified-Since": "Wed, 02 Dec 2099 00:00:00 GMT"})
-    with urllib.request.urlopen(revalidate, timeout=10) as again:  # a copy cached before the tag is replaced
-        assert again.status == 200 and b"import(f)" in again.read()
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    fetched: list[str] = []
-    page.on("request", lambda r: fetched.append(r.url))
-    page.goto(f"{server}/?year=2024")
-    settle(page)
-    wait_drawn(page)
-    assert_no_error(page)
-    for path in bundles:
-        assert sum(u.endswith(path.removeprefix(".")) for u in fetched) == 1, path  # one module, imported once
     page.close()
 
 

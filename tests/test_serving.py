@@ -250,18 +250,3 @@ def test_metrics_denied_by_the_proxy(proxied):
     line = next(line for line in log.read_text().splitlines() if line.startswith("metrics "))
     assert line.split()[1] == "-"  # answered by nginx itself: the request never reached a dashboard process
 
-
-def test_the_preloaded_bundles_exist_in_this_streamlit():
-    """ui.preload finds each bundle it names in the installed Streamlit (a release that renames one fails here,
-    not silently on the first paint), and adds its tag to a page's head only."""
-    from streamlit import file_util
-
-    from ui import preload
-
-    files = preload.bundle_files(Path(file_util.get_static_dir()))
-    assert [f.split(".")[0] for f in files] == list(preload.BUNDLES)
-    tag = preload.preload_script(files)
-    page = b"<html><head><title>t</title></head><body></body></html>"
-    assert preload.inject(page, tag) == page.replace(b"</head>", tag + b"</head>")
-    assert preload.inject(b"console.log('</body>')", tag) == b"console.log('</body>')"
-    assert preload.preload_script([]) == b"" and preload.inject(page, b"") == page

@@ -50,10 +50,12 @@ def test_small_numbers_hidden_in_text(duck_url):
     assert "无帮扶措施3户" in overview_text(shown, "示范县", "2024年12月", "total", (0, "below_short"), "乡镇")
 
 
-def test_every_page_shows_its_paragraph_as_plain_text(duck_url):
+def test_every_page_shows_its_paragraph_as_plain_text(duck_url, monkeypatch):
     """文字解读 is escaped HTML text in its box (selected whole with one click), not a code block: no
     monospace, no 1.6 MB highlighter on a first paint; it is the page's own paragraph on every page."""
     import html
+
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
 
     from tests.conftest import open_app
 

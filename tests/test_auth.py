@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -325,7 +326,7 @@ from ui import signin_store
 allowed = []
 def guess():
     for _ in range(5):
-        allowed.append(signin_store.begin("乙", "10.0.0." + sys.argv[1]).allowed)
+        allowed.append(signin_store.begin("乙", "10.0.0." + sys.argv[1], now=float(sys.argv[2])).allowed)
 threads = [threading.Thread(target=guess) for _ in range(5)]
 [t.start() for t in threads]; [t.join() for t in threads]
 print(sum(allowed))
@@ -333,7 +334,8 @@ print(sum(allowed))
 
 
 def test_parallel_guesses_from_two_processes_share_one_count(tmp_path):
-    procs = [subprocess.Popen([sys.executable, "-c", GUESSER, str(i)], cwd=ROOT, env=os.environ.copy(),
+    now = str(time.time())  # one clock for both: however slowly the machine starts them, no time passes
+    procs = [subprocess.Popen([sys.executable, "-c", GUESSER, str(i), now], cwd=ROOT, env=os.environ.copy(),
                               stdout=subprocess.PIPE, text=True) for i in (1, 2)]
     allowed = sum(int(p.communicate(timeout=120)[0]) for p in procs)
     # 50 guesses, no time passing: the first FREE go through, the next waits a second, the rest are refused.
@@ -342,7 +344,6 @@ def test_parallel_guesses_from_two_processes_share_one_count(tmp_path):
 
 
 def test_form_refuses_the_right_password_once_locked(tmp_path):
-    import time
 
     auth.add_user("丙", "领导", PASSWORD)
     start = time.time() - 700  # someone guessed elsewhere over the last minutes, waiting out each delay

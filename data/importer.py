@@ -556,7 +556,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="数据截止月 YYYY-MM：晚于它的月份和日期被拒绝（默认：本月）")
     parser.add_argument("--key-file", help="假名化密钥文件（默认：仓库旁的 .key 文件；环境变量 PSEUDONYM_KEY 优先）")
     parser.add_argument("--memory-limit", help=f"导入可用的内存，如 4GB（默认：环境变量 {MEMORY_ENV}，"
-                        f"否则本机内存的 {DEFAULT_MEMORY_SHARE:.0%}）")
+                        f"否则本机内存的 {DEFAULT_MEMORY_SHARE:.0%}%）")
     return parser.parse_args(argv)
 
 

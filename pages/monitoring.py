@@ -61,9 +61,8 @@ cols = slide.headline(view, 5)
 screen.card(cols[0], pub, f"{ctx.year_end('monitoring', view.year)}在监测户", k("monitored"))
 for col, (column, label) in zip(cols[1:4], TYPES.items(), strict=True):
     screen.card(col, pub, label, k(column))
-no_measure = pub.value(k("without_measure"))
-screen.card(cols[4], pub, "无帮扶措施户", k("without_measure"), "需立即落实帮扶" if no_measure else "已全部落实",
-            good=not no_measure)
+screen.card(cols[4], pub, "无帮扶措施户", k("without_measure"),
+            *screen.against_target(pub, k("without_measure"), k("monitored"), "需立即落实帮扶", "已全部落实", "无在监测户"))
 st.caption(HOUSEHOLDS_NOTE + (" " + missing if missing else ""))
 screen.legend(pub)
 

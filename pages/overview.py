@@ -45,21 +45,19 @@ if not view.village:
 
 row1 = slide.headline(view, 4)
 screen.card(row1[0], pub, "持证残疾人", k("persons"), f"重度（一、二级）护理补贴对象 {pub.text(k('nursing_eligible'))}")
-no_measure = pub.value(k("without_measure"))
-screen.card(row1[1], pub, f"在监测户（{ctx.year_end('monitoring', view.year)}）", k("monitored"),
-            f"其中无帮扶措施 {pub.text(k('without_measure'))}" if no_measure else "全部已落实帮扶措施",
-            good=not no_measure)
+delta, good = screen.against_target(pub, k("without_measure"), k("monitored"),
+                                    f"其中无帮扶措施 {pub.text(k('without_measure'))}", "全部已落实帮扶措施", "无在监测户")
+screen.card(row1[1], pub, f"在监测户（{ctx.year_end('monitoring', view.year)}）", k("monitored"), delta, good)
 for col, prefix, label in ((row1[2], "living", "生活补贴覆盖率"), (row1[3], "nursing", "护理补贴覆盖率")):
-    unpaid = pub.value(k(f"{prefix}_unpaid"))
-    screen.card(col, pub, label, k(f"{prefix}_coverage"),
-                f"目标100%，应享未享 {pub.text(k(f'{prefix}_unpaid'))}" if unpaid else "目标100%，应补尽补",
-                good=not unpaid, help_text=METRICS[f"{prefix}_coverage"].definition)
+    delta, good = screen.against_target(pub, k(f"{prefix}_unpaid"), k(f"{prefix}_eligible"),
+                                        f"目标100%，应享未享 {pub.text(k(f'{prefix}_unpaid'))}", "目标100%，应补尽补",
+                                        "没有符合条件的对象")
+    screen.card(col, pub, label, k(f"{prefix}_coverage"), delta, good, METRICS[f"{prefix}_coverage"].definition)
 
 row2 = slide.headline(view, 4)
-short = pub.value(k("rehab_short"))
-screen.card(row2[0], pub, "康复服务率", k("rehab_rate"),
-            f"{area}距85%目标还差 {pub.text(k('rehab_short'))}" if short else "已达到85%目标", good=not short,
-            help_text=METRICS["rehab_rate"].definition)
+delta, good = screen.against_target(pub, k("rehab_short"), k("rehab_need"),
+                                    f"{area}距85%目标还差 {pub.text(k('rehab_short'))}", "已达到85%目标", "没有康复需求记录")
+screen.card(row2[0], pub, "康复服务率", k("rehab_rate"), delta, good, METRICS["rehab_rate"].definition)
 screen.card(row2[1], pub, "就业基地", k("bases"), f"安置残疾人 {pub.text(k('base_placed'))}")
 mod_short = pub.value(k("modification_short"))
 screen.card(row2[2], pub, "无障碍改造完成率", k("modification_rate"),

@@ -56,11 +56,10 @@ if not view.village:
                                    names, page.unit_word(view), "kid_rate@total"))
 
 cols = slide.headline(view, 4)
-short = pub.value(k("rehab_short"))
-screen.card(cols[0], pub, "康复服务率", k("rehab_rate"),
-            f"{area}距{TARGET:g}%目标还差 {pub.text(k('rehab_short'))}" if short
-            else (f"已达到{TARGET:g}%目标" if pub.value(k("rehab_need")) else "没有康复需求记录"),
-            good=not short, help_text=METRICS["rehab_rate"].definition)
+delta, good = screen.against_target(pub, k("rehab_short"), k("rehab_need"),
+                                    f"{area}距{TARGET:g}%目标还差 {pub.text(k('rehab_short'))}",
+                                    f"已达到{TARGET:g}%目标", "没有康复需求记录")
+screen.card(cols[0], pub, "康复服务率", k("rehab_rate"), delta, good, METRICS["rehab_rate"].definition)
 screen.card(cols[1], pub, "有康复需求", k("rehab_need"), f"已服务 {pub.text(k('rehab_served'))}")
 screen.card(cols[2], pub, f"未达标{page.unit_word(view)}", "below_units",
             f"未达标{page.unit_word(view)}合计差 {pub.text('below_short')}（不含已达标的）" if len(below) else "全部达标",

@@ -94,12 +94,12 @@ for i, code in enumerate(CODES):
                 yoy(f"ytd_persons@{code}", f"prev_persons@{code}"))
 cols = slide.headline(view, 4, ("map", "chart"))
 for i, code in enumerate(CODES):
-    unpaid = pub.value(k(f"{code}_unpaid"))
+    words, good = screen.against_target(pub, k(f"{code}_unpaid"), k(f"{code}_eligible"),
+                                        "符合条件但全年未发放", "应补尽补", "没有符合条件的对象")
     screen.card(cols[2 * i], pub, f"{SUBSIDY_SHORT[code]}覆盖率（{view.year}年）", k(f"{code}_coverage"),
                 f"符合条件 {pub.text(k(f'{code}_eligible'))}，已发 {pub.text(k(f'{code}_eligible_paid'))}",
-                good=not unpaid, help_text=METRICS[f"{code}_coverage"].definition)
-    screen.card(cols[2 * i + 1], pub, f"{SUBSIDY_SHORT[code]}应享未享", k(f"{code}_unpaid"),
-                "符合条件但全年未发放" if unpaid else "应补尽补", good=not unpaid)
+                good=good, help_text=METRICS[f"{code}_coverage"].definition)
+    screen.card(cols[2 * i + 1], pub, f"{SUBSIDY_SHORT[code]}应享未享", k(f"{code}_unpaid"), words, good)
 screen.legend(pub)
 
 st.subheader("每月发放金额与人次", anchor=False)

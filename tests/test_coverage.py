@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import import_to, open_app, shown_text
+from conftest import card_html, import_to, open_app, shown_text
 
 PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about"]
 BAD = re.compile(r"\bnan\b|\bNone\b|\binf\b|-100\.0%|NaN")
@@ -63,3 +63,73 @@ def test_pages_open_on_the_latest_year_of_their_own_data(ragged, monkeypatch):
     assert "2023年1–12月累计" in shown_text(subsidies)
     monitoring = open_app("monitoring")
     assert "2024年末在监测户" in shown_text(monitoring)
+
+
+EMPTY_TOWN = "990101003000"  # 城西街道 of the test county
+
+
+@pytest.fixture(scope="module")
+def empty_town(extracts, tmp_path_factory) -> str:
+    """The test county with every person, household and base of one township taken out (its villages and
+    boundaries stay): a township with no certificate holders."""
+    folder = tmp_path_factory.mktemp("empty-town")
+    shutil.copytree(extracts, folder, dirs_exist_ok=True)
+    prefix = EMPTY_TOWN[:9]
+    path = folder / "持证残疾人.csv"
+    persons = pd.read_csv(path, dtype=str, encoding=_encoding(path), keep_default_na=False)
+    gone = persons[persons["村社区代码"].str.startswith(prefix)]
+    ids, households = set(gone["残疾人证号"]), set(gone["户编号"])
+    for path in folder.iterdir():
+        if path.suffix not in (".csv", ".xlsx") or path.name in ("行政区划.csv", "planted_errors.csv"):
+            continue
+        def keep(f: pd.DataFrame) -> pd.Series:
+            out = pd.Series(True, index=f.index)
+            for column, values in (("残疾人证号", ids), ("户编号", households)):
+                if column in f:
+                    out &= ~f[column].isin(values)
+            if "村社区代码" in f:
+                out &= ~f["村社区代码"].astype(str).str.startswith(prefix)
+            return out
+        if path.suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+            frame[keep(frame)].to_excel(path, index=False)
+        else:
+            _rewrite(path, keep)
+    target = str(tmp_path_factory.mktemp("empty_wh") / "empty.duckdb")
+    import_to(folder, target)
+    return target
+
+
+def _encoding(path: Path) -> str:
+    """The CSV extract's encoding (the generator mixes UTF-8 with BOM and GBK)."""
+    try:
+        path.read_text(encoding="utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "gbk"
+
+
+@pytest.mark.slow
+def test_a_township_without_persons_has_reached_no_target(empty_town, monkeypatch):
+    """Nothing to measure is not a target met: no "已达到85%目标" or "应补尽补" in green over no one."""
+    monkeypatch.setenv("WAREHOUSE_URL", empty_town)
+    view = {"year": "2024", "town": EMPTY_TOWN}
+    overview = open_app("overview", view)
+    assert not overview.exception
+    text = shown_text(overview)
+    assert not BAD.search(text)
+    for words in ("已达到85%目标", "应补尽补", "全部已落实帮扶措施"):
+        assert words not in text, words
+    assert "没有康复需求记录" in card_html(overview, "康复服务率")
+    assert "没有符合条件的对象" in card_html(overview, "生活补贴覆盖率")
+    assert "无在监测户" in card_html(overview, "在监测户（2024年末）")
+    subsidies = open_app("subsidies", view)
+    for card in ("生活补贴应享未享", "护理补贴应享未享"):
+        assert "应补尽补" not in card_html(subsidies, card) and "没有符合条件的对象" in card_html(subsidies, card)
+    monitoring = shown_text(open_app("monitoring", view))
+    assert "已全部落实" not in monitoring and "无在监测户" in monitoring
+    rehab = open_app("rehabilitation", view)
+    assert "没有康复需求记录" in card_html(rehab, "康复服务率")
+    # the county's other townships still reach or miss their targets as before
+    county = shown_text(open_app("overview", {"year": "2024"}))
+    assert "没有康复需求记录" not in county and "没有符合条件的对象" not in county

@@ -76,6 +76,18 @@ def card(column, pub: Publication, label: str, cell: str, delta: str = "", good:
         f"font-size:0.95rem'>{html.escape(delta)}</div></div>")
 
 
+def against_target(pub: Publication, gap: str, base: str, short: str, met: str, nothing: str
+                   ) -> tuple[str, bool | None]:
+    """A card's words under a number with a target, and their colour: `short` (warning) when the gap
+    `gap` is not 0, `met` (good) when it is, `nothing` (neutral) when there is nothing to measure
+    (`base`, the rate's denominator, is 0: a township without certificate holders has not "reached 85%")."""
+    if pub.value(gap):
+        return short, False
+    if not pub.value(base):
+        return nothing, None
+    return met, True
+
+
 def text_card(column, label: str, value: str, delta: str) -> None:
     """A card for a fact that is not a number of the publication (a date, a month)."""
     column.html(

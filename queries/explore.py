@@ -17,6 +17,7 @@ import pandas as pd
 from queries.catalog import BREAKDOWNS, GRAINS, METRICS, TIME_BREAKDOWNS, Metric
 from queries.common import Filters, numeric_columns, run_sql
 from queries.db import Warehouse
+from queries.metrics import shortfall
 from queries.publish import AMOUNT, RATE, Publication, number_text
 
 TOTAL = "total"
@@ -122,6 +123,8 @@ def publish(pub: Publication, metric: Metric, frame: pd.DataFrame, rows: list[st
     for r, c in sorted(cells):
         if metric.numerator:
             pub.rate(key("v", r, c), key("n", r, c), key("d", r, c), pub.cells[key("n", r, c)].missing)
+            if metric.target:
+                _gap(pub, metric, r, c)
         elif metric.count_column:
             if c == TOTAL or r == TOTAL:
                 continue
@@ -132,6 +135,20 @@ def publish(pub: Publication, metric: Metric, frame: pd.DataFrame, rows: list[st
             value = sum(pub.value(m) or 0 for m in members)
             pub.amount(total, value, "n" + total[1:], missing=pub.cells["n" + total[1:]].missing)
             pub.total(total, members)
+
+
+def _gap(pub: Publication, metric: Metric, r: str, c: str) -> None:
+    """The rate's gap to its target, as the pages publish it (not drawn here, but withheld with the same
+    care, so this view never shows what a page hides): the eligible not paid (a count; eligible = paid +
+    unpaid) for a 100% target, else the persons or households short of it (a derived count)."""
+    n, d, g = key("n", r, c), key("d", r, c), key("g", r, c)
+    num, den, why = pub.value(n) or 0, pub.value(d) or 0, pub.cells[n].missing
+    unit = GRAINS[metric.grain]
+    if metric.target >= 100:
+        pub.count(g, den - num, unit, why)
+        pub.total(d, [n, g])
+    else:
+        pub.derived(g, shortfall(num, den, metric.target), unit, (n, d), why)
 
 
 def _totals(pub: Publication, series: str, kind: str, unit: str, rows: list[str], cols: list[str],

@@ -243,8 +243,12 @@ def test_excel_of_the_pivot_carries_units_and_formats(app_env, monkeypatch, metr
     column = header.index(f"{label}（{unit}）") + 1
     page = at.dataframe[0].value.set_index("乡镇（街道）")
     rows = {sheet.cell(r, 1).value: sheet.cell(r, column) for r in range(4, 4 + len(page))}
+    numbers = 0
     for name_, cell in rows.items():
-        assert cell.number_format == number_format and cell.alignment.horizontal == "right"
+        assert cell.alignment.horizontal == "right"  # numbers and marks ("<5", "×", "—") alike
         shown = page.loc[name_].iloc[0]  # the page's text of the same number
         if isinstance(cell.value, float | int):
+            numbers += 1
+            assert cell.number_format == number_format
             assert f"{cell.value:,.{1 if unit == '%' else 2}f}" == shown.replace("万元", ""), name_
+    assert numbers >= len(rows) // 2  # most townships are numbers, not marks

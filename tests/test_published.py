@@ -56,3 +56,29 @@ def test_nothing_small_can_be_read(duck_url, page):
             for small in ("1人", "2人", "3人", "4人", "1户", "2户", "3户", "4户"):
                 for prefix in (">", "，", "、", "有", "差", "共"):
                     assert f"{prefix}{small}" not in texts, (page, role, params, f"{prefix}{small}")
+
+
+@pytest.mark.parametrize("metric", ["rehab_rate", "living_coverage", "nursing_coverage", "modification_rate"])
+@pytest.mark.parametrize(("role", "params"), [("press", {}), ("leader", {"mode": "present"})])
+def test_explore_shows_no_gap_a_page_hides(metric, role, params):
+    """指标分析 shows a rate with its numerator and denominator; where they are shown, the gap the pages
+    publish from them (unpaid eligible, persons short of 85%, households short of 90%) is never 1-4, or the
+    explore view would give away what 总览 and 康复服务 withhold."""
+    from queries.catalog import METRICS
+    from queries.explore import key
+    from queries.metrics import shortfall
+
+    at = open_app("explore", {"metric": metric, "by": "township", "year": "2024", **params}, user=ROLES[role])
+    assert not at.exception, at.exception
+    pub = at.session_state["published"]
+    assert pub.suppressed
+    assert_nothing_recoverable(pub)
+    target, both_shown = METRICS[metric].target, 0
+    for cell in [k for k in pub.cells if k.startswith("v@")]:
+        n, d = pub.shown("n" + cell[1:]), pub.shown("d" + cell[1:])
+        if n is not None and d is not None:
+            both_shown += 1
+            gap = d - n if target >= 100 else shortfall(n, d, target)
+            assert not 0 < gap < 5, (cell, n, d, gap)
+        assert pub.has(key("g", *cell[2:].split("|")))
+    assert both_shown >= 5  # the view still shows most townships

@@ -22,25 +22,29 @@ care_year = care[care["year"] == view.year]
 missing = ctx.missing("modification", view.year)
 care_missing = ctx.missing("care", view.year)
 table_units = by_unit.merge(units[["unit_code", "name"]], on="unit_code", how="left")
+focus = view.village or "total"  # a village's view: its own row of the township's table
 
 
 def build() -> Publication:
     """Every number this page publishes, and how they relate."""
     pub = Publication()
-    frame = table_units.rename(columns={"planned": "modification_planned", "completed": "modification_completed"})
+    # every unit (a village without modifications has its zeros: its view's cards read its row)
+    frame = units[["unit_code", "name"]].merge(by_unit, on="unit_code", how="left").fillna(0).rename(
+        columns={"planned": "modification_planned", "completed": "modification_completed"})
     add_units(pub, frame[["unit_code", "name", "modification_planned", "modification_completed"]],
               missing={c: missing for c in ("modification_planned", "modification_completed") if missing})
     row = years[years["plan_year"] == view.year]
-    pub.amount("spent@total", float(row["completed_amount_yuan"].sum()), key("modification_completed", "total"),
+    # `years` is the focus's own (the village's in its view), like the cards
+    pub.amount("spent@total", float(row["completed_amount_yuan"].sum()), key("modification_completed", focus),
                missing=missing)
-    pub.mean("per_household", "spent@total", key("modification_completed", "total"), "元/户", missing=missing)
+    pub.mean("per_household", "spent@total", key("modification_completed", focus), "元/户", missing=missing)
     for year, r in years.set_index("plan_year").iterrows():
         pub.count(f"planned@{year}", r["planned"], "户")
         pub.count(f"completed@{year}", r["completed"], "户")
         pub.amount(f"spent@{year}", float(r["completed_amount_yuan"]), f"completed@{year}")
         pub.mean(f"per@{year}", f"spent@{year}", f"completed@{year}", "元/户")
         if year == view.year:
-            pub.total(key("modification_planned", "total"), [f"planned@{year}"])
+            pub.total(key("modification_planned", focus), [f"planned@{year}"])
     for year, r in care_wide.iterrows():
         pub.line(f"care{year}", list(r.items()), "count", "人")
     pub.line("care", zip(care_year["care_type"], care_year["persons"], strict=True), "count", "人", care_missing)
@@ -50,7 +54,7 @@ def build() -> Publication:
 out = screen.Output(build, view)
 pub = out.pub
 area = page.area_name(ctx, view)
-k = lambda column: key(column, "total")  # noqa: E731
+k = lambda column: key(column, focus)  # noqa: E731
 if not view.village:
     screen.summary(out, accessibility_text(pub, area, view.year, list(care_year["care_type"])))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 
 import numpy as np
 
@@ -100,7 +101,7 @@ def _withhold_next(pub: Publication, line: list[str]) -> str | None:
     zero (a total the room cares about stays shown), else the total, else a shown part, else a '<5'
     turned into '×' (the total first)."""
     cells = [pub.cells[k] for k in line]
-    shown = [i for i, c in enumerate(cells) if not c.mark and not c.known]
+    shown = [i for i, c in enumerate(cells) if not c.mark and not c.known and not c.fixed]
     total = len(line) - 1
     big = [i for i in shown if i < total and abs(cells[i].value) >= SMALL]
     if big:
@@ -112,7 +113,7 @@ def _withhold_next(pub: Publication, line: list[str]) -> str | None:
         return line[total]
     if shown:
         return line[shown[0]]
-    primaries = [i for i, c in enumerate(cells) if c.mark == PRIMARY and not c.known]
+    primaries = [i for i, c in enumerate(cells) if c.mark == PRIMARY and not c.known and not c.fixed]
     if not primaries:
         return None
     return line[total] if total in primaries else line[primaries[0]]
@@ -121,7 +122,7 @@ def _withhold_next(pub: Publication, line: list[str]) -> str | None:
 def _hide(pub: Publication, key: str, mark: str = SECONDARY) -> bool:
     """Withhold a cell (a '<5' may become '×'); True when something changed."""
     cell = pub.cells[key]
-    if cell.known or cell.mark == mark or (cell.mark == SECONDARY and mark == PRIMARY):
+    if cell.known or cell.fixed or cell.mark == mark or (cell.mark == SECONDARY and mark == PRIMARY):
         return False
     cell.mark = mark
     return True
@@ -135,11 +136,11 @@ def _propagate(pub: Publication) -> bool:
         if cell.value is None or not cell.parts or cell.kind not in (AMOUNT, COUNT):
             continue
         parts = [pub.cells[p] for p in cell.parts if p in pub.cells]
-        if not cell.mark and not cell.known and any(p.mark for p in parts):
+        if not cell.mark and not cell.known and not cell.fixed and any(p.mark for p in parts):
             cell.mark = SECONDARY
             changed = True
         if cell.kind == COUNT and 0 < cell.value < SMALL and parts and not parts[0].mark and not parts[0].known \
-                and not cell.known:
+                and not parts[0].fixed and not cell.known and not cell.fixed:
             cell.mark = cell.mark or PRIMARY
             parts[0].mark = SECONDARY
             changed = True
@@ -292,7 +293,26 @@ def apply(pub: Publication, suppress: bool) -> Publication:
     pub.suppressed = suppress
     if not suppress:
         return pub
-    signature = (tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing)) for k, c in pub.cells.items()),
+    if pub.table and len(pub.table) < len(pub.cells):
+        # The unit table first, on its own: its marks are then the same in every view that shows it (the
+        # township's, each village's), whatever else the view publishes; the rest is withheld around it,
+        # its shown cells being known.
+        table = Publication({k: replace(c) for k, c in pub.cells.items() if k in pub.table},
+                            [(t, parts) for t, parts in pub.sums if t in pub.table and set(parts) <= pub.table])
+        _memo_withhold(table)
+        for k, cell in table.cells.items():
+            pub.cells[k].mark, pub.cells[k].known, pub.cells[k].fixed = cell.mark, cell.known, True
+        _memo_withhold(pub)
+        for k in table.cells:
+            pub.cells[k].fixed = False
+        return pub
+    return _memo_withhold(pub)
+
+
+def _memo_withhold(pub: Publication) -> Publication:
+    """`_withhold`, or the answer it gave to the same cells, sums and marks before."""
+    signature = (tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing), c.mark, c.fixed)
+                       for k, c in pub.cells.items()),
                  tuple(pub.sums))
     with _MEMO_LOCK:
         known = _MEMO.get(signature)
@@ -315,13 +335,16 @@ def _withhold(pub: Publication) -> None:
     equal = [(total, parts[0]) for total, parts in pub.sums if len(parts) == 1
              and total in pub.cells and parts[0] in pub.cells]
     changed = True
-    while changed:  # a number equal to a known one is known
+    while changed:  # a number equal to a known one (or to one of the settled table's shown) is known
         changed = False
-        for a, b in equal:
-            if pub.cells[a].known != pub.cells[b].known:
-                pub.cells[a].known = pub.cells[b].known = changed = True
+        for pair in equal:
+            for x, y in (pair, pair[::-1]):
+                seen, other = pub.cells[x], pub.cells[y]
+                if (seen.known or (seen.fixed and not seen.mark)) and not other.known and not other.fixed:
+                    other.known = changed = True
     for cell in pub.cells.values():
-        if cell.kind == COUNT and cell.value is not None and 0 < cell.value < SMALL and not cell.known:
+        if cell.kind == COUNT and cell.value is not None and 0 < cell.value < SMALL and not cell.known \
+                and not cell.fixed:
             cell.mark = PRIMARY
     lines = _lines(pub)
     solved: dict = {}

@@ -40,6 +40,7 @@ class Cell:
     mark: str | None = None
     digits: int = 0  # decimals of a mean
     known: bool = False  # the reader sees this number in another view (never withheld here)
+    fixed: bool = False  # its mark was settled with the unit table's (disclosure.apply): not changed after
 
 
 @dataclass
@@ -49,6 +50,9 @@ class Publication:
     cells: dict[str, Cell] = field(default_factory=dict)
     sums: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     suppressed: bool = False
+    # The unit table's cells (`add_units`): withheld first and on their own, so the same table gets the
+    # same marks in every view that shows it (a township's and each of its villages').
+    table: set[str] = field(default_factory=set)
 
     # --- building -------------------------------------------------------------------------------
     def add(self, key: str, value: float | None, kind: str, unit: str = "", parts: Iterable[str] = (),
@@ -214,6 +218,9 @@ SHORTFALLS = {f"{k.removesuffix('_rate')}_short": (*RATES[k], METRICS[k].target,
               for k in ("rehab_rate", "modification_rate")}
 
 
+_TABLE_COLUMNS = {*UNIT_COUNTS, *UNIT_AMOUNTS, *UNIT_TALLIES, *UNIT_RATES, *SHORTFALLS}
+
+
 def key(column: str, unit: str, block: str = "") -> str:
     """The key of a unit table cell: 'rehab_rate@330102001000' ('…@total' for the whole area)."""
     return f"{block}{column}@{unit}"
@@ -268,6 +275,8 @@ def add_units(pub: Publication, units: pd.DataFrame, block: str = "", missing: d
     for column in UNIT_AMOUNTS:
         if column in units.columns:
             pub.total(key(column, "total", block), [key(column, c, block) for c in codes])
+    pub.table |= {k for k in pub.cells if k.startswith(block) and k.rsplit("@", 1)[-1] in {*codes, "total"}
+                  and k.removeprefix(block).split("@", 1)[0] in _TABLE_COLUMNS}
     return codes
 
 

@@ -47,8 +47,8 @@ class Output:
         (an analyst or leader on screen), the township's own totals are known: they stay shown, and the
         villages are withheld around them."""
         pub = self._build()
-        # not in a village's view: some of its queries are the village's own, whose "total" no one sees elsewhere
-        if self.view.township and not self.view.village and not self.view.present and signed_in().role != "press":
+        # a village's view too: its table is the township's (the village's own numbers are its row, never `total`)
+        if self.view.township and not self.view.present and signed_in().role != "press":
             pub.know(unit_totals())
         return pub
 

@@ -30,7 +30,7 @@ SEQUENTIAL = [[222, 235, 247], [158, 202, 225], [66, 146, 198], [33, 113, 181], 
 TARGET_CLASSES = [[213, 94, 0], [240, 170, 90], [189, 215, 238], [66, 146, 198], [8, 81, 156]]
 LAYER_AREAS, LAYER_LABELS, LAYER_POINTS = "areas", "labels", "points"
 # A withheld value (small-number suppression) has its own class: never drawn as "no data".
-HIDDEN, HIDDEN_LABEL, HIDDEN_COLOUR = -1, "已隐去（人数少）", [150, 150, 170]
+HIDDEN, HIDDEN_LABEL, HIDDEN_COLOUR = -1, "已隐去（人数少或可推算）", [150, 150, 170]
 # An office with its own map service may set a style URL (its tiles stay on its own network).
 MAP_STYLE_URL = os.environ.get("MAP_STYLE_URL") or None
 

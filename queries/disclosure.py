@@ -97,11 +97,13 @@ def _lines(pub: Publication) -> list[list[str]]:
 
 
 def _withhold_next(pub: Publication, line: list[str]) -> str | None:
-    """Which member of an unsafe line to withhold next: the smallest shown part of at least 5, else a shown
-    zero (a total the room cares about stays shown), else the total, else a shown part, else a '<5'
-    turned into '×' (the total first)."""
+    """Which member of an unsafe line to withhold next. The total is what the room reads (a county's
+    households on a slide), so it goes last: the smallest shown part of at least 5, else a shown zero,
+    else a part's '<5' turned into '×' (it may then be anything, which frees the others), else the total
+    ('<5' → '×' last of all)."""
     cells = [pub.cells[k] for k in line]
-    shown = [i for i, c in enumerate(cells) if not c.mark and not c.known and not c.fixed]
+    free = [i for i, c in enumerate(cells) if not c.known and not c.fixed]
+    shown = [i for i in free if not cells[i].mark]
     total = len(line) - 1
     big = [i for i in shown if i < total and abs(cells[i].value) >= SMALL]
     if big:
@@ -109,14 +111,12 @@ def _withhold_next(pub: Publication, line: list[str]) -> str | None:
     zeros = [i for i in shown if i < total and cells[i].value == 0]
     if zeros:
         return line[zeros[0]]
-    if total in shown:
+    parts = [i for i in shown if i < total] or [i for i in free if i < total and cells[i].mark == PRIMARY]
+    if parts:
+        return line[parts[0]]
+    if total in free and cells[total].mark != SECONDARY:
         return line[total]
-    if shown:
-        return line[shown[0]]
-    primaries = [i for i, c in enumerate(cells) if c.mark == PRIMARY and not c.known and not c.fixed]
-    if not primaries:
-        return None
-    return line[total] if total in primaries else line[primaries[0]]
+    return None
 
 
 def _hide(pub: Publication, key: str, mark: str = SECONDARY) -> bool:

@@ -191,3 +191,14 @@ def test_linked_sums_pin_a_small_count_at_its_floor():
     assert disclosure.determined(pub) == ["a", "b", "e"]
     pub.cells["ea"].mark = SECONDARY  # one sum less: a, b, e can move together
     assert disclosure.determined(pub) == []
+
+
+def test_a_total_stays_shown_when_freeing_a_part_is_enough():
+    """12 households in three townships of 4: the three "<5" pin each other to 4 under a shown total.
+    One part turned "×" frees them; the county's 12 stays on the slide."""
+    pub = Publication()
+    pub.line("monitored", [("a", 4), ("b", 4), ("c", 4)], COUNT, "户")
+    disclosure.apply(pub, True)
+    assert pub.text("monitored@total") == "12户"
+    assert sorted(pub.cells[f"monitored@{u}"].mark for u in "abc") == [PRIMARY, PRIMARY, SECONDARY]
+    assert_nothing_recoverable(pub)

@@ -96,3 +96,25 @@ def test_explore_shows_no_gap_a_page_hides(metric, role, params):
             assert not 0 < gap < 5, (cell, n, d, gap)
         assert pub.has(key("g", *cell[2:].split("|")))
     assert both_shown >= 5  # the view still shows most townships
+
+
+def test_a_slide_ranks_only_the_units_it_can_rank():
+    """On a projector a ranking keeps its ten weakest; withheld units (no value to rank) are left out and
+    counted under it: ten bars of "—" beside the strongest units read as if they were the weakest."""
+    import numpy as np
+    import pandas as pd
+
+    from ui import charts
+    from ui.render.screen import present_figure
+
+    rates = [np.nan] * 24 + [100.0, 100.0, 100.0, 100.0, 88.9, 87.5]
+    frame = pd.DataFrame({"unit_code": [f"u{i}" for i in range(30)], "name": [f"乡镇{i}" for i in range(30)],
+                          "rate": rates, "rate_text": ["—" if np.isnan(r) else f"{r:.1f}%" for r in rates]})
+    fig = present_figure(charts.ranked_bars(frame, "rate", "#0072b2", "%", target=85.0))
+    bars = next(t for t in fig.data if t.type == "bar")
+    assert list(bars.y)[-1] == "乡镇29" and len(bars.y) == 6  # the weakest shown on top; no withheld bar
+    assert "另有24个数值已隐去，未列入排名" in fig.layout.xaxis.title.text
+    many = frame.assign(rate=[float(i) for i in range(30)], rate_text=[f"{i}.0%" for i in range(30)])
+    fig = present_figure(charts.ranked_bars(many, "rate", "#0072b2", "%", target=85.0))
+    assert list(next(t for t in fig.data if t.type == "bar").y) == [f"乡镇{i}" for i in range(9, -1, -1)]
+    assert "隐去" not in (fig.layout.xaxis.title.text or "")

@@ -73,7 +73,7 @@ def fit_label_margin(fig: go.Figure, size: float, extra: float = 24) -> go.Figur
     """Room on the right for the value labels drawn beside a ranking (they stay clear of the target line)."""
     labels = [t for t in fig.data if t.meta == LABELS_META and t.text is not None]
     if labels:
-        widest = max(text_width(x, size) for t in labels for x in t.text)
+        widest = max((text_width(x, size) for t in labels for x in t.text), default=0)
         fig.update_layout(margin_r=int(widest + extra))
     return fig
 
@@ -120,6 +120,9 @@ def _labels(values: pd.Series, percent: bool, texts: pd.Series | None = None) ->
     return ["—" if pd.isna(v) else (f"{v:,.1f}" if percent else f"{v:,.0f}") for v in values]
 
 
+RANKING_HIDDEN = "withheld"  # layout.meta of a ranking: how many of its units are withheld
+
+
 def ranked_bars(frame: pd.DataFrame, value: str, colour: str, unit: str, target: float | None = None,
                 ascending: bool = True, text: str | None = None, title: str = "") -> go.Figure:
     """Horizontal bars, one per unit, weakest on top; the code rides along for click-to-drill."""
@@ -144,6 +147,7 @@ def ranked_bars(frame: pd.DataFrame, value: str, colour: str, unit: str, target:
     fig = figure([bar, column], height=max(300, 24 * len(data) + 80),
                  x_title=f"{title}（{unit}）" if title else unit, xaxis=xaxis, clickmode="event+select",
                  dragmode=False, showlegend=False, **extra)
+    fig.layout.meta = {RANKING_HIDDEN: int(data[value].isna().sum())}  # the first bars (a slide drops them)
     return fit_label_margin(fig, 14)
 
 

@@ -154,17 +154,22 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
 
 def present_figure(fig: go.Figure) -> go.Figure:
     """Chart text of at least 24 px for a projector, sized to the rest of one 1080 px screen; a long ranking
-    keeps its weakest ten (drawn on top)."""
+    keeps its weakest ten (drawn on top) of the units it can rank: withheld ones are left out and counted
+    under it (ten bars of "—" and the strongest units would read as the weakest)."""
     ranking = any(t.type == "bar" and t.orientation == "h" for t in fig.data)
+    withheld = int((fig.layout.meta or {}).get(charts.RANKING_HIDDEN, 0)) if ranking else 0
     for trace in fig.data:
-        if ranking and trace.y is not None and len(trace.y) > PRESENT_ROWS:
+        if ranking and trace.y is not None and (len(trace.y) > PRESENT_ROWS or withheld):
+            keep = slice(withheld, None) if len(trace.y) - withheld <= PRESENT_ROWS else slice(-PRESENT_ROWS, None)
             for attr in ("x", "y", "text", "customdata"):
                 values = getattr(trace, attr)
                 if values is not None and not isinstance(values, str):
-                    trace.update({attr: list(values)[-PRESENT_ROWS:]})
+                    trace.update({attr: list(values)[keep]})
             colours = trace.marker.color if trace.type == "bar" else None
             if colours is not None and not isinstance(colours, str):
-                trace.marker.color = list(colours)[-PRESENT_ROWS:]
+                trace.marker.color = list(colours)[keep]
+    if withheld:
+        fig.update_xaxes(title_text=f"{fig.layout.xaxis.title.text or ''}　另有{withheld}个数值已隐去，未列入排名")
     fig.update_layout(font={"size": 24}, legend={"font": {"size": 24}}, height=PRESENT_CHART_HEIGHT,
                       hoverlabel={"font": {"size": 24}})
     fig.update_xaxes(tickfont_size=24, title_font_size=24)

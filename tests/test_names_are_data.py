@@ -202,3 +202,16 @@ def test_map_tooltips_get_names_as_text(hostile_url):
     assert TOWNSHIP_NAMES[4] in [row["name"] for row in layers.label_layer(collection).data]
     bases = pd.DataFrame({"lon": [120.0], "lat": [30.0], "name": [TOWNSHIP_NAMES[4]], "placed_persons": [3]})
     assert layers.point_layer(bases, "placed_persons", [1, 2, 3]).data[0]["name"] == html.escape(TOWNSHIP_NAMES[4])
+
+
+def test_chart_labels_escape_tags_not_quotes_and_stay_short():
+    """Plotly reads tags and entities in labels but knows no &quot; (it printed `=HYPERLINK(&quot;…`);
+    a name longer than any real one is cut so the bars keep their width."""
+    from ui.render.screen import NAME_CHARS, chart_name
+
+    assert chart_name('=H("x","点此")') == '=H("x","点此")'
+    assert chart_name('=HYPERLINK("http://127.0.0.1:9/x","点此")') == "=HYPERLINK(…"
+    assert chart_name("<b>镇</b>") == "&lt;b&gt;镇&lt;/b&gt;"
+    assert chart_name("A&B") == "A&amp;B"
+    assert chart_name("城东街道") == "城东街道"
+    assert len(chart_name("长" * 40)) == NAME_CHARS

@@ -103,11 +103,22 @@ def legend(pub: Publication) -> None:
         st.caption(f"图例：{LEGEND}")
 
 
+NAME_CHARS = 12  # real township and village names have 2-7 characters
+
+
+def chart_name(name: object) -> str:
+    """A unit's name as a chart's label: plotly reads tags (<a>, <b>) and entities in its text, so &, < and >
+    are escaped (not quotes: plotly knows no &quot; and would print it), and a name longer than any real
+    one is shortened ("…") so that it cannot squeeze the bars off the chart."""
+    text = str(name)
+    return html.escape(text if len(text) <= NAME_CHARS else text[:NAME_CHARS - 1] + "…", quote=False)
+
+
 def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block: str = "") -> pd.DataFrame:
     """The units (code, name) with each column's shown value (NaN when withheld or missing) and its text
     (`COLUMN_text`: '<5', '×', '—' or the number), for charts and maps."""
     out = units[["unit_code", "name"]].copy()
-    out["name"] = out["name"].map(lambda n: html.escape(str(n)))  # plotly reads tags (<a>, <b>) in its text
+    out["name"] = out["name"].map(chart_name)
     for column in columns:
         keys = [key(column, code, block) for code in units["unit_code"]]
         out[column] = [pub.shown(k) for k in keys]

@@ -38,18 +38,24 @@ def test_township_user_sees_only_own_township(duck_url):
     assert not at.exception
     assert any("只能查看" in w.value for w in at.warning)
     assert at.session_state["view_state"].township == own["区划代码"]
+    at.run()  # a rerun (the one right after signing in) says it still
+    assert any("只能查看" in w.value for w in at.warning)
     assert f">{int(own['持证残疾人数']):,}人<" in persons_card(at)
     assert at.selectbox(key="w_town_1").options == [own["名称"]]
     assert at.button(key="crumb_county").disabled
     county = table.iloc[-1]
     assert any(f"全县合计：持证残疾人{int(county['持证残疾人数']):,}人" in c.value for c in at.caption)
+    at.selectbox(key="w_cat_1").set_value(4).run()  # the reader's own choice: the link's story is over
+    assert not any("只能查看" in w.value for w in at.warning) and not at.exception
     at = open_as(user, "rehabilitation", year="2024")
     assert at.session_state["view_state"].township == own["区划代码"] and not at.exception
 
 
 def test_press_sees_suppressed_tables():
-    at = open_as(auth.User("宣传员", "press"), year="2024")
+    at = open_as(auth.User("宣传员", "press"), year="2024", town="990101002000", cat="4")
     assert not at.exception
+    at.run()
+    assert any("宣传账号只能查看全县" in w.value for w in at.warning)  # why the link's township is not shown
     annual = at.dataframe[-1].value
     assert annual.isin(["<5", "×"]).any().any()  # small counts of the test county are hidden
     analyst = open_as(auth.User("分析员", "analyst"), year="2024").dataframe[-1].value

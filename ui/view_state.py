@@ -25,6 +25,11 @@ def update(**changes) -> None:
     st.session_state["view_state"] = replace(view(), **changes)
 
 
+# Why the link's area was not shown (another township, or the press role's county view): said on every run,
+# not once (a rerun right after signing in would wipe it), as long as the view is the one it was said of.
+AREA_NOTICE = "area_notice"
+
+
 def new_generation() -> None:
     """New widget keys: a browser keeps showing a widget's old value for as long as its key is the same."""
     st.session_state["view_gen"] = st.session_state.get("view_gen", 0) + 1
@@ -97,17 +102,22 @@ def current_view(ctx: Context, page_year: int, trend: bool = False, own_township
         if not (own_township and message.startswith("未知的乡镇代码")):  # said below, in the user's terms
             st.warning(md_escape(message))
     update(warnings=())
+    notice = ""
     if own_township and view().township != own_township:
         if view().township or "town" in st.query_params:
-            st.warning(f"您的账号只能查看{md_escape(ctx.townships.get(own_township, own_township))}，已显示本乡镇。")
+            notice = f"您的账号只能查看{md_escape(ctx.townships.get(own_township, own_township))}，已显示本乡镇。"
         update(township=own_township, village="")
         new_generation()
     if fixed_area and (view().township or view().category or view().level):
-        st.info("宣传账号只能查看全县、全部类别和等级的数据（防止不同视图相减推算出小数字），已显示全县。")
+        notice = "宣传账号只能查看全县、全部类别和等级的数据（防止不同视图相减推算出小数字），已显示全县。"
         update(township="", village="", category=0, level=0)
         new_generation()
     if view().scope != own_township:
         update(scope=own_township)
+    if notice:
+        st.session_state[AREA_NOTICE] = (notice, view())
+    if (said := st.session_state.get(AREA_NOTICE)) and said[1] == view():  # until the view changes
+        st.warning(said[0])
     year = view().year or page_year
     span = (view().month_from, view().month_to)
     if span == (default.month_from, default.month_to) and ctx.months:  # no range chosen: the chosen year's

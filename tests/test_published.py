@@ -118,3 +118,18 @@ def test_a_slide_ranks_only_the_units_it_can_rank():
     fig = present_figure(charts.ranked_bars(many, "rate", "#0072b2", "%", target=85.0))
     assert list(next(t for t in fig.data if t.type == "bar").y) == [f"乡镇{i}" for i in range(9, -1, -1)]
     assert "隐去" not in (fig.layout.xaxis.title.text or "")
+
+
+def test_bars_against_a_target_below_it_in_the_warning_colour():
+    """康复服务 by category: one series against the 85% line is coloured like every ranking (it was all green)."""
+    import pandas as pd
+
+    from ui import charts
+    from ui.labels import BELOW_TARGET_COLOUR, ON_TARGET_COLOUR
+
+    frame = pd.DataFrame({"类别": ["视力", "肢体", "智力"], "rate": [70.0, 90.0, None]})
+    fig = charts.grouped_bars(frame, "类别", {"rate": ("服务率", "#009e73")}, "%", target=85.0)
+    assert list(fig.data[0].marker.color) == [BELOW_TARGET_COLOUR, ON_TARGET_COLOUR, charts.HIDDEN_BAR_COLOUR]
+    two = charts.grouped_bars(frame.assign(b=1.0), "类别", {"rate": ("a", "#111111"), "b": ("b", "#222222")}, "%",
+                              target=85.0)
+    assert [t.marker.color for t in two.data] == ["#111111", "#222222"]  # series keep their own colours

@@ -179,8 +179,14 @@ def month_lines(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]],
 
 def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]], y_title: str,
                  barmode: str = "group", target: float | None = None) -> go.Figure:
-    """Vertical bars per category of x, one colour per series; an optional target line."""
-    traces = [{"type": "bar", "x": frame[x], "y": frame[column].fillna(0), "name": label, "marker": {"color": colour},
+    """Vertical bars per category of x, one colour per series; an optional target line (one series against a
+    target: its bars below it in the warning colour, as on every ranking)."""
+    def colours(column: str, colour: str):
+        return target_colours(frame[column], target, colour=colour) if target is not None and len(series) == 1 \
+            else colour
+
+    traces = [{"type": "bar", "x": frame[x], "y": frame[column].fillna(0), "name": label,
+               "marker": {"color": colours(column, colour)},
                "text": _labels(frame[column], "%" in y_title, frame.get(f"{column}_text")),
                "textposition": "outside" if barmode == "group" else "inside"}
               for column, (label, colour) in series.items()]

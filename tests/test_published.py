@@ -133,3 +133,15 @@ def test_bars_against_a_target_below_it_in_the_warning_colour():
     two = charts.grouped_bars(frame.assign(b=1.0), "类别", {"rate": ("a", "#111111"), "b": ("b", "#222222")}, "%",
                               target=85.0)
     assert [t.marker.color for t in two.data] == ["#111111", "#222222"]  # series keep their own colours
+
+
+def test_small_whole_numbers_have_whole_ticks():
+    """A county with 2 households a month: the axis reads 0, 1, 2 户, never 0.5户."""
+    import pandas as pd
+
+    from ui import charts
+
+    frame = pd.DataFrame({"月": ["2025-01", "2025-02"], "n": [2.0, 1.0]})
+    assert charts.grouped_bars(frame, "月", {"n": ("新纳入", "#111111")}, "户").layout.yaxis.dtick == 1
+    rates = frame.assign(n=[2.5, 1.0])
+    assert charts.grouped_bars(rates, "月", {"n": ("率", "#111111")}, "%").layout.yaxis.dtick is None

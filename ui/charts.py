@@ -43,12 +43,17 @@ def nice_ticks(top: float, count: int = 5) -> list[float]:
     return [i * step for i in range(math.ceil(top / step) + 1)]
 
 
-def _value_top(traces: list[dict], axis: str, stacked: bool) -> float | None:
-    """The largest value along `axis` ('x' or 'y') of numeric traces (stacked: summed per category)."""
+def _value_columns(traces: list[dict], axis: str) -> list[pd.Series]:
+    """The values along `axis` ('x' or 'y') of each numeric trace."""
     columns = [pd.to_numeric(pd.Series(list(t[axis])), errors="coerce").fillna(0).reset_index(drop=True)
                for t in traces if t.get("type") in ("bar", "scatter") and t.get(axis) is not None
                and t.get("mode") != "text" and ((t.get("orientation") == "h") == (axis == "x"))]
-    columns = [c for c in columns if len(c)]
+    return [c for c in columns if len(c)]
+
+
+def _value_top(traces: list[dict], axis: str, stacked: bool) -> float | None:
+    """The largest value along `axis` ('x' or 'y') of numeric traces (stacked: summed per category)."""
+    columns = _value_columns(traces, axis)
     if not columns:
         return None
     if stacked:
@@ -62,7 +67,9 @@ def chinese_ticks(traces: list[dict], axis: dict, name: str, stacked: bool = Fal
         return axis
     top = _value_top(traces, name, stacked)
     if top is None or top < 1000:
-        return {"exponentformat": "none", **axis}
+        # whole numbers (households, persons) under 5: ticks 0, 1, 2 … never "0.5户"
+        whole = top is not None and top < 5 and all((c % 1 == 0).all() for c in _value_columns(traces, name))
+        return {"exponentformat": "none", **({"dtick": 1} if whole else {}), **axis}
     if "range" in axis:
         top = max(top, float(axis["range"][1]) * 0.95)
     ticks = [v for v in nice_ticks(top) if "range" not in axis or v <= axis["range"][1]]

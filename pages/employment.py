@@ -52,7 +52,7 @@ if not view.village:
     screen.summary(out, employment_text(pub, area, view.year, list(this_year["form"].head(3))))
 
 cols = slide.headline(view, 4)
-screen.card(cols[0], pub, f"就业基地（{view.year}年）", "bases@total", f"安置残疾人 {pub.text('base_list@total')}")
+screen.card(cols[0], pub, f"就业基地（{view.year}年）", "bases@total", f"基地登记安置残疾人 {pub.text('base_list@total')}")
 screen.card(cols[1], pub, "带动户数", "lifted@total", f"扶持资金 {pub.text('funding@total')}")
 screen.card(cols[2], pub, f"{view.year}年就业人数", "form@total", f"其中在基地就业 {pub.text('form_base@total')}")
 screen.card(cols[3], pub, "公益性岗位", "form@公益性岗位" if pub.has("form@公益性岗位") else "form@total",

@@ -97,7 +97,7 @@ for i, code in enumerate(CODES):
     words, good = screen.against_target(pub, k(f"{code}_unpaid"), k(f"{code}_eligible"),
                                         "符合条件但全年未发放", "应补尽补", "没有符合条件的对象")
     screen.card(cols[2 * i], pub, f"{SUBSIDY_SHORT[code]}覆盖率（{view.year}年）", k(f"{code}_coverage"),
-                f"符合条件 {pub.text(k(f'{code}_eligible'))}，已发 {pub.text(k(f'{code}_eligible_paid'))}",
+                f"符合条件 {pub.text(k(f'{code}_eligible'))}，其中已发 {pub.text(k(f'{code}_eligible_paid'))}",
                 good=good, help_text=METRICS[f"{code}_coverage"].definition)
     screen.card(cols[2 * i + 1], pub, f"{SUBSIDY_SHORT[code]}应享未享", k(f"{code}_unpaid"), words, good)
 screen.legend(pub)

@@ -85,7 +85,8 @@ def yoy(now: str, before: str) -> str:
 
 if not view.village:
     screen.summary(out, subsidy_text(pub, area, ctx.year_end("subsidy", view.year), months_in_year, view.year, focus))
-st.subheader(f"{view.year}年1–{months_in_year}月累计（截至本月）与上年同期", anchor=False)
+st.subheader(f"{view.year}年累计与上年同期" if missing else f"{view.year}年1–{months_in_year}月累计（截至本月）与上年同期",
+             anchor=False)
 cols = slide.headline(view, 4, ("trend",))
 for i, code in enumerate(CODES):
     screen.card(cols[2 * i], pub, f"{SUBSIDY_SHORT[code]}发放金额", f"ytd_amount@{code}",

@@ -299,17 +299,18 @@ def apply(pub: Publication, suppress: bool) -> Publication:
         # its shown cells being known.
         table = Publication({k: replace(c) for k, c in pub.cells.items() if k in pub.table},
                             [(t, parts) for t, parts in pub.sums if t in pub.table and set(parts) <= pub.table])
-        _memo_withhold(table)
+        solved: dict = {}  # the table's systems, solved once: the same systems in the page are not solved again
+        _memo_withhold(table, solved)
         for k, cell in table.cells.items():
             pub.cells[k].mark, pub.cells[k].known, pub.cells[k].fixed = cell.mark, cell.known, True
-        _memo_withhold(pub)
+        _memo_withhold(pub, solved)
         for k in table.cells:
             pub.cells[k].fixed = False
         return pub
     return _memo_withhold(pub)
 
 
-def _memo_withhold(pub: Publication) -> Publication:
+def _memo_withhold(pub: Publication, solved: dict | None = None) -> Publication:
     """`_withhold`, or the answer it gave to the same cells, sums and marks before."""
     signature = (tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing), c.mark, c.fixed)
                        for k, c in pub.cells.items()),
@@ -322,7 +323,7 @@ def _memo_withhold(pub: Publication) -> Publication:
         for k, (mark, is_known) in known.items():
             pub.cells[k].mark, pub.cells[k].known = mark, is_known
         return pub
-    _withhold(pub)
+    _withhold(pub, {} if solved is None else solved)
     with _MEMO_LOCK:
         _MEMO[signature] = {k: (c.mark, c.known) for k, c in pub.cells.items()}
         while len(_MEMO) > _MEMO_SIZE:
@@ -330,8 +331,8 @@ def _memo_withhold(pub: Publication) -> Publication:
     return pub
 
 
-def _withhold(pub: Publication) -> None:
-    """The disclosure itself (see the module's docstring)."""
+def _withhold(pub: Publication, solved: dict) -> None:
+    """The disclosure itself (see the module's docstring); `solved` is `determined`'s memory of systems."""
     equal = [(total, parts[0]) for total, parts in pub.sums if len(parts) == 1
              and total in pub.cells and parts[0] in pub.cells]
     changed = True
@@ -347,7 +348,6 @@ def _withhold(pub: Publication) -> None:
                 and not cell.fixed:
             cell.mark = PRIMARY
     lines = _lines(pub)
-    solved: dict = {}
     for _ in range(50):
         changed = _propagate(pub)
         changed = _line_pass(pub, lines) or changed

@@ -145,3 +145,14 @@ def test_small_whole_numbers_have_whole_ticks():
     assert charts.grouped_bars(frame, "月", {"n": ("新纳入", "#111111")}, "户").layout.yaxis.dtick == 1
     rates = frame.assign(n=[2.5, 1.0])
     assert charts.grouped_bars(rates, "月", {"n": ("率", "#111111")}, "%").layout.yaxis.dtick is None
+
+
+def test_labels_too_big_for_a_stacked_segment_are_left_out_not_shrunk():
+    import pandas as pd
+
+    from ui import charts
+
+    frame = pd.DataFrame({"x": ["a", "b"], "n": [1.0, 50.0], "m": [3.0, 2.0]})
+    fig = charts.grouped_bars(frame, "x", {"n": ("n", "#111111"), "m": ("m", "#222222")}, "人", barmode="stack")
+    assert fig.layout.uniformtext.mode == "hide" and fig.layout.uniformtext.minsize >= 12
+    assert all(t.textangle == 0 for t in fig.data)  # never turned on its side to fit

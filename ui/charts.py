@@ -195,10 +195,12 @@ def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]]
     traces = [{"type": "bar", "x": frame[x], "y": frame[column].fillna(0), "name": label,
                "marker": {"color": colours(column, colour)},
                "text": _labels(frame[column], "%" in y_title, frame.get(f"{column}_text")),
-               "textposition": "outside" if barmode == "group" else "inside"}
+               "textposition": "outside" if barmode == "group" else "inside", "textangle": 0}
               for column, (label, colour) in series.items()]
     extra = _target_line(target, f"目标 {target:g}%", vertical=False) if target is not None else {}
-    return figure(traces, y_title=y_title, xaxis={"type": "category"}, barmode=barmode, **extra)
+    # labels inside stacked segments too thin for them are left out (hover has them), not shrunk to dots
+    fit = {"uniformtext": {"minsize": 12, "mode": "hide"}} if barmode == "stack" else {}
+    return figure(traces, y_title=y_title, xaxis={"type": "category"}, barmode=barmode, **fit, **extra)
 
 
 def funnel(stages: list[str], values: list[float | None], texts: list[str], colour: str) -> go.Figure:

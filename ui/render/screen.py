@@ -371,11 +371,12 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     # a laptop shows of it (ui.page: the map box is MAP_FIT_HEIGHT high there), centred in its taller box elsewhere.
     view_state = (layers.view_for(shapes, 1700, height - 40) if view.present
                   else layers.view_for(shapes, 600, MAP_FIT_HEIGHT - 20))
-    stack = [layers.area_layer(collection, view.village), layers.label_layer(collection, size, view_state.zoom)]
+    stack = [layers.area_layer(collection, view.village)]
     tooltip = "<b>{name}</b><br/>{value_text}"
     if points is not None and len(points):
         stack.append(layers.point_layer(points, "size_persons", [230, 159, 0]))
         tooltip = point_tooltip or tooltip
+    stack.append(layers.label_layer(collection, size, view_state.zoom))  # names above the bases' dots
     deck = layers.deck(stack, view_state, tooltip)
     map_key = f"{key_}_{view.township or 'county'}"
     if view.village:

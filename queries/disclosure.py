@@ -128,9 +128,10 @@ def _hide(pub: Publication, key: str, mark: str = SECONDARY) -> bool:
     return True
 
 
-def _propagate(pub: Publication) -> bool:
+def _propagate(pub: Publication, stuck: list) -> bool:
     """Amounts hidden with their count; derived counts hidden with a part, and their numerator withheld
-    when they are 1-4 themselves. True when something changed."""
+    when they are 1-4 themselves (noted in `stuck` when that numerator is fixed and shown). True when
+    something changed."""
     changed = False
     for cell in pub.cells.values():
         if cell.value is None or not cell.parts or cell.kind not in (AMOUNT, COUNT):
@@ -140,15 +141,18 @@ def _propagate(pub: Publication) -> bool:
             cell.mark = SECONDARY
             changed = True
         if cell.kind == COUNT and 0 < cell.value < SMALL and parts and not parts[0].mark and not parts[0].known \
-                and not parts[0].fixed and not cell.known and not cell.fixed:
+                and not cell.known and not cell.fixed:
+            if parts[0].fixed:
+                stuck.append(cell)
+                continue
             cell.mark = cell.mark or PRIMARY
             parts[0].mark = SECONDARY
             changed = True
     return changed
 
 
-def _line_pass(pub: Publication, lines: list[list[str]]) -> bool:
-    """Make each line safe on its own; True when something changed."""
+def _line_pass(pub: Publication, lines: list[list[str]], stuck: list) -> bool:
+    """Make each line safe on its own (a line that cannot be goes to `stuck`); True when something changed."""
     changed = False
     for line in lines:
         kind = pub.cells[line[0]].kind
@@ -156,6 +160,7 @@ def _line_pass(pub: Publication, lines: list[list[str]]) -> bool:
         while not line_is_safe(values, [pub.cells[k].mark for k in line]):
             victim = _withhold_next(pub, line)
             if victim is None or not _hide(pub, victim):
+                stuck.append(line)
                 break
             changed = True
     return changed
@@ -299,19 +304,29 @@ def apply(pub: Publication, suppress: bool) -> Publication:
         # its shown cells being known.
         table = Publication({k: replace(c) for k, c in pub.cells.items() if k in pub.table},
                             [(t, parts) for t, parts in pub.sums if t in pub.table and set(parts) <= pub.table])
+        before = {k: (c.mark, c.known) for k, c in pub.cells.items()}
         solved: dict = {}  # the table's systems, solved once: the same systems in the page are not solved again
         _memo_withhold(table, solved)
         for k, cell in table.cells.items():
             pub.cells[k].mark, pub.cells[k].known, pub.cells[k].fixed = cell.mark, cell.known, True
-        _memo_withhold(pub, solved)
+        done = _memo_withhold(pub, solved)
         for k in table.cells:
             pub.cells[k].fixed = False
-        return pub
-    return _memo_withhold(pub)
+        if done:
+            return pub
+        # The page states something of the table's cells that the table alone did not (the employment page's
+        # bases under their units), and only table cells could close what it gives away: the whole page is
+        # withheld jointly instead, as one system. Safe; this view's table may then differ from another's.
+        for k, (mark, known) in before.items():
+            pub.cells[k].mark, pub.cells[k].known = mark, known
+        pub.joint = True
+    _memo_withhold(pub)
+    return pub
 
 
-def _memo_withhold(pub: Publication, solved: dict | None = None) -> Publication:
-    """`_withhold`, or the answer it gave to the same cells, sums and marks before."""
+def _memo_withhold(pub: Publication, solved: dict | None = None) -> bool:
+    """`_withhold`, or the answer it gave to the same cells, sums and marks before; whether it could
+    withhold all it had to (False only when fixed cells stood in its way)."""
     signature = (tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing), c.mark, c.fixed)
                        for k, c in pub.cells.items()),
                  tuple(pub.sums))
@@ -320,19 +335,21 @@ def _memo_withhold(pub: Publication, solved: dict | None = None) -> Publication:
         if known is not None:
             _MEMO.move_to_end(signature)
     if known is not None:
-        for k, (mark, is_known) in known.items():
+        marks, done = known
+        for k, (mark, is_known) in marks.items():
             pub.cells[k].mark, pub.cells[k].known = mark, is_known
-        return pub
-    _withhold(pub, {} if solved is None else solved)
+        return done
+    done = _withhold(pub, {} if solved is None else solved)
     with _MEMO_LOCK:
-        _MEMO[signature] = {k: (c.mark, c.known) for k, c in pub.cells.items()}
+        _MEMO[signature] = ({k: (c.mark, c.known) for k, c in pub.cells.items()}, done)
         while len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
-    return pub
+    return done
 
 
-def _withhold(pub: Publication, solved: dict) -> None:
-    """The disclosure itself (see the module's docstring); `solved` is `determined`'s memory of systems."""
+def _withhold(pub: Publication, solved: dict) -> bool:
+    """The disclosure itself (see the module's docstring); `solved` is `determined`'s memory of systems.
+    False when something still gives a count away that only fixed cells could hide."""
     equal = [(total, parts[0]) for total, parts in pub.sums if len(parts) == 1
              and total in pub.cells and parts[0] in pub.cells]
     changed = True
@@ -341,16 +358,19 @@ def _withhold(pub: Publication, solved: dict) -> None:
         for pair in equal:
             for x, y in (pair, pair[::-1]):
                 seen, other = pub.cells[x], pub.cells[y]
-                if (seen.known or (seen.fixed and not seen.mark)) and not other.known and not other.fixed:
+                shown = seen.fixed and not seen.mark and seen.value is not None
+                if (seen.known or shown) and not other.known and not other.fixed:
                     other.known = changed = True
     for cell in pub.cells.values():
         if cell.kind == COUNT and cell.value is not None and 0 < cell.value < SMALL and not cell.known \
                 and not cell.fixed:
             cell.mark = PRIMARY
     lines = _lines(pub)
+    stuck: list = []  # what could not be made safe (fixed cells in the way)
+    leaks: list[str] = []
     for _ in range(50):
-        changed = _propagate(pub)
-        changed = _line_pass(pub, lines) or changed
+        changed = _propagate(pub, stuck)
+        changed = _line_pass(pub, lines, stuck) or changed
         if changed:
             continue
         leaks = determined(pub, lines, solved)
@@ -376,6 +396,8 @@ def _withhold(pub: Publication, solved: dict) -> None:
     for cell in pub.cells.values():  # a change says no more than its two ends: shown only with both
         if cell.kind == CHANGE and cell.value is not None and any(pub.cells[p].mark for p in cell.parts):
             cell.mark = WITHHELD
+    fixed = any(c.fixed for c in pub.cells.values())
+    return not (fixed and (stuck or leaks))
 
 
 def _hide_more(pub: Publication, line: list[str]) -> bool:

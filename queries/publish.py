@@ -53,6 +53,7 @@ class Publication:
     # The unit table's cells (`add_units`): withheld first and on their own, so the same table gets the
     # same marks in every view that shows it (a township's and each of its villages').
     table: set[str] = field(default_factory=set)
+    joint: bool = False  # set by the disclosure when the table could not be withheld on its own (see apply)
 
     # --- building -------------------------------------------------------------------------------
     def add(self, key: str, value: float | None, kind: str, unit: str = "", parts: Iterable[str] = (),

@@ -354,8 +354,9 @@ def equal_to_known(pub: Publication) -> set[str]:
     return seen
 
 
+@pytest.mark.slow
 def test_the_employment_page_of_the_test_county(duck_url):
-    """The county view and every township's, as the page builds them, with the township's totals known
+    """The county view and townships' views, as the page builds them, with the township's totals known
     (screen.Output) and not (exports): nothing recoverable but what equals a known cell (township
     990101114000: its known total of 3 is one base's, so its village's 3 is given away by any rule; the
     old code marked that village known and showed '3', this one shows '<5')."""
@@ -367,7 +368,9 @@ def test_the_employment_page_of_the_test_county(duck_url):
     wh = connect(duck_url)
     year = 2024
     leaks = []
-    for town in ["", *unit_table(wh, Filters(scope=""), year)["unit_code"]]:
+    codes = list(unit_table(wh, Filters(scope=""), year)["unit_code"])
+    # every township took 63 s; every fifth and the one with the known total of one base's 3 keep the cases
+    for town in ["", *codes[::5], *[c for c in codes if c == "990101114000"]]:
         for know in ((False, True) if town else (False,)):
             pub = employment_page(wh, Filters(scope="", township=town), year)
             if know:

@@ -96,6 +96,9 @@ GROUP BY ALL
 ORDER BY p.township_code, p.village_code, f.pay_month;
 
 -- Distinct persons paid from January to month M of a year = the sum of rows with first_month <= M.
+-- eligible_persons: of them, those eligible whose certificate was issued by the year's end (or has no date),
+-- so that it is a part of mart_person's eligible of that year: a coverage never exceeds 100 %, even when
+-- the register's 发证日期 is a re-issue (换证) later than the payments.
 CREATE TABLE mart_subsidy_first_paid AS
 WITH firsts AS (
     SELECT person_id, subsidy_code, year(pay_month) AS year, month(min(pay_month)) AS first_month
@@ -104,7 +107,8 @@ WITH firsts AS (
 SELECT p.township_code, p.village_code, p.category_code, p.level_code, f.subsidy_code, f.year, f.first_month,
        count(*) AS persons,
        count(*) FILTER (WHERE CASE f.subsidy_code WHEN 'living' THEN p.is_living_eligible
-                                                  ELSE p.is_nursing_eligible END) AS eligible_persons
+                                                  ELSE p.is_nursing_eligible END
+                               AND coalesce(year(p.issued_date) <= f.year, true)) AS eligible_persons
 FROM firsts f JOIN dim_person p USING (person_id)
 GROUP BY ALL
 ORDER BY p.township_code, p.village_code, f.year;

@@ -71,6 +71,8 @@ HOUSEHOLD_SIZES, HOUSEHOLD_SIZE_SHARES = [1, 2, 3], [0.80, 0.15, 0.05]  # ~1.25 
 CHILD_SHARE, CHILD_MAX_AGE = 0.04, 16
 MALE_SHARE = 0.57
 CANCEL_OLD, CANCEL_YOUNG = 0.05, 0.018  # ~3% 注销, mostly the elderly
+REISSUE_SHARE = 0.04  # certificates re-issued (换证) within the data's years: 发证日期 is the later date
+REISSUE_MIN_DAYS = 120  # at least this long after the first issue
 HOME_AREA_SHARE = 0.8  # share of IDs issued in the county itself (area 990101)
 ISSUE_START = np.datetime64("2008-01-01")
 SURNAMES = list(
@@ -594,7 +596,8 @@ class Persons:
     town: np.ndarray
     dibao: np.ndarray
     cancelled: np.ndarray
-    issue: np.ndarray
+    issue: np.ndarray  # first issue: services and payments start from it
+    written_issue: np.ndarray  # 发证日期 as the register holds it: later than `issue` after a 换证
     hh_code: np.ndarray  # per household
     hh_village: np.ndarray  # per household
     hh_tuopin: np.ndarray  # per household
@@ -683,8 +686,21 @@ def make_persons(seed: int, n: int, geo: Geography, period: Period) -> tuple[Per
     base = unique_id_bases(rng, area, yyyymmdd(birth), male)
     cert = certificate_numbers(base, id_check_chars(base), cat, lvl)
     persons = Persons(cert, male.astype(bool), birth, cat, lvl, hh, village, geo.vil_town[village], dibao, cancelled,
-                      issue, hh_code, hh_village, hh_tuopin)
+                      issue, reissue_dates(seed, issue, period), hh_code, hh_village, hh_tuopin)
     return persons, random_names(rng, n)
+
+
+def reissue_dates(seed: int, issue: np.ndarray, period: Period) -> np.ndarray:
+    """发证日期 as the register holds it: a share of holders had their certificate re-issued (换证) some months
+    to years after the first issue, so the register shows the later date while they were paid (and served)
+    from the first; a past year's coverage must not count them as paid but not yet eligible."""
+    rng = section_rng(seed, 13)
+    n = len(issue)
+    lo = np.maximum(issue + np.timedelta64(REISSUE_MIN_DAYS, "D"), month_start(period.first_mi))
+    span = (period.until_end - lo).astype(np.int64)
+    later = lo + np.floor(rng.random(n) * np.maximum(span, 0)).astype(np.int64)
+    chosen = (rng.random(n) < REISSUE_SHARE) & (span > 0)
+    return np.where(chosen, later, issue)
 
 
 def persons_frame(p: Persons, names: np.ndarray, geo: Geography) -> pd.DataFrame:
@@ -702,7 +718,7 @@ def persons_frame(p: Persons, names: np.ndarray, geo: Geography) -> pd.DataFrame
         "是否低保": yes_no[p.dibao.astype(int)],
         "是否脱贫户": yes_no[p.hh_tuopin[p.hh].astype(int)],
         "证件状态": np.where(p.cancelled, "注销", "正常"),
-        "发证日期": date_text(p.issue),
+        "发证日期": date_text(p.written_issue),
     })
 
 

@@ -24,7 +24,8 @@ PG_SCHEMA = "warehouse"
 # Bump when the importer changes a table the queries read; the app refuses older warehouses.
 # 2: township marts (mart_*_town), read by every query at county level.
 # 3: mart_person(_town).issued_year: a past year counts the certificates issued by its end.
-SCHEMA_VERSION = "3"
+# 4: mart_subsidy_first_paid.eligible_persons counts only certificates issued by the year's end.
+SCHEMA_VERSION = "4"
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
@@ -147,7 +148,7 @@ class Warehouse:
         if version != SCHEMA_VERSION:
             self.close()
             raise WarehouseError(
-                f"数据仓库 {self.url} 的版本为 {version}，本程序需要版本 {SCHEMA_VERSION}（新增了乡镇级汇总表）。"
+                f"数据仓库 {self.url} 的版本为 {version}，本程序需要版本 {SCHEMA_VERSION}（汇总表有变）。"
                 "请重新导入：python -m data.importer 数据目录 --warehouse 目标")
 
     def import_id(self) -> str:

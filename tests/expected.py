@@ -202,7 +202,8 @@ def subsidy_persons_to_month(folder: Path, town: str, year: int, month: int) -> 
     pay = pay[pay["year"].isin([year - 1, year]) & (pay["month"] <= month)]
     pay["subsidy_code"] = pay["补贴类型"].map(SUBSIDY_CODES)
     persons = pay.drop_duplicates(["year", "subsidy_code", "cert"]).copy()
-    persons["eligible"] = persons["living"].where(persons["subsidy_code"] == "living", persons["nursing"])
+    persons["eligible"] = (persons["living"].where(persons["subsidy_code"] == "living", persons["nursing"])
+                           & (persons["issued_year"] <= persons["year"]))  # eligible in that year
     out = persons.groupby(["year", "subsidy_code"]).agg(persons=("cert", "size"), eligible_paid=("eligible", "sum"))
     return _ints(out.reset_index())
 
@@ -219,7 +220,8 @@ def subsidy_by_category_level(folder: Path, town: str, year: int) -> pd.DataFram
             paid = set(pay.loc[pay["补贴类型"] == label, "cert"])
             rows.append({"category_code": category, "level_code": level, "subsidy_code": code,
                          "eligible": int((group[code] & (group["issued_year"] <= year)).sum()),  # issued by then
-                         "eligible_paid": int((group[code] & group["cert"].isin(paid)).sum()),
+                         "eligible_paid": int((group[code] & (group["issued_year"] <= year)
+                                               & group["cert"].isin(paid)).sum()),
                          "persons": int(group["cert"].isin(paid).sum())})
     return pd.DataFrame(rows)
 

@@ -43,8 +43,13 @@ def test_columns_and_total_row(duck_url):
     assert total["康复服务率"] == rate(total["康复已服务人数"], total["康复需求人数"])
 
 
-def test_matches_independent_computation(any_url, expected):
-    table = annual_table(connect(any_url), YEAR, Filters(scope="")).set_index("区划代码").iloc[:-1]
+@pytest.mark.parametrize("year", [2021, 2022, 2023, YEAR])
+def test_matches_independent_computation(any_url, extracts, year):
+    """Every year of the test county, not only the last: a past year's coverage counts, in numerator and
+    denominator alike, the eligible whose certificate was issued by its end (re-issued certificates, 换证,
+    carry a 发证日期 later than their payments)."""
+    expected = expected_annual(extracts, year)
+    table = annual_table(connect(any_url), year, Filters(scope="")).set_index("区划代码").iloc[:-1]
     assert list(table.index) == list(expected.index)
     assert (table["名称"] == expected["名称"]).all()
     for column in COUNTS:
@@ -56,6 +61,18 @@ def test_matches_independent_computation(any_url, expected):
         assert table[f"{label}_覆盖率"].tolist() == want
     want = [rate(n, d) for n, d in zip(expected["康复已服务人数"], expected["康复需求人数"], strict=True)]
     assert table["康复服务率"].tolist() == want
+    for label in ("生活补贴", "护理补贴"):
+        assert (table[f"{label}_覆盖率"].dropna() <= 100).all(), label
+
+
+def test_test_county_has_payments_before_a_reissued_certificate(extracts):
+    """The test data must hold the case the coverage rule is about (else the tests above prove nothing):
+    eligible persons paid in a year before the year of their register's 发证日期."""
+    persons = clean(extracts, "持证残疾人").set_index("残疾人证号")
+    pay = clean(extracts, "两项补贴发放")
+    issued = pd.to_datetime(persons["发证日期"].replace("", None)).dt.year
+    early = pay["发放年月"].str[:4].astype(int) < pay["残疾人证号"].map(issued)
+    assert pay.loc[early, "残疾人证号"].nunique() >= 10
 
 
 def test_real_data_shape(expected):

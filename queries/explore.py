@@ -18,7 +18,7 @@ from queries.catalog import BREAKDOWNS, GRAINS, METRICS, TIME_BREAKDOWNS, Metric
 from queries.common import Filters, numeric_columns, run_sql
 from queries.db import Warehouse
 from queries.metrics import shortfall
-from queries.publish import AMOUNT, RATE, Publication, number_text
+from queries.publish import AMOUNT, RATE, Publication, change_pct, half_up, number_text
 
 TOTAL = "total"
 ALL = "all"  # the one column of a single breakdown
@@ -199,10 +199,10 @@ def change(pub: Publication, metric: Metric, now: str, before: str) -> str:
     if a is None or b is None:
         return "—"
     if pub.cells[now].kind == RATE:
-        return _signed(round(a - b, 1), "个百分点")
+        return _signed(float(half_up(a - b, 1)), "个百分点")
     if not b:
         return "—"
-    return _signed(round((a - b) / b * 100, 1), "%")
+    return _signed(change_pct(a, b), "%")
 
 
 def _signed(value: float, unit: str) -> str:

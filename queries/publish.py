@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -102,7 +103,8 @@ class Publication:
         if a is None or b is None or base is None or (relative and not b):
             value = None
         else:
-            value = round((a - b) / b * 100, 1) if relative else (round(a - b, 1) if base.kind == RATE else a - b)
+            value = (change_pct(a, b) if relative else
+                     (float(half_up(a - b, 1)) if base.kind == RATE else a - b))
         unit = "%" if relative else ("个百分点" if base is not None and base.kind == RATE else
                                      (base.unit if base is not None else ""))
         digits = 1 if relative or (base is not None and base.kind == RATE) else 0
@@ -154,6 +156,21 @@ class Publication:
         return key in self.cells
 
 
+def half_up(value: float, digits: int = 0, scale: int = 1) -> Decimal:
+    """value ÷ scale rounded half away from zero at `digits` decimals, from the exact decimal the value stands
+    for (yuan to the fen, rates to 0.1): the one rounding rule of every number shown (113,850元 → 11.39万元,
+    6.25% → 6.3%), where float formatting would round 11.385 down."""
+    exact = Decimal(repr(round(float(value), 6))) / scale
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def change_pct(now: float, before: float) -> float:
+    """(now − before) ÷ before in %, one decimal, half up, computed in decimals (同比, 环比)."""
+    exact = lambda x: Decimal(repr(round(float(x), 6)))  # noqa: E731
+    ratio = (exact(now) - exact(before)) * 100 / exact(before)
+    return float(ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def pct(numerator: float, denominator: float) -> float:
     """Percent with one decimal, half rounded up (integer arithmetic, as report.rate)."""
     n, d = int(numerator), int(denominator)
@@ -170,17 +187,14 @@ def cell_text(cell: Cell, with_unit: bool = True) -> str:
     if cell.value is None:
         return WITHHELD
     if cell.kind == RATE:
-        return f"{cell.value:.1f}" + ("%" if with_unit else "")
+        return f"{half_up(cell.value, 1)}" + ("%" if with_unit else "")
+    value = abs(cell.value) if cell.kind == CHANGE else cell.value  # a change's sign is a word (`direction`)
+    if cell.kind in (AMOUNT, CHANGE) and cell.unit == "万元":
+        return f"{half_up(value, 2, 10_000):,}{unit}"
     if cell.kind == AMOUNT:
-        if cell.unit == "万元":
-            return f"{cell.value / 10_000:,.2f}{unit}"
-        return f"{cell.value:,.0f}{unit}"
-    if cell.kind == MEAN:
-        return f"{cell.value:,.{cell.digits}f}{unit}"
-    if cell.kind == CHANGE:
-        if cell.unit == "万元":
-            return f"{abs(cell.value) / 10_000:,.2f}{unit}"
-        return f"{abs(cell.value):,.{cell.digits}f}{unit}"
+        return f"{half_up(value):,}{unit}"
+    if cell.kind in (MEAN, CHANGE):
+        return f"{half_up(value, cell.digits):,}{unit}"
     return f"{int(cell.value):,}{unit}"
 
 
@@ -192,7 +206,7 @@ def direction(pub: Publication, key: str, up: str = "增加", down: str = "减�
 
 def number_text(value: float, unit: str = "", digits: int = 0) -> str:
     """A plain number that is not a cell (a year, a target, a count of townships listed)."""
-    return f"{value:,.{digits}f}{unit}"
+    return f"{half_up(value, digits):,}{unit}"
 
 
 # --- the unit table: what most pages publish -------------------------------------------------------

@@ -16,6 +16,7 @@ from queries.catalog import RATES
 from queries.cells import write_csv, write_xlsx
 from queries.common import Filters, county, numeric_columns, run_sql
 from queries.db import Warehouse, WarehouseError, connect
+from queries.publish import half_up
 
 # report.md's columns, in order, with the count(s) each is made of.
 COUNT_COLUMNS = {
@@ -98,7 +99,7 @@ def _report_row(counts: dict) -> dict:
     """One row of counts as report.md's columns."""
     row = {"区划代码": counts["unit_code"], "名称": counts["name"]}
     row |= {label: int(counts[key]) for label, key in COUNT_COLUMNS.items()}
-    row |= {label: round(float(counts[key]), 2) for label, key in AMOUNT_COLUMNS.items()}
+    row |= {label: float(half_up(counts[key], 2)) for label, key in AMOUNT_COLUMNS.items()}
     row |= {label: rate(counts[num], counts[den]) for label, (num, den) in RATE_COLUMNS.items()}
     return row
 

@@ -5,7 +5,7 @@ A dataset that does not cover the period is said, not printed as 0."""
 from __future__ import annotations
 
 from queries.catalog import METRICS
-from queries.publish import Publication, key
+from queries.publish import Publication, half_up, key
 
 TARGET_REHAB = f"{METRICS['rehab_rate'].target:g}"
 
@@ -17,10 +17,10 @@ def change(pub: Publication, now: str, before: str, what: str = "") -> str:
     a, b = pub.shown(now), pub.shown(before)
     if a is None or b is None:
         return ""
-    delta = round(a - b, 1)
+    delta = half_up(a - b, 1)
     if delta == 0:
         return f"，{what}与上年持平"
-    return f"，较上年{'提高' if delta > 0 else '下降'}{abs(delta):.1f}个百分点"
+    return f"，较上年{'提高' if delta > 0 else '下降'}{abs(delta)}个百分点"
 
 
 def _or_missing(pub: Publication, cell: str, sentence: str) -> str:

@@ -35,11 +35,18 @@ def test_headers_carry_units_and_numbers_their_formats():
     assert [c.value for c in sheet[3]] == ["乡镇", "人数（人）", "金额（万元）", "覆盖率（%）"]
     count, amount, rate = sheet["B4"], sheet["C4"], sheet["D4"]
     assert count.value == 1234 and count.number_format == "#,##0"
-    assert abs(amount.value - 1234.5678) < 1e-9 and amount.number_format == "#,##0.00"
+    assert amount.value == 1234.57 and amount.number_format == "#,##0.00"  # the screen's 1,234.57万元
     assert rate.value == 70.0 and rate.number_format == "0.0"  # prints 70.0, not 70
     for cell in (count, amount, rate, sheet["B5"], sheet["C5"], sheet["D5"]):
         assert cell.alignment.horizontal == "right", cell.coordinate  # marks line up with the numbers
     assert sheet["B5"].value == "<5" and sheet["B5"].data_type == "s"
+
+
+def test_amounts_on_an_exact_half_round_up_as_on_screen():
+    """113,850元 is 11.385万元: 11.39 in the workbook as on screen (float formatting gave 11.38)."""
+    frame = pd.DataFrame({"乡镇": ["东湖镇", "合计（示范县）"], "人数": [3, 3], "金额（元）": [113_850.0, 113_850.0],
+                          "覆盖率": [70.0, 70.0]})
+    assert workbook(frame)["C4"].value == 11.39
 
 
 def test_printable_legend_and_source_inside_the_print_area():

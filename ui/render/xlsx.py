@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from queries.cells import XLSXWRITER_OPTIONS, safe_cell
-from queries.publish import AMOUNT, COUNT, LEGEND, MEAN, RATE, TALLY
+from queries.publish import AMOUNT, COUNT, LEGEND, MEAN, RATE, TALLY, half_up
 from ui.press import Caption, press_config
 
 _UNIT_SUFFIX = re.compile(r"（[^（）]*）$")
@@ -53,9 +53,9 @@ def number_format(kind: Kind | None) -> str:
 
 
 def scaled(value: float, kind: Kind | None) -> float:
-    """The value in the header's unit (amounts are held in yuan)."""
+    """The value in the header's unit (amounts are held in yuan), rounded as the screen shows it."""
     if kind is not None and kind.kind == AMOUNT and kind.unit == "万元":
-        return value / 10_000
+        return float(half_up(value, 2, 10_000))
     return value
 
 

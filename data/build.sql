@@ -168,10 +168,18 @@ ORDER BY p.township_code, p.village_code, c.year;
 
 -- Cross-programme gap: severe (一/二级), active persons in households under monitoring at the end of a
 -- year, and how many of them got no nursing subsidy / no rehab service in that year.
+-- Every year any of the three datasets speaks of: a year with monitoring but no payments or rehab yet still
+-- counts its severe persons in monitored households (the pages say that the other datasets end earlier).
 CREATE TABLE mart_severe_monitored AS
-WITH years AS (
-    SELECT DISTINCT year(pay_month) AS year FROM fact_subsidy_payment
-    UNION SELECT DISTINCT year FROM fact_rehab_service
+WITH spoken AS (
+    SELECT year(pay_month) AS year FROM fact_subsidy_payment
+    UNION SELECT year FROM fact_rehab_service
+    UNION SELECT year(enrolled_date) FROM fact_monitoring
+    UNION SELECT year(eliminated_date) FROM fact_monitoring WHERE eliminated_date IS NOT NULL
+),
+years AS (
+    SELECT range AS year FROM range(CAST((SELECT min(year) FROM spoken) AS BIGINT),
+                                    CAST((SELECT max(year) FROM spoken) AS BIGINT) + 1)
 ),
 monitored AS (
     SELECT DISTINCT y.year, m.household_id

@@ -143,8 +143,13 @@ else:
 
 st.subheader(f"监测户中的重度残疾人：未领护理补贴或未获康复服务（{view.year}年）", anchor=False)
 gap = units[units["severe_persons"] > 0].sort_values("without_either", ascending=False)
-if gap.empty:
+# Whether they were paid or served can only be said for a year the other two datasets cover.
+gap_missing = "；".join(m for m in (ctx.missing("subsidy", view.year), ctx.missing("rehab", view.year)) if m)
+if missing or gap.empty:
     st.info(missing or "期末在监测户中没有重度残疾人。")
+elif gap_missing:
+    st.info(f"{ctx.year_end('monitoring', view.year)}在监测户中有重度残疾人{pub.text(key('severe_persons', 'total'))}；"
+            f"{gap_missing}，暂不能核对其护理补贴和康复服务。")
 else:
     screen.table(out, "monitoring_gap", f"{area}监测户中重度残疾人保障缺口", ctx,
                  [*zip(gap["name"], gap["unit_code"], strict=True), ("合计（全部）", "total")],

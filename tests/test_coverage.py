@@ -133,3 +133,18 @@ def test_a_township_without_persons_has_reached_no_target(empty_town, monkeypatc
     # the county's other townships still reach or miss their targets as before
     county = shown_text(open_app("overview", {"year": "2024"}))
     assert "没有康复需求记录" not in county and "没有符合条件的对象" not in county
+
+
+def test_monitoring_says_the_other_datasets_end_earlier_not_that_nobody_is_severe(ragged, extracts, monkeypatch):
+    """防返贫监测 at 2024, with payments and rehab ending 2023: the severe persons of monitored households are
+    counted (the independent computation's number) and the page says why their subsidy and rehab cannot be
+    checked, never "期末在监测户中没有重度残疾人"."""
+    from expected import expected_gap
+
+    monkeypatch.setenv("WAREHOUSE_URL", ragged)
+    severe = int(expected_gap(extracts, 2024)["severe_persons"].sum())
+    assert severe > 0
+    text = shown_text(open_app("monitoring", {"year": "2024"}))
+    assert "没有重度残疾人" not in text
+    assert f"2024年末在监测户中有重度残疾人{severe:,}人；2024年暂无补贴发放数据" in text
+    assert "暂不能核对其护理补贴和康复服务" in text

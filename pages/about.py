@@ -53,8 +53,12 @@ unknown = issues[issues["issue"] == "unknown_code"]
 n_villages = sum(len(v) for v in ctx.villages.values())
 missing_towns = (no_boundary["level"] == "township").sum()
 missing_villages = (no_boundary["level"] == "village").sum()
+# Without a village boundary file the importer lists no village as lacking one: say that no file was imported.
+has_villages = (record["boundaries"]["level"] == "village").any()
+village_line = (f"{n_villages - missing_villages}/{n_villages} 个村（社区）有边界" if has_villages
+                else f"未导入村（社区）边界文件，{n_villages} 个村（社区）均无边界")
 st.markdown(f"- 乡镇边界：{len(ctx.townships) - missing_towns}/{len(ctx.townships)} 个乡镇有边界\n"
-            f"- 村边界：{n_villages - missing_villages}/{n_villages} 个村（社区）有边界\n"
+            f"- 村边界：{village_line}\n"
             f"- 边界文件中无法匹配行政区划的代码：{len(unknown)} 个"
             + (f"（{'、'.join(unknown['region_code'])}）" if len(unknown) else ""))
 if len(no_boundary):

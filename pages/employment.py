@@ -37,6 +37,8 @@ def build() -> Publication:
             pub.total(key("base_placed", unit), list(group))  # a unit's placements are its bases' rows
     pub.total(key("base_placed", focus), ["base_list@total"])
     pub.line("form", zip(this_year["form"], this_year["persons"], strict=True), "count", "人次", missing)
+    if not pub.has("form@公益性岗位"):  # no record of the form this year: 0 (or why there is no number)
+        pub.count("form@公益性岗位", 0, "人次", missing)
     pub.line("form_base", zip(this_year["form"], this_year["persons_at_base"], strict=True), "count", "人次", missing)
     for year, row in wide.iterrows():
         pub.line(f"y{year}", list(row.items()), "count", "人次")
@@ -55,8 +57,7 @@ cols = slide.headline(view, 4)
 screen.card(cols[0], pub, f"就业基地（{view.year}年）", "bases@total", f"基地登记安置残疾人 {pub.text('base_list@total')}")
 screen.card(cols[1], pub, "带动户数", "lifted@total", f"扶持资金 {pub.text('funding@total')}")
 screen.card(cols[2], pub, f"{view.year}年就业人数", "form@total", f"其中在基地就业 {pub.text('form_base@total')}")
-screen.card(cols[3], pub, "公益性岗位", "form@公益性岗位" if pub.has("form@公益性岗位") else "form@total",
-            "" if pub.has("form@公益性岗位") else "（无公益性岗位记录，显示就业合计）")
+screen.card(cols[3], pub, "公益性岗位", "form@公益性岗位", "")
 st.caption(BASES_NOTE)
 screen.legend(pub)
 

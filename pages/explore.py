@@ -218,11 +218,14 @@ def pivot(p: Publication, for_excel: bool) -> pd.DataFrame:
                 line[f"分母（{GRAINS[m.grain]}）"] = cell(key("d", r))
             if m.kind == AMOUNT:
                 line["发放人次"] = cell(key("n", r))
-            if time_by and r != TOTAL:
+            if time_by:  # the total over periods has nothing to compare with: an empty cell, not None
                 step = "较上年" if view.by == "year" else "较上月"
-                line[f"环比（{step}）"] = ex.change(p, m, key("v", r), key("v", ex.previous(view.by, r, "mom")))
+                total = r == TOTAL
+                line[f"环比（{step}）"] = "" if total else ex.change(
+                    p, m, key("v", r), key("v", ex.previous(view.by, r, "mom")))
                 if view.by == "month":
-                    line["同比（较上年同月）"] = ex.change(p, m, key("v", r), key("v", ex.previous(view.by, r, "yoy")))
+                    line["同比（较上年同月）"] = "" if total else ex.change(
+                        p, m, key("v", r), key("v", ex.previous(view.by, r, "yoy")))
         body.append(line)
     return pd.DataFrame(body)
 
@@ -246,4 +249,4 @@ def workbook(caption) -> bytes:
     return xlsx.table_xlsx(table, caption, kinds)
 
 
-screen.export_table("explore_table", title, workbook, ctx, out)
+screen.export_table("explore_table", title, workbook, ctx, out, period=period, datasets=(m.dataset,))

@@ -22,7 +22,10 @@ class Coverage:
     datasets: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def last_month(self, dataset: str) -> str:
-        """The latest month a dataset holds ('' when it holds nothing)."""
+        """The latest month a dataset holds ('' when it holds nothing); the persons' register, a snapshot taken
+        at the import, stands as of the latest month of any data."""
+        if dataset == "persons" and dataset not in self.datasets:
+            return self.months[-1] if self.months else ""
         return self.datasets.get(dataset, ("", ""))[1]
 
     def covers(self, dataset: str, year: int) -> bool:
@@ -58,11 +61,14 @@ class Coverage:
         last = self.last_month(dataset)
         return int(last[5:]) if last.startswith(str(year)) else 12
 
-    def until(self) -> str:
-        """'2024年12月': the latest month of any data ('—' without data)."""
-        if not self.months:
+    def until(self, datasets: tuple[str, ...] = ()) -> str:
+        """'2024年12月': the latest month of the given datasets' data (of any data without them, or when they
+        hold none; '—' without data). A page of rehab says when rehab data ends, not when payments do."""
+        ends = [self.last_month(d) for d in datasets if self.last_month(d)]
+        last = max(ends) if ends else (self.months[-1] if self.months else "")
+        if not last:
             return "—"
-        year, month = self.months[-1].split("-")
+        year, month = last.split("-")
         return f"{year}年{int(month)}月"
 
 

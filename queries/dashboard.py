@@ -145,6 +145,9 @@ def import_record(wh: Warehouse, scope: str) -> dict[str, pd.DataFrame]:
         "boundary_issues": wh.frame("SELECT region_code, level, issue FROM meta_boundary_issue"
                                     " WHERE :scope = '' OR substr(region_code, 1, 9) = substr(:scope, 1, 9)"
                                     " ORDER BY level, region_code", scope=scope),
+        "boundaries": wh.frame("SELECT level, count(*) AS regions FROM dim_boundary"
+                               " WHERE :scope = '' OR substr(region_code, 1, 9) = substr(:scope, 1, 9)"
+                               " GROUP BY level ORDER BY level", scope=scope),
     }
 
 

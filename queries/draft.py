@@ -29,6 +29,7 @@ from queries.coverage import Coverage, coverage
 from queries.db import Warehouse, WarehouseError, connect
 from queries.publish import (
     AMOUNT,
+    CHANGE,
     LEGEND,
     Publication,
     add_units,
@@ -220,7 +221,10 @@ class Writer:
             metric, definition, where = describe(cell)
             unit = cell.split("@", 1)[1] if "@" in cell else ""
             area = self.names.get(unit, self.area)
-            self.traces[cell] = Trace(cell, text, metric, definition, period, area, where)
+            # The prose says a change's sign in words (提高/下降); the appendix stands alone, so it keeps the sign.
+            shown = self.pub.shown(cell)
+            signed = "-" + text if self.pub.cells[cell].kind == CHANGE and shown is not None and shown < 0 else text
+            self.traces[cell] = Trace(cell, signed, metric, definition, period, area, where)
         return text
 
 

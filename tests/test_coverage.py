@@ -148,3 +148,26 @@ def test_monitoring_says_the_other_datasets_end_earlier_not_that_nobody_is_sever
     assert "没有重度残疾人" not in text
     assert f"2024年末在监测户中有重度残疾人{severe:,}人；2024年暂无补贴发放数据" in text
     assert "暂不能核对其护理补贴和康复服务" in text
+
+
+def test_each_output_says_when_its_own_data_ends():
+    """A page, image or export of rehab says when rehab data ends (2025-12), not the newest dataset's month;
+    the persons' register (a snapshot) stands as of the latest month, never "2026年末" for a year in progress."""
+    from queries.coverage import Coverage
+
+    months = [f"2025-{m:02d}" for m in range(1, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
+    cov = Coverage(years=[2025, 2026], months=months,
+                   datasets={"subsidy": ("2025-01", "2026-10"), "rehab": ("2025-01", "2025-12")})
+    assert cov.until(("rehab",)) == "2025年12月"
+    assert cov.until(("rehab", "subsidy")) == "2026年10月"
+    assert cov.until() == cov.until(("employment",)) == "2026年10月"  # no data of its own: the latest month
+    assert cov.year_end("persons", 2026) == "2026年10月末"
+    assert cov.year_end("persons", 2025) == "2025年末"
+
+
+@pytest.mark.slow
+def test_rehab_exports_carry_the_rehab_data_end(ragged, monkeypatch):
+    """On the ragged county (rehab to 2023-12, monitoring to 2024-12) the rehab page's 截至 line is 2023年12月."""
+    monkeypatch.setenv("WAREHOUSE_URL", ragged)
+    at = open_app("rehabilitation", {"year": "2023"})
+    assert at.session_state["page_datasets"] == ("rehab",)

@@ -209,7 +209,8 @@ def check_numbers(markdown: str, expected: Expected) -> int:
         elif text in ("×", "—"):
             continue  # withheld (the disclosure tests check what may be withheld)
         else:
-            value, unit = number_of(text)
+            assert text.startswith("-") == (want < 0), (cell, text, want)  # a fall keeps its sign in 附表2
+            value, unit = number_of(text.removeprefix("-"))
             if unit == "万元":
                 assert value == pytest.approx(round(abs(want) / 10_000, 2) * 10_000, abs=0.01), (cell, text, want)
             elif unit in ("%", "个百分点", "个月", "元/户"):
@@ -258,7 +259,7 @@ def test_no_other_number_in_the_text(wh, town):
     for made in (make(wh), make(wh, 1), make(wh, 0, town)):
         text = body(draft.markdown(made))
         for trace in sorted(made.traces, key=lambda t: -len(t.text)):
-            text = text.replace(trace.text, "")
+            text = text.replace(trace.text.removeprefix("-"), "")  # the prose says a fall in words
         text = re.sub(r"\d{4}年|\d{1,2}-\d{1,2}月|\d{1,2}月|85%|90%|0-16岁", "", text)
         assert not re.search(r"\d", text), re.findall(r".{0,12}\d.{0,12}", text)
 
@@ -341,3 +342,12 @@ def test_appendix_names_period_area_and_place(wh):
     frame = pd.DataFrame(draft.appendix_rows(made), columns=draft.APPENDIX_HEADER)
     assert (frame["指标"] != "").all() and (frame["驾驶舱位置"] != "").all() and (frame["期间"] != "").all()
     assert set(frame["范围"]) >= {"示范县"}
+
+
+def test_appendix_keeps_the_sign_of_a_fall(wh):
+    """The prose says 下降 in words; 附表2 stands alone, so a fall keeps its minus sign (0.2 read as a rise)."""
+    made = make(wh)
+    changes = [t for t in made.traces if made.pub.cells[t.cell].kind == "change" and made.pub.shown(t.cell)]
+    assert any(made.pub.shown(t.cell) < 0 for t in changes), "the test county's draft states no fall"
+    for t in changes:
+        assert t.text.startswith("-") == (made.pub.shown(t.cell) < 0), (t.cell, t.text)

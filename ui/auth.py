@@ -465,7 +465,7 @@ def _demo_user() -> User:
     import streamlit as st
 
     # In a container of its own: a projector slide hides it (ui.page.PRESENT_CSS).
-    st.container(key="demo_banner").info(f"演示模式：已以只读分析员“{DEMO_NAME}”身份登录，数据为虚构的示范县。")
+    st.container(key="demo_banner").info(f"演示模式：已以只读分析员“{DEMO_NAME}”身份登录（仅供演示）。")
     if st.session_state.get(SESSION_KEY) != DEMO_USER:
         _signed_in(DEMO_USER, "demo")
     return DEMO_USER

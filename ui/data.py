@@ -191,6 +191,10 @@ def context(scope: str) -> Context:
     return _context(url, current(url)[1], scope)
 
 
-def data_until(ctx: Context) -> str:
-    """'2024年12月': the latest month of data, for every chart's 截至 line."""
-    return ctx.covered().until()
+PAGE_DATASETS = "page_datasets"  # session key: the datasets of the page being run (page.setup sets it)
+
+
+def data_until(ctx: Context, datasets: tuple[str, ...] | None = None) -> str:
+    """'2025年12月': the latest month of the page's own datasets (or of `datasets`), for every chart's, slide's,
+    image's and export's 截至 line."""
+    return ctx.covered().until(st.session_state.get(PAGE_DATASETS, ()) if datasets is None else datasets)

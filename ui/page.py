@@ -76,6 +76,7 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
     The page opens on the latest year its own `datasets` cover, unless a year was chosen."""
     user = auth.require_user()
     auth.sign_out_button()
+    st.session_state[data.PAGE_DATASETS] = datasets  # every 截至 line of this run: the page's own data
     try:
         ctx = data.context(scope_of(user))
     except (WarehouseError, duckdb.Error) as exc:

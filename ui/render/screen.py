@@ -192,14 +192,16 @@ def present_figure(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def caption_for(title: str, ctx: Context, view: View, watermark: bool, pub: Publication | None = None) -> press.Caption:
-    """Title, period (year, area, filters), 截至 line and, when something is withheld, the legend."""
-    parts = [year_label(ctx, view.year), area_name(ctx, view)]
+def caption_for(title: str, ctx: Context, view: View, watermark: bool, pub: Publication | None = None,
+                period: str = "", datasets: tuple[str, ...] | None = None) -> press.Caption:
+    """Title, period (the year, or the `period` shown; area, filters), 截至 line of the data shown (the page's
+    own datasets, or `datasets`) and, when something is withheld, the legend."""
+    parts = [period or year_label(ctx, view.year), area_name(ctx, view)]
     if view.category:
         parts.append(CATEGORY_LABELS[view.category] + "残疾")
     if view.level:
         parts.append(LEVEL_LABELS[view.level])
-    return press.Caption(title=title, period="　".join(parts), until=data.data_until(ctx), watermark=watermark,
+    return press.Caption(title=title, period="　".join(parts), until=data.data_until(ctx, datasets), watermark=watermark,
                          legend=LEGEND if pub is None or disclosure.legend_needed(pub) else "")
 
 
@@ -255,14 +257,16 @@ def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str
     export_table(key_, title, workbook, ctx, out)
 
 
-def export_table(key_: str, title: str, make: Callable[[press.Caption], bytes], ctx: Context, out: Output) -> None:
+def export_table(key_: str, title: str, make: Callable[[press.Caption], bytes], ctx: Context, out: Output,
+                 period: str = "", datasets: tuple[str, ...] | None = None) -> None:
     """An XLSX download of a suppressed table under the same title lines as the images (analysts only);
-    `make` runs when the button is pressed, not on every rerun."""
+    `make` runs when the button is pressed, not on every rerun. `period`: what the table covers, when not
+    the view's year (指标分析's month range)."""
     user = signed_in()
     if user.role != "analyst":
         return
     view = out.view
-    caption = caption_for(title, ctx, view, watermark=False)
+    caption = caption_for(title, ctx, view, watermark=False, period=period, datasets=datasets)
     name = export_name(title, ctx, view)
     bytes_ = audited_export(lambda: make(caption), user.name, title,
                             view.to_params(default_view(ctx)), name)

@@ -17,7 +17,9 @@ HOUSEHOLDS_NOTE = "户数指标按户统计，不按残疾类别、等级筛选�
 units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]  # shared with 总览, 康复服务
 year_end = data.q(dashboard.monitoring_year_end, view.filters, view.year)
 path, risks = year_end["path"], year_end["risks"]
-flow = data.q(dashboard.monitoring_by_month, view.filters, view.month_from, view.month_to)
+# Months after the monitoring data's last are not months without events: the range stops there.
+flow_to = min(view.month_to, ctx.last_month("monitoring") or view.month_to)
+flow = data.q(dashboard.monitoring_by_month, view.filters, min(view.month_from, flow_to), flow_to)
 TYPES = {"monitored_unstable": MONITOR_TYPES[0], "monitored_marginal": MONITOR_TYPES[1],
          "monitored_sudden": MONITOR_TYPES[2]}
 risk_table = risks.pivot_table(index="main_risk", columns="monitor_type", values="households", aggfunc="sum",
@@ -81,7 +83,9 @@ with right:
 page.slide_end(view)
 
 st.subheader("每月新纳入与风险消除户数", anchor=False)
-if flow.empty:
+if not ctx.last_month("monitoring") or view.month_from > flow_to:
+    st.info("所选月份不在监测户数据的时间范围内。")
+elif not flow[["enrolled", "eliminated"]].to_numpy().any():
     st.info("所选月份没有纳入或消除记录。")
 else:
     def flow_chart(p: Publication):

@@ -5,7 +5,7 @@ import streamlit as st
 
 from queries import dashboard
 from queries.catalog import METRICS, PALETTE
-from queries.publish import Publication, add_units, key, unit_missing
+from queries.publish import Publication, add_units, change_pct, key, unit_missing
 from queries.summary import subsidy_text
 from ui import charts, data, page
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SUBSIDY_SHORT
@@ -80,7 +80,7 @@ def yoy(now: str, before: str) -> str:
     a, b = pub.shown(now), pub.shown(before)
     if a is None or b is None:
         return "同比：—（数字已隐去）"
-    return f"同比 {(a - b) / b * 100:+.1f}%" if b else "上年同期为0，不作同比"
+    return f"同比 {change_pct(a, b):+.1f}%" if b else "上年同期为0，不作同比"
 
 
 if not view.village:

@@ -64,10 +64,13 @@ def subsidy_by_category_level(wh: Warehouse, filters: Filters, year: int) -> pd.
 
 
 def monitoring_by_month(wh: Warehouse, filters: Filters, month_from: str, month_to: str) -> pd.DataFrame:
-    """Households newly enrolled and with risk eliminated per month."""
+    """Households newly enrolled and with risk eliminated per month, every month of the range (0 in a month
+    without either: a chart's axis runs to the range's end). Pass a range the monitoring data covers."""
     frame = run_sql(wh, "monitoring_by_month", month_from=first_of(month_from), month_to=first_of(month_to),
                     **filters.params())
     frame["month"] = pd.to_datetime(frame["month"])
+    every = pd.date_range(first_of(month_from), first_of(month_to), freq="MS", name="month")
+    frame = frame.set_index("month").reindex(every, fill_value=0).reset_index()
     return _numeric(frame, "month")
 
 
@@ -75,15 +78,15 @@ def monitoring_year_end(wh: Warehouse, filters: Filters, year: int, months: tupl
                         ) -> dict[str, pd.DataFrame]:
     """At the end of `year` (of its month `months[1]`), from one statement: "path", per type enrolled →
     with measures → risk eliminated, with mean months to elimination (and of those eliminated within the
-    months); "risks", households still under monitoring by main risk and type."""
+    months); "risks", households still under monitoring by main risk and type, and of them without a measure."""
     start = dt.date(year, months[0], 1)
     end = dt.date(year, 12, 31) if months[1] == 12 else dt.date(year, months[1] + 1, 1) - dt.timedelta(days=1)
     frame = _numeric(run_sql(wh, "monitoring_year_end", year_start=start, year_end=end, **filters.params()),
                      "monitor_type", "main_risk")
     per_type = frame.pop("per_type").to_numpy() == 1
-    path = frame[per_type].drop(columns=["main_risk", "households"]).reset_index(drop=True)
+    path = frame[per_type].drop(columns=["main_risk", "households", "without_measure"]).reset_index(drop=True)
     path["mean_months"] = path["months_to_eliminate"] / path["eliminated"].where(path["eliminated"] > 0)
-    risks = frame[~per_type & (frame["households"] > 0)][["main_risk", "monitor_type", "households"]]
+    risks = frame[~per_type & (frame["households"] > 0)][["main_risk", "monitor_type", "households", "without_measure"]]
     return {"path": path, "risks": risks.reset_index(drop=True)}
 
 

@@ -103,6 +103,8 @@ _OTHER_INFO = {  # cell family → (metric, definition, where)
     "severe_register": ("重度（一、二级）持证残疾人数", "一级、二级持证残疾人之和。", "总览 › 侧栏“残疾等级”一级、二级之和"),
     "end_monitored": ("期末在监测户数（按类别）", "纳入不晚于期末、期末前未消除风险的监测户。",
                       "防返贫监测 › 主要风险图（按类别合计）"),
+    "half_without_measure": ("期末无帮扶措施户数", "6月末在监测、尚无帮扶措施记录的户。",
+                             "本稿（监测户数据按6月末计算；驾驶舱待办为年末数）"),
     "half_enrolled": ("期内新纳入户数", "纳入月份在期内的监测户。", FLOW + "（所选月份合计）"),
     "half_eliminated": ("期内风险消除户数", "风险消除月份在期内的监测户。", FLOW + "（所选月份合计）"),
     "prev_half_enrolled": ("上年同期新纳入户数", "上年同期纳入的监测户。", FLOW + "（上年同月份）"),
@@ -309,6 +311,8 @@ def _monitoring_cells(pub: Publication, data: _Inputs, period: Period, cov: Cove
     if period.half != 1:  # at the year's end: the annual table's households in monitoring
         for column, name in TYPES.items():
             pub.total(key(column, "total"), [f"end_monitored@{name}"])
+    else:  # at the end of June: of them, without a measure recorded
+        pub.count("half_without_measure@total", float(data.risks["without_measure"].sum()), "户", why)
     for y, block in ((year, "half"), (year - 1, "prev_half")):
         flow = data.flows[y]
         for column in ("enrolled", "eliminated"):
@@ -488,6 +492,9 @@ class _Text:
                      + f"，风险消除{self.t('eliminated')}" + self.changed("change_eliminated@total"))
         months = self.pub.shown("year_mean@total")
         flows += (f"，这些户从纳入到消除平均用时{self.n('year_mean@total', span)}" if months is not None else "") + "。"
+        if p.half == 1:  # a stock at the end of June; the yearly gaps (paid or served in the year) wait for the year
+            return [first + flows, f"截至{end}，尚无帮扶措施记录的在监测户{self.n('half_without_measure@total', f'截至{end}')}，"
+                                   "需逐户落实帮扶措施。监测户中重度残疾人未领护理补贴、未获康复服务的情况按全年统计，在年度总结中列出。"]
         year_end = self.cov.year_end("monitoring", self.year)
         gaps = (f"截至{year_end}，尚无帮扶措施记录的在监测户{self.t('without_measure', f'截至{year_end}')}，需逐户落实帮扶措施；"
                 f"在监测户中的重度残疾人{self.t('severe_persons', f'截至{year_end}')}，其中当年未领护理补贴"

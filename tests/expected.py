@@ -241,7 +241,8 @@ def monitoring_by_month(folder: Path, town: str, month_from: str, month_to: str)
     enrolled = mon.groupby("enrolled").size().rename("enrolled")
     eliminated = mon.dropna(subset=["eliminated"]).groupby("eliminated").size().rename("eliminated")
     out = pd.concat([enrolled, eliminated], axis=1, sort=True).fillna(0).astype("int64").sort_index()
-    out = out[(out.index >= pd.Timestamp(month_from + "-01")) & (out.index <= pd.Timestamp(month_to + "-01"))]
+    every = pd.date_range(month_from + "-01", month_to + "-01", freq="MS")  # a month without either is 0
+    out = out.reindex(every, fill_value=0)
     return out.rename_axis("month").reset_index()
 
 
@@ -257,9 +258,10 @@ def monitoring_year_end(folder: Path, town: str, year: int) -> dict[str, pd.Data
     mon["gone"], mon["still"] = gone, ~gone
     path = mon.groupby("监测类别").agg(enrolled=("gone", "size"), with_measure=("has_measure", "sum"),
                                       eliminated=("gone", "sum"), months_to_eliminate=("months", "sum"))
-    risks = mon[mon["still"]].groupby(["主要风险", "监测类别"]).size().rename("households")
+    still = mon[mon["still"]].assign(without=lambda f: ~f["has_measure"].astype(bool))
+    risks = still.groupby(["主要风险", "监测类别"]).agg(households=("still", "size"), without_measure=("without", "sum"))
     return {"path": _ints(path.rename_axis("monitor_type").reset_index()),
-            "risks": risks.rename_axis(["main_risk", "monitor_type"]).reset_index()}
+            "risks": _ints(risks.rename_axis(["main_risk", "monitor_type"]).reset_index())}
 
 
 def _rehab(folder: Path, town: str, year: int) -> pd.DataFrame:

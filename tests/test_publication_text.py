@@ -31,3 +31,23 @@ def test_relative_change_rounds_half_up():
     assert pub.text("yoy") == "6.3%"
     assert change(pub, None, "now", "before") == "+6.3%"
     assert number_text(0.125, "", 2) == "0.13"
+
+
+def test_card_words_never_say_a_withheld_number_is_zero():
+    """A village with no monitored households whose count is withheld ("×") must not read "无在监测户" under it,
+    nor "全部已落实" over a withheld gap: the words would give the 0 away. Shown numbers keep their words."""
+    from ui.render.screen import against_target
+
+    def card(gap: float, base: float, hide: set[str]) -> tuple[str, bool | None]:
+        pub = Publication()
+        pub.count("gap", gap, "户")
+        pub.count("base", base, "户")
+        for k in hide:
+            pub.cells[k].mark = "×"
+        return against_target(pub, "gap", "base", f"其中无帮扶措施 {pub.text('gap')}", "全部已落实", "无在监测户")
+
+    assert card(0, 0, {"base", "gap"}) == ("其中无帮扶措施 ×", None)
+    assert card(0, 12, {"gap"}) == ("其中无帮扶措施 ×", None)
+    assert card(0, 0, set()) == ("无在监测户", None)
+    assert card(0, 12, set()) == ("全部已落实", True)
+    assert card(3, 12, set()) == ("其中无帮扶措施 3户", False)

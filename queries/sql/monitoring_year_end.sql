@@ -2,7 +2,8 @@
 -- per type (per_type = 1): enrolled by :year_end, of them with a measure recorded, with risk eliminated
 -- by :year_end, and their total months from enrolment to elimination; the same for those eliminated
 -- within the year (:year_start to :year_end), whose mean the year's sentence quotes;
--- per type × main risk (per_type = 0): households still under monitoring at :year_end.
+-- per type × main risk (per_type = 0): households still under monitoring at :year_end, and of them without a
+-- measure recorded (without_measure).
 -- Parameters: :year_start, :year_end, :township, :village. Township mart for the county, village mart inside one
 -- township.
 SELECT monitor_type, main_risk, GROUPING(main_risk) AS per_type,
@@ -16,7 +17,9 @@ SELECT monitor_type, main_risk, GROUPING(main_risk) AS per_type,
        sum(households * ((EXTRACT(YEAR FROM eliminated_month) - EXTRACT(YEAR FROM enrolled_month)) * 12
                          + EXTRACT(MONTH FROM eliminated_month) - EXTRACT(MONTH FROM enrolled_month)))
            FILTER (WHERE eliminated_month BETWEEN :year_start AND :year_end) AS months_in_year,
-       sum(households) FILTER (WHERE eliminated_month IS NULL OR eliminated_month > :year_end) AS households
+       sum(households) FILTER (WHERE eliminated_month IS NULL OR eliminated_month > :year_end) AS households,
+       sum(households) FILTER (WHERE NOT has_measure AND (eliminated_month IS NULL OR eliminated_month > :year_end))
+           AS without_measure
 FROM (
     SELECT monitor_type, main_risk, has_measure, enrolled_month, eliminated_month, households
     FROM mart_monitoring_town WHERE :township = ''

@@ -81,8 +81,10 @@ def against_target(pub: Publication, gap: str, base: str, short: str, met: str, 
     """A card's words under a number with a target, and their colour: `short` (warning) when the gap
     `gap` is not 0, `met` (good) when it is, `nothing` (neutral) when there is nothing to measure
     (`base`, the rate's denominator, is 0: a township without certificate holders has not "reached 85%")."""
-    if pub.value(gap):
+    if pub.shown(gap):
         return short, False
+    if pub.hidden(gap) or pub.hidden(base):  # "met" or "nothing" would say a withheld number is 0
+        return short, None
     if not pub.value(base):
         return nothing, None
     return met, True

@@ -13,6 +13,7 @@ import sys
 import time
 
 from bench import pages as bp
+from bench.common import ms, pct
 from queries.catalog import METRICS
 from queries.common import Filters
 from queries.db import Warehouse, connect
@@ -57,8 +58,6 @@ def time_explore(wh: Warehouse, reps: int, warm: int = 1) -> dict[str, list[floa
 
 def table(times: dict[str, list[float]]) -> tuple[str, bool, tuple[str, float, float]]:
     """Markdown p50/p95 per combination; whether every one meets both targets; the worst (label, p50, p95)."""
-    from bench.run import ms, pct
-
     lines = ["| metric × breakdown | p50 ms | p95 ms |", "|---|---|---|"]
     ok, worst = True, ("", 0.0, 0.0)
     for label, values in times.items():

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.common import machine
 from data.importer import duckdb_memory, extracts_bytes, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,7 +197,6 @@ def run_limits(extracts: Path, work: Path, as_of: str, limits: list[str], kill_a
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.run import machine
     from data.generate import default_until
 
     parser = argparse.ArgumentParser(prog="python -m bench.import_memory", description=__doc__.splitlines()[0])

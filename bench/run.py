@@ -14,7 +14,6 @@ import datetime as dt
 import gc
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import pandas as pd
 
 from bench import explore as bx
 from bench import pages as bp
+from bench.common import machine, ms, pct
 from bench.import_memory import ImportRun, run_limits, target_row
 from bench.import_memory import measure_import as measure_limited_import
 from bench.import_memory import section as import_section
@@ -56,17 +56,6 @@ LOAD_P95_S = 2.0
 
 def log(*args) -> None:
     print(*args, flush=True)
-
-
-def pct(values: list[float], q: int) -> float:
-    """The q-th percentile (inclusive method); the value itself for one sample."""
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
 
 
 def run_child(module: str, args: list[str], env: dict | None = None,
@@ -310,20 +299,6 @@ def _clock(fn) -> float:
 
 
 # --- report -----------------------------------------------------------------------------------------------
-
-def machine() -> dict:
-    """Cores, memory, CPU model, versions."""
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    import pyarrow
-    import streamlit
-    return {"cores": os.cpu_count(), "memory_gib": mem_kb / 2**20, "cpu": model,
-            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-            "duckdb": duckdb.__version__, "streamlit": streamlit.__version__, "pandas": pd.__version__,
-            "pyarrow": pyarrow.__version__}
-
 
 def yes(ok: bool) -> str:
     return "met" if ok else "**NOT met**"

@@ -18,14 +18,13 @@ import pydeck as pdk
 import shapely
 import shapely.geometry
 
-from ui.labels import NO_DATA_COLOUR
-
 # pydeck looks for its Jupyter widget (a failed import of ipywidgets, never cached) twice on every
 # Deck: about a millisecond each time, on every rerun of a page with a map. This is not a notebook.
 pdk.bindings.deck.has_jupyter_extra = lambda: False
 
 CJK_FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 # Sequential blues (colour-blind safe), light = low; for rates against a target, a diverging scale.
+NO_DATA_COLOUR = [220, 220, 220]  # a region without data (never a withheld one: HIDDEN_COLOUR)
 SEQUENTIAL = [[222, 235, 247], [158, 202, 225], [66, 146, 198], [33, 113, 181], [8, 48, 107]]
 TARGET_CLASSES = [[213, 94, 0], [240, 170, 90], [189, 215, 238], [66, 146, 198], [8, 81, 156]]
 LAYER_AREAS, LAYER_LABELS, LAYER_POINTS = "areas", "labels", "points"

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from maps import layers
+from maps.layers import NO_DATA_COLOUR
 from queries.common import Filters
 from queries.dashboard import boundaries
 from queries.db import connect
-from ui.labels import NO_DATA_COLOUR
 
 
 @pytest.fixture(scope="module")

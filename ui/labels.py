@@ -16,7 +16,6 @@ SUBSIDY_LABELS = {"living": "困难残疾人生活补贴", "nursing": "重度残
 SUBSIDY_SHORT = {"living": "生活补贴", "nursing": "护理补贴"}
 MONITOR_TYPES = ["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"]
 
-NO_DATA_COLOUR = [220, 220, 220]
 # One meaning per colour on every page, slide and image (the map's classes use the same two ends):
 # below target the warning colour, at or above it a calm blue; the target line is dark grey, dashed.
 BELOW_TARGET_COLOUR = "#D55E00"

@@ -18,7 +18,8 @@ import plotly.graph_objects as go
 import shapely
 import yaml
 
-from ui.labels import NO_DATA_COLOUR, SOURCE
+from maps.layers import NO_DATA_COLOUR
+from ui.labels import SOURCE
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "press.yaml"
 SIZES = {"1920×1080": (1920, 1080), "1080×1080": (1080, 1080)}

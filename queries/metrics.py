@@ -21,9 +21,16 @@ def shortfall(numerator: float, denominator: float, target_pct: float) -> int:
     return max(0, math.ceil(round(target_pct * denominator / 100, 9)) - int(numerator))
 
 
+def rate(numerator: float, denominator: float) -> float | None:
+    """The one rate rule: percent to one decimal, half rounded up, in integer arithmetic
+    (floor(1000·n/d + 1/2) tenths); None when the denominator is 0. Pages, the annual table, the draft and
+    指标分析 all use it (or `rates`, its twin for whole columns)."""
+    n, d = int(numerator), int(denominator)
+    return ((2000 * n + d) // (2 * d)) / 10 if d else None
+
+
 def rates(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
-    """`report.rate` for whole columns: percent to one decimal, half rounded up, in integer arithmetic
-    (floor(1000·n/d + 1/2) tenths); NaN where the denominator is 0."""
+    """`rate` for whole columns; NaN where the denominator is 0."""
     n = np.asarray(numerators).astype("int64")
     d = np.asarray(denominators).astype("int64")
     tenths = (2000 * n + d) // np.maximum(2 * d, 1)

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from queries.catalog import GRAINS, METRICS, RATES
-from queries.metrics import shortfall
+from queries.metrics import rate, shortfall
 
 COUNT, TALLY, AMOUNT, RATE, MEAN, CHANGE = "count", "tally", "amount", "rate", "mean", "change"
 PRIMARY, SECONDARY, WITHHELD = "<5", "×", "—"
@@ -172,9 +172,8 @@ def change_pct(now: float, before: float) -> float:
 
 
 def pct(numerator: float, denominator: float) -> float:
-    """Percent with one decimal, half rounded up (integer arithmetic, as report.rate)."""
-    n, d = int(numerator), int(denominator)
-    return ((2000 * n + d) // (2 * d)) / 10
+    """Percent with one decimal, half rounded up (`metrics.rate`, the one rate rule); the denominator is not 0."""
+    return rate(numerator, denominator)
 
 
 def cell_text(cell: Cell, with_unit: bool = True) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +15,7 @@ from queries.catalog import RATES
 from queries.cells import write_csv, write_xlsx
 from queries.common import Filters, county, numeric_columns, run_sql
 from queries.db import Warehouse, WarehouseError, connect
+from queries.metrics import rate
 from queries.publish import half_up
 
 # report.md's columns, in order, with the count(s) each is made of.
@@ -51,14 +51,6 @@ TOTAL_NAME = "合计"
 # The counts the table is made of.
 _KEYS = list(dict.fromkeys([*COUNT_COLUMNS.values(), *AMOUNT_COLUMNS.values(),
                              *(key for pair in RATE_COLUMNS.values() for key in pair)]))
-
-
-def rate(numerator: float, denominator: float) -> float | None:
-    """Percent with one decimal, half rounded up; None (empty) when the denominator is 0."""
-    if not denominator:
-        return None
-    value = Decimal(int(numerator)) * 100 / Decimal(int(denominator))
-    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def annual_counts_by_year(wh: Warehouse, filters: Filters, year: int) -> dict[int, pd.DataFrame]:

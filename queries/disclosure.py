@@ -14,6 +14,7 @@ What a reader knows: every shown number exactly, "<5" is 1-4, "×" any value, an
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import replace
@@ -327,21 +328,23 @@ def apply(pub: Publication, suppress: bool) -> Publication:
 def _memo_withhold(pub: Publication, solved: dict | None = None) -> bool:
     """`_withhold`, or the answer it gave to the same cells, sums and marks before; whether it could
     withhold all it had to (False only when fixed cells stood in its way)."""
-    signature = (tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing), c.mark, c.fixed)
-                       for k, c in pub.cells.items()),
-                 tuple(pub.sums))
+    # A digest, not the cells themselves: a page's signature is thousands of tuples (hundreds of KB), and
+    # 512 of them kept a process hundreds of MB above its working set after the sessions had gone.
+    signature = hashlib.blake2b(repr((tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing), c.mark, c.fixed)
+                                            for k, c in pub.cells.items()),
+                                      tuple(pub.sums))).encode(), digest_size=20).digest()
     with _MEMO_LOCK:
         known = _MEMO.get(signature)
         if known is not None:
             _MEMO.move_to_end(signature)
     if known is not None:
         marks, done = known
-        for k, (mark, is_known) in marks.items():
-            pub.cells[k].mark, pub.cells[k].known = mark, is_known
+        for k, cell in pub.cells.items():
+            cell.mark, cell.known = marks.get(k, (None, False))
         return done
     done = _withhold(pub, {} if solved is None else solved)
-    with _MEMO_LOCK:
-        _MEMO[signature] = ({k: (c.mark, c.known) for k, c in pub.cells.items()}, done)
+    with _MEMO_LOCK:  # only the cells withheld or known: most of a page is neither
+        _MEMO[signature] = ({k: (c.mark, c.known) for k, c in pub.cells.items() if c.mark or c.known}, done)
         while len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
     return done

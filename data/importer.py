@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from data import boundaries
+from data import boundaries, identity
 from data.readers import BOUNDARY_TABLES, TABLES, ExtractError, files_for, read_table
 from data.rules import REASONS, RULES, reason_sql
 from queries.cells import write_csv
@@ -230,8 +230,12 @@ class Importer:
     """One import run: stream, validate and stage on disk under a memory limit, build, write, swap."""
 
     def __init__(self, folder: Path, target: str, as_of: str, key: bytes, log=print,
-                 memory_limit: str | None = None) -> None:
+                 memory_limit: str | None = None, identity_key: bytes | None = None,
+                 identity_path: Path | None = None) -> None:
         self.folder, self.target, self.as_of, self.key, self.log = folder, target, as_of, key, log
+        # The identity store (names, certificate numbers) is written only with its own key (data/identity.py).
+        self.identity_key = identity_key
+        self.identity_path = identity_path or identity.store_path(target)
         self.budget = memory_budget(memory_limit)
         self.work = work_dir_for(target)
         self.con: duckdb.DuckDBPyConnection | None = None
@@ -335,6 +339,18 @@ class Importer:
         con.unregister("keys_df")
         con.execute("CREATE VIEW person_ok AS SELECT cert FROM v_person_key")
         con.execute("CREATE VIEW household_ok AS SELECT household_key FROM v_household_key")
+
+    def write_identities(self) -> None:
+        """The encrypted identity store beside the warehouse, when its key is configured (else nothing, said)."""
+        if self.identity_key is None:
+            self.log("  姓名库：未配置密钥（IDENTITY_KEY / IDENTITY_KEY_FILE），不生成；名单将只显示个案编号")
+            return
+        if self.identity_path is None:
+            self.log("  姓名库：PostgreSQL 数据仓库须用环境变量 IDENTITY_STORE 指定姓名库文件，未生成")
+            return
+        rows = self.con.execute(f"SELECT person_id, name, cert, household_key FROM {STAGING_DB}.v_persons").fetchall()
+        n = identity.write_store(self.identity_path, self.identity_key, rows)
+        self.log(f"  姓名库：{n:,} 人，已加密写入 {self.identity_path}")
 
     def load_boundaries(self) -> None:
         """dim_boundary (WGS84 GeoJSON per region) and the boundary issues both ways."""
@@ -440,6 +456,7 @@ class Importer:
             step = time.monotonic()
             publish(self.con, self.target, building)
             self.log(f"  写入：{time.monotonic() - step:.1f} s")
+            self.write_identities()
         finally:
             building.unlink(missing_ok=True)
             Path(str(building) + ".wal").unlink(missing_ok=True)
@@ -548,7 +565,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m data.importer",
         description="把残联导出的数据文件夹导入只读数据仓库（DuckDB 文件或 PostgreSQL）。"
-                    " Import a federation's extracts folder into the warehouse.")
+                    " Import a federation's extracts folder into the warehouse.",
+        epilog="可选的伙伴名单（民政低保特困、死亡人员、乡村振兴监测对象，见 docs/compare.md）与其他文件放在同一文件夹。"
+               "配置了姓名库密钥（环境变量 IDENTITY_KEY 或 IDENTITY_KEY_FILE，放在 var/ 之外）时，另写加密的姓名库"
+               "（默认在数据仓库文件旁，后缀 .identity；环境变量 IDENTITY_STORE 可指定）。")
     parser.add_argument("extracts_dir", type=Path, help="数据文件夹（见 extracts.md 的文件约定）")
     parser.add_argument("--warehouse", required=True,
                         help="目标：DuckDB 文件路径，或 postgresql+psycopg://用户@主机/库")
@@ -578,8 +598,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     key = pseudonym_key(args.warehouse, args.key_file)
     try:
-        Importer(args.extracts_dir, args.warehouse, args.as_of, key, memory_limit=args.memory_limit).run()
-    except (ExtractError, DiskSpaceError) as exc:
+        identity_key = identity.configured_key()
+        if identity_key is not None:
+            identity.check_key(identity_key)
+        Importer(args.extracts_dir, args.warehouse, args.as_of, key, memory_limit=args.memory_limit,
+                 identity_key=identity_key).run()
+    except (ExtractError, DiskSpaceError, identity.IdentityError) as exc:
         print(f"错误：{exc}（数据仓库未改动）", file=sys.stderr)
         return 2
     return 0

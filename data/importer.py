@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from data import boundaries, identity
+from data import boundaries, identity, registers
 from data.readers import BOUNDARY_TABLES, TABLES, ExtractError, files_for, read_table
 from data.rules import REASONS, RULES, reason_sql
 from queries.cells import write_csv
@@ -52,18 +52,22 @@ WAREHOUSE_TABLES = [
     "mart_care_town", "mart_severe_monitored_town",
     "mart_annual", "mart_annual_household", "mart_annual_town", "mart_annual_household_town",
     "meta_import", "meta_file", "meta_reject", "meta_boundary_issue",
+    *registers.WAREHOUSE_TABLES,
 ]
 # Tables whose valid rows are altered later (pseudonyms added) are copied out of their typed rows; the
 # others are views over them, so 57 million payment rows are not copied once more.
 COPIED = {"持证残疾人"}
-# Stages the progress lines count: the nine tables, pseudonyms, build, boundaries, write.
-STEPS = 13
+# Stages the progress lines count: the nine tables, the three partner registers, pseudonyms, build,
+# boundaries, write.
+STEPS = 16
 # Load order: each table's rules may refer to the valid keys of those before it.
 STAGE = {
     "行政区划": "v_regions", "持证残疾人": "v_persons", "就业基地": "v_bases", "监测户": "v_monitoring",
     "两项补贴发放": "v_payments", "康复服务": "v_rehab", "就业情况": "v_employment",
     "无障碍改造": "v_modification", "托养服务": "v_care",
+    **{table: view for table, (_, _, view) in registers.REGISTERS.items()},
 }
+TABLE_RULES = {**RULES, **registers.RULES}
 # Column of the typed persons view behind each 持证残疾人 header, for the eligibility rule.
 ELIGIBILITY_COLUMNS = {"是否低保": "is_dibao", "证件状态": "status", "残疾等级": "level",
                        "残疾类别": "category", "性别": "sex", "是否脱贫户": "is_tuopin"}
@@ -250,7 +254,7 @@ class Importer:
         self.step(table)
         source = read_table(self.folder, table, self.log)
         view = STAGE[table]
-        typed_sql, rules, duplicate_keys = RULES[table]
+        typed_sql, rules, duplicate_keys = TABLE_RULES[table]
         if source is None:
             self.present[table] = False
             self.con.execute(f"CREATE TABLE {view} AS SELECT * FROM ({typed_sql}) WHERE false"
@@ -382,6 +386,7 @@ class Importer:
     def build(self) -> None:
         """Dimensions, facts, marts and the import's own metadata, written straight into the new warehouse."""
         self.con.execute(BUILD_SQL.read_text(encoding="utf-8"))
+        self.con.execute(registers.BUILD_SQL)
         self.con.execute("SET preserve_insertion_order = true")  # the small tables below keep their frames' order
         files = pd.DataFrame(self.file_stats, columns=["table_name", "file", "rows_read", "rows_loaded",
                                                        "rows_rejected"])
@@ -393,7 +398,12 @@ class Importer:
         meta = pd.DataFrame({"key": ["schema_version", "imported_at", "as_of", "source", "import_id"],
                              "value": [SCHEMA_VERSION, dt.datetime.now().isoformat(timespec="seconds"),
                                        self.as_of, self.folder.resolve().name, uuid.uuid4().hex]})
-        for name, frame in {"meta_file": files, "meta_reject": by_reason, "meta_import": meta}.items():
+        register_meta = registers.meta_frame(self.con.execute(registers.SPAN_SQL).df(), self.present, self.file_stats)
+        for table, row in zip(register_meta["table_name"], register_meta.itertuples(), strict=True):
+            if row.is_imported:
+                self.log(f"  {table}: 有效 {row.rows_loaded:,} 行，其中持证残疾人 {row.rows_matched:,} 行")
+        for name, frame in {"meta_file": files, "meta_reject": by_reason, "meta_import": meta,
+                            "meta_register": register_meta}.items():
             self.con.register("frame_df", frame)
             self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame_df")
             self.con.unregister("frame_df")
@@ -438,7 +448,7 @@ class Importer:
         self.log(f"  假名化：{time.monotonic() - step:.1f} s")
         self.stage("就业基地")
         self.con.execute("CREATE VIEW base_ok AS SELECT base_id FROM v_bases")
-        for table in ["监测户", "两项补贴发放", "康复服务", "就业情况", "无障碍改造", "托养服务"]:
+        for table in ["监测户", "两项补贴发放", "康复服务", "就业情况", "无障碍改造", "托养服务", *registers.REGISTERS]:
             self.stage(table)
         building = building_path(self.target, self.work)
         try:

@@ -138,6 +138,44 @@ def county_table(wh: Warehouse, month: str = "") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["比对项", "乡镇代码", "乡镇", "人数", "金额"])
 
 
+# A case number's prefix per 比对项 (the number says which list a person is on without naming them).
+CASE_PREFIX = {"dibao_unpaid": "DB", "paid_not_dibao": "BZ", "paid_after_death": "SF", "death_active": "SZ",
+               "rural_not_monitored": "XJ", "monitored_not_rural": "JX"}
+
+
+def case_number(item: str, person_id: int, month: str) -> str:
+    """'SF-202412-1A2B3C4D': 比对项, month and 8 hex digits of the pseudonym (not of any ID)."""
+    return f"{CASE_PREFIX[item]}-{month.replace('-', '')}-{int(person_id) & 0xFFFFFFFF:08X}"
+
+
+def _ym(value: object) -> str:
+    """A date as 'YYYY-MM' ('' for none)."""
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m")
+
+
+def _ymd(value: object) -> str:
+    """A date as 'YYYY-MM-DD' ('' for none)."""
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def facts_text(row: pd.Series | dict, month: str) -> str:
+    """The facts that put a person on a 比对项's list, in words ('低保起始 2025-03；2025-12 无生活补贴发放')."""
+    item = row["item"]
+    if item == "dibao_unpaid":
+        return f"低保起始 {_ym(row['fact_date'])}；{month} 无生活补贴发放"
+    if item == "paid_not_dibao":
+        ended = _ym(row["fact_date"])
+        return f"{month} 发放生活补贴；" + (f"民政低保已于 {ended} 终止" if ended else "民政低保特困名单无覆盖该月的记录")
+    if item == "paid_after_death":
+        return (f"死亡 {_ymd(row['fact_date'])}；其后仍发放 {int(row['fact_count'])} 个月（{_ym(row['fact_date2'])} 起），"
+                f"共 {float(row['amount_yuan']):,.2f} 元")
+    if item == "death_active":
+        return f"死亡 {_ymd(row['fact_date'])}；残疾人证仍为“正常”"
+    if item == "rural_not_monitored":
+        return f"乡村振兴纳入 {_ymd(row['fact_date'])}；{month} 末不在残联监测户中"
+    return f"残联监测户纳入 {_ymd(row['fact_date'])}；{month} 末乡村振兴名单无在监测记录"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(

@@ -196,8 +196,8 @@ def people_section() -> None:
         "证号": [people[p].masked_cert if p in people else "" for p in mine["person_id"]],
         "残疾类别": mine["category_code"].map(CATEGORY_LABELS), "残疾等级": mine["level_code"].map(LEVEL_LABELS),
         "情况": [compare.facts_text(r, month) for r in mine.to_dict("records")],
-        "应做": spec.action,
     })
+    st.caption(f"{len(mine)}人；应做：{spec.action}。")
     if not store:
         st.warning(f"名单只显示个案编号：{why}")
         table = table.drop(columns=["户编号", "姓名", "证号"])
@@ -205,7 +205,7 @@ def people_section() -> None:
     st.caption("姓名、证号默认隐去部分；需要时可逐人查看全名和证号，每次查看都记入审计日志（谁、看了谁、何时）。")
     if store:
         reveal(mine, people, table)
-    checklist(cases, people, store is not None)
+    checklist(cases, store is not None)
 
 
 def reveal(mine: pd.DataFrame, people: dict, table: pd.DataFrame) -> None:
@@ -224,28 +224,16 @@ def reveal(mine: pd.DataFrame, people: dict, table: pd.DataFrame) -> None:
         cols[2].info(f"{shown[0]}：{shown[1]}，残疾人证号 {shown[2]}（已记入审计日志）")
 
 
-def checklist(cases: pd.DataFrame, people: dict, named: bool) -> None:
+def checklist(cases: pd.DataFrame, named: bool) -> None:
     """核查清单: the township's persons of every 比对项 as XLSX (full names for the roles that act on them,
     when the identity store is open), formula-safe cells; each download audited."""
     township = ctx.townships.get(view.township, view.township)
 
     def workbook() -> bytes:
         found = cases[cases["item"].isin(available)]
-        every = IdentityStore.open().people(found["person_id"]) if named else {}
-        frame = pd.DataFrame({
-            "比对项": found["item"].map(lambda i: COMPARE_ITEMS[i].label),
-            "个案编号": [compare.case_number(i, p, month) for i, p in zip(found["item"], found["person_id"], strict=True)],
-            "村（社区）": found["village_code"].map(ctx.villages.get(view.township, {})),
-            "户编号": [every[p].household if p in every else "" for p in found["person_id"]],
-            "姓名": [every[p].name if p in every else "" for p in found["person_id"]],
-            "残疾人证号": [every[p].cert if p in every else "" for p in found["person_id"]],
-            "残疾类别": found["category_code"].map(CATEGORY_LABELS), "残疾等级": found["level_code"].map(LEVEL_LABELS),
-            "情况": [compare.facts_text(r, month) for r in found.to_dict("records")],
-            "应做": found["item"].map(lambda i: COMPARE_ITEMS[i].action),
-            "核查结果": "", "核查人": "", "核查日期": "",
-        })
-        if not named:
-            frame = frame.drop(columns=["户编号", "姓名", "残疾人证号"])
+        every = IdentityStore.open().people(found["person_id"]) if named else None
+        frame = compare.checklist_frame(found, month, ctx.villages.get(view.township, {}), every, CATEGORY_LABELS,
+                                        LEVEL_LABELS)
         buffer = io.BytesIO()
         write_xlsx(frame, buffer, "核查清单")
         return buffer.getvalue()

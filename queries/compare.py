@@ -176,6 +176,34 @@ def facts_text(row: pd.Series | dict, month: str) -> str:
     return f"残联监测户纳入 {_ymd(row['fact_date'])}；{month} 末乡村振兴名单无在监测记录"
 
 
+CHECKLIST_BLANKS = ["核查结果", "核查人", "核查日期"]
+
+
+def checklist_frame(cases: pd.DataFrame, month: str, villages: dict[str, str], people: dict | None,
+                    category_labels: dict[int, str], level_labels: dict[int, str]) -> pd.DataFrame:
+    """核查清单: one row per 比对项 and person of `cases` (a township's), for door-to-door checks. With
+    `people` (data.identity: person_id → Identity) the full name, certificate number and 户编号; without,
+    case numbers only. Blank columns for the visit's result. Cells are made formula-safe by the writer
+    (queries/cells.py)."""
+    frame = pd.DataFrame({
+        "比对项": cases["item"].map(lambda i: COMPARE_ITEMS[i].label),
+        "个案编号": [case_number(i, p, month) for i, p in zip(cases["item"], cases["person_id"], strict=True)],
+        "村（社区）": cases["village_code"].map(villages).fillna(cases["village_code"]),
+    })
+    if people is not None:
+        found = [people.get(p) for p in cases["person_id"]]
+        frame["户编号"] = [x.household if x else "" for x in found]
+        frame["姓名"] = [x.name if x else "" for x in found]
+        frame["残疾人证号"] = [x.cert if x else "" for x in found]
+    frame["残疾类别"] = cases["category_code"].map(category_labels).to_numpy()
+    frame["残疾等级"] = cases["level_code"].map(level_labels).to_numpy()
+    frame["情况"] = [facts_text(r, month) for r in cases.to_dict("records")]
+    frame["应做"] = cases["item"].map(lambda i: COMPARE_ITEMS[i].action).to_numpy()
+    for column in CHECKLIST_BLANKS:
+        frame[column] = ""
+    return frame
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(

@@ -220,3 +220,32 @@ def test_cli(duck_url, tmp_path):
     assert list(frame.columns) == ["比对项", "乡镇代码", "乡镇", "人数", "金额"]
     assert got(frame) == got(compare.county_table(connect(duck_url), UNTIL))
     assert compare.main(["--warehouse", duck_url, "--month", "2024-13", "--out", str(out)]) == 2
+
+
+def test_checklist_is_formula_safe_and_names_only_with_the_store(duck_url):
+    import io
+
+    import openpyxl
+
+    from data.identity import Identity
+    from queries.cells import write_xlsx
+
+    wh = connect(duck_url)
+    every = compare.cases(wh, Filters(scope=""), UNTIL)
+    town = every["township_code"].value_counts().index[0]
+    cases = every[every["township_code"] == town]
+    hostile = "=HYPERLINK(\"http://x\",\"点我\")"
+    people = {int(p): Identity(int(p), hostile, "62010219800101123X41", "+H001") for p in cases["person_id"]}
+    villages = {c: "@村" for c in cases["village_code"]}
+    frame = compare.checklist_frame(cases, UNTIL, villages, people, {4: "肢体"}, {1: "一级"})
+    assert len(frame) == len(cases) and set(frame["比对项"]) <= {i.label for i in COMPARE_ITEMS.values()}
+    buffer = io.BytesIO()
+    write_xlsx(frame, buffer, "核查清单")
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+    header = [c.value for c in sheet[1]]
+    row = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert row["姓名"].data_type == "s" and row["姓名"].value == "'" + hostile
+    assert row["户编号"].value == "'+H001" and row["村（社区）"].value == "'@村"
+    assert row["残疾人证号"].value == "62010219800101123X41"
+    masked = compare.checklist_frame(cases, UNTIL, villages, None, {}, {})
+    assert not {"姓名", "残疾人证号", "户编号"} & set(masked.columns) and "个案编号" in masked.columns

@@ -249,3 +249,17 @@ def test_checklist_is_formula_safe_and_names_only_with_the_store(duck_url):
     assert row["残疾人证号"].value == "62010219800101123X41"
     masked = compare.checklist_frame(cases, UNTIL, villages, None, {}, {})
     assert not {"姓名", "残疾人证号", "户编号"} & set(masked.columns) and "个案编号" in masked.columns
+
+
+def test_a_county_never_seen(tmp_path):
+    """Another seed, size and period: the same agreement with pandas, for the default month and another."""
+    from data.generate import generate
+
+    folder = tmp_path / "extracts"
+    generate(folder, seed=29, persons=1800, until="2025-07")
+    target = str(tmp_path / "other.duckdb")
+    Importer(folder, target, "2025-07", KEY, log=lambda *_: None).run()
+    wh = connect(target)
+    assert compare.default_month(wh) == "2025-07"
+    for month in ("2025-07", "2024-02"):
+        assert got(compare.county_table(wh, month)) == expected(folder, month), month

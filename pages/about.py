@@ -43,7 +43,7 @@ st.dataframe(pd.DataFrame({
     "导入": partner["is_imported"].map({True: "已导入", False: "未导入"}),
     "时间范围": [f"{pd.Timestamp(a):%Y年%m月}—{pd.Timestamp(b):%Y年%m月}" if ok and a is not None and a == a else "—"
              for ok, a, b in zip(partner["is_imported"], partner["first_month"], partner["last_month"], strict=True)],
-    "有效行数": partner["rows_loaded"].astype(int), "匹配到持证残疾人": partner["rows_matched"].astype(int),
+    "有效行数": partner["rows_loaded"].astype(int), "匹配到持证残疾人的行数": partner["rows_matched"].astype(int),
     "拒绝行数": partner["rows_rejected"].astype(int),
 }), hide_index=True, width="stretch")
 st.caption("名单按身份证号（15位自动转为18位，小写x按X）与持证残疾人匹配；数据仓库只保存匹配到的人的假名编号和日期，"

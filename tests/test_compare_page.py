@@ -132,3 +132,14 @@ def test_not_imported_register_is_said(extracts, tmp_path, monkeypatch):
     assert "未导入民政低保特困名单" in text
     assert "低保未享生活补贴</div><div class='kpi-value' style='font-size:1.6rem;font-weight:700;line-height:1.2'>未导入" \
         in text
+
+
+def test_about_lists_registers(signed_env):
+    at = open_app("about", user=auth.User("分析", "analyst"))
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if "名单" in df.value.columns)
+    registers = compare.registers(connect(signed_env)).set_index("label")
+    assert list(table["名单"]) == list(registers.index) and set(table["导入"]) == {"已导入"}
+    assert list(table["匹配到持证残疾人的行数"]) == list(registers["rows_matched"])
+    assert list(table["拒绝行数"]) == list(registers["rows_rejected"]) and table["拒绝行数"].gt(0).all()
+    assert table["时间范围"].str.match(r"^\d{4}年\d{2}月—\d{4}年\d{2}月$").all()

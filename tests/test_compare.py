@@ -263,3 +263,16 @@ def test_a_county_never_seen(tmp_path):
     assert compare.default_month(wh) == "2025-07"
     for month in ("2025-07", "2024-02"):
         assert got(compare.county_table(wh, month)) == expected(folder, month), month
+
+
+def test_cli_writes_hostile_names_as_text(hostile_url, tmp_path):
+    """Township names that are formulas stay text in the CSV (queries/cells.py)."""
+    from tests.hostile import TOWNSHIP_NAMES
+
+    out = tmp_path / "compare.csv"
+    assert compare.main(["--warehouse", hostile_url, "--out", str(out)]) == 0
+    frame = pd.read_csv(out, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    names = set(frame["乡镇"])
+    hostile = [n for n in TOWNSHIP_NAMES if n[0] in "=+-@"]
+    assert any("'" + n in names for n in hostile)
+    assert not any(n in names for n in hostile if not n.startswith("-2"))

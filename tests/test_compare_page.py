@@ -143,3 +143,13 @@ def test_about_lists_registers(signed_env):
     assert list(table["匹配到持证残疾人的行数"]) == list(registers["rows_matched"])
     assert list(table["拒绝行数"]) == list(registers["rows_rejected"]) and table["拒绝行数"].gt(0).all()
     assert table["时间范围"].str.match(r"^\d{4}年\d{2}月—\d{4}年\d{2}月$").all()
+
+
+def test_projector_shows_no_people(signed_env):
+    town = busiest_township(signed_env, "dibao_unpaid")
+    at = open_app("compare", {"town": town, "mode": "present"}, user=auth.User("分析", "analyst"))
+    assert not at.exception
+    text = shown_text(at)
+    assert "需入户核查的人员" not in text and not any("个案编号" in df.value.columns for df in at.dataframe)
+    pub = at.session_state["published"]  # small counts withheld on a slide, as on every page
+    assert pub.suppressed and any(c.mark == "<5" for c in pub.cells.values())

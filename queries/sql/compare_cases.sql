@@ -4,6 +4,7 @@
 -- amount_yuan (死亡后仍发放: paid for months after the month of death, up to M; else NULL), and the facts
 -- that put the person there: fact_date (低保 since / 低保 ended / death / 纳入), fact_date2 (first month
 -- paid after death), fact_count (months paid after death).
+-- Anti-joins are NOT EXISTS: PostgreSQL plans them as hash anti-joins at any size (NOT IN may not).
 WITH persons AS (
     SELECT person_id, household_id, township_code, village_code, category_code, level_code, is_active
     FROM dim_person
@@ -44,12 +45,12 @@ SELECT 'dibao_unpaid' AS item, p.person_id, p.household_id, p.township_code, p.v
        p.level_code, CAST(NULL AS DECIMAL(18, 2)) AS amount_yuan, d.since AS fact_date,
        CAST(NULL AS DATE) AS fact_date2, CAST(NULL AS BIGINT) AS fact_count
 FROM persons p JOIN dibao_now d ON d.person_id = p.person_id
-WHERE p.is_active AND p.person_id NOT IN (SELECT person_id FROM living_paid)
+WHERE p.is_active AND NOT EXISTS (SELECT 1 FROM living_paid l WHERE l.person_id = p.person_id)
 UNION ALL
 SELECT 'paid_not_dibao', p.person_id, p.household_id, p.township_code, p.village_code, p.category_code,
        p.level_code, NULL, e.ended, NULL, NULL
 FROM persons p JOIN living_paid l ON l.person_id = p.person_id LEFT JOIN dibao_ended e ON e.person_id = p.person_id
-WHERE p.person_id NOT IN (SELECT person_id FROM dibao_now)
+WHERE NOT EXISTS (SELECT 1 FROM dibao_now d WHERE d.person_id = p.person_id)
 UNION ALL
 SELECT 'paid_after_death', p.person_id, p.household_id, p.township_code, p.village_code, p.category_code,
        p.level_code, a.amount_yuan, d.death_date, a.first_month, a.months
@@ -63,9 +64,9 @@ UNION ALL
 SELECT 'rural_not_monitored', p.person_id, p.household_id, p.township_code, p.village_code, p.category_code,
        p.level_code, NULL, r.enrolled, NULL, NULL
 FROM persons p JOIN rural_live r ON r.person_id = p.person_id
-WHERE p.is_active AND p.household_id NOT IN (SELECT household_id FROM monitored)
+WHERE p.is_active AND NOT EXISTS (SELECT 1 FROM monitored m WHERE m.household_id = p.household_id)
 UNION ALL
 SELECT 'monitored_not_rural', p.person_id, p.household_id, p.township_code, p.village_code, p.category_code,
        p.level_code, NULL, m.enrolled, NULL, NULL
 FROM persons p JOIN monitored m ON m.household_id = p.household_id
-WHERE p.is_active AND p.person_id NOT IN (SELECT person_id FROM rural_live)
+WHERE p.is_active AND NOT EXISTS (SELECT 1 FROM rural_live r WHERE r.person_id = p.person_id)

@@ -2,9 +2,11 @@
 -- eliminated by then), enrolled before :enrolled_before (= :day minus the rule's months: exactly that many
 -- months is not "more than").
 -- Parameters: :day, :enrolled_before, :township ('' = county).
-SELECT household_id AS subject, township_code, village_code, household_id, monitor_type, main_risk,
-       measure_count, enrolled_date
-FROM fact_monitoring
-WHERE enrolled_date < :enrolled_before
-  AND (eliminated_date IS NULL OR eliminated_date > :day)
-  AND (:township = '' OR township_code = :township)
+SELECT m.household_id AS subject, m.township_code, m.village_code, m.household_id, m.monitor_type, m.main_risk,
+       m.measure_count, m.enrolled_date,
+       (SELECT string_agg(CAST(p.person_id AS VARCHAR), ',' ORDER BY p.person_id) FROM dim_person p
+        WHERE p.household_id = m.household_id) AS member_ids
+FROM fact_monitoring m
+WHERE m.enrolled_date < :enrolled_before
+  AND (m.eliminated_date IS NULL OR m.eliminated_date > :day)
+  AND (:township = '' OR m.township_code = :township)

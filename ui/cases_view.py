@@ -48,3 +48,12 @@ def open_overdue(frame: pd.DataFrame) -> tuple[int, int]:
 def closed_count(frame: pd.DataFrame) -> int:
     """Cases closed (已处置 or 误报)."""
     return 0 if frame.empty else int(frame["state"].isin(CLOSED_STATES).sum())
+
+
+def open_overdue_or_none(scope: str) -> tuple[int, int] | None:
+    """(open, overdue) of a scope for 总览's card; None when the store or the rules cannot be read (the card
+    is then left out: 总览 must not fail for the case store)."""
+    try:
+        return open_overdue(cases(scope))
+    except Exception:  # a broken CASES_DB or rules file is said on the 预警 page itself
+        return None

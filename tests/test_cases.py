@@ -1,0 +1,261 @@
+"""The case store (cases/store.py): schema and migrations, the state machine (no closing without a note, no
+reopening), synchronisation with imports (no duplicate on a re-import, a closed case stays closed, a gone
+condition is marked, not deleted), 超期 by working days, two real processes changing one case (no lost
+update), SQLite and PostgreSQL; and the 预警 page's scope for township users and press."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from cases import store as cs
+from queries import warnings as wq
+from queries.db import connect
+from tests.conftest import import_to, open_app, shown_text
+from ui import auth
+
+CFG = wq.config()
+TODAY = dt.date(2025, 1, 6)  # a Monday
+
+
+@pytest.fixture
+def store(tmp_path) -> cs.Store:
+    """An empty SQLite store."""
+    return cs.Store(str(tmp_path / "cases.sqlite"))
+
+
+@pytest.fixture(scope="module")
+def synced(duck_url, tmp_path_factory) -> tuple[str, dict]:
+    """A store synchronised once with the test county: (its path, what the rules found per rule key)."""
+    path = str(tmp_path_factory.mktemp("cases") / "cases.sqlite")
+    wh = connect(duck_url)
+    found = {r.key: len(wq.candidates(wh, r, wq.rule_month(wh, r))) for r in CFG.rules}
+    cs.sync_warehouse(cs.Store(path), wh, wh.import_id(), TODAY)
+    return path, found
+
+
+def test_schema_is_migrated_once(tmp_path):
+    path = str(tmp_path / "c.sqlite")
+    first = cs.Store(path)
+    assert first.schema_version() == max(cs.MIGRATIONS)
+    again = cs.Store(path)  # reopening applies nothing twice
+    assert again.frame("SELECT count(*) AS n FROM schema_version")["n"].iloc[0] == len(cs.MIGRATIONS)
+    assert (Path(path).stat().st_mode & 0o777) == 0o600
+
+
+def test_sync_opens_one_case_per_candidate(synced):
+    path, found = synced
+    cases = cs.Store(path).cases()
+    per_rule = cases.groupby("rule").size()
+    assert {k: int(per_rule.get(k, 0)) for k in found} == found
+    assert (cases["state"] == cs.PENDING).all() and not cases.duplicated(["rule", "subject", "period"]).any()
+    assert set(cases["period"][cases["rule"] == "unpaid_two_months"]) == {"2024"}
+
+
+def case_of(s: cs.Store, rule: str = "monitored_without_measure") -> dict:
+    """The first case of a rule."""
+    return s.case(int(s.cases(rules=[rule])["case_id"].min()))
+
+
+def test_state_machine(synced, tmp_path):
+    s = cs.Store(synced[0])
+    case = case_of(s, "unpaid_two_months")
+    with pytest.raises(cs.CaseError, match="说明"):
+        s.resolve(case["case_id"], case["version"], "乡镇员", "benefit_granted", "   ")  # no note: refused
+    with pytest.raises(cs.CaseError, match="处置结果"):
+        s.resolve(case["case_id"], case["version"], "乡镇员", "", "已核查")  # no outcome: refused
+    with pytest.raises(cs.OutOfScope):
+        s.accept(case["case_id"], case["version"], "别镇员", scope="990101999000")
+    taken = s.accept(case["case_id"], case["version"], "乡镇员", scope=case["township_code"])
+    assert taken["state"] == cs.CHECKING and taken["assignee"] == "乡镇员" and taken["version"] == case["version"] + 1
+    with pytest.raises(cs.Conflict):  # the version the user saw is stale
+        s.resolve(case["case_id"], case["version"], "乡镇员", "benefit_granted", "已补发")
+    done = s.resolve(case["case_id"], taken["version"], "乡镇员", "benefit_granted", "已入户核实并补发")
+    assert done["state"] == cs.RESOLVED and done["note"] == "已入户核实并补发" and done["closed_on"]
+    for action in (lambda v: s.accept(case["case_id"], v, "乡镇员"),
+                   lambda v: s.false_alarm(case["case_id"], v, "乡镇员", "理由"),
+                   lambda v: s.resolve(case["case_id"], v, "乡镇员", "other", "再处置")):
+        with pytest.raises(cs.CaseError, match="不能"):  # closed: nothing moves it
+            action(done["version"])
+    other = case_of(s, "rehab_need_unserved")
+    with pytest.raises(cs.CaseError, match="误报"):
+        s.false_alarm(other["case_id"], other["version"], "乡镇员", "")
+    history = s.history(case["case_id"])
+    assert list(history["action"]) == ["open", "accept", "resolve"]
+    assert list(history["to_state"]) == [cs.PENDING, cs.CHECKING, cs.RESOLVED]
+
+
+def test_township_cases_are_for_the_county(tmp_path):
+    s = cs.Store(str(tmp_path / "c.sqlite"))
+    frame = pd.DataFrame({"subject": ["990101001000"], "township_code": ["990101001000"], "village_code": [None],
+                          "period": ["2024-12"], "persons_paid": [0]})
+    s.sync({"township_payment_drop": frame}, "imp1", {"township_payment_drop": dt.date(2024, 12, 1)}, TODAY,
+           {"township_payment_drop": "township"})
+    case = s.case(1)
+    with pytest.raises(cs.OutOfScope):  # a township user cannot close the county's warning about the township
+        s.accept(1, case["version"], "乡镇员", scope="990101001000")
+    assert s.accept(1, case["version"], "分析员", scope="")["state"] == cs.CHECKING
+
+
+def test_closed_case_stays_closed_after_reimport(synced, extracts, tmp_path):
+    s = cs.Store(synced[0])
+    case = case_of(s)
+    closed = s.resolve(case["case_id"], case["version"], "乡镇员", "measure_recorded", "已落实帮扶措施：产业帮扶")
+    before = len(s.cases())
+    again = str(tmp_path / "again.duckdb")
+    import_to(extracts, again)  # the same extracts, a new import (a new import id)
+    wh = connect(again)
+    result = cs.sync_warehouse(s, wh, wh.import_id(), TODAY + dt.timedelta(days=7))
+    assert not result.skipped and result.opened == 0
+    assert len(s.cases()) == before  # no duplicate
+    assert s.case(case["case_id"])["state"] == cs.RESOLVED and s.case(case["case_id"])["version"] == closed["version"]
+    assert cs.sync_warehouse(s, wh, wh.import_id(), TODAY).skipped  # the same import twice: nothing
+
+
+def test_gone_condition_is_marked_not_deleted(tmp_path):
+    s = cs.Store(str(tmp_path / "c.sqlite"))
+    rule, month = "monitored_without_measure", {"monitored_without_measure": dt.date(2024, 12, 1)}
+
+    def found(*subjects: str) -> dict:
+        return {rule: pd.DataFrame({"subject": list(subjects), "township_code": ["990101001000"] * len(subjects),
+                                    "village_code": ["990101001001"] * len(subjects), "period": ["2024-11-01"] * len(subjects),
+                                    "enrolled_date": [dt.date(2024, 11, 1)] * len(subjects)})}
+
+    assert s.sync(found("1", "2"), "a", month, TODAY).opened == 2
+    first = s.cases().set_index("subject")
+    s.accept(int(first.loc["2", "case_id"]), int(first.loc["2", "version"]), "乡镇员")
+    result = s.sync(found("1"), "b", month, TODAY)
+    assert result.gone == 1 and len(s.cases()) == 2
+    assert s.cases().set_index("subject").loc["2", "state"] == cs.GONE
+    result = s.sync(found("1", "2"), "c", month, TODAY)  # back again: to where it was (taken by a user)
+    assert result.back == 1 and s.cases().set_index("subject").loc["2", "state"] == cs.CHECKING
+    s.sync(found("1"), "d", month, TODAY)
+    gone = s.cases().set_index("subject").loc["2"]
+    closed = s.resolve(int(gone["case_id"]), int(gone["version"]), "乡镇员", "risk_eliminated", "经核实已落实措施")
+    assert closed["state"] == cs.RESOLVED
+    s.sync(found("1", "2"), "e", month, TODAY)  # the same period again: a closed case never reopens
+    assert s.cases().set_index("subject").loc["2", "state"] == cs.RESOLVED and len(s.cases()) == 2
+
+
+def test_overdue_by_working_days(tmp_path):
+    s = cs.Store(str(tmp_path / "c.sqlite"))
+    rule = "monitored_without_measure"  # 期限 10 working days
+    frame = pd.DataFrame({"subject": ["1", "2"], "township_code": ["990101001000"] * 2, "village_code": [None] * 2,
+                          "period": ["2024-11-01"] * 2, "enrolled_date": ["2024-11-01"] * 2})
+    s.sync({rule: frame}, "a", {rule: dt.date(2024, 12, 1)}, TODAY)
+    assert CFG.rule(rule).deadline_working_days == 10
+    on_time = cs.with_deadlines(s.cases(), TODAY + dt.timedelta(days=14))  # two weeks: 10 working days
+    assert (on_time["working_days"] == 10).all() and not on_time["is_overdue"].any()
+    late = cs.with_deadlines(s.cases(), TODAY + dt.timedelta(days=15))
+    assert late["is_overdue"].all()
+    raw = yaml.safe_load(wq.CONFIG_FILE.read_text("utf-8")) | {"holidays": [TODAY + dt.timedelta(days=1)]}
+    holiday = wq.parse_config(raw)  # a public holiday in the fortnight: one working day fewer
+    assert not cs.with_deadlines(s.cases(), TODAY + dt.timedelta(days=15), holiday)["is_overdue"].any()
+    case = s.case(1)
+    s.false_alarm(1, case["version"], "乡镇员", "户已迁出，数据待更正")
+    assert not cs.with_deadlines(s.cases(), TODAY + dt.timedelta(days=30)).set_index("case_id").loc[1, "is_overdue"]
+
+
+def _change_in_process(path: str, case_id: int, version: int, user: str, barrier, results) -> None:
+    """Another process: wait until both have read the case, then try to take it with the version read."""
+    s = cs.Store(path)
+    barrier.wait()
+    try:
+        s.accept(case_id, version, user)
+        results.put((user, "ok"))
+    except cs.Conflict:
+        results.put((user, "conflict"))
+
+
+def two_processes(path: str) -> None:
+    """Two real processes take one case at the same version: exactly one wins, the other is told."""
+    s = cs.Store(path)
+    case = case_of(s, "rehab_need_unserved")
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_change_in_process, args=(path, case["case_id"], case["version"], user,
+                                                                  barrier, results)) for user in ("甲", "乙")]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    outcomes = dict(results.get(timeout=5) for _ in workers)
+    assert sorted(outcomes.values()) == ["conflict", "ok"]
+    winner = next(u for u, r in outcomes.items() if r == "ok")
+    now = s.case(case["case_id"])
+    assert now["assignee"] == winner and now["version"] == case["version"] + 1
+    assert list(s.history(case["case_id"])["action"]).count("accept") == 1
+
+
+def test_two_processes_no_lost_update(synced):
+    two_processes(synced[0])
+
+
+def test_postgres_store(pg_url, duck_url):
+    """The same store on PostgreSQL: migrations, sync, the state machine and two processes."""
+    s = cs.Store(pg_url)
+    assert s.schema_version() == max(cs.MIGRATIONS)
+    wh = connect(duck_url)
+    result = cs.sync_warehouse(s, wh, "pg-test-import", TODAY)
+    assert result.opened > 0 and cs.Store(pg_url).schema_version() == max(cs.MIGRATIONS)
+    assert cs.sync_warehouse(s, wh, "pg-test-import", TODAY).skipped
+    case = case_of(s)
+    with pytest.raises(cs.CaseError):
+        s.false_alarm(case["case_id"], case["version"], "乡镇员", "")
+    done = s.false_alarm(case["case_id"], case["version"], "乡镇员", "重复登记")
+    assert done["state"] == cs.FALSE_ALARM
+    two_processes(pg_url)
+
+
+# -------------------------------------------------------------------------------------------- the page
+@pytest.fixture
+def signed_env(duck_url, monkeypatch, tmp_path):
+    """The test warehouse, an empty case store, no demo mode."""
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+    monkeypatch.setenv("CASES_DB", str(tmp_path / "page-cases.sqlite"))
+    monkeypatch.delenv("DEMO_MODE", raising=False)
+
+
+def test_press_cannot_reach_warnings(signed_env):
+    at = open_app(user=auth.User("宣传员", "press"))
+    assert not at.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/warnings.py")
+    assert not any("预警待处置" in link.proto.label for link in at.get("page_link"))
+
+
+def test_township_user_sees_and_works_own_cases(signed_env, duck_url):
+    wh = connect(duck_url)
+    rule = CFG.rule("rehab_need_unserved")
+    counts = wq.rule_counts(wh, rule, wq.rule_month(wh, rule))
+    own = counts.sort_values("cases").iloc[-1]["township_code"]
+    user = auth.User("乡镇员", "township", area=own)
+    at = open_app("warnings", user=user)
+    assert not at.exception, at.exception
+    listed = at.dataframe[1].value
+    assert set(listed["乡镇"]) == {wh.frame("SELECT name FROM dim_region WHERE region_code = :c", c=own)["name"][0]}
+    expected_rows = sum(len(wq.candidates(wh, r, wq.rule_month(wh, r), own)) for r in CFG.rules
+                        if r.subject != "township")
+    assert len(listed) == expected_rows
+    chosen = at.selectbox(key="warn_case").value
+    number = int(chosen[2:])
+    at.button(key=f"case_{number}_accept_btn").click().run()
+    assert any("已接收" in s.value for s in at.success)
+    at.selectbox(key=f"case_{number}_resolve_outcome").set_value("service_arranged")
+    at.text_area(key=f"case_{number}_resolve_note").input("   ")
+    submit = next(b for b in at.button if "处置并办结" in str(b.label))
+    submit.click().run()
+    assert any("须填写说明" in e.value for e in at.error)  # no note: not closed
+    at.text_area(key=f"case_{number}_resolve_note").input("已联系康复机构，安排上门康复训练")
+    next(b for b in at.button if "处置并办结" in str(b.label)).click().run()
+    assert any("已处置" in s.value for s in at.success), shown_text(at)
+    s = cs.Store()
+    assert s.case(number)["state"] == cs.RESOLVED and s.case(number)["township_code"] == own
+    county = open_app("warnings", user=auth.User("分析员", "analyst"))
+    assert not county.exception
+    assert "rule_open@total" in county.session_state["published"].cells

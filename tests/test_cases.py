@@ -161,35 +161,59 @@ def test_overdue_by_working_days(tmp_path):
     assert not cs.with_deadlines(s.cases(), TODAY + dt.timedelta(days=30)).set_index("case_id").loc[1, "is_overdue"]
 
 
-def _change_in_process(path: str, case_id: int, version: int, user: str, barrier, results) -> None:
-    """Another process: wait until both have read the case, then try to take it with the version read."""
+def _change_in_process(path: str, case_id: int, user: str, action: str, barrier, first_done, results) -> None:
+    """Another process: read the case, wait until the other has read it too, then change it with the version
+    read. `first_done` orders the writes when given: the first sets it after its commit, the second waits."""
     s = cs.Store(path)
+    version = s.case(case_id)["version"]
     barrier.wait()
+    if first_done is not None and action == "false_alarm":
+        first_done.wait(30)
     try:
-        s.accept(case_id, version, user)
+        if action == "accept":
+            s.accept(case_id, version, user)
+        else:
+            s.false_alarm(case_id, version, user, f"{user}认为是误报")
         results.put((user, "ok"))
     except cs.Conflict:
         results.put((user, "conflict"))
+    finally:
+        if first_done is not None and action == "accept":
+            first_done.set()
 
 
-def two_processes(path: str) -> None:
-    """Two real processes take one case at the same version: exactly one wins, the other is told."""
-    s = cs.Store(path)
-    case = case_of(s, "rehab_need_unserved")
+def run_two(path: str, case_id: int, actions: dict[str, str], ordered: bool) -> dict[str, str]:
+    """Two spawned processes change one case; what each was told."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_change_in_process, args=(path, case["case_id"], case["version"], user,
-                                                                  barrier, results)) for user in ("甲", "乙")]
+    first_done = context.Event() if ordered else None
+    workers = [context.Process(target=_change_in_process, args=(path, case_id, user, action, barrier, first_done,
+                                                                  results)) for user, action in actions.items()]
     for w in workers:
         w.start()
     for w in workers:
         w.join(60)
-    outcomes = dict(results.get(timeout=5) for _ in workers)
+    return dict(results.get(timeout=5) for _ in workers)
+
+
+def two_processes(path: str) -> None:
+    """Two real processes read one case at the same version. Racing to take it: exactly one wins. One takes it
+    (接收) and then the other, still holding the old version, marks it 误报 (a move its state would allow): the
+    second is told to reload instead of closing a case it has not seen taken (no lost update)."""
+    s = cs.Store(path)
+    cases = s.cases(rules=["rehab_need_unserved"], states=[cs.PENDING])["case_id"].sort_values()
+    race, ordered = int(cases.iloc[0]), int(cases.iloc[1])
+    outcomes = run_two(path, race, {"甲": "accept", "乙": "accept"}, ordered=False)
     assert sorted(outcomes.values()) == ["conflict", "ok"]
     winner = next(u for u, r in outcomes.items() if r == "ok")
-    now = s.case(case["case_id"])
-    assert now["assignee"] == winner and now["version"] == case["version"] + 1
-    assert list(s.history(case["case_id"])["action"]).count("accept") == 1
+    now = s.case(race)
+    assert now["assignee"] == winner and now["state"] == cs.CHECKING
+    assert list(s.history(race)["action"]).count("accept") == 1
+    before = s.case(ordered)["version"]
+    outcomes = run_two(path, ordered, {"丙": "accept", "丁": "false_alarm"}, ordered=True)
+    assert outcomes == {"丙": "ok", "丁": "conflict"}
+    now = s.case(ordered)
+    assert now["state"] == cs.CHECKING and now["assignee"] == "丙" and now["version"] == before + 1
 
 
 def test_two_processes_no_lost_update(synced):

@@ -109,7 +109,7 @@ area = page.area_name(ctx, view)
 cols = slide.headline(view, 4)
 n_open, n_overdue = pub.value("rule_open@total"), pub.value("rule_overdue@total")
 screen.card(cols[0], pub, "预警待处置", "rule_open@total",
-            f"其中超期 {pub.text('rule_overdue@total')}" if n_open else "没有待处置的预警", good=not n_overdue)
+            "待核查、核查中和条件已消除待确认的" if n_open else "没有待处置的预警", good=not n_open)
 screen.card(cols[1], pub, "其中超期", "rule_overdue@total", "超过规则期限（工作日）仍未处置",
             good=not n_overdue)
 screen.card(cols[2], pub, "已处置", "rule_resolved@total", "含条件消除后经确认处置的")
@@ -118,7 +118,7 @@ screen.legend(pub)
 until = {r.key: ctx.last_month(r.dataset) for r in rules.rules}
 st.caption("每条规则按其数据的最后一个月评估（" + "；".join(
     f"{r.name}：{until[r.key] or '无数据'}" for r in rules.rules) + "）。期限按工作日计（不含周末"
-    + ("及配置的法定节假日" if rules.holidays else "") + "），自预警生成之日起算。")
+    + ("及配置的法定节假日" if rules.holidays else "") + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
 
 st.subheader("按预警规则", anchor=False)
 screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
@@ -210,7 +210,7 @@ def act(action: str, case_id: int, version: int) -> None:
 def case_rows(cases: pd.DataFrame) -> pd.DataFrame:
     """The case list as shown and exported: number, rule, village, pseudonyms, state, who, dates, 期限."""
     facts = [json.loads(f) if f else {} for f in cases["facts"]]
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "案件编号": cases["case_id"].map(case_number),
         "预警规则": cases["rule_name"],
         "乡镇": cases["township_code"].map(township_name),
@@ -225,6 +225,7 @@ def case_rows(cases: pd.DataFrame) -> pd.DataFrame:
         "期限（工作日）": cases["deadline_working_days"].astype(int),
         "超期": cases["is_overdue"].map({True: "超期", False: ""}),
     })
+    return table if county_view else table.drop(columns=["乡镇"])  # a township's own list: one township
 
 
 def checklist_xlsx(cases: pd.DataFrame) -> bytes:

@@ -4,12 +4,12 @@ township (乡镇) works through its own case list: 接收, 处置 with an outcom
 to print. Counts go through the publication model; the case store is cases/store.py."""
 
 import datetime as dt
-import io
-import json
+import re
 
 import pandas as pd
 import streamlit as st
 
+from cases import checklist
 from cases.store import (
     CHECKING,
     CLOSED_STATES,
@@ -25,7 +25,6 @@ from cases.store import (
     case_number,
 )
 from queries.catalog import PALETTE
-from queries.cells import write_xlsx
 from queries.publish import Publication, key
 from queries.warnings import ConfigError, config
 from ui import cases_view, charts, page
@@ -117,7 +116,7 @@ screen.card(cols[3], pub, "标记误报", "rule_false_alarm@total", "误报须�
 screen.legend(pub)
 until = {r.key: ctx.last_month(r.dataset) for r in rules.rules}
 st.caption("每条规则按其数据的最后一个月评估（" + "；".join(
-    f"{r.name}：{until[r.key] or '无数据'}" for r in rules.rules) + "）。期限按工作日计（不含周末"
+    f"{md_escape(r.name)}：{until[r.key] or '无数据'}" for r in rules.rules) + "）。期限按工作日计（不含周末"
     + ("及配置的法定节假日" if rules.holidays else "") + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
 
 st.subheader("按预警规则", anchor=False)
@@ -125,7 +124,7 @@ screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
              [*((NAMES[r], r) for r in NAMES), ("合计", "total")],
              [("待处置（件）", "open"), ("其中超期（件）", "overdue"), ("已处置（件）", "resolved"),
               ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}")
-st.caption("期限（工作日）：" + "；".join(f"{r.name} {r.deadline_working_days}天" for r in rules.rules) + "。")
+st.caption("期限（工作日）：" + "；".join(f"{md_escape(r.name)} {r.deadline_working_days}天" for r in rules.rules) + "。")
 with st.expander("各规则的口径"):
     for r in rules.rules:
         st.markdown(f"**{md_escape(r.name)}**：{md_escape(r.counts)}")
@@ -208,32 +207,8 @@ def act(action: str, case_id: int, version: int) -> None:
 
 
 def case_rows(cases: pd.DataFrame) -> pd.DataFrame:
-    """The case list as shown and exported: number, rule, village, pseudonyms, state, who, dates, 期限."""
-    facts = [json.loads(f) if f else {} for f in cases["facts"]]
-    table = pd.DataFrame({
-        "案件编号": cases["case_id"].map(case_number),
-        "预警规则": cases["rule_name"],
-        "乡镇": cases["township_code"].map(township_name),
-        "村（社区）": cases["village_code"].map(village_name),
-        "户编号（假名）": [str(f.get("household_id") or "") for f in facts],
-        "对象编号（假名）": [s if k != "township" else "" for s, k in zip(cases["subject"], cases["subject_kind"],
-                                                                   strict=True)],
-        "状态": cases["state"],
-        "接收人": cases["assignee"].fillna(""),
-        "生成日期": cases["opened_on"],
-        "已用工作日": cases["working_days"].astype(int),
-        "期限（工作日）": cases["deadline_working_days"].astype(int),
-        "超期": cases["is_overdue"].map({True: "超期", False: ""}),
-    })
-    return table if county_view else table.drop(columns=["乡镇"])  # a township's own list: one township
-
-
-def checklist_xlsx(cases: pd.DataFrame) -> bytes:
-    """核查清单: the listed cases with empty columns for what the visit found; every text cell formula-safe."""
-    sheet = case_rows(cases).assign(**{"入户核查情况": "", "处置结果": "", "核查人签字": "", "日期": ""})
-    buffer = io.BytesIO()
-    write_xlsx(sheet, buffer, sheet_name="核查清单")
-    return buffer.getvalue()
+    """The case list as shown and exported (a township's own list without the township column)."""
+    return checklist.case_rows(cases, township_name, village_name, with_township=county_view)
 
 
 if county_view:
@@ -241,7 +216,7 @@ if county_view:
     listed = frame[frame["subject_kind"] == "township"] if len(frame) else frame
     list_title = f"{area}乡镇级预警"
 else:
-    st.subheader(f"{area}预警案件清单", anchor=False)
+    st.subheader(f"{md_escape(area)}预警案件清单", anchor=False)
     listed = frame
     list_title = f"{area}预警核查清单"
 
@@ -269,9 +244,10 @@ shown = shown.sort_values(["is_overdue", "opened_on", "case_id"], ascending=[Fal
 st.dataframe(case_rows(shown), hide_index=True, width="stretch")
 st.caption(f"共 {len(shown)} 件（按筛选）。户编号、对象编号为假名编号，可与导出数据的户编号对照；"
            "数据仓库不保存姓名和身份证号。")
-file_name = f"{list_title}_{dt.date.today():%Y%m%d}.xlsx"
-st.download_button("下载核查清单（Excel）", audited_export(lambda: checklist_xlsx(shown), user.name, list_title,
-                                                   view.to_params(default_view(ctx)), file_name),
+file_name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", f"{list_title}_{dt.date.today():%Y%m%d}.xlsx")
+make_checklist = audited_export(lambda: checklist.checklist_xlsx(case_rows(shown)), user.name, list_title,
+                                view.to_params(default_view(ctx)), file_name)
+st.download_button("下载核查清单（Excel）", make_checklist,
                    file_name=file_name, key="warn_checklist", on_click="ignore",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

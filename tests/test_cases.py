@@ -90,6 +90,23 @@ def test_state_machine(synced, tmp_path):
     assert list(history["to_state"]) == [cs.PENDING, cs.CHECKING, cs.RESOLVED]
 
 
+def test_checklist_cells_stay_text(synced):
+    import io
+
+    import openpyxl
+
+    from cases import checklist
+
+    frame = cs.with_deadlines(cs.Store(synced[0]).cases(), TODAY).assign(rule_name="=规则")
+    rows = checklist.case_rows(frame, lambda c: "@乡镇", lambda c: '=HYPERLINK("http://x","村")')
+    sheet = openpyxl.load_workbook(io.BytesIO(checklist.checklist_xlsx(rows))).active
+    header = [c.value for c in sheet[1]]
+    assert header[-4:] == checklist.VISIT_COLUMNS and len(list(sheet.rows)) == len(frame) + 1
+    values = [c.value for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    assert not any(v.startswith(("=", "@")) for v in values)
+    assert "'=HYPERLINK(\"http://x\",\"村\")" in values and all(c.data_type != "f" for r in sheet.rows for c in r)
+
+
 def test_township_cases_are_for_the_county(tmp_path):
     s = cs.Store(str(tmp_path / "c.sqlite"))
     frame = pd.DataFrame({"subject": ["990101001000"], "township_code": ["990101001000"], "village_code": [None],

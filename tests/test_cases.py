@@ -301,3 +301,23 @@ def test_township_user_sees_and_works_own_cases(signed_env, duck_url):
     county = open_app("warnings", user=auth.User("分析员", "analyst"))
     assert not county.exception
     assert "rule_open@total" in county.session_state["published"].cells
+
+
+def test_county_picture_and_overview_card(signed_env, duck_url):
+    wh = connect(duck_url)
+    found = pd.concat([wq.candidates(wh, r, wq.rule_month(wh, r)) for r in CFG.rules])
+    analyst = auth.User("分析员", "analyst")
+    at = open_app(user=analyst)
+    assert not at.exception
+    assert f"预警待处置 {len(found):,}件，其中超期 0件 → 查看预警与核查" in [p.proto.label for p in at.get("page_link")]
+    at = open_app("warnings", user=analyst)
+    assert not at.exception
+    pub = at.session_state["published"]
+    assert pub.value("rule_open@total") == len(found) and not pub.suppressed
+    per_town = found.groupby("township_code").size()
+    towns = wh.frame("SELECT region_code FROM dim_region WHERE level = 'township'")["region_code"]
+    assert {c: pub.value(f"open@{c}") for c in towns} == {c: int(per_town.get(c, 0)) for c in towns}
+    for rule in CFG.rules:
+        assert pub.value(f"rule_open@{rule.key}") == len(wq.candidates(wh, rule, wq.rule_month(wh, rule)))
+    slide = open_app("warnings", {"mode": "present"}, user=auth.User("领导", "leader"))
+    assert not slide.exception and slide.session_state["published"].suppressed  # a projector withholds small counts

@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from cases import checklist
 from cases.store import (
@@ -44,6 +45,10 @@ try:
     frame = cases_view.cases(view.township)
 except ConfigError as exc:
     st.error(f"预警规则配置有误，无法生成预警：{exc}")
+    st.stop()
+except (SQLAlchemyError, OSError) as exc:  # the case store (CASES_DB) cannot be opened or written
+    st.error(f"预警案件库不可用：{str(exc)[:300]}")
+    st.info("请检查环境变量 CASES_DB 所指的文件或 PostgreSQL 数据库是否可写、可连接；问题解决后刷新本页。")
     st.stop()
 NAMES = {r.key: r.name for r in rules.rules}
 DEADLINES = {r.key: r.deadline_working_days for r in rules.rules}

@@ -324,3 +324,14 @@ def test_county_picture_and_overview_card(signed_env, duck_url):
     assert f"预警待处置 {len(found) - 1:,}件，其中超期 0件 → 查看预警与核查" in [p.proto.label for p in at.get("page_link")]
     slide = open_app("warnings", {"mode": "present"}, user=auth.User("领导", "leader"))
     assert not slide.exception and slide.session_state["published"].suppressed  # a projector withholds small counts
+
+
+def test_unusable_store_is_said(signed_env, monkeypatch, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("CASES_DB", str(blocker / "cases.sqlite"))  # under a file: cannot be created
+    analyst = auth.User("分析员", "analyst")
+    at = open_app(user=analyst)
+    assert not at.exception and not any("预警" in p.proto.label for p in at.get("page_link"))  # 总览 goes on
+    at = open_app("warnings", user=analyst)
+    assert not at.exception and any("预警案件库不可用" in e.value for e in at.error)

@@ -262,34 +262,40 @@ class Store:
                 keys = set(zip(existing["subject"], existing["period"], strict=True))
                 open_cases = existing[existing["state"].isin(OPEN_STATES)]
                 open_subjects = dict(zip(open_cases["subject"], open_cases["case_id"], strict=False))
-                seen = set()
+                seen: set[str] = set()
                 month = months[rule].isoformat()[:7]
+                kept, new = [], []  # written with one executemany each: a county's first sync opens thousands
                 for row in frame.to_dict("records"):
                     subject, period = str(row["subject"]), str(row["period"])
+                    if subject in seen:
+                        continue
                     seen.add(subject)
                     facts = json.dumps(_facts(row), ensure_ascii=False)
                     if subject in open_subjects:
-                        result.kept += 1
-                        con.execute(sa.text("UPDATE cases SET facts = :facts, data_month = :month, last_import = :imp"
-                                            " WHERE case_id = :id"),
-                                    {"facts": facts, "month": month, "imp": import_id, "id": int(open_subjects[subject])})
-                        continue
-                    if (subject, period) in keys:
-                        continue  # closed for this period: never reopened
+                        kept.append({"facts": facts, "month": month, "imp": import_id, "id": int(open_subjects[subject])})
+                    elif (subject, period) not in keys:  # a closed case's period is never reopened
+                        new.append({"rule": rule, "subject": subject, "period": period, "kind": kinds.get(rule, ""),
+                                    "township": str(row["township_code"]), "village": _text(row.get("village_code")),
+                                    "facts": facts, "month": month, "state": PENDING, "opened": today.isoformat(),
+                                    "imp": import_id, "now": _now()})
+                if kept:
+                    con.execute(sa.text("UPDATE cases SET facts = :facts, data_month = :month, last_import = :imp"
+                                        " WHERE case_id = :id"), kept)
+                if new:
                     con.execute(sa.text(
                         "INSERT INTO cases (rule, subject, period, subject_kind, township_code, village_code, facts,"
                         " data_month, state, opened_on, first_import, last_import, version, updated_at) VALUES"
                         " (:rule, :subject, :period, :kind, :township, :village, :facts, :month, :state, :opened,"
-                        " :imp, :imp, 1, :now)"),
-                        {"rule": rule, "subject": subject, "period": period, "kind": kinds.get(rule, ""),
-                         "township": str(row["township_code"]), "village": _text(row.get("village_code")),
-                         "facts": facts, "month": month, "state": PENDING, "opened": today.isoformat(),
-                         "imp": import_id, "now": _now()})
-                    case_id = con.execute(sa.text("SELECT case_id FROM cases WHERE rule = :r AND subject = :s AND "
-                                                  "period = :p"), {"r": rule, "s": subject, "p": period}).scalar()
-                    _audit(con, case_id, SYSTEM, "open", None, PENDING, f"导入 {import_id}，数据月份 {month}")
-                    open_subjects[subject] = case_id
-                    result.opened += 1
+                        " :imp, :imp, 1, :now)"), new)
+                    opened = con.execute(sa.text("SELECT case_id FROM cases WHERE rule = :r AND first_import = :imp"),
+                                         {"r": rule, "imp": import_id}).scalars().all()
+                    con.execute(sa.text(
+                        "INSERT INTO case_history (case_id, at, actor, action, from_state, to_state, detail) "
+                        "VALUES (:id, :at, :actor, 'open', NULL, :t, :d)"),
+                        [{"id": int(i), "at": _now(), "actor": SYSTEM, "t": PENDING,
+                          "d": f"导入 {import_id}，数据月份 {month}"} for i in opened])
+                result.kept += len(kept)
+                result.opened += len(new)
                 for case in open_cases.itertuples():
                     if case.subject in seen and case.state == GONE:
                         back = CHECKING if case.assignee else PENDING

@@ -217,13 +217,10 @@ def rule_params(rule: Rule, month: dt.date) -> dict[str, object]:
     raise KeyError(rule.key)
 
 
-def period_of(rule: Rule, month: dt.date, row: pd.Series | None = None) -> str:
-    """What a case is kept for: the year, the month, or (monitoring) the household's enrolment date."""
-    if rule.period == "year":
-        return str(month.year)
-    if rule.period == "month":
-        return month.strftime("%Y-%m")
-    return pd.Timestamp(row["enrolled_date"]).strftime("%Y-%m-%d") if row is not None else ""
+def period_of(rule: Rule, month: dt.date) -> str:
+    """What a case of a year or month rule is kept for ('2024', '2024-12'); an enrolment rule's is each
+    household's enrolment date (`candidates`)."""
+    return str(month.year) if rule.period == "year" else month.strftime("%Y-%m")
 
 
 def candidates(wh: Warehouse, rule: Rule, month: dt.date, township: str = "") -> pd.DataFrame:
@@ -231,7 +228,10 @@ def candidates(wh: Warehouse, rule: Rule, month: dt.date, township: str = "") ->
     village_code, period, and the rule's own facts."""
     frame = wh.frame(sql_text(f"warning_{rule.key}"), township=township, **rule_params(rule, month))
     frame["subject"] = frame["subject"].astype(str)
-    frame["period"] = [period_of(rule, month, row) for _, row in frame.iterrows()] if len(frame) else []
+    if rule.period == "enrolment":
+        frame["period"] = pd.to_datetime(frame["enrolled_date"]).dt.strftime("%Y-%m-%d")
+    else:
+        frame["period"] = period_of(rule, month)
     return frame
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from queries.warnings import Config, candidates, config, rule_month, working_days
+from queries.warnings import Config, candidates, config, rule_month, working_days_many
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "var" / "cases.sqlite"
@@ -389,9 +389,8 @@ def with_deadlines(frame: pd.DataFrame, today: dt.date | None = None, cfg: Confi
     if out.empty:
         return out.assign(working_days=pd.Series(dtype=int), deadline_working_days=pd.Series(dtype=int),
                           is_overdue=pd.Series(dtype=bool))
-    opened = pd.to_datetime(out["opened_on"]).dt.date
-    until = [pd.Timestamp(c).date() if isinstance(c, str) and c else today for c in out["closed_on"]]
-    days = [working_days(o, u, cfg) for o, u in zip(opened, until, strict=True)]
+    until = pd.to_datetime(out["closed_on"].where(out["closed_on"].notna() & (out["closed_on"] != ""), today.isoformat()))
+    days = working_days_many(out["opened_on"], until, cfg)
     deadline = {r.key: r.deadline_working_days for r in cfg.rules}
     out["working_days"] = days
     out["deadline_working_days"] = out["rule"].map(deadline).fillna(0).astype(int)

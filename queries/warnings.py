@@ -175,6 +175,18 @@ def working_days(start: dt.date, end: dt.date, cfg: Config | None = None) -> int
     return count + sum(1 for d in cfg.workdays if first <= d < last and d.weekday() >= 5)
 
 
+def working_days_many(starts: pd.Series, ends: pd.Series, cfg: Config | None = None) -> np.ndarray:
+    """`working_days` for many (start, end) pairs at once (datetime-like Series of one length)."""
+    cfg = cfg or config()
+    first = pd.to_datetime(starts).to_numpy("datetime64[D]") + np.timedelta64(1, "D")
+    last = pd.to_datetime(ends).to_numpy("datetime64[D]") + np.timedelta64(1, "D")
+    last = np.maximum(first, last)
+    count = np.busday_count(first, last, holidays=[np.datetime64(d) for d in cfg.holidays])
+    for day in (np.datetime64(d) for d in cfg.workdays if d.weekday() >= 5):
+        count += (first <= day) & (day < last)
+    return count.astype(int)
+
+
 def month_end(month: dt.date) -> dt.date:
     """The last day of a month."""
     return (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()

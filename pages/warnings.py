@@ -102,9 +102,26 @@ def build() -> Publication:
             for code in ctx.townships:
                 pub.add(key(column, code), int(by_town.get(code, 0)), kind, "件")
             pub.total(f"rule_{column}@total", [key(column, code) for code in ctx.townships])
+    if county_view:  # open cases per rule and township: each township's row adds up to its open cases
+        open_cases = frame[is_open] if len(frame) else frame
+        for rule in NAMES:
+            by_town = open_cases[open_cases["rule"] == rule].groupby("township_code").size() if len(frame) \
+                else pd.Series(dtype=int)
+            for code in ctx.townships:
+                pub.add(key(f"open_{rule}", code), int(by_town.get(code, 0)), kind, "件")
+            pub.total(f"rule_open@{rule}", [key(f"open_{rule}", code) for code in ctx.townships])
+        for code in ctx.townships:
+            pub.total(key("open", code), [key(f"open_{rule}", code) for rule in NAMES])
     pub.line("opened", [(m, int(opened_by_month.get(m, 0))) for m in months], kind, "件")
     pub.line("closed", [(m, int(closed_by_month.get(m, 0))) for m in months], kind, "件")
     return pub
+
+
+def town_cell(column: str, code: str) -> str:
+    """A cell of the township × rule table: a township's own, or the county's total of a rule or column."""
+    if code != "total":
+        return key(column, code)
+    return f"rule_open@{column.removeprefix('open_')}" if column.startswith("open_") else f"rule_{column}@total"
 
 
 out = screen.Output(build, view)
@@ -158,6 +175,15 @@ if county_view:
 
             screen.chart(out, ranking, ctx, "warnings_rank", drill=True, title=f"{area}各乡镇待处置预警排名")
     page.slide_end(view)
+    if n_open and not view.present:
+        st.subheader("各乡镇待处置预警（按规则）", anchor=False)
+        towns = frame[frame["state"].isin(OPEN_STATES)]["township_code"].value_counts()
+        screen.table(out, "warning_towns", f"{area}各乡镇待处置预警（按规则）", ctx,
+                     [*((township_name(c), c) for c in towns.index), ("合计", "total")],
+                     [*((f"{NAMES[r]}（件）", f"open_{r}") for r in NAMES), ("待处置合计（件）", "open"),
+                      ("其中超期（件）", "overdue")],
+                     keys=town_cell)
+        st.caption("只列有待处置预警的乡镇，按待处置件数从多到少；合计为全县。")
 
 st.subheader("每月新生成与已办结预警", anchor=False)
 if not months:

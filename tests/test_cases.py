@@ -315,7 +315,10 @@ def test_county_picture_and_overview_card(signed_env, duck_url):
     towns = wh.frame("SELECT region_code FROM dim_region WHERE level = 'township'")["region_code"]
     assert {c: pub.value(f"open@{c}") for c in towns} == {c: int(per_town.get(c, 0)) for c in towns}
     for rule in CFG.rules:
-        assert pub.value(f"rule_open@{rule.key}") == len(wq.candidates(wh, rule, wq.rule_month(wh, rule)))
+        of_rule = wq.candidates(wh, rule, wq.rule_month(wh, rule))
+        assert pub.value(f"rule_open@{rule.key}") == len(of_rule)
+        by_town = of_rule.groupby("township_code").size()
+        assert {c: pub.value(f"open_{rule.key}@{c}") for c in towns} == {c: int(by_town.get(c, 0)) for c in towns}
     store = cs.Store()
     case = store.case(1)
     store.false_alarm(1, case["version"], "分析员", "重复")  # closed: no longer 待处置

@@ -235,14 +235,16 @@ class Store:
 
     # -- synchronising with an import ----------------------------------------------------------------------
     def sync(self, found: Mapping[str, pd.DataFrame | None], import_id: str, months: Mapping[str, dt.date],
-             today: dt.date | None = None, kinds: Mapping[str, str] | None = None) -> SyncResult:
+             today: dt.date | None = None, kinds: Mapping[str, str] | None = None,
+             imported_at: str = "") -> SyncResult:
         """Bring the cases in line with an import's candidates (rule key → frame of `queries.warnings.
         candidates`, None for a rule its data could not evaluate, which is then left alone).
 
         A new (rule, subject, period) opens a case, unless the same subject has an open case of the rule
         (it is kept, whatever its period: no duplicate while one is open); a closed case's key stays closed;
         an open case whose subject is no longer found becomes 条件已消除; one found again returns to where it
-        was. Idempotent for an import already synchronised."""
+        was. Idempotent for an import already synchronised; an import older (`imported_at`) than the one last
+        synchronised (a process still reading the replaced warehouse) is skipped."""
         today = today or dt.date.today()
         kinds = kinds or {}
         result = SyncResult()
@@ -250,7 +252,8 @@ class Store:
             if self.postgres:
                 con.exec_driver_sql("SELECT pg_advisory_xact_lock(28029)")  # one sync at a time
             done = con.execute(sa.text("SELECT value FROM case_meta WHERE key = 'synced_import'")).scalar()
-            if done == import_id:
+            newest = con.execute(sa.text("SELECT value FROM case_meta WHERE key = 'synced_imported_at'")).scalar()
+            if done == import_id or (imported_at and newest and imported_at < newest):
                 result.skipped = True
                 return result
             for rule, frame in found.items():
@@ -306,7 +309,9 @@ class Store:
                         con.execute(sa.text("UPDATE cases SET gone_on = :d WHERE case_id = :id"),
                                     {"d": today.isoformat(), "id": int(case.case_id)})
                         result.gone += 1
-            _put_meta(con, "synced_import", import_id, self.postgres)
+            _put_meta(con, "synced_import", import_id)
+            if imported_at:
+                _put_meta(con, "synced_imported_at", imported_at)
         return result
 
 
@@ -369,7 +374,7 @@ def _set_state(con, case, state: str, action: str, detail: str) -> None:
     _audit(con, case.case_id, SYSTEM, action, case.state, state, detail)
 
 
-def _put_meta(con, key: str, value: str, postgres: bool) -> None:
+def _put_meta(con, key: str, value: str) -> None:
     """Set a case_meta value."""
     con.execute(sa.text("DELETE FROM case_meta WHERE key = :k"), {"k": key})
     con.execute(sa.text("INSERT INTO case_meta (key, value) VALUES (:k, :v)"), {"k": key, "v": value})
@@ -408,7 +413,9 @@ def sync_warehouse(store: Store, wh, import_id: str, today: dt.date | None = Non
         found[rule.key] = candidates(wh, rule, at) if at else None
         if at:
             months[rule.key] = at
-    return store.sync(found, import_id, months, today, {r.key: r.subject for r in cfg.rules})
+    meta = wh.frame("SELECT value FROM meta_import WHERE key = 'imported_at'")
+    imported_at = str(meta["value"].iloc[0]) if len(meta) else ""
+    return store.sync(found, import_id, months, today, {r.key: r.subject for r in cfg.rules}, imported_at)
 
 
 def main(argv: list[str] | None = None) -> int:

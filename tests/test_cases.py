@@ -119,7 +119,7 @@ def test_township_cases_are_for_the_county(tmp_path):
     assert s.accept(1, case["version"], "分析员", scope="")["state"] == cs.CHECKING
 
 
-def test_closed_case_stays_closed_after_reimport(synced, extracts, tmp_path):
+def test_closed_case_stays_closed_after_reimport(synced, extracts, duck_url, tmp_path):
     s = cs.Store(synced[0])
     case = case_of(s)
     closed = s.resolve(case["case_id"], case["version"], "乡镇员", "measure_recorded", "已落实帮扶措施：产业帮扶")
@@ -132,6 +132,8 @@ def test_closed_case_stays_closed_after_reimport(synced, extracts, tmp_path):
     assert len(s.cases()) == before  # no duplicate
     assert s.case(case["case_id"])["state"] == cs.RESOLVED and s.case(case["case_id"])["version"] == closed["version"]
     assert cs.sync_warehouse(s, wh, wh.import_id(), TODAY).skipped  # the same import twice: nothing
+    old = connect(duck_url)  # a process still reading the replaced warehouse: its older import is not synced back
+    assert cs.sync_warehouse(s, old, old.import_id(), TODAY).skipped and s.synced_import() == wh.import_id()
 
 
 def test_gone_condition_is_marked_not_deleted(tmp_path):

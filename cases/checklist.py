@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -42,3 +42,34 @@ def checklist_xlsx(rows: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     write_xlsx(rows.assign(**dict.fromkeys(VISIT_COLUMNS, "")), buffer, sheet_name="核查清单")
     return buffer.getvalue()
+
+
+def person_ids(cases: pd.DataFrame) -> list[list[int]]:
+    """Per case, the persons it is about: the person of a person case, the members of a household case
+    (`member_ids` of its facts), none for a township."""
+    out = []
+    for subject, kind, facts in zip(cases["subject"], cases["subject_kind"], cases["facts"], strict=True):
+        if kind == "person":
+            out.append([int(subject)])
+        elif kind == "household":
+            members = (json.loads(facts) if facts else {}).get("member_ids") or ""
+            out.append([int(m) for m in str(members).split(",") if m.strip()])
+        else:
+            out.append([])
+    return out
+
+
+def with_names(rows: pd.DataFrame, cases: pd.DataFrame, people: Mapping[int, object], full: bool = False
+               ) -> pd.DataFrame:
+    """The case rows with 姓名 (masked, or full for a checklist that is to be acted on) and the real 户编号
+    from the identity store (`data.identity`: objects with name, masked_name, household) in place of the
+    pseudonyms; a person the store does not know keeps the pseudonym."""
+    ids = person_ids(cases)
+    names = ["、".join((p.name if full else p.masked_name) for p in (people.get(i) for i in group) if p is not None)
+             for group in ids]
+    households = [next((p.household for p in (people.get(i) for i in group) if p is not None), "") for group in ids]
+    out = rows.copy()
+    out.insert(out.columns.get_loc("户编号（假名）"), "姓名", names)
+    out["户编号（假名）"] = [h or old for h, old in zip(households, out["户编号（假名）"], strict=True)]
+    out = out.rename(columns={"户编号（假名）": "户编号"})
+    return out.drop(columns=["对象编号（假名）"])

@@ -18,12 +18,13 @@ PAGES = [
     st.Page("pages/employment.py", title="就业帮扶", url_path="employment"),
     st.Page("pages/accessibility.py", title="无障碍与托养", url_path="accessibility"),
     st.Page("pages/explore.py", title="指标分析", url_path="explore"),
+    st.Page("pages/compare.py", title="数据比对", url_path="compare"),
     st.Page("pages/about.py", title="数据说明", url_path="about"),
     st.Page("pages/briefing.py", title="汇报", url_path="briefing"),
 ]
 # 预警 lists cases about persons: never offered to the press role (its page refuses press as well).
 if getattr(st.session_state.get(auth.SESSION_KEY), "role", "") != "press":
-    PAGES.insert(6, st.Page("pages/warnings.py", title="预警", url_path="warnings"))
+    PAGES.insert(8, st.Page("pages/warnings.py", title="预警", url_path="warnings"))
 
 try:
     st.navigation(PAGES).run()

@@ -168,7 +168,7 @@ CSV_CHUNK_ROWS = 1_000_000  # rows per write in the fast payment writer
 Planted = tuple[pd.DataFrame, list[str], np.ndarray]  # rows, reasons, insert-before positions
 
 OUTPUT_TABLES = ["行政区划", "乡镇边界", "村边界", "持证残疾人", "监测户", "两项补贴发放", "康复服务", "就业基地", "就业情况",
-                 "无障碍改造", "托养服务"]
+                 "无障碍改造", "托养服务", "民政低保特困", "死亡人员", "乡村振兴监测对象"]
 
 GBK, UTF8_BOM, UTF8 = "gbk", "utf-8-sig", "utf-8"
 CRLF = "\r\n"  # what Excel on Chinese Windows writes; used for the GBK files
@@ -930,9 +930,13 @@ def join_payments(a: Payments, b: Payments) -> Payments:
 
 
 def write_payments(out: Path, seed: int, p: Persons, geo: Geography, period: Period, bad_rows: bool,
-                   unknown: np.ndarray, manifest: list[tuple[str, int, str]]) -> dict[str, int]:
-    """两项补贴发放_YYYY files, one per year, with planted rows scattered among them."""
+                   unknown: np.ndarray, manifest: list[tuple[str, int, str]], keep: dict | None = None
+                   ) -> dict[str, int]:
+    """两项补贴发放_YYYY files, one per year, with planted rows scattered among them (the good payments
+    are left in `keep["pay"]` for the partner registers)."""
     pay, missed = make_payments(seed, p, geo, period)
+    if keep is not None:
+        keep["pay"] = pay
     rng = section_rng(seed, 5)
     ids = np.concatenate([p.cert, unknown[:2]])
     types = [LIVING, NURSING, *BAD_PAYMENT_TYPES]
@@ -1199,6 +1203,195 @@ def care_frame(seed: int, p: Persons, period: Period, scale: float) -> pd.DataFr
     return pd.concat(frames, ignore_index=True)
 
 
+# ============================================================================ partner registers
+REGISTER_TABLES = ["民政低保特困", "死亡人员", "乡村振兴监测对象"]
+DIBAO_COLUMNS = ["身份证号", "姓名", "救助类型", "起始年月", "终止年月"]
+DEATH_COLUMNS = ["身份证号", "姓名", "死亡日期", "来源"]
+RURAL_COLUMNS = ["身份证号", "姓名", "户编号", "监测类别", "纳入日期", "风险消除日期"]
+REGISTER_FIRST_MONTH = "2018-01"  # the 民政 list reaches back before the payments (FIRST_YEAR)
+DIBAO_MISSING, DIBAO_ENDED, DIBAO_NEW = 0.04, 0.03, 0.01  # of 低保 holders; of the others: newly on 低保
+RURAL_MISSING, RURAL_EXTRA = 0.07, 0.015  # monitored holders missing from 乡村振兴; unmonitored ones on it
+OTHERS_PER_HOLDER = 2.0  # rows of people without a certificate per matched row (most of a 民政 list)
+SHORT_ID_SHARE, LOWER_X_SHARE = 0.04, 0.5  # matched rows written as a 15-digit ID; an X written as x
+
+
+def stranger_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Valid 18-digit IDs of people without a certificate (areas no holder and no planted row uses)."""
+    birth = np.datetime64("1940-01-01") + rng.integers(0, 25000, n)
+    area = int(COUNTY_PREFIX[:4]) * 100 + rng.integers(40, 90, n)
+    base = np.unique(id_base(area, yyyymmdd(birth), rng.integers(0, 1000, n)))
+    return np.char.add(base.astype(str), id_check_chars(base))
+
+
+def written_ids(rng: np.random.Generator, ids: np.ndarray) -> np.ndarray:
+    """IDs as a partner's export writes them: some 15-digit (born 19xx), some with a lower-case x."""
+    ids = np.asarray(ids, dtype=str)
+    out = ids.copy()
+    short = (rng.random(len(ids)) < SHORT_ID_SHARE) & np.array([i[6:8] == "19" for i in ids], dtype=bool)
+    out[short] = [i[:6] + i[8:17] for i in ids[short]]
+    lower = ~short & np.char.endswith(ids, "X") & (rng.random(len(ids)) < LOWER_X_SHARE)
+    out[lower] = np.char.lower(ids[lower])
+    return out
+
+
+def bad_register_rows(rng: np.random.Generator, good: pd.DataFrame, tweaks: list[tuple[str, str, str]]) -> Planted:
+    """Planted rows of a register: a copy of a random good row with (column, value, reason) each."""
+    rows, reasons = [], []
+    ids = stranger_ids(rng, len(tweaks) + 4)
+    for k, (column, value, reason) in enumerate(tweaks):
+        row = good.iloc[int(rng.integers(0, len(good)))].copy()
+        row["身份证号"] = ids[k]
+        row[column] = value(ids[k]) if callable(value) else value
+        rows.append(row)
+        reasons.append(reason)
+    return pd.DataFrame(rows).reset_index(drop=True), reasons, rng.integers(0, len(good) + 1, len(rows))
+
+
+BAD_ID_TWEAKS = [
+    ("身份证号", lambda i: i[:17] + next(c for c in "0123456789X" if c != i[17]), "bad_id"),  # check digit
+    ("身份证号", lambda i: i[:6] + "19990231" + i[14:17] + "0", "bad_id"),  # no such date
+    ("身份证号", lambda i: i[:16], "bad_id"),  # 16 characters
+    ("身份证号", lambda i: i[:6] + "991332" + i[14:17], "bad_id"),  # 15 digits, month 13
+    ("身份证号", "", "missing_value"),
+]
+
+
+def shuffled(rng: np.random.Generator, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in a random order (a partner's export is not sorted like ours)."""
+    return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+
+
+def register_frames(seed: int, p: Persons, names: np.ndarray, period: Period, pay: Payments,
+                    monitoring: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The three partner registers of the county (good rows), with discrepancies planted against our data:
+    低保 holders missing from or ended on the 民政 list, new 低保 not yet paid, deaths in the middle of a payment
+    run, deaths never cancelled, monitored households missing from 乡村振兴 and the reverse; plus people
+    without a certificate, 15-digit IDs and lower-case x."""
+    rng = section_rng(seed, 20)
+    m, n = period.until_mi, len(p.cert)
+    ids18 = np.char.ljust(p.cert, 20).astype("U18")
+    first = month_index(REGISTER_FIRST_MONTH)
+
+    # 民政低保特困: current records for 低保 holders (some missing, some ended), new 低保 among the others.
+    holders = np.flatnonzero(p.dibao & p.normal)
+    keep = holders[rng.random(len(holders)) >= DIBAO_MISSING]
+    ended = rng.random(len(keep)) < DIBAO_ENDED
+    newcomers = np.flatnonzero(~p.dibao & p.normal)
+    newcomers = newcomers[rng.random(len(newcomers)) < DIBAO_NEW]
+    who = np.concatenate([keep, newcomers])
+    start = np.concatenate([rng.integers(first, m - 6, len(keep)), m - rng.integers(0, 3, len(newcomers))])
+    end = np.concatenate([np.where(ended, m - 1 - rng.integers(0, 6, len(keep)), -1), np.full(len(newcomers), -1)])
+    end = np.where(end >= 0, np.maximum(end, start), -1)
+    stranger = stranger_ids(rng, int(len(who) * OTHERS_PER_HOLDER))
+    s_start = rng.integers(first, m + 1, len(stranger))
+    s_end = np.where(rng.random(len(stranger)) < 0.2, np.minimum(m, s_start + rng.integers(0, 24, len(stranger))), -1)
+    dibao = pd.DataFrame({
+        "身份证号": np.concatenate([written_ids(rng, ids18[who]), stranger]),
+        "姓名": np.concatenate([names[who], random_names(rng, len(stranger))]),
+        "救助类型": np.where(rng.random(len(who) + len(stranger)) < 0.1, "特困", "低保"),
+        "起始年月": month_text(np.concatenate([start, s_start])),
+        "终止年月": np.where(np.concatenate([end, s_end]) >= 0, month_text(np.concatenate([end, s_end])), ""),
+    })
+
+    # 死亡人员: cancelled holders (after their last payment), deaths in the middle of a payment run, deaths
+    # before the payments began, never cancelled.
+    paid_months = pd.DataFrame({"pid": pay.pid, "mi": pay.mi}).groupby("pid")["mi"].agg(["min", "max", "size"])
+    cancelled = np.flatnonzero(p.cancelled)
+    dead = cancelled[rng.random(len(cancelled)) < 0.6]
+    last = paid_months["max"].reindex(dead).to_numpy()
+    death_mi = np.where(np.isnan(last), m - rng.integers(0, 36, len(dead)), np.nan_to_num(last)).astype(np.int64)
+    paid_now = np.unique(pay.pid[pay.mi == m])
+    paid_now = paid_now[p.normal[paid_now]]
+    mid_run = rng.choice(paid_now, min(len(paid_now), max(4, n // 400)), replace=False)
+    mid_mi = m - rng.integers(1, 5, len(mid_run))
+    long_paid = paid_months.index[(paid_months["size"] >= 6) & p.cancelled[paid_months.index.to_numpy()]].to_numpy()
+    gone = np.setdiff1d(long_paid, dead)[:2]  # cancelled later, but paid on after the death
+    gone_mi = paid_months["max"].reindex(gone).to_numpy().astype(np.int64) - 2
+    never_paid = np.setdiff1d(np.flatnonzero(p.normal), paid_months.index.to_numpy())
+    early = rng.choice(never_paid, min(len(never_paid), max(3, n // 800)), replace=False)
+    early_mi = first + rng.integers(0, 24, len(early))
+    who = np.concatenate([dead, mid_run, gone, early])
+    death_mi = np.concatenate([death_mi, mid_mi, gone_mi, early_mi])
+    day = rng.integers(0, 28, len(who))
+    dates = month_start(death_mi) + day
+    dates = np.minimum(dates, period.until_end)
+    second = np.minimum(dates[len(dead):len(dead) + 1] + 9, period.until_end)
+    twice = mid_run[:1]  # reported by two sources, the second a few days later
+    stranger = stranger_ids(rng, int(len(who) * OTHERS_PER_HOLDER))
+    s_dates = month_start(rng.integers(first, m + 1, len(stranger))) + rng.integers(0, 28, len(stranger))
+    death = pd.DataFrame({
+        "身份证号": np.concatenate([written_ids(rng, ids18[who]), ids18[twice], stranger]),
+        "姓名": np.concatenate([names[who], names[twice], random_names(rng, len(stranger))]),
+        "死亡日期": date_text(np.concatenate([dates, second, s_dates])),
+        "来源": np.concatenate([np.array(["公安", "民政", "卫健"])[rng.integers(0, 3, len(who))], ["民政"],
+                              np.array(["公安", "民政", "卫健"])[rng.integers(0, 3, len(stranger))]]),
+    })
+
+    # 乡村振兴监测对象: the holders of households monitored at the end of M (some missing), some holders of
+    # other households, records ended before M, members without a certificate.
+    end_m = period.until_end
+    enrolled = pd.to_datetime(monitoring["纳入日期"]).to_numpy().astype("datetime64[D]")
+    cleared = pd.to_datetime(monitoring["风险消除日期"].replace("", None)).to_numpy().astype("datetime64[D]")
+    code_of = dict(zip(monitoring["户编号"], range(len(monitoring)), strict=True))
+    row_of = np.array([code_of.get(c, -1) for c in p.hh_code[p.hh]])
+    in_list = row_of >= 0
+    who = np.flatnonzero(in_list & (rng.random(n) >= RURAL_MISSING))
+    r_enrol = enrolled[row_of[who]] + rng.integers(0, 10, len(who))
+    r_enrol = np.minimum(r_enrol, end_m)
+    r_clear = cleared[row_of[who]]
+    extra = np.flatnonzero(~in_list & p.normal & (rng.random(n) < RURAL_EXTRA))
+    x_enrol = month_start(m - rng.integers(1, 30, len(extra))) + rng.integers(0, 28, len(extra))
+    x_clear = np.where(rng.random(len(extra)) < 0.3, month_start(first + rng.integers(0, 12, len(extra))),
+                       np.datetime64("NaT"))
+    x_enrol = np.where(~np.isnat(x_clear), x_clear - 200, x_enrol)  # ended long before M: not live
+    stranger = stranger_ids(rng, int((len(who) + len(extra)) * OTHERS_PER_HOLDER))
+    s_enrol = month_start(rng.integers(first, m + 1, len(stranger))) + rng.integers(0, 28, len(stranger))
+    s_enrol = np.minimum(s_enrol, end_m)
+    everyone = np.concatenate([who, extra])
+    enrol_all = np.concatenate([r_enrol, x_enrol, s_enrol])
+    clear_all = np.concatenate([r_clear, x_clear, np.full(len(stranger), np.datetime64("NaT"))])
+    rural = pd.DataFrame({
+        "身份证号": np.concatenate([written_ids(rng, ids18[everyone]), stranger]),
+        "姓名": np.concatenate([names[everyone], random_names(rng, len(stranger))]),
+        "户编号": np.char.add("XC", zpad(rng.integers(0, 10**8, len(everyone) + len(stranger)), 8)),
+        "监测类别": np.array(MONITOR_TYPES)[rng.integers(0, 3, len(everyone) + len(stranger))],
+        "纳入日期": date_text(enrol_all),
+        "风险消除日期": date_text(np.where(np.isnat(clear_all), enrol_all, clear_all), ~np.isnat(clear_all)),
+    })
+    return {"民政低保特困": shuffled(rng, dibao), "死亡人员": shuffled(rng, death), "乡村振兴监测对象": shuffled(rng, rural)}
+
+
+def write_registers(out: Path, seed: int, p: Persons, names: np.ndarray, period: Period, pay: Payments,
+                    monitoring: pd.DataFrame, bad_rows: bool, manifest: list[tuple[str, int, str]]) -> dict[str, int]:
+    """民政低保特困.xlsx, 死亡人员 in two files (公安 as GBK CSV without 来源, the rest as UTF-8), 乡村振兴监测对象.csv."""
+    frames = register_frames(seed, p, names, period, pay, monitoring)
+    rng = section_rng(seed, 21)
+    future = month_text(period.until_mi + FUTURE_MONTHS_AHEAD)
+    tweaks = {
+        "民政低保特困": [*BAD_ID_TWEAKS, ("救助类型", "临时救助", "unknown_type"), ("起始年月", "2024-13", "bad_date"),
+                   ("起始年月", future, "future_date")],
+        "死亡人员": [*BAD_ID_TWEAKS, ("死亡日期", "2023-02-30", "bad_date"), ("死亡日期", future + "-01", "future_date")],
+        "乡村振兴监测对象": [*BAD_ID_TWEAKS, ("纳入日期", "", "bad_date")],
+    }
+    written: dict[str, int] = {}
+    dibao = frames["民政低保特困"]
+    if bad_rows:
+        dibao = plant("民政低保特困.xlsx", dibao, bad_register_rows(rng, dibao, tweaks["民政低保特困"]), manifest)
+    emit(written, "民政低保特困.xlsx", write_xlsx(out / "民政低保特困.xlsx", [("低保特困", contract(dibao, DIBAO_COLUMNS))]))
+    death = frames["死亡人员"]
+    police = death[death["来源"] == "公安"].drop(columns="来源").reset_index(drop=True)
+    others = contract(death[death["来源"] != "公安"].reset_index(drop=True), DEATH_COLUMNS)
+    if bad_rows:
+        others = plant("死亡人员_民政卫健.csv", others, bad_register_rows(rng, others, tweaks["死亡人员"]), manifest)
+    emit(written, "死亡人员_公安.csv", write_csv(police, out / "死亡人员_公安.csv", GBK))
+    emit(written, "死亡人员_民政卫健.csv", write_csv(others, out / "死亡人员_民政卫健.csv", UTF8))
+    rural = contract(frames["乡村振兴监测对象"], RURAL_COLUMNS)
+    if bad_rows:
+        rural = plant("乡村振兴监测对象.csv", rural, bad_register_rows(rng, rural, tweaks["乡村振兴监测对象"]), manifest)
+    emit(written, "乡村振兴监测对象.csv", write_csv(rural, out / "乡村振兴监测对象.csv", UTF8_BOM))
+    return written
+
+
 # ============================================================================ orchestration
 def plant(name: str, good: pd.DataFrame, bad: Planted,
           manifest: list[tuple[str, int, str]]) -> pd.DataFrame:
@@ -1243,7 +1436,7 @@ def check_until(until: str) -> str:
 
 
 def generate(out_dir: Path, seed: int = 7, persons: int = BASE_PERSONS, until: str | None = None,
-             bad_rows: bool = True) -> dict:
+             bad_rows: bool = True, registers: bool = True) -> dict:
     """Write the whole extracts folder; returns what was written."""
     started = time.perf_counter()
     if not MIN_PERSONS <= persons <= MAX_PERSONS:
@@ -1273,11 +1466,15 @@ def generate(out_dir: Path, seed: int = 7, persons: int = BASE_PERSONS, until: s
     unknown = fresh_ids(section_rng(seed, 12), taken, 4, period)
 
     frame = monitoring_frame(seed, p, geo, period)
+    monitoring = frame
     if bad_rows:
         frame = plant("监测户.xlsx", frame, bad_monitoring_rows(rng, frame, geo), manifest)
     emit(files, "监测户.xlsx", write_xlsx(out / "监测户.xlsx", [("监测户", contract(frame, MONITOR_COLUMNS))]))
 
-    files.update(write_payments(out, seed, p, geo, period, bad_rows, unknown, manifest))
+    kept: dict = {}
+    files.update(write_payments(out, seed, p, geo, period, bad_rows, unknown, manifest, kept))
+    if registers:
+        files.update(write_registers(out, seed, p, names, period, kept["pay"], monitoring, bad_rows, manifest))
 
     frame = rehab_frame(seed, p, geo, period)
     if bad_rows:
@@ -1312,6 +1509,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=f"Write a fictional county's ({COUNTY_NAME}, {COUNTY_CODE}) extracts folder in the form of "
         "shared/extracts.md: 行政区划, township and village boundaries (EPSG:4548), 持证残疾人, 监测户, "
         f"两项补贴发放 (one file per year from {FIRST_YEAR}), 康复服务, 就业基地, 就业情况, 无障碍改造, 托养服务, "
+        "and the partner registers 民政低保特困, 死亡人员, 乡村振兴监测对象 (docs/compare.md), "
         "in mixed encodings (GBK, UTF-8, UTF-8 with BOM, XLSX). Deterministic for a given seed, persons and until.",
     )
     parser.add_argument("out_dir", type=Path, metavar="OUT_DIR",
@@ -1323,6 +1521,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         f"the square root above that; {MIN_PERSONS}-{MAX_PERSONS})")
     parser.add_argument("--until", default=None, metavar="YYYY-MM",
                         help="last month of data (default: the last full calendar month before today)")
+    parser.add_argument("--no-registers", dest="registers", action="store_false",
+                        help="write no partner registers (民政低保特困, 死亡人员, 乡村振兴监测对象; by default they are "
+                        "written with discrepancies planted against the county's payments and monitoring)")
     parser.add_argument("--no-bad-rows", dest="bad_rows", action="store_false",
                         help="plant no bad rows (and no unknown boundary feature); planted_errors.csv is then empty")
     return parser.parse_args(argv)
@@ -1332,7 +1533,8 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     args = parse_args(argv)
     try:
-        generate(args.out_dir, seed=args.seed, persons=args.persons, until=args.until, bad_rows=args.bad_rows)
+        generate(args.out_dir, seed=args.seed, persons=args.persons, until=args.until, bad_rows=args.bad_rows,
+                 registers=args.registers)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from data import boundaries
+from data import boundaries, identity, registers
 from data.readers import BOUNDARY_TABLES, TABLES, ExtractError, files_for, read_table
 from data.rules import REASONS, RULES, reason_sql
 from queries.cells import write_csv
@@ -52,18 +52,22 @@ WAREHOUSE_TABLES = [
     "mart_care_town", "mart_severe_monitored_town",
     "mart_annual", "mart_annual_household", "mart_annual_town", "mart_annual_household_town",
     "meta_import", "meta_file", "meta_reject", "meta_boundary_issue",
+    *registers.WAREHOUSE_TABLES,
 ]
 # Tables whose valid rows are altered later (pseudonyms added) are copied out of their typed rows; the
 # others are views over them, so 57 million payment rows are not copied once more.
 COPIED = {"持证残疾人"}
-# Stages the progress lines count: the nine tables, pseudonyms, build, boundaries, write.
-STEPS = 13
+# Stages the progress lines count: the nine tables, the three partner registers, pseudonyms, build,
+# boundaries, write.
+STEPS = 16
 # Load order: each table's rules may refer to the valid keys of those before it.
 STAGE = {
     "行政区划": "v_regions", "持证残疾人": "v_persons", "就业基地": "v_bases", "监测户": "v_monitoring",
     "两项补贴发放": "v_payments", "康复服务": "v_rehab", "就业情况": "v_employment",
     "无障碍改造": "v_modification", "托养服务": "v_care",
+    **{table: view for table, (_, _, view) in registers.REGISTERS.items()},
 }
+TABLE_RULES = {**RULES, **registers.RULES}
 # Column of the typed persons view behind each 持证残疾人 header, for the eligibility rule.
 ELIGIBILITY_COLUMNS = {"是否低保": "is_dibao", "证件状态": "status", "残疾等级": "level",
                        "残疾类别": "category", "性别": "sex", "是否脱贫户": "is_tuopin"}
@@ -230,8 +234,12 @@ class Importer:
     """One import run: stream, validate and stage on disk under a memory limit, build, write, swap."""
 
     def __init__(self, folder: Path, target: str, as_of: str, key: bytes, log=print,
-                 memory_limit: str | None = None) -> None:
+                 memory_limit: str | None = None, identity_key: bytes | None = None,
+                 identity_path: Path | None = None) -> None:
         self.folder, self.target, self.as_of, self.key, self.log = folder, target, as_of, key, log
+        # The identity store (names, certificate numbers) is written only with its own key (data/identity.py).
+        self.identity_key = identity_key
+        self.identity_path = identity_path or identity.store_path(target)
         self.budget = memory_budget(memory_limit)
         self.work = work_dir_for(target)
         self.con: duckdb.DuckDBPyConnection | None = None
@@ -246,7 +254,7 @@ class Importer:
         self.step(table)
         source = read_table(self.folder, table, self.log)
         view = STAGE[table]
-        typed_sql, rules, duplicate_keys = RULES[table]
+        typed_sql, rules, duplicate_keys = TABLE_RULES[table]
         if source is None:
             self.present[table] = False
             self.con.execute(f"CREATE TABLE {view} AS SELECT * FROM ({typed_sql}) WHERE false"
@@ -336,6 +344,18 @@ class Importer:
         con.execute("CREATE VIEW person_ok AS SELECT cert FROM v_person_key")
         con.execute("CREATE VIEW household_ok AS SELECT household_key FROM v_household_key")
 
+    def write_identities(self) -> None:
+        """The encrypted identity store beside the warehouse, when its key is configured (else nothing, said)."""
+        if self.identity_key is None:
+            self.log("  姓名库：未配置密钥（IDENTITY_KEY / IDENTITY_KEY_FILE），不生成；名单将只显示个案编号")
+            return
+        if self.identity_path is None:
+            self.log("  姓名库：PostgreSQL 数据仓库须用环境变量 IDENTITY_STORE 指定姓名库文件，未生成")
+            return
+        rows = self.con.execute(f"SELECT person_id, name, cert, household_key FROM {STAGING_DB}.v_persons").fetchall()
+        n = identity.write_store(self.identity_path, self.identity_key, rows)
+        self.log(f"  姓名库：{n:,} 人，已加密写入 {self.identity_path}")
+
     def load_boundaries(self) -> None:
         """dim_boundary (WGS84 GeoJSON per region) and the boundary issues both ways."""
         rows, issues = [], []
@@ -366,6 +386,7 @@ class Importer:
     def build(self) -> None:
         """Dimensions, facts, marts and the import's own metadata, written straight into the new warehouse."""
         self.con.execute(BUILD_SQL.read_text(encoding="utf-8"))
+        self.con.execute(registers.BUILD_SQL)
         self.con.execute("SET preserve_insertion_order = true")  # the small tables below keep their frames' order
         files = pd.DataFrame(self.file_stats, columns=["table_name", "file", "rows_read", "rows_loaded",
                                                        "rows_rejected"])
@@ -377,7 +398,12 @@ class Importer:
         meta = pd.DataFrame({"key": ["schema_version", "imported_at", "as_of", "source", "import_id"],
                              "value": [SCHEMA_VERSION, dt.datetime.now().isoformat(timespec="seconds"),
                                        self.as_of, self.folder.resolve().name, uuid.uuid4().hex]})
-        for name, frame in {"meta_file": files, "meta_reject": by_reason, "meta_import": meta}.items():
+        register_meta = registers.meta_frame(self.con.execute(registers.SPAN_SQL).df(), self.present, self.file_stats)
+        for table, row in zip(register_meta["table_name"], register_meta.itertuples(), strict=True):
+            if row.is_imported:
+                self.log(f"  {table}: 有效 {row.rows_loaded:,} 行，其中持证残疾人 {row.rows_matched:,} 行")
+        for name, frame in {"meta_file": files, "meta_reject": by_reason, "meta_import": meta,
+                            "meta_register": register_meta}.items():
             self.con.register("frame_df", frame)
             self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame_df")
             self.con.unregister("frame_df")
@@ -422,7 +448,7 @@ class Importer:
         self.log(f"  假名化：{time.monotonic() - step:.1f} s")
         self.stage("就业基地")
         self.con.execute("CREATE VIEW base_ok AS SELECT base_id FROM v_bases")
-        for table in ["监测户", "两项补贴发放", "康复服务", "就业情况", "无障碍改造", "托养服务"]:
+        for table in ["监测户", "两项补贴发放", "康复服务", "就业情况", "无障碍改造", "托养服务", *registers.REGISTERS]:
             self.stage(table)
         building = building_path(self.target, self.work)
         try:
@@ -440,6 +466,7 @@ class Importer:
             step = time.monotonic()
             publish(self.con, self.target, building)
             self.log(f"  写入：{time.monotonic() - step:.1f} s")
+            self.write_identities()
         finally:
             building.unlink(missing_ok=True)
             Path(str(building) + ".wal").unlink(missing_ok=True)
@@ -548,7 +575,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m data.importer",
         description="把残联导出的数据文件夹导入只读数据仓库（DuckDB 文件或 PostgreSQL）。"
-                    " Import a federation's extracts folder into the warehouse.")
+                    " Import a federation's extracts folder into the warehouse.",
+        epilog="可选的伙伴名单（民政低保特困、死亡人员、乡村振兴监测对象，见 docs/compare.md）与其他文件放在同一文件夹。"
+               "配置了姓名库密钥（环境变量 IDENTITY_KEY 或 IDENTITY_KEY_FILE，放在 var/ 之外）时，另写加密的姓名库"
+               "（默认在数据仓库文件旁，后缀 .identity；环境变量 IDENTITY_STORE 可指定）。")
     parser.add_argument("extracts_dir", type=Path, help="数据文件夹（见 extracts.md 的文件约定）")
     parser.add_argument("--warehouse", required=True,
                         help="目标：DuckDB 文件路径，或 postgresql+psycopg://用户@主机/库")
@@ -578,8 +608,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     key = pseudonym_key(args.warehouse, args.key_file)
     try:
-        Importer(args.extracts_dir, args.warehouse, args.as_of, key, memory_limit=args.memory_limit).run()
-    except (ExtractError, DiskSpaceError) as exc:
+        identity_key = identity.configured_key()
+        if identity_key is not None:
+            identity.check_key(identity_key)
+        Importer(args.extracts_dir, args.warehouse, args.as_of, key, memory_limit=args.memory_limit,
+                 identity_key=identity_key).run()
+    except (ExtractError, DiskSpaceError, identity.IdentityError) as exc:
         print(f"错误：{exc}（数据仓库未改动）", file=sys.stderr)
         return 2
     return 0

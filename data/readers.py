@@ -25,7 +25,7 @@ TABLES: dict[str, tuple[bool, list[str]]] = {
     "行政区划": (True, ["区划代码", "名称", "级别", "上级区划代码"]),
     "持证残疾人": (
         True,
-        ["残疾人证号", "性别", "出生日期", "残疾类别", "残疾等级", "户编号", "村社区代码",
+        ["残疾人证号", "姓名", "性别", "出生日期", "残疾类别", "残疾等级", "户编号", "村社区代码",
          "是否低保", "是否脱贫户", "证件状态", "发证日期"],
     ),
     "监测户": (False, ["户编号", "监测类别", "纳入日期", "主要风险", "帮扶措施", "风险消除日期"]),
@@ -39,9 +39,14 @@ TABLES: dict[str, tuple[bool, list[str]]] = {
     "就业情况": (False, ["残疾人证号", "年度", "就业形式", "基地编号"]),
     "无障碍改造": (False, ["户编号", "计划年度", "完成日期", "改造金额"]),
     "托养服务": (False, ["残疾人证号", "年度", "托养类型"]),
+    # Partner registers (../shared/registers.md, data/registers.py): optional, names not read.
+    "民政低保特困": (False, ["身份证号", "救助类型", "起始年月", "终止年月"]),
+    "死亡人员": (False, ["身份证号", "死亡日期", "来源"]),
+    "乡村振兴监测对象": (False, ["身份证号", "监测类别", "纳入日期", "风险消除日期"]),
 }
-# Optional columns: a file without them still loads (上级区划代码 is derivable from the code).
-OPTIONAL_COLUMNS = {"上级区划代码"}
+# Optional columns: a file without them still loads (上级区划代码 is derivable from the code; 姓名 only
+# feeds the encrypted identity store, data/identity.py, never the warehouse).
+OPTIONAL_COLUMNS = {"上级区划代码", "姓名", "来源"}
 BOUNDARY_TABLES = {"乡镇边界": True, "村边界": False}
 BOUNDARY_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")

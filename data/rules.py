@@ -101,7 +101,7 @@ RULES: dict[str, tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = {
         [("duplicate_key", "region_code")],
     ),
     "持证残疾人": (
-        f"""SELECT _file, _row, {CERT} AS cert, trim(性别) AS sex, trim(残疾类别) AS category,
+        f"""SELECT _file, _row, {CERT} AS cert, trim(姓名) AS name, trim(性别) AS sex, trim(残疾类别) AS category,
                   trim(残疾等级) AS level, trim(户编号) AS household_key, trim(村社区代码) AS village_code,
                   trim(是否低保) AS is_dibao, trim(是否脱贫户) AS is_tuopin, trim(证件状态) AS status,
                   trim(发证日期) AS issued_text, {_date('发证日期')} AS issued_date,

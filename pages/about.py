@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from queries import dashboard
+from queries import compare, dashboard
 from queries.catalog import METRICS
 from queries.publish import Publication
 from ui import data, page
@@ -35,6 +35,19 @@ spans = pd.concat([
                   "止（最新）": years["last_year"].map(lambda y: f"{int(y)}年" if y == y else "—")}),
 ])
 st.dataframe(spans, hide_index=True, width="stretch")
+
+st.subheader("伙伴部门名单（数据比对）")
+partner = data.q(compare.registers)
+st.dataframe(pd.DataFrame({
+    "名单": partner["label"],
+    "导入": partner["is_imported"].map({True: "已导入", False: "未导入"}),
+    "时间范围": [f"{pd.Timestamp(a):%Y年%m月}—{pd.Timestamp(b):%Y年%m月}" if ok and a is not None and a == a else "—"
+             for ok, a, b in zip(partner["is_imported"], partner["first_month"], partner["last_month"], strict=True)],
+    "有效行数": partner["rows_loaded"].astype(int), "匹配到持证残疾人的行数": partner["rows_matched"].astype(int),
+    "拒绝行数": partner["rows_rejected"].astype(int),
+}), hide_index=True, width="stretch")
+st.caption("名单按身份证号（15位自动转为18位，小写x按X）与持证残疾人匹配；数据仓库只保存匹配到的人的假名编号和日期，"
+           "不保存姓名和身份证号。未匹配的行（多为无残疾人证的人）不参与比对。")
 
 rejects = record["rejects"]
 if rejects.empty:

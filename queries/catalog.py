@@ -151,3 +151,49 @@ RATES = {k: (m.numerator, m.denominator) for k, m in METRICS.items() if m.numera
 # The datasets (extracts) behind the pages, with their names in a sentence.
 DATASETS = {"persons": "持证残疾人", "monitoring": "防返贫监测", "subsidy": "补贴发放", "rehab": "康复服务",
             "employment": "就业", "modification": "无障碍改造", "care": "托养服务"}
+
+
+@dataclass(frozen=True)
+class CompareItem:
+    """One 比对项 of ../shared/registers.md: certificate holders counted for a 比对 month M (default: the last
+    month with payments), by the township of their village. `register` is the partner register it needs
+    (data/registers.py: dibao, death, rural), `action` what the federation does, `amount` whether it
+    carries 应追回金额. Computed by queries/sql/compare_cases.sql (persons) and compare_counts.sql."""
+
+    key: str
+    label: str
+    register: str
+    definition: str
+    action: str
+    colour: str
+    amount: bool = False
+    unit: str = "人"
+    target: float = 0
+    higher_is_better: bool = False
+    sql: str = "compare_counts"
+
+
+# The registers the 比对项 read: key → the sentence said when one was not imported.
+REGISTER_LABELS = {"dibao": "民政低保特困名单", "death": "死亡人员名单", "rural": "乡村振兴监测对象名单"}
+
+COMPARE_ITEMS: dict[str, CompareItem] = {c.key: c for c in [
+    CompareItem("dibao_unpaid", "低保未享生活补贴", "dibao",
+                "证件正常；民政低保特困名单有覆盖比对月的记录（起始年月≤比对月，终止年月为空或≥比对月）；比对月未发放困难残疾人生活补贴。",
+                "应享未享：协助申请困难残疾人生活补贴", PALETTE["vermillion"]),
+    CompareItem("paid_not_dibao", "享生活补贴不在低保名单", "dibao",
+                "比对月发放了困难残疾人生活补贴；民政低保特困名单没有覆盖比对月的记录。",
+                "核实资格：停发或说明原因", PALETTE["orange"]),
+    CompareItem("paid_after_death", "死亡后仍发放", "death",
+                "在死亡人员名单上，且死亡当月之后的月份（截至比对月）仍发放了补贴（任一项）；应追回金额为这些月份的发放金额。",
+                "停发并追回", PALETTE["vermillion"], amount=True),
+    CompareItem("death_active", "死亡未注销", "death",
+                "在死亡人员名单上，死亡日期不晚于比对月末，残疾人证仍为“正常”。",
+                "办理残疾人证注销", PALETTE["purple"]),
+    CompareItem("rural_not_monitored", "乡村振兴在监测未纳入", "rural",
+                "证件正常；乡村振兴监测对象名单在比对月末有在监测记录（纳入日期≤月末，风险消除日期为空或晚于月末）；"
+                "其家庭在比对月末不在残联监测户中。",
+                "应纳未纳：核实后纳入监测", PALETTE["blue"]),
+    CompareItem("monitored_not_rural", "残联在监测乡村振兴无记录", "rural",
+                "证件正常；其家庭在比对月末在残联监测户中；乡村振兴监测对象名单在比对月末没有其在监测记录。",
+                "与乡村振兴工作站核对", PALETTE["sky"]),
+]}

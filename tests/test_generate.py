@@ -374,6 +374,60 @@ def rejects(folder: Path) -> dict[str, set[tuple[int, str]]]:
     assert jobs["残疾人证号"].isin(known).all() and jobs["基地编号"].isin(good_bases | {""}).all()
     assert read(folder / "托养服务.csv")["残疾人证号"].isin(known).all()
     assert read(folder / "无障碍改造.csv")["户编号"].isin(households).all()
+    found.update(register_rejects(folder))
+    return found
+
+
+def citizen_id_ok(text: str) -> bool:
+    """A register's ID (15 digits converted, lower-case x as X) is 18 characters with a real birth date and
+    the right check digit."""
+    text = text.strip().upper()
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    if len(text) == 15 and text.isdigit():
+        body = text[:6] + "19" + text[6:]
+        text = body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+    if len(text) != 18 or not text[:17].isdigit() or text[17] not in "0123456789X":
+        return False
+    try:
+        born = dt.datetime.strptime(text[6:14], "%Y%m%d").date()
+    except ValueError:
+        return False
+    return born <= dt.date.today() and "10X98765432"[
+        sum(int(c) * w for c, w in zip(text[:17], weights, strict=True)) % 11] == text[17]
+
+
+def register_rejects(folder: Path) -> dict[str, set[tuple[int, str]]]:
+    """The partner registers' bad rows, found by their own rules (registers.md)."""
+    def date_ok(text: str, fmt: str) -> bool:
+        try:
+            dt.datetime.strptime(text, fmt)
+            return True
+        except ValueError:
+            return False
+
+    found: dict[str, set[tuple[int, str]]] = {}
+    for path in [*files_of(folder, "民政低保特困"), *files_of(folder, "死亡人员"), *files_of(folder, "乡村振兴监测对象")]:
+        out = set()
+        for row, rec in enumerate(read(path).to_dict("records"), start=1):
+            if not rec["身份证号"].strip():
+                out.add((row, "missing_value"))
+            elif not citizen_id_ok(rec["身份证号"]):
+                out.add((row, "bad_id"))
+            elif path.name.startswith("民政"):
+                if rec["救助类型"] not in ("低保", "特困"):
+                    out.add((row, "unknown_type"))
+                elif not date_ok(rec["起始年月"], "%Y-%m"):
+                    out.add((row, "bad_date"))
+                elif rec["起始年月"] > UNTIL:
+                    out.add((row, "future_date"))
+            elif path.name.startswith("死亡"):
+                if not date_ok(rec["死亡日期"], "%Y-%m-%d"):
+                    out.add((row, "bad_date"))
+                elif rec["死亡日期"][:7] > UNTIL:
+                    out.add((row, "future_date"))
+            elif not date_ok(rec["纳入日期"], "%Y-%m-%d"):
+                out.add((row, "bad_date"))
+        found[path.name] = out
     return found
 
 
@@ -384,7 +438,8 @@ def test_manifest_agrees_exactly_with_a_strict_validator(folder, planted):
     assert actual == expected
     reasons = set(planted["reason"])
     assert reasons == {"bad_id", "id_mismatch", "unknown_region", "unknown_category", "duplicate_id", "bad_amount",
-                       "future_month", "duplicate_payment", "unknown_person", "unknown_type", "unknown_household"}
+                       "future_month", "duplicate_payment", "unknown_person", "unknown_type", "unknown_household",
+                       "missing_value", "bad_date", "future_date"}
     counts = planted.groupby(["file", "reason"]).size()
     assert counts.between(1, 4).all()
 

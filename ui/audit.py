@@ -25,7 +25,8 @@ DEFAULT_LOG = ROOT / "var" / "audit.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 10
 MAX_TEXT = 200  # a hostile user name or filter value cannot bloat the log
-EVENTS = ("sign_in", "sign_in_failed", "sign_in_refused", "sign_out", "sign_out_all", "export", "ignored_command")
+EVENTS = ("sign_in", "sign_in_failed", "sign_in_refused", "sign_out", "sign_out_all", "export", "ignored_command",
+          "reveal")  # reveal: one person's full name and certificate number shown (pages/compare.py)
 UNKNOWN_USER = "(未知用户)"  # what a failed sign-in with a name that is not a user is logged as
 
 _logger = logging.getLogger("canlian.audit")

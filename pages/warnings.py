@@ -4,6 +4,7 @@ township (乡镇) works through its own case list: 接收, 处置 with an outcom
 to print. Counts go through the publication model; the case store is cases/store.py."""
 
 import datetime as dt
+import json
 import re
 
 import pandas as pd
@@ -25,6 +26,7 @@ from cases.store import (
     OutOfScope,
     case_number,
 )
+from data.identity import IdentityStore, unavailable_reason
 from queries.catalog import PALETTE
 from queries.publish import Publication, key
 from queries.warnings import ConfigError, config
@@ -54,6 +56,7 @@ NAMES = {r.key: r.name for r in rules.rules}
 DEADLINES = {r.key: r.deadline_working_days for r in rules.rules}
 township_user = user.role == "township"
 county_view = not view.township
+names_allowed = user.role in ("township", "analyst") and not view.present  # who acts on the list (as 数据比对)
 FACT_LABELS = {
     "household_id": "户编号（假名）", "category_code": "残疾类别", "level_code": "残疾等级",
     "unpaid_living": "最近两个发放月未领生活补贴", "unpaid_nursing": "最近两个发放月未领护理补贴",
@@ -272,12 +275,28 @@ if shown.empty:
     st.stop()
 
 shown = shown.sort_values(["is_overdue", "opened_on", "case_id"], ascending=[False, True, True])
-st.dataframe(case_rows(shown), hide_index=True, width="stretch")
-st.caption(f"共 {len(shown)} 件（按筛选）。户编号、对象编号为假名编号，可与导出数据的户编号对照；"
-           "数据仓库不保存姓名和身份证号。")
+# Names (masked) for the roles that act on the list, from the encrypted identity store when it is configured.
+identities = IdentityStore.open() if names_allowed else None
+people = identities.people({i for group in checklist.person_ids(shown) for i in group}) if identities else {}
+if identities:
+    st.dataframe(checklist.with_names(case_rows(shown), shown, people), hide_index=True, width="stretch")
+    st.caption(f"共 {len(shown)} 件（按筛选）。姓名已部分隐去；户编号取自加密姓名库。")
+else:
+    st.dataframe(case_rows(shown), hide_index=True, width="stretch")
+    st.caption(f"共 {len(shown)} 件（按筛选）。户编号、对象编号为假名编号；数据仓库不保存姓名和身份证号。"
+               + (f"名单只显示案件编号：{unavailable_reason()}" if names_allowed else ""))
+
+
+def checklist_rows() -> pd.DataFrame:
+    """The checklist's rows: full names for the township that visits, masked for the county's analysts."""
+    if not identities:
+        return case_rows(shown)
+    return checklist.with_names(case_rows(shown), shown, people, full=township_user)
+
+
 file_name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", f"{list_title}_{dt.date.today():%Y%m%d}.xlsx")
-make_checklist = audited_export(lambda: checklist.checklist_xlsx(case_rows(shown)), user.name, list_title,
-                                view.to_params(default_view(ctx)), file_name)
+make_checklist = audited_export(lambda: checklist.checklist_xlsx(checklist_rows()), user.name, list_title,
+                                view.to_params(default_view(ctx)) | {"named": bool(identities)}, file_name)
 st.download_button("下载核查清单（Excel）", make_checklist,
                    file_name=file_name, key="warn_checklist", on_click="ignore",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -296,6 +315,11 @@ with left:
              "对象编号（假名）" if case["subject_kind"] != "township" else "乡镇代码": case["subject"],
              "数据月份": case["data_month"], "生成日期": case["opened_on"],
              "期限": f"{DEADLINES.get(case['rule'], 0)}个工作日"}
+    if identities and case["subject_kind"] != "township":
+        one = pd.DataFrame([{**case, "facts": json.dumps(case["facts"])}])
+        found = identities.people(checklist.person_ids(one)[0])
+        facts["姓名（已隐去部分）"] = "、".join(p.masked_name for p in found.values()) or "（姓名库中没有）"
+        facts["户编号"] = next((p.household for p in found.values()), "")
     for name, value in case["facts"].items():
         if name in FACT_LABELS and value is not None:
             if name == "category_code":

@@ -340,3 +340,57 @@ def test_unusable_store_is_said(signed_env, monkeypatch, tmp_path):
     assert not at.exception and not any("预警" in p.proto.label for p in at.get("page_link"))  # 总览 goes on
     at = open_app("warnings", user=analyst)
     assert not at.exception and any("预警案件库不可用" in e.value for e in at.error)
+
+
+def test_names_masked_for_township_from_identity_store(extracts, tmp_path, monkeypatch):
+    from data import identity
+    from data.importer import Importer
+    from tests.conftest import KEY, UNTIL
+    from tests.expected import clean
+
+    key = identity.new_key()
+    target = str(tmp_path / "named.duckdb")
+    Importer(extracts, target, UNTIL, KEY, log=lambda *_: None, identity_key=key.encode()).run()
+    monkeypatch.setenv("WAREHOUSE_URL", target)
+    monkeypatch.setenv("CASES_DB", str(tmp_path / "named-cases.sqlite"))
+    monkeypatch.setenv(identity.KEY_ENV, key)
+    monkeypatch.delenv(identity.STORE_ENV, raising=False)
+    monkeypatch.delenv("DEMO_MODE", raising=False)
+    wh = connect(target)
+    rule = CFG.rule("rehab_need_unserved")
+    own = wq.rule_counts(wh, rule, wq.rule_month(wh, rule)).sort_values("cases").iloc[-1]["township_code"]
+    at = open_app("warnings", user=auth.User("乡镇员", "township", area=own))
+    assert not at.exception, at.exception
+    listed = at.dataframe[1].value
+    assert "姓名" in listed.columns and "对象编号（假名）" not in listed.columns
+    store, people = cs.Store(), identity.IdentityStore.open()
+    names = clean(extracts, "持证残疾人").set_index("残疾人证号")["姓名"]
+    checked = 0
+    for number, shown in zip(listed["案件编号"], listed["姓名"], strict=True):
+        case = store.case(int(number[2:]))
+        if case["subject_kind"] == "person":  # the extract's own name, masked
+            assert shown == identity.mask_name(names[people.people([case["subject"]])[int(case["subject"])].cert])
+            checked += 1
+        assert shown and "*" in shown
+    assert checked > 0 and any("姓名已部分隐去" in c.value for c in at.caption)
+    leader = open_app("warnings", {"town": own}, user=auth.User("领导", "leader"))
+    assert not leader.exception and "姓名" not in leader.dataframe[1].value.columns  # leaders: case numbers only
+
+
+def test_checklist_names_full_or_masked():
+    from types import SimpleNamespace
+
+    from cases import checklist
+
+    cases = pd.DataFrame({"case_id": [1, 2, 3], "rule_name": ["r"] * 3, "township_code": ["990101001000"] * 3,
+                          "village_code": ["990101001001"] * 3, "subject": ["11", "-5", "990101001000"],
+                          "subject_kind": ["person", "household", "township"], "state": [cs.PENDING] * 3,
+                          "assignee": [None] * 3, "opened_on": ["2025-01-06"] * 3, "working_days": [0] * 3,
+                          "deadline_working_days": [10] * 3, "is_overdue": [False] * 3,
+                          "facts": ['{"household_id": -5}', '{"household_id": -5, "member_ids": "11,12"}', "{}"]})
+    people = {11: SimpleNamespace(name="张三明", masked_name="张*明", household="H001"),
+              12: SimpleNamespace(name="李四", masked_name="李*", household="H001")}
+    rows = checklist.case_rows(cases, str, str)
+    masked = checklist.with_names(rows, cases, people)
+    assert list(masked["姓名"]) == ["张*明", "张*明、李*", ""] and list(masked["户编号"]) == ["H001", "H001", ""]
+    assert list(checklist.with_names(rows, cases, people, full=True)["姓名"]) == ["张三明", "张三明、李四", ""]

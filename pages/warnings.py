@@ -133,7 +133,7 @@ area = page.area_name(ctx, view)
 cols = slide.headline(view, 4)
 n_open, n_overdue = pub.value("rule_open@total"), pub.value("rule_overdue@total")
 screen.card(cols[0], pub, "预警待处置", "rule_open@total",
-            "待核查、核查中和条件已消除待确认的" if n_open else "没有待处置的预警", good=not n_open)
+            "含核查中、待确认的" if n_open else "没有待处置的预警", good=not n_open)
 screen.card(cols[1], pub, "其中超期", "rule_overdue@total", "超过规则期限（工作日）仍未处置",
             good=not n_overdue)
 screen.card(cols[2], pub, "已处置", "rule_resolved@total", "含条件消除后经确认处置的")
@@ -172,8 +172,8 @@ if county_view:
                 """Open cases per township, most on top; overdue in the label."""
                 frame_ = screen.unit_frame(p, units, ["open", "overdue"])
                 frame_ = frame_[frame_["open"].fillna(1) > 0]
-                frame_["label"] = [f"{o}（超期{d}）" for o, d in zip(frame_["open_text"], frame_["overdue_text"],
-                                                                    strict=True)]
+                pairs = zip(frame_["open_text"], frame_["overdue_text"], strict=True)
+                frame_["label"] = [f"{o}（超期{d.removesuffix('件')}）" for o, d in pairs]
                 return charts.ranked_bars(frame_, "open", PALETTE["vermillion"], "件", ascending=False, text="label")
 
             screen.chart(out, ranking, ctx, "warnings_rank", drill=True, title=f"{area}各乡镇待处置预警排名")
@@ -315,13 +315,14 @@ with left:
              "对象编号（假名）" if case["subject_kind"] != "township" else "乡镇代码": case["subject"],
              "数据月份": case["data_month"], "生成日期": case["opened_on"],
              "期限": f"{DEADLINES.get(case['rule'], 0)}个工作日"}
-    if identities and case["subject_kind"] != "township":
+    if identities and case["subject_kind"] != "township":  # the names replace the pseudonyms
+        facts.pop("对象编号（假名）", None)
         one = pd.DataFrame([{**case, "facts": json.dumps(case["facts"])}])
         found = identities.people(checklist.person_ids(one)[0])
         facts["姓名（已隐去部分）"] = "、".join(p.masked_name for p in found.values()) or "（姓名库中没有）"
         facts["户编号"] = next((p.household for p in found.values()), "")
     for name, value in case["facts"].items():
-        if name in FACT_LABELS and value is not None:
+        if name in FACT_LABELS and value is not None and not (identities and name == "household_id"):
             if name == "category_code":
                 value = CATEGORY_LABELS.get(int(value), value)
             elif name == "level_code":

@@ -4,6 +4,7 @@ import duckdb
 import streamlit as st
 
 from queries.db import WarehouseError
+from ui import auth
 from ui.labels import APP_TITLE
 from ui.page import failure_page
 
@@ -21,6 +22,9 @@ PAGES = [
     st.Page("pages/about.py", title="数据说明", url_path="about"),
     st.Page("pages/briefing.py", title="汇报", url_path="briefing"),
 ]
+# 预警 lists cases about persons: never offered to the press role (its page refuses press as well).
+if getattr(st.session_state.get(auth.SESSION_KEY), "role", "") != "press":
+    PAGES.insert(8, st.Page("pages/warnings.py", title="预警", url_path="warnings"))
 
 try:
     st.navigation(PAGES).run()

@@ -8,7 +8,7 @@ from queries.catalog import MAP_METRICS, METRICS
 from queries.publish import Publication, add_below_target, add_unit_years, add_units, key
 from queries.report import AMOUNT_COLUMNS, COUNT_COLUMNS, RATE_COLUMNS, REPORT_COLUMNS
 from queries.summary import overview_text
-from ui import charts, data, page
+from ui import cases_view, charts, data, page
 from ui import view_state as vs
 from ui.render import screen, slide
 
@@ -23,6 +23,7 @@ if units.empty:
 focus = view.village or "total"
 below = units[(units["rehab_rate"] < 85) & ~units["rehab_rate"].isna()]
 county_row = data.q(dashboard.county_total, view.filters, view.year) if view.scope else None
+warnings_counts = cases_view.open_overdue_or_none(view.scope) if page.signed_in().role != "press" else None
 
 
 def build() -> Publication:
@@ -32,6 +33,9 @@ def build() -> Publication:
     add_below_target(pub, below)
     if county_row is not None:
         add_units(pub, county_row.assign(unit_code="county"), "county:")
+    if warnings_counts is not None:  # work items of the 预警 page, not a statistic of persons: never withheld
+        pub.tally("warn_open", warnings_counts[0], "件")
+        pub.tally("warn_overdue", warnings_counts[1], "件")
     return pub
 
 
@@ -73,6 +77,10 @@ if county_row is not None:  # a township user: the other townships only inside t
                f"生活补贴覆盖率{pub.text(c('living_coverage'))}，护理补贴覆盖率{pub.text(c('nursing_coverage'))}。")
 screen.legend(pub)
 st.page_link("pages/monitoring.py", label="查看监测户缺保障名单（按乡镇）→", query_params=st.query_params.to_dict())
+if warnings_counts is not None and not view.present:
+    with st.container(border=True, key="warnings_card"):
+        st.page_link("pages/warnings.py", icon="⚠️",
+                     label=f"预警待处置 {pub.text('warn_open')}，其中超期 {pub.text('warn_overdue')} → 查看预警与核查")
 
 st.divider()
 left, right = slide.columns(view, [3, 2], ("map", "chart"))

@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.draft", "ui.users", "bench.run",
+COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.draft", "queries.warnings", "cases.store",
+            "ui.users", "bench.run",
             "bench.first_paint", "bench.explore", "bench.import_memory", "bench.cold_pages", "scripts.time_pages",
             "queries.compare", "data.identity"]
 
 
 def test_every_command_line_module_is_listed():
     with_argparse = {".".join(p.relative_to(ROOT).with_suffix("").parts)
-                     for folder in ("data", "queries", "ui", "bench", "scripts") for p in (ROOT / folder).glob("*.py")
+                     for folder in ("data", "queries", "ui", "bench", "scripts", "cases") for p in (ROOT / folder).glob("*.py")
                      if "argparse" in p.read_text(encoding="utf-8")}
     assert with_argparse == set(COMMANDS)
 

@@ -155,7 +155,7 @@ def html_problems(body: str) -> list[str]:
             if tag in ("a", "img", "script", "iframe", "b", "svg") or any(name.startswith("on") for name, _ in attrs)]
 
 
-PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about"]
+PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility", "about", "warnings"]
 
 
 @pytest.mark.slow

@@ -313,11 +313,90 @@ def test_delay_grows_then_locks_and_the_right_password_is_refused(monkeypatch):
     assert later.allowed  # the lockout is time-limited
 
 
+def _spray(address: str, now: float, accounts: int = 200) -> tuple[float, int]:
+    """Wrong passwords for many accounts from one address, waiting out each delay, until the address is locked:
+    (the time then, how many passwords were checked)."""
+    checked, start = 0, now
+    for i in range(accounts):
+        name = f"用户{i}@{address}@{start:.0f}"  # an account of its own each time: the address is what is counted
+        verdict = signin_store.begin(name, address, now=now)
+        if not verdict.allowed and verdict.reason == "throttled":
+            now += verdict.wait_s
+            verdict = signin_store.begin(name, address, now=now)
+        if not verdict.allowed:
+            assert verdict.reason == "locked"
+            return now, checked
+        checked += 1
+        signin_store.failed(address, verdict.ticket, now=now)
+    raise AssertionError("never locked")
+
+
 def test_one_address_guessing_many_accounts_is_locked():
-    for i in range(signin_store.LIMITS["client"]):
-        assert signin_store.begin(f"用户{i}", "10.0.0.9", now=5000.0 + 100 * i).allowed
-    verdict = signin_store.begin("另一个", "10.0.0.9", now=5000.0 + 100 * signin_store.LIMITS["client"])
-    assert not verdict.allowed and verdict.reason == "locked"
+    now, checked = _spray("10.0.0.9", 5000.0)
+    # Failures fade (one per DECAY_S) while the address waits its delays, so a few more than the limit are checked.
+    assert signin_store.LIMITS["client"] <= checked <= signin_store.LIMITS["client"] + 5, checked
+    verdict = signin_store.begin("另一个", "10.0.0.9", now=now + 1)
+    assert not verdict.allowed and verdict.reason == "locked"  # the right password of an untried account too
+    assert signin_store.begin("另一个", "10.0.0.8", now=now + 1).allowed  # another address is not
+
+
+def test_an_address_counts_failures_not_attempts():
+    # 20 colleagues behind one office address sign in within the same second with their right passwords.
+    for i in range(20):
+        verdict = signin_store.begin(f"同事{i}", "10.7.7.7", now=100.0 + i / 20)
+        assert verdict.allowed, (i, verdict)
+        signin_store.succeeded(f"同事{i}", "10.7.7.7", verdict.ticket, now=100.0 + i / 20)
+    assert signin_store.address_failures("10.7.7.7", now=101.0) == 0
+    # Ten at the very same moment, each still being checked: all go ahead; an eleventh waits a second.
+    held = [signin_store.begin(f"同事{i}", "10.7.7.7", now=200.0) for i in range(signin_store.MAX_PENDING)]
+    assert all(v.allowed for v in held)
+    assert signin_store.begin("又一个", "10.7.7.7", now=200.0).reason == "throttled"
+    for i, verdict in enumerate(held):
+        signin_store.succeeded(f"同事{i}", "10.7.7.7", verdict.ticket, now=200.1)
+    assert signin_store.begin("又一个", "10.7.7.7", now=200.2).allowed
+
+
+def test_an_offices_typos_fade_and_do_not_refuse_later_arrivals():
+    t = 10_000.0
+    for i in range(9):  # 9 typos in 40 minutes
+        verdict = signin_store.begin(f"打错{i}", "10.8.8.8", now=t + i * 300)
+        assert verdict.allowed
+        signin_store.failed("10.8.8.8", verdict.ticket, now=t + i * 300)
+    t += 40 * 60
+    assert signin_store.address_failures("10.8.8.8", now=t) < 2  # faded
+    for i in range(20):  # 20 later arrivals, while others keep signing in: every one gets in
+        verdict = signin_store.begin(f"后到{i}", "10.8.8.8", now=t + i)
+        assert verdict.allowed, (i, verdict)
+        signin_store.succeeded(f"后到{i}", "10.8.8.8", verdict.ticket, now=t + i)
+    # Failures fade whoever signs in meanwhile: 25 failures are forgotten after 25 × DECAY_S.
+    for i in range(25):
+        verdict = signin_store.begin(f"错{i}", "10.8.8.9", now=t)
+        if not verdict.allowed:
+            t += verdict.wait_s
+            verdict = signin_store.begin(f"错{i}", "10.8.8.9", now=t)
+        signin_store.failed("10.8.8.9", verdict.ticket, now=t)
+    assert signin_store.address_failures("10.8.8.9", now=t) > 20
+    verdict = signin_store.begin("对", "10.8.8.9", now=t + 60)
+    signin_store.succeeded("对", "10.8.8.9", verdict.ticket, now=t + 60)
+    assert signin_store.address_failures("10.8.8.9", now=t + 25 * signin_store.DECAY_S) == 0
+
+
+def test_unlock_and_reset_lift_the_address_lock(tmp_path):
+    auth.add_user("辛", "领导", PASSWORD)
+    now = time.time()
+    for address in ("10.3.3.1", "10.3.3.2", "10.3.3.3"):
+        now, _ = _spray(address, now)
+        assert signin_store.begin("辛", address, now=now).reason == "locked"  # 辛 tries, is refused
+    assert signin_store.unlock_address("10.3.3.1")  # the administrator's command for one address
+    assert signin_store.begin("辛", "10.3.3.1", now=now).allowed
+    assert signin_store.unlock("辛", now=now) >= 1  # unlocking 辛 lifts the addresses 辛 was tried from
+    verdict = signin_store.begin("辛", "10.3.3.2", now=now)
+    assert verdict.allowed
+    signin_store.succeeded("辛", "10.3.3.2", verdict.ticket, now=now)
+    now, _ = _spray("10.3.3.2", now)
+    assert signin_store.begin("辛", "10.3.3.2", now=now).reason == "locked"
+    auth.reset_password("辛", "a brand new password")  # reset does too (it unlocks the account)
+    assert signin_store.begin("辛", "10.3.3.2").allowed
 
 
 GUESSER = """
@@ -405,11 +484,15 @@ def test_audit_lines_carry_session_and_client(tmp_path, monkeypatch):
 
 def test_colleagues_behind_one_address_are_not_slowed_by_signing_in():
     for i in range(10):  # ten people at one office address sign in, one after another
-        assert signin_store.begin(f"同事{i}", "10.9.9.9", now=100.0 + i).allowed
-        signin_store.succeeded(f"同事{i}", "10.9.9.9", now=100.0 + i)
-    for i in range(signin_store.FREE):  # while failures from that address still count
-        assert signin_store.begin("某人", "10.9.9.9", now=200.0 + i * 100).allowed
-    assert not signin_store.begin("别人", "10.9.9.9", now=200.0 + (signin_store.FREE - 1) * 100 + 0.5).allowed
+        verdict = signin_store.begin(f"同事{i}", "10.9.9.9", now=100.0 + i)
+        assert verdict.allowed
+        signin_store.succeeded(f"同事{i}", "10.9.9.9", verdict.ticket, now=100.0 + i)
+    for i in range(signin_store.CLIENT_FREE):  # while failures from that address still count
+        verdict = signin_store.begin(f"某人{i}", "10.9.9.9", now=200.0 + i)
+        assert verdict.allowed
+        signin_store.failed("10.9.9.9", verdict.ticket, now=200.0 + i)
+    refused = signin_store.begin("别人", "10.9.9.9", now=200.0 + signin_store.CLIENT_FREE - 0.5)
+    assert not refused.allowed and refused.reason == "throttled"
 
 
 def test_cli_signout_and_unlock(tmp_path):
@@ -426,3 +509,8 @@ def test_cli_signout_and_unlock(tmp_path):
     assert done.returncode == 0 and "已解锁" in done.stdout
     assert signin_store.attempts("庚") == 0
     assert cli("unlock", "nobody").returncode == 2
+    _spray("10.4.4.4", time.time())
+    assert signin_store.begin("庚", "10.4.4.4").reason == "locked"
+    done = cli("unlock-address", "10.4.4.4")
+    assert done.returncode == 0 and "已解除" in done.stdout
+    assert signin_store.begin("庚", "10.4.4.4").allowed

@@ -1,7 +1,9 @@
-"""管理驾驶舱用户 / Manage dashboard users: `python -m ui.users add|disable|enable|reset|signout|unlock|list`.
+"""管理驾驶舱用户 / Manage dashboard users:
+`python -m ui.users add|disable|enable|reset|signout|unlock|unlock-address|list`.
 
 `reset` and `disable` also end the user's open sessions (at their next action); `signout` only does that;
-`unlock` clears a lockout after too many failed sign-ins.
+`unlock` clears a lockout after too many failed sign-ins (the account's, and that of every address it was tried
+from in the last hour; `reset` does the same); `unlock-address 1.2.3.4` clears one client address's failures.
 
 The password is read with getpass (asked twice) on a terminal, or as the first line of stdin otherwise.
 Exit codes: 0 done, 2 refused input (unknown role, bad area, unknown user, short password).
@@ -49,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
         epilog="口令：终端上用 getpass 输入两次；非终端时读取标准输入的第一行。"
                "Password: asked twice on a terminal, else the first line of stdin. "
                "退出码 / exit codes: 0 成功 ok, 2 输入被拒 refused input.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{add,disable,enable,reset,signout,unlock,list}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{add,disable,enable,reset,signout,unlock,unlock-address,list}")
     add = sub.add_parser("add", help="添加用户 / add a user",
                          description="添加用户并设置口令。Add a user and set a password.")
     add.add_argument("name", help="用户名 / user name")
@@ -59,8 +61,12 @@ def parser() -> argparse.ArgumentParser:
                           ("enable", "重新启用用户 / enable a user again"),
                           ("reset", "重设口令（已登录的会话随即失效） / reset a user's password, ending their sessions"),
                           ("signout", "结束该用户在所有设备上的登录 / end every session of a user"),
-                          ("unlock", "解除登录失败过多造成的锁定 / clear a lockout after failed sign-ins")):
+                          ("unlock", "解除登录失败过多造成的锁定（账号及近一小时内试过它的地址） / clear a lockout "
+                                     "after failed sign-ins (the account's and its addresses' of the last hour)")):
         sub.add_parser(command, help=text, description=text).add_argument("name", help="用户名 / user name")
+    text = "解除一个客户端地址因登录失败过多造成的限制 / clear a client address's failed sign-ins and lock"
+    sub.add_parser("unlock-address", help=text, description=text).add_argument(
+        "address", help="客户端地址，与审计日志 client 字段相同 / the address as in the audit log's client field")
     sub.add_parser("list", help="列出用户 / list users", description="列出用户 / list users")
     return p
 
@@ -86,8 +92,14 @@ def main(argv: list[str] | None = None) -> int:
                 end_sessions(args.name)
                 print(f"已结束全部会话 / sessions ended: {args.name}")
             else:
-                signin_store.unlock(args.name)
-                print(f"已解锁 / unlocked: {args.name}")
+                addresses = signin_store.unlock(args.name)
+                print(f"已解锁 / unlocked: {args.name}（及 {addresses} 个地址 / and {addresses} address(es)）")
+        elif args.command == "unlock-address":
+            address = args.address.strip()
+            if not address or len(address) > 64 or not address.isprintable():
+                raise UserError("地址无效。 Invalid address.")
+            had = signin_store.unlock_address(address)
+            print(f"已解除 / cleared: {address}" if had else f"该地址没有失败记录 / no failures recorded: {address}")
         elif args.command == "enable":
             print(f"已启用 / enabled: {enable_user(args.name).name}")
         elif args.command == "reset":

@@ -90,16 +90,16 @@ def session_user(app_session: Any) -> Any:
 
 
 def session_user_of(session_id: str | None) -> Any:
-    """`session_user` of a session by its id (None when the session is gone)."""
+    """`session_user` of a session by its id, connected or kept after its websocket closed (None once gone)."""
     from streamlit.runtime import Runtime
 
     if not session_id:
         return None
     try:
-        app_session = Runtime.instance().get_app_session(session_id)
+        info = Runtime.instance()._session_mgr.get_session_info(session_id)
     except Exception:
         return None
-    return session_user(app_session) if app_session is not None else None
+    return session_user(info.session) if info is not None else None
 
 
 def command_allowed(command: str, user: Any) -> bool:

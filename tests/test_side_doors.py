@@ -305,7 +305,8 @@ def _notes(servers) -> tuple[str, str]:
     """The speaker notes of the county script's first two slides (the servers' script, as started)."""
     from ui import briefing
 
-    script, _ = briefing.load(servers["tmp"] / "briefing.yaml")
+    path = servers["tmp"] / "briefing.yaml"
+    script, _ = briefing.load(path if path.exists() else briefing.EXAMPLE)  # the servers start it from the example
     assert len(script.slides) >= 2 and script.slides[0].note and script.slides[1].note
     return script.slides[0].note, script.slides[1].note
 

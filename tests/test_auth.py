@@ -514,3 +514,29 @@ def test_cli_signout_and_unlock(tmp_path):
     done = cli("unlock-address", "10.4.4.4")
     assert done.returncode == 0 and "已解除" in done.stdout
     assert signin_store.begin("庚", "10.4.4.4").allowed
+
+
+def test_ended_reason_is_read_from_session_state_alone(monkeypatch):
+    """What the server guard asks outside a page run (deferred downloads, exported files) and each fragment asks
+    first: whether a session's sign-in still holds."""
+    from ui.server_guard import session_user
+
+    monkeypatch.setenv("IDLE_TIMEOUT_MIN", "5")
+    auth.add_user("壬", "分析", PASSWORD)
+    now = time.time()
+    state = {auth.SESSION_KEY: auth.User("壬", "analyst"), auth.SOURCE_KEY: "password",
+             auth.GEN_KEY: signin_store.generation("壬"), auth.SEEN_KEY: now - 60}
+    assert auth.ended_reason(state, now) == ""
+    assert session_user(type("Session", (), {"_session_state": state})()) == auth.User("壬", "analyst")
+    assert auth.ended_reason(state, now + 5 * 60) == "idle"
+    assert session_user(type("Session", (), {"_session_state": {**state, auth.SEEN_KEY: now - 6 * 60}})()) is None
+    auth.end_sessions("壬")
+    assert auth.ended_reason(state, now).startswith("sessions ended")
+    state[auth.GEN_KEY] = signin_store.generation("壬")
+    auth.disable_user("壬")
+    state[auth.GEN_KEY] = signin_store.generation("壬")
+    assert auth.ended_reason(state, now) == "account changed or disabled"
+    assert auth.ended_reason({}, now) == "not signed in"
+    demo = {auth.SESSION_KEY: auth.DEMO_USER, auth.SOURCE_KEY: "demo", auth.GEN_KEY: 0, auth.SEEN_KEY: now - 86400}
+    assert auth.ended_reason(demo, now) == ""  # the public demo never ends
+

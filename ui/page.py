@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import duckdb
 import streamlit as st
@@ -122,14 +123,22 @@ def present_bar(page: str) -> None:
                                   on_change=vs.choose_part)
 
 
+# DuckDB's own words for a file another process holds for writing (or this one with other settings), and for a
+# damaged file. Matched as phrases: a bare "lock" is also inside "block".
+LOCKED = re.compile(r"could not set lock on file|conflicting lock|different configuration", re.IGNORECASE)
+CORRUPT = re.compile(r"corrupt|checksum|not a valid duckdb database", re.IGNORECASE)
+
+
 def failure_page(exc: Exception) -> None:
     """What went wrong with the warehouse and what to do; a retry button (nothing is cached on failure,
     so the page recovers by itself once the cause is gone)."""
     text = str(exc)
-    if isinstance(exc, WarehouseError):
-        what = text
-    elif "lock" in text.lower() or "different configuration" in text.lower():
+    if CORRUPT.search(text):  # before the lock: DuckDB's checksum error says "in block at location …"
+        what = f"数据仓库文件已损坏（校验失败），请用导入程序重新导入：{text[:300]}"
+    elif LOCKED.search(text):
         what = "数据仓库文件正被另一个程序以写方式占用（例如导入尚未结束）。"
+    elif isinstance(exc, WarehouseError):
+        what = text
     elif "catalog" in text.lower() or "does not exist" in text.lower():
         what = "数据仓库缺少本程序需要的表：它可能是空的，或由旧版导入程序生成。"
     else:

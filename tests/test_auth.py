@@ -118,12 +118,20 @@ def cli(*args: str, password: str | None = None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow  # subprocesses
-def test_cli(tmp_path):
+def test_cli(tmp_path, duck_url, monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)  # a township account's code is checked against the warehouse
     done = cli("add", "管理员", "--role", "分析", password=PASSWORD)
     assert done.returncode == 0, done.stderr
     assert "管理员" in done.stdout and PASSWORD not in done.stdout
     assert auth.verify("管理员", PASSWORD) == auth.User("管理员", "analyst")
     assert cli("add", "镇", "--role", "乡镇", "--area", TOWN, password=PASSWORD).returncode == 0
+    unknown_town = cli("add", "外镇", "--role", "乡镇", "--area", "990101099000", password=PASSWORD)
+    assert unknown_town.returncode == 2 and "不是数据仓库中的乡镇" in unknown_town.stderr
+    assert not auth.is_user("外镇")
+    monkeypatch.setenv("WAREHOUSE_URL", str(tmp_path / "none.duckdb"))
+    no_warehouse = cli("add", "外镇", "--role", "乡镇", "--area", TOWN, password=PASSWORD)
+    assert no_warehouse.returncode == 2 and "--unchecked-area" in no_warehouse.stderr
+    assert cli("add", "外镇", "--role", "乡镇", "--area", TOWN, "--unchecked-area", password=PASSWORD).returncode == 0
 
     bad_role = cli("add", "x", "--role", "老板", password=PASSWORD)
     assert bad_role.returncode == 2 and "未知的角色" in bad_role.stderr

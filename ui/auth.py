@@ -109,6 +109,29 @@ def check_area(role: str, area: str) -> str:
     return ""
 
 
+def warehouse_townships() -> dict[str, str]:
+    """The warehouse's townships by code (WAREHOUSE_URL), for `python -m ui.users add` outside Streamlit; raises
+    when the warehouse cannot be read."""
+    from queries import dashboard
+    from queries.db import connect
+
+    wh = connect()
+    try:
+        regions = dashboard.regions(wh, "")
+    finally:
+        wh.close()
+    towns = regions[regions["level"] == "township"]
+    return dict(zip(towns["region_code"], towns["name"], strict=True))
+
+
+def check_area_known(area: str, townships: Mapping[str, str]) -> str:
+    """A township code the warehouse has (the identity provider's claims are checked the same way); its name."""
+    if area not in townships:
+        raise UserError(f"区划代码 {area} 不是数据仓库中的乡镇（街道）；该账号登录后将看不到任何数据。"
+                        f"数据仓库中有 {len(townships)} 个乡镇（街道）。 Not a township of the warehouse.")
+    return townships[area]
+
+
 def check_name(name: str) -> str:
     """A user name: 1-32 printable characters, no surrounding spaces."""
     if not name or name != name.strip() or len(name) > MAX_NAME or not name.isprintable():

@@ -83,6 +83,11 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
         st.title(title)
         failure_page(exc)
         st.stop()
+    if user.role == "township" and user.area not in ctx.townships and data.context("").townships:
+        st.title(title)  # a township account whose code the warehouse does not have: not an empty warehouse
+        st.error(f"您的账号所属乡镇（区划代码 {user.area}）不在当前数据仓库中，无法显示本乡镇的数据。"
+                 "请管理员核对账号的区划代码（`python -m ui.users list`），或导入包含该乡镇的数据。")
+        st.stop()
     if not ctx.years or not ctx.townships:
         st.title(title)
         st.warning("**数据仓库是空的**：没有乡镇或没有任何月份的数据。")

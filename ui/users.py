@@ -56,7 +56,10 @@ def parser() -> argparse.ArgumentParser:
                          description="添加用户并设置口令。Add a user and set a password.")
     add.add_argument("name", help="用户名 / user name")
     add.add_argument("--role", required=True, help="角色 / role: 领导|分析|乡镇|宣传 (leader|analyst|township|press)")
-    add.add_argument("--area", default="", help="乡镇角色必填：12位乡镇（街道）区划代码 / township role: 12-digit code")
+    add.add_argument("--area", default="", help="乡镇角色必填：12位乡镇（街道）区划代码，须在数据仓库（WAREHOUSE_URL）中 / "
+                                                "township role: 12-digit code of a township in the warehouse")
+    add.add_argument("--unchecked-area", action="store_true",
+                     help="不核对区划代码是否在数据仓库中（数据导入之前） / do not check the code against the warehouse")
     for command, text in (("disable", "停用用户（不能再登录，已登录的会话随即失效） / disable a user, ending their sessions"),
                           ("enable", "重新启用用户 / enable a user again"),
                           ("reset", "重设口令（已登录的会话随即失效） / reset a user's password, ending their sessions"),
@@ -79,8 +82,17 @@ def main(argv: list[str] | None = None) -> int:
             from ui.auth import check_area, check_name, parse_role
 
             role = parse_role(args.role)  # refuse bad input before asking for a password
-            check_area(role, args.area)
+            area = check_area(role, args.area)
             check_name(args.name)
+            if area and not args.unchecked_area:
+                from ui.auth import check_area_known, warehouse_townships
+
+                try:
+                    townships = warehouse_townships()
+                except Exception as exc:  # any reason the warehouse cannot be read is said
+                    raise UserError(f"无法读取数据仓库以核对区划代码（{str(exc)[:200]}）；数据导入之前添加乡镇账号请加 "
+                                    "--unchecked-area。 Cannot read the warehouse to check --area.") from exc
+                print(f"区划代码 {area}：{check_area_known(area, townships)}")
             user = add_user(args.name, role, read_password(), args.area)
             print(f"已添加 / added: {user.name}（{user.role_label}{'，' + user.area if user.area else ''}）")
         elif args.command == "disable":

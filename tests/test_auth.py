@@ -289,6 +289,21 @@ def test_audited_export_logs_when_made(tmp_path):
     assert record["details"] == {"view": "康复服务", "filters": {"year": "2024", "town": TOWN}, "file": "康复.xlsx"}
 
 
+def test_audited_export_is_not_made_once_the_session_ended(tmp_path, monkeypatch):
+    from ui import server_guard
+
+    monkeypatch.setattr(audit_module, "session_id", lambda: "session-1")
+    sessions = {"session-1": auth.User("甲", "analyst")}
+    monkeypatch.setattr(server_guard, "session_user_of", lambda sid: sessions.get(sid))
+    make = audit_module.audited_export(lambda: b"xlsx", "甲", "康复服务", {}, "康复.xlsx")
+    assert make() == b"xlsx"
+    del sessions["session-1"]  # signed out, reset, disabled, idle
+    with pytest.raises(PermissionError):
+        make()
+    assert [(r["event"], r["details"].get("reason")) for r in audit_lines(tmp_path)] == [
+        ("export", None), ("ignored_command", "session ended")]
+
+
 def test_broken_users_file_refuses_sign_in_with_a_message(tmp_path):
     (tmp_path / "users.yaml").write_text("- not\n- a mapping\n", encoding="utf-8")
     assert auth.verify("a", PASSWORD) is None

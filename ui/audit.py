@@ -130,16 +130,19 @@ def context_of(session_id: str) -> tuple[str, str]:
     return session_tag(session_id), client_of(remote, forwarded)
 
 
-def session_context() -> tuple[str, str]:
-    """(session tag, client address) of the page run on this thread; ("", "") outside one (the command line)."""
+def session_id() -> str:
+    """Streamlit's id of the session whose page run is on this thread ('' outside one)."""
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
     except ImportError:
-        return "", ""
+        return ""
     ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:
-        return "", ""
-    return context_of(ctx.session_id)
+    return ctx.session_id if ctx is not None else ""
+
+
+def session_context() -> tuple[str, str]:
+    """(session tag, client address) of the page run on this thread; ("", "") outside one (the command line)."""
+    return context_of(session_id())
 
 
 def audit(event: str, user: str, *, where: tuple[str, str] | None = None, **details: Any) -> None:
@@ -161,10 +164,19 @@ def audited_export(make: Callable[[], bytes], user: str, view: str, filters: dic
 
     For `st.download_button(label, audited_export(...), file_name=file)`: Streamlit calls a callable `data`
     only when the button is clicked, so the line records a real download, not a page view. Streamlit calls it
-    outside the page run, so the session and client are taken now, while the page runs."""
-    where = session_context()
+    outside the page run, so the session and client are taken now, while the page runs. The file is made only
+    while that session's sign-in holds (ui/server_guard.py refuses the request before it gets here; this is
+    the same rule for a server started without it)."""
+    where, owner = session_context(), session_id()
 
     def made() -> bytes:
+        if owner:
+            from ui.server_guard import session_user_of
+
+            if session_user_of(owner) is None:
+                audit("ignored_command", user, where=where, command="deferred_download", reason="session ended",
+                      file=file)
+                raise PermissionError("登录已失效，请刷新页面重新登录。")
         content = make()
         audit("export", user, where=where, view=view, filters=filters, file=file)
         return content

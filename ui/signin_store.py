@@ -127,6 +127,7 @@ def begin(account: str, client: str, now: float | None = None) -> Verdict:
     account_key, client_key = _key(account), _key(client or "?")
 
     def work(con: sqlite3.Connection) -> Verdict:
+        con.execute("DELETE FROM tried WHERE last < ?", (now - WINDOW,))  # an hour is all unlock looks back
         con.execute("INSERT OR REPLACE INTO tried VALUES (?, ?, ?)", (account_key, client_key, now))
         row = con.execute("SELECT count, last, next_allowed, locked_until FROM attempts WHERE kind='account' AND key=?",
                           (account_key,)).fetchone()
@@ -174,7 +175,6 @@ def failed(client: str, ticket: str = "", now: float | None = None) -> None:
         locked = now + lock_seconds() if failures >= LIMITS["client"] else 0.0
         con.execute("INSERT OR REPLACE INTO addresses VALUES (?, ?, ?, ?, ?)",
                     (client_key, failures, now, now + delay_after(math.ceil(failures), CLIENT_FREE), locked))
-        con.execute("DELETE FROM tried WHERE last < ?", (now - WINDOW,))
 
     _write(_connect(), work)
 

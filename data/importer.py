@@ -275,6 +275,8 @@ class Importer:
         finally:
             self.con.unregister("src")
         read_s = time.monotonic() - started
+        if source.formula_cells:  # before duplicates: such a row is not the first of its key either
+            self.mark_formulas(typed, source.formula_cells)
         for reason, key in duplicate_keys:
             self.mark_duplicates(typed, reason, key)
         if table in COPIED:
@@ -296,6 +298,19 @@ class Importer:
         self.rejects.append(bad)
         self.log(f"  {table}: 读入 {int(stats.rows_read.sum()):,} 行，载入 {int(stats.rows_loaded.sum()):,}，"
                  f"拒绝 {len(bad):,}（{time.monotonic() - started:.1f} s，其中读取与校验 {read_s:.1f} s）")
+
+    def mark_formulas(self, typed: str, cells: list[tuple[str, int, str]]) -> None:
+        """Reject the rows holding a formula cell without a computed value (whatever else they fail): the cell
+        read as empty, and an empty amount would have loaded as nothing instead of the spreadsheet's number."""
+        frame = pd.DataFrame(cells, columns=["file", "row", "column"])
+        self.con.register("formula_cells", frame)
+        try:
+            self.con.execute(f"UPDATE {typed} SET _reason = 'formula_no_value' "
+                             "WHERE (_file, _row) IN (SELECT file, row FROM formula_cells)")
+        finally:
+            self.con.unregister("formula_cells")
+        for (file, column), n in frame.groupby(["file", "column"]).size().items():
+            self.log(f"  {file}: {n:,} 个“{column}”单元格是没有计算结果的公式，所在行已拒绝")
 
     def mark_duplicates(self, typed: str, reason: str, key: str) -> None:
         """Only among otherwise good rows: the first occurrence (by file and row) stays, later ones are rejected.

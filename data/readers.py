@@ -7,12 +7,15 @@ stages them (CSV through pyarrow's streaming reader, XLSX sheet by sheet through
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import re
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -149,6 +152,65 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_member(book: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding a sheet's cells (workbook.xml names it, its relationships say where it is)."""
+    try:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    rid = next((e.get(f"{_REL}id") for e in workbook.iter(f"{_MAIN}sheet") if e.get("name") == sheet), None)
+    target = next((e.get("Target") for e in rels.iter(f"{_PKG_REL}Relationship") if e.get("Id") == rid), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def uncached_formulas(path: Path, sheet: str) -> set[tuple[int, int]]:
+    """(row, column), 0-based, of the sheet's formula cells saved without a computed value (written by a
+    program, never opened and saved in Excel): calamine reads them as empty cells, so an amount would load
+    as nothing. A sheet without any formula costs one pass of unzipping, no parsing."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            member = _sheet_member(book, sheet)
+            if member is None:
+                return set()
+            with book.open(member) as fh:
+                tail, found = b"", False
+                while chunk := fh.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        found = True
+                        break
+                    tail = chunk[-32:]
+            if not found:
+                return set()
+            cells: set[tuple[int, int]] = set()
+            with book.open(member) as fh:
+                for _, element in ElementTree.iterparse(fh, events=("end",)):
+                    if element.tag == f"{_MAIN}c":
+                        formula, value = element.find(f"{_MAIN}f"), element.find(f"{_MAIN}v")
+                        empty = value is None or (not (value.text or "") and element.get("t") not in ("str", "inlineStr"))
+                        ref = _CELL_REF.fullmatch(element.get("r") or "")
+                        if formula is not None and empty and ref:
+                            column = 0
+                            for letter in ref.group(1):
+                                column = column * 26 + ord(letter) - 64
+                            cells.add((int(ref.group(2)) - 1, column - 1))
+                        element.clear()
+                    elif element.tag == f"{_MAIN}row":
+                        element.clear()
+            return cells
+    except (OSError, zipfile.BadZipFile, ElementTree.ParseError, KeyError):
+        return set()
+
+
 @dataclass
 class TableSource:
     """All files of one table as one Arrow stream of the needed columns (strings) plus `_file`, `_row`.
@@ -160,6 +222,9 @@ class TableSource:
     paths: list[Path]
     log: Callable[[str], None] = print
     error: ExtractError | None = field(default=None, init=False)
+    # (file name, 1-based data row, column header) of formula cells without a computed value: the importer
+    # rejects their rows (reason formula_no_value) instead of loading them as empty.
+    formula_cells: list[tuple[str, int, str]] = field(default_factory=list, init=False)
 
     @property
     def columns(self) -> list[str]:
@@ -188,7 +253,8 @@ class TableSource:
             self.error = exc
             raise
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            self.error = ExtractError(f"{path.name}: 无法解码或解析：{exc}")
+            self.error = parse_error(path, sniff_encoding(path), exc) if path.suffix.lower() == ".csv" else \
+                ExtractError(f"{path.name}: 无法解码或解析：{str(exc).splitlines()[0][:120] if str(exc) else exc!r}")
             raise self.error from exc
 
     def _batch(self, path: Path, arrays: dict[str, pa.Array], first_row: int, n: int) -> pa.RecordBatch:
@@ -220,7 +286,7 @@ class TableSource:
                     rows += n
                     progress.update(rows, rows, max(expected, rows / 0.99))
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise ExtractError(f"{path.name}: 无法解码或解析（按 {encoding} 读取）：{exc}") from exc
+            raise parse_error(path, encoding, exc) from exc
         progress.done(rows)
 
     def _xlsx(self, path: Path) -> Iterator[pa.RecordBatch]:
@@ -246,6 +312,9 @@ class TableSource:
                 continue
             _check_columns(path, header, needed)
             wanted = _positions(header, needed)
+            by_column = {j: c for c, j in wanted.items()}
+            found = sorted((row, by_column[col]) for row, col in uncached_formulas(path, name) if col in by_column)
+            self.formula_cells += [(path.name, row, column) for row, column in found if row >= 1]
             progress = Progress(f"{path.name} [{name}]", self.log)
             total, done = max(sheet.height - 1, 1), 0
             while True:
@@ -289,7 +358,43 @@ def csv_header(path: Path, encoding: str) -> list[str]:
         with pacsv.open_csv(path, read_options=read) as reader:
             return reader.schema.names
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise ExtractError(f"{path.name}: 无法解码或解析（按 {encoding} 读取）：{exc}") from exc
+        raise parse_error(path, encoding, exc) from exc
+
+
+_RAGGED = re.compile(r"Expected (\d+) columns, got (\d+)")
+
+
+def parse_error(path: Path, encoding: str, exc: Exception) -> ExtractError:
+    """A CSV that cannot be parsed, said with the file, the row and the reason only. pyarrow's own message ends
+    with the offending line, which holds a 残疾人证号: it never reaches the console, a log or the page."""
+    ragged = _RAGGED.search(str(exc))
+    if not ragged:
+        text = str(exc).split("\n", 1)[0]
+        return ExtractError(f"{path.name}: 无法解码或解析（按 {encoding} 读取）：{text.split(': ', 2)[:2][-1][:120]}")
+    expected, got = int(ragged.group(1)), int(ragged.group(2))
+    row = ragged_row(path, encoding, expected)
+    where = f"第 {row:,} 行（数据行，不计表头）" if row else "有一行"
+    return ExtractError(f"{path.name}: {where}有 {got} 列，表头有 {expected} 列：该行多了或少了分隔符（逗号），"
+                        "或有不成对的引号。请在源系统中修正后重新导出。")
+
+
+def ragged_row(path: Path, encoding: str, expected: int) -> int | None:
+    """The first data row (1-based, blank lines not counted, as the importer numbers rows) whose number of
+    fields differs from the header's; None if none is found."""
+    try:
+        with path.open(encoding=encoding, newline="", errors="replace") as fh:
+            rows = csv.reader(fh)
+            next(rows, None)
+            number = 0
+            for fields in rows:
+                if not fields:
+                    continue
+                number += 1
+                if len(fields) != expected:
+                    return number
+    except (OSError, csv.Error):
+        return None
+    return None
 
 
 def read_table(folder: Path, table: str, log=print) -> TableSource | None:

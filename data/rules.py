@@ -43,6 +43,7 @@ REASONS = {
     "duplicate_id": "重复的残疾人证号",
     "duplicate_payment": "同一人、同一补贴、同一月份重复发放",
     "duplicate_key": "重复的编号",
+    "formula_no_value": "公式单元格没有计算结果（请在 Excel 中打开、保存后再导出）",
 }
 
 

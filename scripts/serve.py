@@ -6,9 +6,10 @@ has run once, so a shared deep link (/rehabilitation?town=…) opened first afte
 page without app.py. app.py routes every page with st.navigation, so that mode is switched off here.
 Extra arguments go to `streamlit run` (e.g. --server.port 8502).
 
-It also closes three side doors of Streamlit's server (ui/server_guard.py): client commands such as
-clear_cache from sessions that have not signed in, /_stcore/metrics, and exported files served to anyone
-with their URL.
+It also closes four side doors of Streamlit's server (ui/server_guard.py): client commands such as
+clear_cache from sessions that have not signed in (or whose sign-in has ended), /_stcore/metrics, exported files
+served to anyone with their URL (or after the session ended), and uvicorn's belief in X-Forwarded-For from
+loopback.
 """
 
 import logging

@@ -118,12 +118,20 @@ def cli(*args: str, password: str | None = None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow  # subprocesses
-def test_cli(tmp_path):
+def test_cli(tmp_path, duck_url, monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)  # a township account's code is checked against the warehouse
     done = cli("add", "管理员", "--role", "分析", password=PASSWORD)
     assert done.returncode == 0, done.stderr
     assert "管理员" in done.stdout and PASSWORD not in done.stdout
     assert auth.verify("管理员", PASSWORD) == auth.User("管理员", "analyst")
     assert cli("add", "镇", "--role", "乡镇", "--area", TOWN, password=PASSWORD).returncode == 0
+    unknown_town = cli("add", "外镇", "--role", "乡镇", "--area", "990101099000", password=PASSWORD)
+    assert unknown_town.returncode == 2 and "不是数据仓库中的乡镇" in unknown_town.stderr
+    assert not auth.is_user("外镇")
+    monkeypatch.setenv("WAREHOUSE_URL", str(tmp_path / "none.duckdb"))
+    no_warehouse = cli("add", "外镇", "--role", "乡镇", "--area", TOWN, password=PASSWORD)
+    assert no_warehouse.returncode == 2 and "--unchecked-area" in no_warehouse.stderr
+    assert cli("add", "外镇", "--role", "乡镇", "--area", TOWN, "--unchecked-area", password=PASSWORD).returncode == 0
 
     bad_role = cli("add", "x", "--role", "老板", password=PASSWORD)
     assert bad_role.returncode == 2 and "未知的角色" in bad_role.stderr
@@ -281,6 +289,21 @@ def test_audited_export_logs_when_made(tmp_path):
     assert record["details"] == {"view": "康复服务", "filters": {"year": "2024", "town": TOWN}, "file": "康复.xlsx"}
 
 
+def test_audited_export_is_not_made_once_the_session_ended(tmp_path, monkeypatch):
+    from ui import server_guard
+
+    monkeypatch.setattr(audit_module, "session_id", lambda: "session-1")
+    sessions = {"session-1": auth.User("甲", "analyst")}
+    monkeypatch.setattr(server_guard, "session_user_of", lambda sid: sessions.get(sid))
+    make = audit_module.audited_export(lambda: b"xlsx", "甲", "康复服务", {}, "康复.xlsx")
+    assert make() == b"xlsx"
+    del sessions["session-1"]  # signed out, reset, disabled, idle
+    with pytest.raises(PermissionError):
+        make()
+    assert [(r["event"], r["details"].get("reason")) for r in audit_lines(tmp_path)] == [
+        ("export", None), ("ignored_command", "session ended")]
+
+
 def test_broken_users_file_refuses_sign_in_with_a_message(tmp_path):
     (tmp_path / "users.yaml").write_text("- not\n- a mapping\n", encoding="utf-8")
     assert auth.verify("a", PASSWORD) is None
@@ -313,11 +336,90 @@ def test_delay_grows_then_locks_and_the_right_password_is_refused(monkeypatch):
     assert later.allowed  # the lockout is time-limited
 
 
+def _spray(address: str, now: float, accounts: int = 200) -> tuple[float, int]:
+    """Wrong passwords for many accounts from one address, waiting out each delay, until the address is locked:
+    (the time then, how many passwords were checked)."""
+    checked, start = 0, now
+    for i in range(accounts):
+        name = f"用户{i}@{address}@{start:.0f}"  # an account of its own each time: the address is what is counted
+        verdict = signin_store.begin(name, address, now=now)
+        if not verdict.allowed and verdict.reason == "throttled":
+            now += verdict.wait_s
+            verdict = signin_store.begin(name, address, now=now)
+        if not verdict.allowed:
+            assert verdict.reason == "locked"
+            return now, checked
+        checked += 1
+        signin_store.failed(address, verdict.ticket, now=now)
+    raise AssertionError("never locked")
+
+
 def test_one_address_guessing_many_accounts_is_locked():
-    for i in range(signin_store.LIMITS["client"]):
-        assert signin_store.begin(f"用户{i}", "10.0.0.9", now=5000.0 + 100 * i).allowed
-    verdict = signin_store.begin("另一个", "10.0.0.9", now=5000.0 + 100 * signin_store.LIMITS["client"])
-    assert not verdict.allowed and verdict.reason == "locked"
+    now, checked = _spray("10.0.0.9", 5000.0)
+    # Failures fade (one per DECAY_S) while the address waits its delays, so a few more than the limit are checked.
+    assert signin_store.LIMITS["client"] <= checked <= signin_store.LIMITS["client"] + 5, checked
+    verdict = signin_store.begin("另一个", "10.0.0.9", now=now + 1)
+    assert not verdict.allowed and verdict.reason == "locked"  # the right password of an untried account too
+    assert signin_store.begin("另一个", "10.0.0.8", now=now + 1).allowed  # another address is not
+
+
+def test_an_address_counts_failures_not_attempts():
+    # 20 colleagues behind one office address sign in within the same second with their right passwords.
+    for i in range(20):
+        verdict = signin_store.begin(f"同事{i}", "10.7.7.7", now=100.0 + i / 20)
+        assert verdict.allowed, (i, verdict)
+        signin_store.succeeded(f"同事{i}", "10.7.7.7", verdict.ticket, now=100.0 + i / 20)
+    assert signin_store.address_failures("10.7.7.7", now=101.0) == 0
+    # Ten at the very same moment, each still being checked: all go ahead; an eleventh waits a second.
+    held = [signin_store.begin(f"同事{i}", "10.7.7.7", now=200.0) for i in range(signin_store.MAX_PENDING)]
+    assert all(v.allowed for v in held)
+    assert signin_store.begin("又一个", "10.7.7.7", now=200.0).reason == "throttled"
+    for i, verdict in enumerate(held):
+        signin_store.succeeded(f"同事{i}", "10.7.7.7", verdict.ticket, now=200.1)
+    assert signin_store.begin("又一个", "10.7.7.7", now=200.2).allowed
+
+
+def test_an_offices_typos_fade_and_do_not_refuse_later_arrivals():
+    t = 10_000.0
+    for i in range(9):  # 9 typos in 40 minutes
+        verdict = signin_store.begin(f"打错{i}", "10.8.8.8", now=t + i * 300)
+        assert verdict.allowed
+        signin_store.failed("10.8.8.8", verdict.ticket, now=t + i * 300)
+    t += 40 * 60
+    assert signin_store.address_failures("10.8.8.8", now=t) < 2  # faded
+    for i in range(20):  # 20 later arrivals, while others keep signing in: every one gets in
+        verdict = signin_store.begin(f"后到{i}", "10.8.8.8", now=t + i)
+        assert verdict.allowed, (i, verdict)
+        signin_store.succeeded(f"后到{i}", "10.8.8.8", verdict.ticket, now=t + i)
+    # Failures fade whoever signs in meanwhile: 25 failures are forgotten after 25 × DECAY_S.
+    for i in range(25):
+        verdict = signin_store.begin(f"错{i}", "10.8.8.9", now=t)
+        if not verdict.allowed:
+            t += verdict.wait_s
+            verdict = signin_store.begin(f"错{i}", "10.8.8.9", now=t)
+        signin_store.failed("10.8.8.9", verdict.ticket, now=t)
+    assert signin_store.address_failures("10.8.8.9", now=t) > 20
+    verdict = signin_store.begin("对", "10.8.8.9", now=t + 60)
+    signin_store.succeeded("对", "10.8.8.9", verdict.ticket, now=t + 60)
+    assert signin_store.address_failures("10.8.8.9", now=t + 25 * signin_store.DECAY_S) == 0
+
+
+def test_unlock_and_reset_lift_the_address_lock(tmp_path):
+    auth.add_user("辛", "领导", PASSWORD)
+    now = time.time()
+    for address in ("10.3.3.1", "10.3.3.2", "10.3.3.3"):
+        now, _ = _spray(address, now)
+        assert signin_store.begin("辛", address, now=now).reason == "locked"  # 辛 tries, is refused
+    assert signin_store.unlock_address("10.3.3.1")  # the administrator's command for one address
+    assert signin_store.begin("辛", "10.3.3.1", now=now).allowed
+    assert signin_store.unlock("辛", now=now) >= 1  # unlocking 辛 lifts the addresses 辛 was tried from
+    verdict = signin_store.begin("辛", "10.3.3.2", now=now)
+    assert verdict.allowed
+    signin_store.succeeded("辛", "10.3.3.2", verdict.ticket, now=now)
+    now, _ = _spray("10.3.3.2", now)
+    assert signin_store.begin("辛", "10.3.3.2", now=now).reason == "locked"
+    auth.reset_password("辛", "a brand new password")  # reset does too (it unlocks the account)
+    assert signin_store.begin("辛", "10.3.3.2").allowed
 
 
 GUESSER = """
@@ -405,11 +507,15 @@ def test_audit_lines_carry_session_and_client(tmp_path, monkeypatch):
 
 def test_colleagues_behind_one_address_are_not_slowed_by_signing_in():
     for i in range(10):  # ten people at one office address sign in, one after another
-        assert signin_store.begin(f"同事{i}", "10.9.9.9", now=100.0 + i).allowed
-        signin_store.succeeded(f"同事{i}", "10.9.9.9", now=100.0 + i)
-    for i in range(signin_store.FREE):  # while failures from that address still count
-        assert signin_store.begin("某人", "10.9.9.9", now=200.0 + i * 100).allowed
-    assert not signin_store.begin("别人", "10.9.9.9", now=200.0 + (signin_store.FREE - 1) * 100 + 0.5).allowed
+        verdict = signin_store.begin(f"同事{i}", "10.9.9.9", now=100.0 + i)
+        assert verdict.allowed
+        signin_store.succeeded(f"同事{i}", "10.9.9.9", verdict.ticket, now=100.0 + i)
+    for i in range(signin_store.CLIENT_FREE):  # while failures from that address still count
+        verdict = signin_store.begin(f"某人{i}", "10.9.9.9", now=200.0 + i)
+        assert verdict.allowed
+        signin_store.failed("10.9.9.9", verdict.ticket, now=200.0 + i)
+    refused = signin_store.begin("别人", "10.9.9.9", now=200.0 + signin_store.CLIENT_FREE - 0.5)
+    assert not refused.allowed and refused.reason == "throttled"
 
 
 def test_cli_signout_and_unlock(tmp_path):
@@ -426,3 +532,34 @@ def test_cli_signout_and_unlock(tmp_path):
     assert done.returncode == 0 and "已解锁" in done.stdout
     assert signin_store.attempts("庚") == 0
     assert cli("unlock", "nobody").returncode == 2
+    _spray("10.4.4.4", time.time())
+    assert signin_store.begin("庚", "10.4.4.4").reason == "locked"
+    done = cli("unlock-address", "10.4.4.4")
+    assert done.returncode == 0 and "已解除" in done.stdout
+    assert signin_store.begin("庚", "10.4.4.4").allowed
+
+
+def test_ended_reason_is_read_from_session_state_alone(monkeypatch):
+    """What the server guard asks outside a page run (deferred downloads, exported files) and each fragment asks
+    first: whether a session's sign-in still holds."""
+    from ui.server_guard import session_user
+
+    monkeypatch.setenv("IDLE_TIMEOUT_MIN", "5")
+    auth.add_user("壬", "分析", PASSWORD)
+    now = time.time()
+    state = {auth.SESSION_KEY: auth.User("壬", "analyst"), auth.SOURCE_KEY: "password",
+             auth.GEN_KEY: signin_store.generation("壬"), auth.SEEN_KEY: now - 60}
+    assert auth.ended_reason(state, now) == ""
+    assert session_user(type("Session", (), {"_session_state": state})()) == auth.User("壬", "analyst")
+    assert auth.ended_reason(state, now + 5 * 60) == "idle"
+    assert session_user(type("Session", (), {"_session_state": {**state, auth.SEEN_KEY: now - 6 * 60}})()) is None
+    auth.end_sessions("壬")
+    assert auth.ended_reason(state, now).startswith("sessions ended")
+    state[auth.GEN_KEY] = signin_store.generation("壬")
+    auth.disable_user("壬")
+    state[auth.GEN_KEY] = signin_store.generation("壬")
+    assert auth.ended_reason(state, now) == "account changed or disabled"
+    assert auth.ended_reason({}, now) == "not signed in"
+    demo = {auth.SESSION_KEY: auth.DEMO_USER, auth.SOURCE_KEY: "demo", auth.GEN_KEY: 0, auth.SEEN_KEY: now - 86400}
+    assert auth.ended_reason(demo, now) == ""  # the public demo never ends
+

@@ -41,13 +41,27 @@ def test_corrupt_file(monkeypatch, tmp_path):
     assert not at.exception and "数据仓库不可用" in messages(at)
 
 
+@pytest.mark.parametrize("block", [0, 1])  # the catalog (found on opening), a table's data (found by a query)
+def test_a_damaged_block_is_not_taken_for_a_lock(monkeypatch, tmp_path, duck_url, block):
+    """DuckDB's checksum error names the "block at location …": the file is damaged, not held by a writer."""
+    target = tmp_path / "county.duckdb"
+    shutil.copy(duck_url, target)
+    with target.open("r+b") as fh:  # three 4 KiB headers, then blocks of 256 KiB
+        fh.seek(12288 + block * 262144 + 100)
+        fh.write(b"\xff" * 4096)
+    at = run_app(monkeypatch, str(target))
+    text = messages(at)
+    assert not at.exception and "block" in text and "已损坏" in text, text
+    assert "占用" not in text
+
+
 def test_locked_file(monkeypatch, tmp_path, duck_url):
     target = tmp_path / "county.duckdb"
     shutil.copy(duck_url, target)
     writer = duckdb.connect(str(target))  # an import still holding the file read-write
     try:
         at = run_app(monkeypatch, str(target))
-        assert not at.exception and "数据仓库不可用" in messages(at)
+        assert not at.exception and "数据仓库不可用" in messages(at) and "占用" in messages(at)
     finally:
         writer.close()
 

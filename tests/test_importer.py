@@ -136,6 +136,47 @@ def test_undecodable_file_is_named(extracts, tmp_path, capsys):
     assert not (tmp_path / "x.duckdb").exists()
 
 
+def test_a_ragged_csv_row_is_named_by_file_and_row_without_its_text(extracts, tmp_path, capsys):
+    """pyarrow's message ends with the offending line, whose first field is a 残疾人证号."""
+    folder = copy_extracts(extracts, tmp_path)
+    path = folder / "康复服务.csv"  # GB18030, as a federation's export
+    frame = pd.read_csv(path, dtype=str, encoding="gb18030", keep_default_na=False)
+    lines = path.read_bytes().decode("gb18030").splitlines()
+    cert = frame["残疾人证号"].iloc[4]
+    lines[5] = lines[5] + ",多余的一列"  # data row 5
+    path.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
+    assert main([str(folder), "--warehouse", str(tmp_path / "x.duckdb"), "--as-of", UNTIL]) == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "康复服务.csv" in err and "第 5 行" in err and f"{len(frame.columns) + 1} 列" in err, err
+    assert cert not in captured.err + captured.out and cert[:18] not in captured.err + captured.out
+    assert "多余的一列" not in captured.err + captured.out
+
+
+def test_a_formula_without_a_computed_value_is_rejected(extracts, tmp_path):
+    """就业基地.xlsx written by a program: 扶持资金 as a formula nobody computed reads as an empty cell."""
+    import openpyxl
+
+    folder = copy_extracts(extracts, tmp_path)
+    path = folder / "就业基地.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    column = next(i for i, h in enumerate(header, 1) if str(h).startswith("扶持资金"))
+    base_id = sheet.cell(row=3, column=header.index("基地编号") + 1).value
+    sheet.cell(row=3, column=column, value="=12.5*2")  # data row 2; openpyxl stores no computed value
+    book.save(path)
+    summary = import_to(folder, str(tmp_path / "x.duckdb"))
+    rejects = summary["rejects"]
+    assert ("就业基地.xlsx", 2, "formula_no_value") in set(zip(rejects["file"], rejects["row"], rejects["reason"],
+                                                             strict=True))
+    wh = connect(str(tmp_path / "x.duckdb"))
+    reasons = wh.frame("SELECT reason, reason_text FROM meta_reject WHERE reason = 'formula_no_value'")
+    assert len(reasons) == 1 and "公式" in reasons["reason_text"][0]
+    loaded = set(wh.frame("SELECT base_id FROM dim_employment_base")["base_id"])
+    assert loaded and str(base_id) not in loaded  # not loaded with an empty amount
+
+
 def leftovers(folder: Path) -> list[Path]:
     """The import's temporary files beside a warehouse: staging folders and half-built warehouses."""
     return sorted(p for p in folder.iterdir() if ".staging-" in p.name or ".building-" in p.name)

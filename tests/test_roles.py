@@ -67,3 +67,11 @@ def test_table_exports_for_analysts_only(role, exports):
     at = open_as(auth.User("某人", role), year="2024")
     buttons = [b for b in at.get("download_button") if "Excel" in str(b.proto.label)]
     assert bool(buttons) == exports
+
+
+def test_a_township_account_outside_the_warehouse_is_told_so():
+    """Not "数据仓库是空的": the warehouse has townships, just not this account's."""
+    at = open_as(auth.User("外镇干部", "township", "990101099000"))
+    text = "\n".join(e.value for e in [*at.error, *at.warning, *at.info])
+    assert not at.exception and "990101099000" in text and "不在当前数据仓库中" in text, text
+    assert "数据仓库是空的" not in text

@@ -48,16 +48,18 @@ class Run:
 class Client:
     """One browser tab's websocket."""
 
-    def __init__(self, port: int, cookie: str = ""):
-        self.port, self.cookie = port, cookie
+    def __init__(self, port: int, cookie: str = "", headers: dict[str, str] | None = None):
+        self.port, self.cookie, self.headers = port, cookie, dict(headers or {})
         self.session_id = ""
         self.hashes: dict[str, str] = {}
         self.page = ""
+        self.query = ""
         self.ws = None
         self.pending: list[ForwardMsg] = []
+        self.fragments: list[str] = []  # fragments the server asked to rerun on a timer (st.fragment(run_every))
 
     async def __aenter__(self) -> Client:
-        headers = {"Cookie": f"_streamlit_xsrf={self.cookie}"} if self.cookie else None
+        headers = {**self.headers, **({"Cookie": f"_streamlit_xsrf={self.cookie}"} if self.cookie else {})} or None
         self.ws = await connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
                                 additional_headers=headers, max_size=None, open_timeout=TIMEOUT, ping_interval=None)
         return self
@@ -76,6 +78,8 @@ class Client:
         kind = fwd.WhichOneof("type")
         if kind == "new_session" and fwd.new_session.initialize.session_id:
             self.session_id = fwd.new_session.initialize.session_id
+        elif kind == "auto_rerun" and fwd.auto_rerun.fragment_id not in self.fragments:
+            self.fragments.append(fwd.auto_rerun.fragment_id)
         elif kind == "navigation":
             for page in fwd.navigation.app_pages:
                 self.hashes[page.url_pathname] = page.page_script_hash
@@ -83,13 +87,19 @@ class Client:
                     self.hashes[""] = page.page_script_hash
         return fwd
 
-    async def rerun(self, page: str | None = None, query: str = "", widgets: list[WidgetState] | None = None) -> Run:
-        """Rerun a page (the current one by default) and read until a run finishes without a rerun request."""
+    async def rerun(self, page: str | None = None, query: str = "", widgets: list[WidgetState] | None = None,
+                    fragment: str = "") -> Run:
+        """Rerun a page (the current one by default), or only one of its fragments (as the browser does on the
+        fragment's timer or button), and read until a run finishes without a rerun request."""
         self.page = self.page if page is None else page
+        self.query = query if not fragment else self.query
         msg = BackMsg()
-        msg.rerun_script.query_string = query
+        msg.rerun_script.query_string = self.query
         msg.rerun_script.page_name = self.page
         msg.rerun_script.page_script_hash = self.hashes.get(self.page, "")
+        if fragment:
+            msg.rerun_script.fragment_id = fragment
+            msg.rerun_script.is_auto_rerun = not widgets
         for widget in widgets or []:
             msg.rerun_script.widget_states.widgets.append(widget)
         await self.send(msg)

@@ -106,34 +106,51 @@ def client_of(remote: str | None, forwarded_for: str | None) -> str:
     return remote[:64]
 
 
-def session_context() -> tuple[str, str]:
-    """(session tag, client address) of the page run on this thread; ("", "") outside one (the command line)."""
+def session_tag(session_id: str) -> str:
+    """What the log says of a session: a hash of Streamlit's session id (the id itself could resume it)."""
+    return hashlib.sha256(str(session_id).encode()).hexdigest()[:16] if session_id else ""
+
+
+def context_of(session_id: str) -> tuple[str, str]:
+    """(session tag, client address) of a Streamlit session, from its websocket's connection — also outside a
+    page run (a deferred download, a client command the server guard ignores)."""
+    if not session_id:
+        return "", ""
+    remote, forwarded = "", None
+    try:
+        from streamlit import runtime
+
+        client = runtime.get_instance().get_client(session_id)
+        context = client.client_context if client is not None else None
+        if context is not None:
+            remote = context.remote_ip if isinstance(context.remote_ip, str) else ""
+            forwarded = next((v for k, v in context.headers if str(k).lower() == "x-forwarded-for"), None)
+            forwarded = forwarded if isinstance(forwarded, str) else None
+    except Exception:  # no runtime (AppTest, the command line): no address rather than no audit line
+        pass
+    return session_tag(session_id), client_of(remote, forwarded)
+
+
+def session_id() -> str:
+    """Streamlit's id of the session whose page run is on this thread ('' outside one)."""
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
     except ImportError:
-        return "", ""
+        return ""
     ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:
-        return "", ""
-    tag = hashlib.sha256(ctx.session_id.encode()).hexdigest()[:16]
-    remote, forwarded = "", None
-    try:
-        from streamlit.runtime.context import _get_client_context  # the only way to see a loopback address
-
-        client = _get_client_context()
-        if client is not None:
-            remote = client.remote_ip if isinstance(client.remote_ip, str) else ""
-            forwarded = next((v for k, v in client.headers if str(k).lower() == "x-forwarded-for"), None)
-            forwarded = forwarded if isinstance(forwarded, str) else None
-    except Exception:  # a Streamlit without it (or AppTest): no address rather than no audit line
-        pass
-    return tag, client_of(remote, forwarded)
+    return ctx.session_id if ctx is not None else ""
 
 
-def audit(event: str, user: str, **details: Any) -> None:
+def session_context() -> tuple[str, str]:
+    """(session tag, client address) of the page run on this thread; ("", "") outside one (the command line)."""
+    return context_of(session_id())
+
+
+def audit(event: str, user: str, *, where: tuple[str, str] | None = None, **details: Any) -> None:
     """Append one JSON line: local time with offset, event, user, session, client address and details
-    (never a password)."""
-    session, client = session_context()
+    (never a password). `where`: (session tag, client) when the line is written outside the session's page run
+    (see `context_of`); by default the page run's own."""
+    session, client = where if where is not None else session_context()
     record = {"time": datetime.now().astimezone().isoformat(timespec="seconds"), "event": event,
               "user": str(user)[:MAX_TEXT], "session": session, "client": client, "details": _clean(details)}
     line = json.dumps(record, ensure_ascii=False, sort_keys=False)
@@ -147,11 +164,22 @@ def audited_export(make: Callable[[], bytes], user: str, view: str, filters: dic
     """Wrap an export's content maker so the export is audited when it is made.
 
     For `st.download_button(label, audited_export(...), file_name=file)`: Streamlit calls a callable `data`
-    only when the button is clicked, so the line records a real download, not a page view."""
+    only when the button is clicked, so the line records a real download, not a page view. Streamlit calls it
+    outside the page run, so the session and client are taken now, while the page runs. The file is made only
+    while that session's sign-in holds (ui/server_guard.py refuses the request before it gets here; this is
+    the same rule for a server started without it)."""
+    where, owner = session_context(), session_id()
 
     def made() -> bytes:
+        if owner:
+            from ui.server_guard import session_user_of
+
+            if session_user_of(owner) is None:
+                audit("ignored_command", user, where=where, command="deferred_download", reason="session ended",
+                      file=file)
+                raise PermissionError("登录已失效，请刷新页面重新登录。")
         content = make()
-        audit("export", user, view=view, filters=filters, file=file)
+        audit("export", user, where=where, view=view, filters=filters, file=file)
         return content
 
     return made

@@ -109,6 +109,29 @@ def check_area(role: str, area: str) -> str:
     return ""
 
 
+def warehouse_townships() -> dict[str, str]:
+    """The warehouse's townships by code (WAREHOUSE_URL), for `python -m ui.users add` outside Streamlit; raises
+    when the warehouse cannot be read."""
+    from queries import dashboard
+    from queries.db import connect
+
+    wh = connect()
+    try:
+        regions = dashboard.regions(wh, "")
+    finally:
+        wh.close()
+    towns = regions[regions["level"] == "township"]
+    return dict(zip(towns["region_code"], towns["name"], strict=True))
+
+
+def check_area_known(area: str, townships: Mapping[str, str]) -> str:
+    """A township code the warehouse has (the identity provider's claims are checked the same way); its name."""
+    if area not in townships:
+        raise UserError(f"区划代码 {area} 不是数据仓库中的乡镇（街道）；该账号登录后将看不到任何数据。"
+                        f"数据仓库中有 {len(townships)} 个乡镇（街道）。 Not a township of the warehouse.")
+    return townships[area]
+
+
 def check_name(name: str) -> str:
     """A user name: 1-32 printable characters, no surrounding spaces."""
     if not name or name != name.strip() or len(name) > MAX_NAME or not name.isprintable():
@@ -413,51 +436,122 @@ def _signed_in(user: User, source: str) -> User:
     import streamlit as st
 
     st.session_state[SESSION_KEY] = user
-    st.session_state[SESSION_KEY + "_source"] = source
+    st.session_state[SOURCE_KEY] = source
+    st.session_state.pop(ENDED_KEY, None)
     st.session_state[GEN_KEY] = signin_store.generation(user.name) if source != "demo" else 0
     st.session_state[SEEN_KEY] = time.time()
     audit("sign_in", user.name, role=user.role, area=user.area, method=source)
     return user
 
 
+SOURCE_KEY = SESSION_KEY + "_source"
+ENDED_KEY = SESSION_KEY + "_ended"  # why the session's sign-in just ended: said above the sign-in form
+LIVE_KEY = "briefing_live"  # ui.briefing_ui's playing of this session (ended with the session)
+ENDED_MESSAGES = {
+    "account changed or disabled": "您的账号已停用或角色、乡镇已变更，请重新登录。",
+    "sessions ended (reset, disable or sign-out everywhere)":
+        "您的登录已失效（口令已重设、账号已停用或已在其他设备“退出全部设备”），请重新登录。",
+}
+
+
 def _forget() -> None:
-    """Drop the session's user."""
+    """Drop the session's user, and end the briefing this session was playing (the presenter view following
+    it stops showing the notes, and its 下一页 turns nothing)."""
     import streamlit as st
 
-    for key in (SESSION_KEY, SESSION_KEY + "_source", GEN_KEY, SEEN_KEY):
+    live = st.session_state.get(LIVE_KEY)
+    if live:
+        from ui import briefing
+
+        briefing.live_end(str(live))
+    for key in (SESSION_KEY, SOURCE_KEY, GEN_KEY, SEEN_KEY):
         st.session_state.pop(key, None)
 
 
-def _session_user() -> User | None:
-    """The session's user if still valid: OIDC still logged in, a file user still enabled with the same role."""
+def ended_reason(state: Any, now: float | None = None) -> str:
+    """Why a session's sign-in no longer holds ('' while it does), from its session state alone — so the
+    server can ask it outside a page run too (a deferred download, an exported file; ui/server_guard.py):
+    no user; a file user disabled, removed or with another role or area; the user's sessions ended (reset,
+    disable, 退出全部设备: the generation moved on); idle longer than IDLE_TIMEOUT_MIN. The public demo's
+    user never ends. (An OIDC sign-out clears the user from the session, see `_session_user`.)"""
+    user = state[SESSION_KEY] if SESSION_KEY in state else None
+    if not isinstance(user, User):
+        return "not signed in"
+    source = state[SOURCE_KEY] if SOURCE_KEY in state else None
+    if source == "demo":
+        return ""
+    if source == "password":
+        record = current_record(user)
+        if record is None or record.disabled or (record.role, record.area) != (user.role, user.area):
+            return "account changed or disabled"
+    if signin_store.generation(user.name) != (state[GEN_KEY] if GEN_KEY in state else 0):
+        return "sessions ended (reset, disable or sign-out everywhere)"
+    seen, idle = state[SEEN_KEY] if SEEN_KEY in state else None, idle_timeout_s()
+    now = time.time() if now is None else now
+    if idle > 0 and seen is not None and now - seen > idle:
+        return "idle"
+    return ""
+
+
+def _end(user: User, reason: str, now: float) -> None:
+    """End the session's sign-in: audit why, forget the user, keep the words for the sign-in form."""
+    import streamlit as st
+
+    if reason == "idle":
+        seen = st.session_state.get(SEEN_KEY) or now
+        audit("sign_out", user.name, reason="idle", idle_minutes=round((now - seen) / 60))
+        message = f"超过{idle_timeout_s() / 60:.0f}分钟未操作，已自动退出登录，请重新登录。"
+    else:
+        audit("sign_out", user.name, reason=reason)
+        message = ENDED_MESSAGES.get(reason, "")
+    _forget()
+    if message:
+        st.session_state[ENDED_KEY] = message
+
+
+def _session_user(touch: bool = True) -> User | None:
+    """The session's user if still valid: OIDC still logged in, a file user still enabled with the same role,
+    sessions not ended, not idle. `touch`: this run is the user's action (not a fragment's timer)."""
     import streamlit as st
 
     user = st.session_state.get(SESSION_KEY)
     if not isinstance(user, User):
         return None
-    source = st.session_state.get(SESSION_KEY + "_source")
-    if source == "oidc" and not st.user.is_logged_in:
+    if st.session_state.get(SOURCE_KEY) == "oidc" and not st.user.is_logged_in:
         _forget()
         return None
-    if source == "password":
-        now = current_record(user)
-        if now is None or now.disabled or (now.role, now.area) != (user.role, user.area):
-            audit("sign_out", user.name, reason="account changed or disabled")
-            _forget()
-            return None
-    if signin_store.generation(user.name) != st.session_state.get(GEN_KEY, 0):
-        audit("sign_out", user.name, reason="sessions ended (reset, disable or sign-out everywhere)")
-        _forget()
-        st.info("您的登录已失效（口令已重设、账号已停用或已在其他设备“退出全部设备”），请重新登录。")
+    now = time.time()
+    reason = ended_reason(st.session_state, now)
+    if reason:
+        _end(user, reason, now)
         return None
-    seen, now_s, idle = st.session_state.get(SEEN_KEY), time.time(), idle_timeout_s()
-    if idle > 0 and seen is not None and now_s - seen > idle:
-        audit("sign_out", user.name, reason="idle", idle_minutes=round((now_s - seen) / 60))
-        _forget()
-        st.info(f"超过{idle / 60:.0f}分钟未操作，已自动退出登录，请重新登录。")
-        return None
-    st.session_state[SEEN_KEY] = now_s
+    if touch:
+        st.session_state[SEEN_KEY] = now
     return user
+
+
+def fragment_user() -> User:
+    """The first call of every `st.fragment` body: a fragment reruns without the page (every second, or on its
+    own buttons), so without `require_user`. While the session's sign-in holds, its user (a fragment's timer is
+    not an action: the idle clock goes on); once it has ended, the whole page reruns — to the sign-in form,
+    saying why — and nothing of the fragment is drawn or done."""
+    import streamlit as st
+
+    if demo_mode():
+        user = st.session_state.get(SESSION_KEY)
+        return user if isinstance(user, User) else DEMO_USER
+    user = _session_user(touch=False)
+    if user is None:
+        st.rerun()  # the app, not the fragment
+    return user
+
+
+def touch() -> None:
+    """A fragment's own button was pressed: that is an action (the idle clock starts again)."""
+    import streamlit as st
+
+    if SEEN_KEY in st.session_state:
+        st.session_state[SEEN_KEY] = time.time()
 
 
 def _demo_user() -> User:
@@ -560,7 +654,8 @@ def _password_user() -> User:
 
 def _password_attempt(name: str, password: str) -> None:
     """One sign-in attempt, counted in the shared store first: refused while the account or the address
-    must wait or is locked; audited under the user's name, or as unknown (never the typed text)."""
+    must wait or is locked; a wrong password is a failure of the address; audited under the user's name, or
+    as unknown (never the typed text)."""
     import streamlit as st
 
     from ui.audit import session_context
@@ -579,12 +674,17 @@ def _password_attempt(name: str, password: str) -> None:
         else:
             st.error(f"尝试过于频繁，请{max(1, round(verdict.wait_s))}秒后再试。")
         return
-    user = verify(name, password)
+    user = None
+    try:
+        user = verify(name, password)
+    finally:
+        if user is None:  # a wrong password (or a check that failed) is a failure of the address
+            signin_store.failed(client, verdict.ticket)
     if user is None:
         audit("sign_in_failed", who, method="password")
         st.error("用户名或口令不正确，或账号已停用。")
         return
-    signin_store.succeeded(name, client)
+    signin_store.succeeded(name, client, verdict.ticket)
     _signed_in(user, "password")
     st.rerun()
 
@@ -596,6 +696,11 @@ def require_user() -> User:
     user = _session_user()
     if user is not None:
         return user
+    import streamlit as st
+
+    ended = st.session_state.pop(ENDED_KEY, None)
+    if ended:
+        st.info(ended)
     if _oidc_configured():
         return _oidc_user()
     return _password_user()
@@ -613,7 +718,7 @@ def sign_out_button() -> None:
     if user.read_only and demo_mode():
         return
     if st.sidebar.button("退出登录", key="sign_out"):
-        source = st.session_state.get(SESSION_KEY + "_source")
+        source = st.session_state.get(SOURCE_KEY)
         audit("sign_out", user.name, method=source)
         _forget()
         if source == "oidc":
@@ -623,7 +728,7 @@ def sign_out_button() -> None:
             st.stop()
         st.rerun()
     if st.sidebar.button("退出全部设备", key="sign_out_all", help="结束本账号在所有浏览器和设备上的登录"):
-        source = st.session_state.get(SESSION_KEY + "_source")
+        source = st.session_state.get(SOURCE_KEY)
         end_sessions(user.name)
         audit("sign_out_all", user.name, method=source)
         _forget()

@@ -12,16 +12,16 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from ui import briefing
+from ui import auth, briefing
 from ui import view_state as vs
-from ui.auth import User
+from ui.auth import LIVE_KEY, User
 from ui.labels import md_escape
 from ui.state import Context, View, default_view, parse
 
 AREA_KEY = "briefing_area"  # the script being played: "" county, else a township code
 AT_KEY = "briefing_at"  # the slide being played (None: not playing)
 TITLE_KEY = "briefing_title"  # the playing slide's title: the question a slide puts largest
-LIVE_KEY = "briefing_live"  # the id that ties the projected page and the presenter view
+# LIVE_KEY (ui.auth): the id that ties the projected page and the presenter view; a sign-out ends that playing.
 PRESENTER_KEY = "presenter_of"  # this session is the presenter view of that playing
 POLL_SECONDS = 1.0
 
@@ -186,7 +186,9 @@ def clicker() -> None:
 
 @st.fragment(run_every=POLL_SECONDS)
 def _follow(ctx: Context, live_id: str) -> None:
-    """The projected page follows the presenter view: when the playing moved on, show that slide."""
+    """The projected page follows the presenter view: when the playing moved on, show that slide (not once the
+    session's sign-in has ended: then the page reruns to the sign-in form)."""
+    auth.fragment_user()
     live = briefing.live_read(live_id)
     if live is not None and live.at != st.session_state.get(AT_KEY):
         go_to_slide(ctx, live.at, live.area)
@@ -241,7 +243,10 @@ def presenter(ctx: Context, live_id: str) -> None:
 
 @st.fragment(run_every=POLL_SECONDS)
 def _presenter_body(ctx: Context, user: User, live_id: str) -> None:
-    """What the presenter reads; redrawn every second, so it follows the projected page."""
+    """What the presenter reads; redrawn every second, so it follows the projected page. Each run first asks
+    whether the session's sign-in still holds (reset, disable, 退出全部设备, idle): once it has ended, the whole
+    page reruns to the sign-in form, so no note is shown and 上一页/下一页 turn nothing."""
+    user = auth.fragment_user()
     live = briefing.live_read(live_id)
     if live is None:
         st.info("等待开始：在投影的电脑上打开“汇报”页并点“开始汇报”。本窗口会自动跟上。")
@@ -259,9 +264,11 @@ def _presenter_body(ctx: Context, user: User, live_id: str) -> None:
     st.subheader(f"第 {index + 1}/{len(script.slides)} 页　{md_escape(slide.title)}", anchor=False)
     cols = st.columns(2)
     if cols[0].button("◀ 上一页", key="presenter_prev", disabled=index == 0):
+        auth.touch()
         briefing.live_write(live_id, live.area, index - 1)
         st.rerun(scope="fragment")
     if cols[1].button("下一页 ▶", key="presenter_next", disabled=index >= len(script.slides) - 1):
+        auth.touch()
         briefing.live_write(live_id, live.area, index + 1)
         st.rerun(scope="fragment")
     if briefing.shows_notes(user, live.area):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import duckdb
 import streamlit as st
@@ -83,6 +84,11 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
         st.title(title)
         failure_page(exc)
         st.stop()
+    if user.role == "township" and user.area not in ctx.townships and data.context("").townships:
+        st.title(title)  # a township account whose code the warehouse does not have: not an empty warehouse
+        st.error(f"您的账号所属乡镇（区划代码 {user.area}）不在当前数据仓库中，无法显示本乡镇的数据。"
+                 "请管理员核对账号的区划代码（`python -m ui.users list`），或导入包含该乡镇的数据。")
+        st.stop()
     if not ctx.years or not ctx.townships:
         st.title(title)
         st.warning("**数据仓库是空的**：没有乡镇或没有任何月份的数据。")
@@ -123,14 +129,22 @@ def present_bar(page: str) -> None:
                                   on_change=vs.choose_part)
 
 
+# DuckDB's own words for a file another process holds for writing (or this one with other settings), and for a
+# damaged file. Matched as phrases: a bare "lock" is also inside "block".
+LOCKED = re.compile(r"could not set lock on file|conflicting lock|different configuration", re.IGNORECASE)
+CORRUPT = re.compile(r"corrupt|checksum|not a valid duckdb database", re.IGNORECASE)
+
+
 def failure_page(exc: Exception) -> None:
     """What went wrong with the warehouse and what to do; a retry button (nothing is cached on failure,
     so the page recovers by itself once the cause is gone)."""
     text = str(exc)
-    if isinstance(exc, WarehouseError):
-        what = text
-    elif "lock" in text.lower() or "different configuration" in text.lower():
+    if CORRUPT.search(text):  # before the lock: DuckDB's checksum error says "in block at location …"
+        what = f"数据仓库文件已损坏（校验失败），请用导入程序重新导入：{text[:300]}"
+    elif LOCKED.search(text):
         what = "数据仓库文件正被另一个程序以写方式占用（例如导入尚未结束）。"
+    elif isinstance(exc, WarehouseError):
+        what = text
     elif "catalog" in text.lower() or "does not exist" in text.lower():
         what = "数据仓库缺少本程序需要的表：它可能是空的，或由旧版导入程序生成。"
     else:

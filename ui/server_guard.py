@@ -1,12 +1,15 @@
-"""Closes three side doors of Streamlit 1.67's server; `scripts/serve.py` calls `install()` before it starts.
+"""Closes four side doors of Streamlit 1.67's server; `scripts/serve.py` calls `install()` before it starts.
 
 Streamlit has no setting for any of them, so each is a small patch of its runtime, checked by
 tests/test_side_doors.py against a running server:
 
-1. **Client commands from sessions that have not signed in.** Any websocket may send `clear_cache` (it empties
-   `st.cache_data` and `st.cache_resource` for every user), `set_run_on_save`, `load_git_info`,
-   `file_urls_request` or `backend_operation_request` (deferred downloads). They are ignored (and audited)
-   unless the session has a signed-in user; `clear_cache` (a whole process's caches) only from an analyst
+1. **Client commands from sessions that have not signed in** (or whose sign-in has ended: reset, disable,
+   退出登录, 退出全部设备, idle — `ui.auth.ended_reason`, asked before the page has rerun). Any websocket may
+   send `clear_cache` (it empties `st.cache_data` and `st.cache_resource` for every user), `set_run_on_save`,
+   `load_git_info`, `file_urls_request` or `backend_operation_request` (deferred downloads: 下载 Excel, 下载初稿
+   make their file only then). They are ignored and audited with the session and client (a deferred download
+   is answered with an error, so the browser does not wait) unless the session's sign-in holds;
+   `clear_cache` (a whole process's caches) only from an analyst
    who is not the public demo's read-only user (the dashboard's own controls never send it).
    `rerun_script`, `stop_script` and heartbeats still work: the sign-in form needs them.
 2. **`/_stcore/metrics`** names the caches and their sizes to anyone: it answers 404 (deploy/nginx.conf also
@@ -15,14 +18,15 @@ tests/test_side_doors.py against a running server:
    Each downloadable file now belongs to the browser of the session that made it — the request must carry the
    same XSRF cookie token as that session's websocket (the cookie is HttpOnly-less but same-origin only, and a
    leaked URL in a log, proxy or history carries no cookie) — and is served for `DOWNLOAD_TTL_S` (300 s)
-   after it was made, then dropped. Without XSRF protection (a development server) there is no cookie, and
-   only the time limit applies.
+   after it was made, then dropped, and only while the session that made it is still signed in. Without XSRF
+   protection (a development server) there is no cookie, and only the time and session rules apply.
+4. **X-Forwarded-For from loopback.** uvicorn believes the header from 127.0.0.1 whatever TRUSTED_PROXIES
+   says; its proxy handling is turned off, so only ui.audit.client_of decides (from TRUSTED_PROXIES).
 """
 
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import logging
 import threading
 import time
@@ -37,9 +41,9 @@ XSRF_COOKIE = "_streamlit_xsrf"
 # Set only while the server answers a /media/ request (get_file is also called to build URLs): (token,).
 _request_token: contextvars.ContextVar[tuple[bytes | None] | None] = contextvars.ContextVar("canlian_media_token",
                                                                                           default=None)
-# media file id → {owner browser's XSRF token (None: no cookie, a development server): made at}. Two browsers
-# exporting identical bytes share one file id, so a file may have several owners.
-_owners: dict[str, dict[bytes | None, float]] = {}
+# media file id → {(owner browser's XSRF token (None: no cookie, a development server), session id): made at}.
+# Two browsers exporting identical bytes share one file id, so a file may have several owners.
+_owners: dict[str, dict[tuple[bytes | None, str], float]] = {}
 _owners_lock = threading.Lock()
 _installed = False
 
@@ -70,15 +74,32 @@ def _session_token(session_id: str) -> bytes | None:
 
 
 def session_user(app_session: Any) -> Any:
-    """The signed-in user of an AppSession (ui.auth's session key), or None."""
+    """The signed-in user of an AppSession (ui.auth's session key) while that sign-in holds, or None: a session
+    whose sign-in has ended (reset, disable, 退出全部设备, idle — ui.auth.ended_reason) counts as not signed in,
+    before its page has rerun to say so."""
     from ui import auth
 
     try:
         state = app_session._session_state
         user = state[auth.SESSION_KEY] if auth.SESSION_KEY in state else None
+        if not isinstance(user, auth.User) or auth.ended_reason(state):
+            return None
     except Exception:
         return None
-    return user if isinstance(user, auth.User) else None
+    return user
+
+
+def session_user_of(session_id: str | None) -> Any:
+    """`session_user` of a session by its id, connected or kept after its websocket closed (None once gone)."""
+    from streamlit.runtime import Runtime
+
+    if not session_id:
+        return None
+    try:
+        info = Runtime.instance()._session_mgr.get_session_info(session_id)
+    except Exception:
+        return None
+    return session_user(info.session) if info is not None else None
 
 
 def command_allowed(command: str, user: Any) -> bool:
@@ -94,9 +115,11 @@ def command_allowed(command: str, user: Any) -> bool:
 
 def _guard_backmsgs() -> None:
     """Wrap AppSession.handle_backmsg so guarded commands from unsigned sessions are dropped and audited."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.runtime.app_session import AppSession
 
-    from ui.audit import UNKNOWN_USER, audit
+    from ui import auth
+    from ui.audit import UNKNOWN_USER, audit, context_of
 
     original = AppSession.handle_backmsg
 
@@ -105,9 +128,22 @@ def _guard_backmsgs() -> None:
         if command in GUARDED_COMMANDS:
             user = session_user(self)
             if not command_allowed(command, user):
-                tag = hashlib.sha256(str(self.id).encode()).hexdigest()[:16]
-                _LOGGER.warning("ignored %s from session %s (not signed in or not allowed)", command, tag)
-                audit("ignored_command", user.name if user else UNKNOWN_USER, command=command, session=tag)
+                where = context_of(self.id)
+                _LOGGER.warning("ignored %s from session %s (not signed in, signed out or not allowed)", command,
+                                where[0])
+                try:
+                    state = self._session_state
+                    named = state[auth.SESSION_KEY] if auth.SESSION_KEY in state else None
+                    why = auth.ended_reason(state) if isinstance(named, auth.User) else "not signed in"
+                except Exception:
+                    named, why = None, "not signed in"
+                who = named.name if isinstance(named, auth.User) else UNKNOWN_USER
+                audit("ignored_command", who, where=where, command=command, reason=why or "not allowed")
+                if command == "backend_operation_request":  # answer, so the browser does not wait for nothing
+                    answer = ForwardMsg()
+                    answer.backend_operation_response.request_id = msg.backend_operation_request.request_id
+                    answer.backend_operation_response.error_msg = "登录已失效，请刷新页面重新登录。"
+                    self._enqueue_forward_msg(answer)
                 return None
         return original(self, msg)
 
@@ -135,7 +171,7 @@ def _own_downloads() -> None:
                     del owners[stale]
                 if not owners:
                     del _owners[file_id]
-            _owners.setdefault(_file_id(url), {})[token] = now
+            _owners.setdefault(_file_id(url), {})[(token, session_id or "")] = now
 
     def add_owned(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
         url = add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
@@ -158,11 +194,17 @@ def _own_downloads() -> None:
             return media
         with _owners_lock:
             owners = dict(_owners.get(_file_id(filename)) or {})
-        made = owners.get(serving[0]) if serving[0] in owners else owners.get(None)
-        if made is None:
+        mine = {session: made for (token, session), made in owners.items() if token == serving[0]}
+        if not mine:  # without a cookie on either side (a development server), only the time limit applies
+            mine = {session: made for (token, session), made in owners.items() if token is None}
+        if not mine:
             raise MediaFileStorageError("download for another browser, or without a known owner")
-        if time.monotonic() - made > DOWNLOAD_TTL_S:
+        now = time.monotonic()
+        fresh = [session for session, made in mine.items() if now - made <= DOWNLOAD_TTL_S]
+        if not fresh:
             raise MediaFileStorageError("download expired")
+        if not any(session_user_of(session) for session in fresh):  # signed out, reset, disabled, idle, gone
+            raise MediaFileStorageError("the session that made the download has ended")
         return media
 
     MediaFileManager.add = add_owned
@@ -203,12 +245,28 @@ def _wrap_app() -> None:
     starlette_server.create_starlette_app = create_guarded
 
 
+def _no_proxy_headers() -> None:
+    """uvicorn believes X-Forwarded-For from any connection on 127.0.0.1 (its `forwarded_allow_ips` default),
+    so a process on the server could name any client address — in the audit log and to the per-address
+    sign-in limit. Turned off: the connection's address is the client's, and ui.audit.client_of believes the
+    header only from TRUSTED_PROXIES."""
+    from streamlit.web.server.starlette import starlette_server
+
+    kwargs = starlette_server._get_uvicorn_config_kwargs
+
+    def without_proxy_headers() -> dict[str, Any]:
+        return {**kwargs(), "proxy_headers": False}
+
+    starlette_server._get_uvicorn_config_kwargs = without_proxy_headers
+
+
 def install() -> None:
-    """Apply the three guards once per process."""
+    """Apply the guards once per process."""
     global _installed
     if _installed:
         return
     _guard_backmsgs()
     _own_downloads()
     _wrap_app()
+    _no_proxy_headers()
     _installed = True

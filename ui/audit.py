@@ -141,16 +141,17 @@ def audit(event: str, user: str, **details: Any) -> None:
         _logger.info(line)
 
 
-def audited_export(make: Callable[[], bytes], user: str, view: str, filters: dict[str, Any], file: str
-                   ) -> Callable[[], bytes]:
-    """Wrap an export's content maker so the export is audited when it is made.
+def audited_export(make: Callable[[], bytes], user: str, view: str, filters: dict[str, Any], file: str,
+                   **details: Any) -> Callable[[], bytes]:
+    """Wrap an export's content maker so the export is audited when it is made (who, when, which view and
+    filters, the file, and `details` such as its version: 内部版 or 对外版).
 
     For `st.download_button(label, audited_export(...), file_name=file)`: Streamlit calls a callable `data`
     only when the button is clicked, so the line records a real download, not a page view."""
 
     def made() -> bytes:
         content = make()
-        audit("export", user, view=view, filters=filters, file=file)
+        audit("export", user, view=view, filters=filters, file=file, **details)
         return content
 
     return made

@@ -102,10 +102,10 @@ def text_card(column, label: str, value: str, delta: str) -> None:
         f"<div class='kpi-delta' style='color:#555;font-size:0.95rem'>{html.escape(delta)}</div></div>")
 
 
-def legend(pub: Publication) -> None:
+def legend(pub: Publication, keys: list[str] | None = None) -> None:
     """The symbols' legend, saying only what they mean in this publication's audience: the public legend
-    wherever something is withheld, and for exact numbers what their "—" means."""
-    text = aud.legend_text(pub)
+    wherever something is withheld, and for exact numbers what their "—" means where `keys` show one."""
+    text = aud.legend_text(pub, keys)
     if text:
         st.caption(f"图例：{text}")
 
@@ -210,7 +210,7 @@ def caption_for(title: str, ctx: Context, view: View, watermark: bool, pub: Publ
         parts.append(LEVEL_LABELS[view.level])
     if internal:
         return press.Caption(title=title, period="　".join(parts), until=data.data_until(ctx), watermark=True,
-                             legend=aud.legend_text(pub) if pub is not None else "", internal=True)
+                             legend="", internal=True)  # the table's own "—" says whether it needs one
     return press.Caption(title=title, period="　".join(parts), until=data.data_until(ctx), watermark=watermark,
                          legend=aud.PUBLIC_LEGEND if pub is None or disclosure.legend_needed(pub) else "")
 
@@ -262,7 +262,7 @@ def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str
         return xlsx.table_xlsx(frame_of(pub, True), caption, xlsx.kinds_of(pub, first_keys))
 
     st.dataframe(frame_of(out.pub, False), hide_index=True, width="stretch")
-    legend(out.pub)
+    legend(out.pub, [keys(column, code) for _, code in rows for _, column in columns])
     export_table(key_, title, workbook, ctx, out)
 
 

@@ -221,14 +221,15 @@ def suppressing(view: View) -> bool:
     return aud.suppress(audience(view))
 
 
-# The corner of a slide says who it is for; on a page, a line under the title.
-SLIDE_MARK_CSS = ("position:fixed;top:10px;right:24px;z-index:1000;font-size:24px;font-weight:700;padding:2px 12px;"
+# The corner of a slide says who it is for (bottom right: the top holds its controls); on a page, a line
+# under the title.
+SLIDE_MARK_CSS = ("position:fixed;bottom:8px;right:24px;z-index:1000;font-size:24px;font-weight:700;padding:2px 12px;"
                   "border:2px solid {c};color:{c};background:#fff;border-radius:4px")
 
 
 def audience_note(view: View) -> None:
     """Which audience the numbers are for: '内部数据，请勿外传' or '对外口径：人数少于5的数字已隐去'; on an
-    internal slide '内部资料 注意保密' in its top right corner."""
+    internal slide '内部资料 注意保密' in its bottom right corner (the top holds the slide's controls)."""
     who = audience(view)
     colour = "#b00020" if who == aud.INTERNAL else "#555555"
     if view.present:

@@ -221,7 +221,7 @@ if time_by:
     st.caption("环比、同比：比率为百分点之差，其余为增减百分比；任一期数字隐去或缺数据时显示“—”。")
 if view.cols and not ex.additive(m, view.cols) and view.cols in TIME_BREAKDOWNS:
     st.caption(f"{m.label}逐期统计（期末状态、年内人数或比率），各期不能相加，故不设跨期合计。")
-screen.legend(pub)
+screen.legend(pub, list(pub.cells))  # the table above draws every cell
 
 
 def workbook(caption, version_pub: Publication) -> bytes:

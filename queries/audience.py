@@ -79,11 +79,10 @@ def export_versions(role: str, medium: str) -> list[str]:
 def legend_text(pub: Publication, keys: Iterable[str] | None = None) -> str:
     """The symbols' legend the publication needs ('' when it shows no symbol): the public one wherever a
     cell is withheld; for an exact publication only what its "—" means (a rate or mean without a base),
-    when one of `keys` (the cells drawn beside the legend; default: all but the unit table's, of which a
-    page draws only some columns) shows it."""
+    when one of `keys` (the cells drawn beside the legend, e.g. a table's; default all) shows it."""
     if any(cell.mark for cell in pub.cells.values()):
         return PUBLIC_LEGEND
-    drawn = [k for k in pub.cells if k not in pub.table] if keys is None else [k for k in keys if k in pub.cells]
+    drawn = list(pub.cells) if keys is None else [k for k in keys if k in pub.cells]
     if not pub.suppressed and any(pub.cells[k].kind in (RATE, MEAN) and pub.cells[k].value is None
                                   and not pub.cells[k].missing for k in drawn):
         return INTERNAL_LEGEND

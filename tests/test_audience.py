@@ -104,6 +104,24 @@ def test_one_function_decides_the_audience():
     assert aud.export_versions("township", aud.TABLE) == [] and aud.export_versions("leader", aud.IMAGE) == [aud.PUBLIC]
 
 
+def test_legend_text_by_audience():
+    from queries import disclosure
+    from queries.publish import Publication
+
+    def made(suppress: bool) -> Publication:
+        pub = Publication()
+        for unit, (n, d) in {"a": (3, 4), "b": (40, 50), "c": (0, 0)}.items():
+            pub.count(f"n@{unit}", n, "人")
+            pub.count(f"d@{unit}", d, "人")
+            pub.rate(f"r@{unit}", f"n@{unit}", f"d@{unit}")
+        return disclosure.apply(pub, suppress)
+
+    exact = made(False)
+    assert exact.text("r@a") == "75.0%" and exact.text("r@c") == "—"  # exact: "—" only without a denominator
+    assert aud.legend_text(exact) == aud.INTERNAL_LEGEND and aud.legend_text(exact, ["r@a", "r@b"]) == ""
+    assert aud.legend_text(made(True)) == aud.PUBLIC_LEGEND
+
+
 # --- the drill: every village exact on screen and on a 内部会议 slide ------------------------------------
 @pytest.mark.parametrize("role", ["leader", "analyst", "township"])
 @pytest.mark.parametrize("mode", ["", "present"])
@@ -376,7 +394,7 @@ def test_township_briefing_stays_in_the_township_either_way(duck_url, audience, 
     view = at.session_state["view_state"]
     assert view.present and view.township == own and view.public == (audience == aud.PUBLIC)
     assert at.session_state["published"].suppressed == (audience == aud.PUBLIC)
-    assert any(briefing_ui.meeting_text(audience) in c.value for c in at.caption)  # the bar says which
+    assert any(f"场合：{aud.MEETINGS[audience]}" in c.value for c in at.caption)  # the bar says which
     presenter = AppTest.from_file(APP, default_timeout=60)
     presenter.session_state[auth.SESSION_KEY] = user
     presenter.run()

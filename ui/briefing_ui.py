@@ -166,7 +166,7 @@ def briefing_bar(ctx: Context, view: View) -> None:
     if cols[1].button("下一页 ▶", key="brief_next", disabled=index >= len(script.slides) - 1):
         go_to_slide(ctx, index + 1)
     cols[2].markdown(f"**第 {index + 1}/{len(script.slides)} 页　{md_escape(slide.title)}**")
-    cols[2].caption(f"显示：{md_escape(shown_area(ctx, view))}　场合：{meeting_text(frame.audience(view))}")
+    cols[2].caption(f"显示：{md_escape(shown_area(ctx, view))}　场合：{aud.MEETINGS[frame.audience(view)]}")
     if cols[3].button("回到本页", key="brief_reset"):
         go_to_slide(ctx, index)
     if cols[4].button("结束汇报", key="brief_end"):

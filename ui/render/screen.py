@@ -104,8 +104,9 @@ def text_card(column, label: str, value: str, delta: str) -> None:
 
 def legend(pub: Publication, keys: list[str] | None = None) -> None:
     """The symbols' legend, saying only what they mean in this publication's audience: the public legend
-    wherever something is withheld, and for exact numbers what their "—" means where `keys` show one."""
-    text = aud.legend_text(pub, keys)
+    wherever something is withheld; for exact numbers what their "—" means, where the cells drawn beside it
+    (`keys`: a table's) show one (a page draws only some of its cells: without `keys`, none is said)."""
+    text = aud.legend_text(pub, keys if keys is not None or pub.suppressed else [])
     if text:
         st.caption(f"图例：{text}")
 

@@ -166,7 +166,8 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     else:
         st.title(title, anchor=False)
         st.text(caption)
-    audience_note(view)
+    if view.present:
+        audience_note(view)
     crumbs = st.container(key="crumbs").columns([1, 1, 1, 3])
     crumbs[0].button(md_escape(ctx.county_name), on_click=vs.set_area, args=("",), key="crumb_county",
                      disabled=not view.township or len(ctx.townships) == 1)
@@ -175,7 +176,8 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
                          disabled=not view.village, key="crumb_town")
     if view.village:
         crumbs[2].button(f"› {md_escape(ctx.villages[view.township][view.village])}", disabled=True, key="crumb_village")
-    crumbs[3].text(f"筛选：{filters_text(ctx, view)}")
+    with crumbs[3]:  # the filters and, on the same line, the audience (no extra line: a laptop's first screen)
+        audience_note(view, f"筛选：{filters_text(ctx, view)}")
     if st.session_state.pop("scroll_top", False):  # after a drill the view starts at the top
         st.html("<script>window.parent.document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)</script>",
                 unsafe_allow_javascript=True)
@@ -227,7 +229,7 @@ SLIDE_MARK_CSS = ("position:fixed;bottom:8px;right:24px;z-index:1000;font-size:2
                   "border:2px solid {c};color:{c};background:#fff;border-radius:4px")
 
 
-def audience_note(view: View) -> None:
+def audience_note(view: View, before: str = "") -> None:
     """Which audience the numbers are for: '内部数据，请勿外传' or '对外口径：人数少于5的数字已隐去'; on an
     internal slide '内部资料 注意保密' in its bottom right corner (the top holds the slide's controls)."""
     who = audience(view)
@@ -237,5 +239,6 @@ def audience_note(view: View) -> None:
         st.html(f"<div class='audience-mark' data-audience='{who}' style='{SLIDE_MARK_CSS.format(c=colour)}'>"
                 f"{html.escape(text)}</div>")
     else:
-        st.html(f"<div class='audience-note' data-audience='{who}' style='color:{colour};font-size:0.9rem'>"
-                f"{'🔒 ' if who == aud.INTERNAL else ''}{html.escape(aud.BANNER[who])}</div>")
+        st.html(f"<div style='line-height:1.6'>{html.escape(before)}　<span class='audience-note' data-audience='{who}' "
+                f"style='color:{colour};font-size:0.9rem;white-space:nowrap'>{'🔒 ' if who == aud.INTERNAL else ''}"
+                f"{html.escape(aud.BANNER[who])}</span></div>")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data.identity import IdentityStore, unavailable_reason
-from queries import compare, disclosure
+from queries import compare
 from queries.catalog import COMPARE_ITEMS
 from queries.cells import write_xlsx
 from queries.common import Filters
@@ -85,20 +85,9 @@ def build() -> Publication:
     return pub
 
 
-class ListOutput(screen.Output):
-    """The page's publication. Small counts are withheld as on every page — in projector mode, for leaders
-    below the county — but not for the roles that see the persons behind them on this page (a count they
-    can read off the list below hides nothing)."""
-
-    def __init__(self, build_, view_) -> None:
-        self._build, self.view = build_, view_
-        suppress = view_.present or (user.role not in PEOPLE_ROLES and page.suppressing(view_))
-        self.pub = disclosure.apply(self._built(), suppress)
-        self._safe = self.pub if self.pub.suppressed else None
-        st.session_state["published"] = self.pub
-
-
-out = ListOutput(build, view)
+# Exact for the staff of the area on their screen and at an internal meeting; withheld on a public slide
+# (the audience rule, queries/audience.py). The press role never reaches this page.
+out = screen.Output(build, view)
 pub = out.pub
 area = page.area_name(ctx, view)
 

@@ -93,23 +93,11 @@ def missing_for(row: str, col: str) -> str:
     return "" if timed else ctx.missing(m.dataset, year)
 
 
-def known_keys(pub: Publication) -> list[str]:
-    """What this reader already sees unsuppressed in another view: every number of a township (the county
-    view shows townships in full to analysts and leaders), so only village cells are withheld around it."""
-    if not view.township or view.present or page.signed_in().role == "press" or view.village:
-        return []
-    if view.by == "village":
-        return [k for k in pub.cells if k.split("@", 1)[1].startswith(f"{TOTAL}|")]
-    if view.cols == "village":
-        return [k for k in pub.cells if k.endswith(f"|{TOTAL}")]
-    return list(pub.cells)
-
-
 def build() -> Publication:
-    """Every number this view publishes, with its sums."""
+    """Every number this view publishes, with its sums: exact for an internal audience, suppressed as a whole
+    for a public one (which knows no view exactly: nothing is taken as known)."""
     pub = Publication()
     ex.publish(pub, m, frame, [*earlier, *shown_rows], col_keys, shown_rows, view.by, view.cols, missing_for)
-    pub.know(known_keys(pub))
     return pub
 
 
@@ -236,12 +224,12 @@ if time_by:
     st.caption("环比、同比：比率为百分点之差，其余为增减百分比；任一期数字隐去或缺数据时显示“—”。")
 if view.cols and not ex.additive(m, view.cols) and view.cols in TIME_BREAKDOWNS:
     st.caption(f"{m.label}逐期统计（期末状态、年内人数或比率），各期不能相加，故不设跨期合计。")
-screen.legend(pub)
+screen.legend(pub, list(pub.cells))  # the table above draws every cell
 
 
-def workbook(caption) -> bytes:
-    """The pivot as a printable XLSX from the suppressed publication, each column with its unit and format."""
-    table = pivot(out.safe(), True)
+def workbook(caption, version_pub: Publication) -> bytes:
+    """The pivot as a printable XLSX of a version's publication, each column with its unit and format."""
+    table = pivot(version_pub, True)
     value = xlsx.Kind(m.kind, "万元" if m.kind == AMOUNT else unit, 1 if m.kind == RATE else 0)
     parts = xlsx.Kind(COUNT, GRAINS[m.grain] if m.kind == RATE else "人次")
     kinds = {c: (parts if c.startswith(("分子", "分母", "发放人次")) else value)

@@ -1,12 +1,13 @@
 """年度报告初稿: the data half of a federation's annual (or half-year) work summary, in the federations' own
 order and phrasing, every number traced.
 
-    python -m queries.draft --warehouse W --year 2024 [--half 1|2] [--area CODE] --out 初稿.md|.docx
+    python -m queries.draft --warehouse W --year 2024 [--half 1|2] [--area CODE] [--version 内部|对外] --out 初稿.md|.docx
 
 The draft builds ONE Publication for the period from the queries the pages use (this year's and last
 year's unit tables, the monitoring path, subsidies to date, rehab by category and children, employment
-bases and forms, modifications, care), withholds small numbers once (a draft always leaves the office: it
-is suppressed like every export), and writes its sentences from that Publication through `Writer.n`,
+bases and forms, modifications, care), for one audience (queries.audience): the 对外版 (public, the default
+of the command line) withholds small numbers once, the 内部版 (internal) keeps them exact and says 内部资料 in
+its title line, header and footer. It writes its sentences from that Publication through `Writer.n`,
 which records each number's cell; the appendix lists them (metric, definition, period, area, where on
 the dashboard), so every number can be checked. Nothing here imports streamlit; the Word file is drawn
 by `ui.render.document` with the other renderers.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from queries import audience as aud
 from queries import dashboard, disclosure
 from queries.catalog import DATASETS, METRICS
 from queries.common import Filters, county
@@ -207,6 +209,7 @@ class Draft:
     months: list[str] = field(default_factory=list)  # the months of the subsidy trend ('YYYY-MM')
     shapes: pd.DataFrame = field(default_factory=pd.DataFrame)  # the units' boundaries, for the map
     filters: Filters = field(default_factory=lambda: Filters(scope=""))
+    audience: str = aud.PUBLIC  # INTERNAL: exact numbers, marked 内部资料; PUBLIC: suppressed
 
 
 class Writer:
@@ -652,8 +655,10 @@ class _Text:
 
 
 # --- building --------------------------------------------------------------------------------------------
-def build(wh: Warehouse, cov: Coverage, filters: Filters, year: int, half: int = 0) -> Draft:
-    """The draft for the filters' area (the county, or a township with its villages) and period."""
+def build(wh: Warehouse, cov: Coverage, filters: Filters, year: int, half: int = 0,
+          audience: str = aud.PUBLIC) -> Draft:
+    """The draft for the filters' area (the county, or a township with its villages) and period, for an
+    audience: PUBLIC (对外版, suppressed) or INTERNAL (内部版, exact)."""
     period = Period(year, half)
     whole = county(wh)
     regions = dashboard.regions(wh, filters.scope)
@@ -662,7 +667,7 @@ def build(wh: Warehouse, cov: Coverage, filters: Filters, year: int, half: int =
     area = names.get(area_code, whole["name"]) if area_code else whole["name"]
     unit_word = "村（社区）" if area_code else "乡镇"
     data = _fetch(wh, filters, period, cov)
-    pub = disclosure.apply(_publication(data, period, cov), True)
+    pub = disclosure.apply(_publication(data, period, cov), aud.suppress(audience))
     writer = Writer(pub, area, {**names, "total": area})
     text = _Text(pub, writer, data, period, cov, area, unit_word)
     sections = [
@@ -673,12 +678,12 @@ def build(wh: Warehouse, cov: Coverage, filters: Filters, year: int, half: int =
     kind = {0: "年度工作总结", 1: "上半年工作总结", 2: "下半年工作总结"}[half]
     draft = Draft(title=f"{area}{period.label()}残疾人工作数据摘要（{kind}初稿）", area=area, period=period,
                   until=cov.until(), unit_word=unit_word, sections=sections, pub=pub, units=data.units[["unit_code", "name"]],
-                  filters=filters)
+                  filters=filters, audience=audience)
     draft.traces = list(writer.traces.values())
     draft.table = annual_table_shown(pub, data.units, area)
     draft.months = sorted({m.strftime("%Y-%m") for m in _monthly(data.subsidy_months, period)["pay_month"]})
     draft.shapes = dashboard.boundaries(wh, filters)
-    draft.notes = _notes(pub, cov, period)
+    draft.notes = _notes(pub, cov, period, audience)
     return draft
 
 
@@ -688,9 +693,12 @@ def _monthly(months: pd.DataFrame, period: Period) -> pd.DataFrame:
     return months[months["pay_month"].between(pd.Timestamp(period.year, first, 1), pd.Timestamp(period.year, last, 1))]
 
 
-def _notes(pub: Publication, cov: Coverage, period: Period) -> list[str]:
-    """What a reader of the draft must know: sources, the register's date, coverage gaps, the marks."""
-    notes = [f"本稿数字均取自残联数据驾驶舱（数据截至{cov.until()}），口径与驾驶舱各页和年度分乡镇统计表相同；"
+def _notes(pub: Publication, cov: Coverage, period: Period, audience: str = aud.PUBLIC) -> list[str]:
+    """What a reader of the draft must know: its audience, sources, the register's date, coverage gaps, the
+    marks."""
+    notes = ["本稿为内部版（内部资料，注意保密）：数字未隐去小数，仅供本单位内部使用，请勿外传；对外发布请用对外版。"
+             if audience == aud.INTERNAL else "本稿为对外版：人数、户数少于5的数字及可据以推算的数字已隐去。"]
+    notes += [f"本稿数字均取自残联数据驾驶舱（数据截至{cov.until()}），口径与驾驶舱各页和年度分乡镇统计表相同；"
              "附表列出每个数字的指标、口径、期间、范围及其在驾驶舱中的位置。",
              "持证残疾人数为数据导出时在册、证件正常的人数；数据仓库不保存往年在册人数，故不作较上年比较。"]
     gaps = [cov.missing(d, period.year) for d in ("monitoring", "subsidy", *YEARLY)]
@@ -701,6 +709,8 @@ def _notes(pub: Publication, cov: Coverage, period: Period) -> list[str]:
             notes.append(f"{DATASETS[dataset]}数据截至{period.year}年{int(last[5:])}月。")
     if disclosure.legend_needed(pub):
         notes.append(f"为保护个人信息，人数、户数少于5的以“<5”表示，可据以推算的以“×”表示（{LEGEND}）。")
+    elif aud.legend_text(pub):
+        notes.append(f"{aud.legend_text(pub)}。")
     return notes
 
 
@@ -727,7 +737,8 @@ def _md_cell(text: object) -> str:
 def markdown(draft: Draft) -> str:
     """The draft as Markdown: title, sections with full-width indented paragraphs, notes, the annual
     table and the appendix of numbers."""
-    lines = [f"# {draft.title}", "", f"数据截至{draft.until}", ""]
+    lines = ([f"**{aud.SLIDE_MARK}**", ""] if draft.audience == aud.INTERNAL else [])
+    lines += [f"# {draft.title}", "", f"数据截至{draft.until}", ""]
     for heading, paragraphs in draft.sections:
         lines += [f"## {heading}", ""]
         for paragraph in paragraphs:
@@ -775,6 +786,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year", type=int, required=True, help="统计年度，如 2024")
     parser.add_argument("--half", type=int, choices=(1, 2), default=0, help="1 = 1-6月，2 = 7-12月（默认全年）")
     parser.add_argument("--area", default="", help="乡镇区划代码（12位）：写该乡镇的初稿（默认全县）")
+    parser.add_argument("--version", choices=("内部", "对外", "internal", "public"), default="对外",
+                        help="对外（默认）：隐去人数少于5的数字；内部：数字不隐去，标“内部资料”，仅供内部使用")
     parser.add_argument("--out", type=Path, required=True, help="输出文件 .md 或 .docx")
     args = parser.parse_args(argv)
     if args.out.suffix.lower() not in (".md", ".docx"):
@@ -788,7 +801,8 @@ def main(argv: list[str] | None = None) -> int:
         towns = dashboard.regions(wh, "")
         if args.area and args.area not in set(towns.loc[towns["level"] == "township", "region_code"]):
             parser.error(f"--area {args.area} 不是本仓库中的乡镇区划代码")
-        draft = build(wh, cov, Filters(scope="", township=args.area), args.year, args.half)
+        audience = aud.INTERNAL if args.version in ("内部", "internal") else aud.PUBLIC
+        draft = build(wh, cov, Filters(scope="", township=args.area), args.year, args.half, audience)
     except WarehouseError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

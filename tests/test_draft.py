@@ -332,12 +332,14 @@ def test_command_line(duck_url, tmp_path, town):
 
 @pytest.mark.parametrize("role, offered", [("analyst", True), ("leader", True), ("press", False)])
 def test_overview_offers_the_draft(duck_url, monkeypatch, role, offered):
+    """Leaders and analysts choose the 内部版 or the 对外版 (issue 24); the press gets no draft."""
     monkeypatch.setenv("WAREHOUSE_URL", duck_url)
     monkeypatch.delenv("DEMO_MODE", raising=False)
     at = open_app("overview", {"year": "2024"}, user=auth.User("某人", role))
     assert not at.exception
     labels = [str(b.proto.label) for b in at.get("download_button")]
-    assert ("下载初稿" in labels) == offered, labels
+    drafts = {label for label in labels if label.startswith("下载初稿")}
+    assert drafts == ({"下载初稿（内部版）", "下载初稿（对外版）"} if offered else set()), labels
 
 
 def test_appendix_names_period_area_and_place(wh):

@@ -15,6 +15,7 @@ from queries.db import connect
 from queries.publish import Publication
 from tests.conftest import open_app
 from tests.expected import expected_explore
+from tests.test_disclosure import assert_nothing_recoverable
 
 TOWN = "990101001000"  # filled in from the warehouse by the `town` fixture when it differs
 PERIOD = {"month_from": "2023-01", "month_to": "2024-12"}
@@ -176,8 +177,17 @@ def test_page_refuses_what_a_metric_does_not_have(app_env):
     assert not at.dataframe  # nothing drawn for a question the data cannot answer
 
 
-def test_page_withholds_small_village_numbers(app_env, town):
-    at = open_app("explore", {"metric": "care_persons", "by": "village", "town": town, "year": "2024"})
+def test_page_withholds_small_village_numbers_for_the_public_only(app_env, town):
+    """Issue 24: a village breakdown is exact for an internal reader (here the demo's analyst) on screen, and
+    withheld on a 公开场合 slide (before, it was withheld for everyone)."""
+    link = {"metric": "care_persons", "by": "village", "town": town, "year": "2024"}
+    at = open_app("explore", link)
+    assert not at.exception, at.exception
+    exact = at.session_state["published"]
+    assert not exact.suppressed and not any(c.mark for c in exact.cells.values())
+    small = [k for k, c in exact.cells.items() if k.startswith("v@") and 0 < (c.value or 0) < 5]
+    assert small and all(exact.text(k) == f"{int(exact.cells[k].value)}人" for k in small)
+    at = open_app("explore", {**link, "mode": "public"})
     assert not at.exception, at.exception
     pub = at.session_state["published"]
     assert pub.suppressed
@@ -186,8 +196,7 @@ def test_page_withholds_small_village_numbers(app_env, town):
     for cell in cells:
         if 0 < (cell.value or 0) < 5:
             assert cell.mark, cell
-    shown = at.dataframe[0].value["托养服务人数（人）"].tolist()
-    assert "<5" in shown
+    assert_nothing_recoverable(pub)
 
 
 def test_add_to_briefing_and_play_it_back(app_env, tmp_path, monkeypatch, town):
@@ -211,7 +220,12 @@ def test_add_to_briefing_and_play_it_back(app_env, tmp_path, monkeypatch, town):
     view = at.session_state["view_state"]
     assert view.present and (view.metric, view.by, view.township, view.category, view.month_from) == (
         "subsidy_amount", "month", town, 4, "2024-01")
-    assert at.session_state["published"].suppressed  # a slide is suppressed
+    assert not at.session_state["published"].suppressed  # a 内部会议 slide (the default) is exact (issue 24)
+    briefing.set_audience("public", tmp_path / "briefing.yaml")  # a 公开场合 script: its slides are suppressed
+    at.switch_page("pages/briefing.py").run()
+    at.button(key="brief_go").click().run()
+    at.switch_page("pages/explore.py").run()
+    assert at.session_state["view_state"].public and at.session_state["published"].suppressed
 
 
 @pytest.mark.parametrize(("metric", "unit", "number_format"), [("rehab_rate", "%", "0.0"),
@@ -226,7 +240,7 @@ def test_excel_of_the_pivot_carries_units_and_formats(app_env, monkeypatch, metr
 
     made = {}
 
-    def eager(make, user, view, filters, file):  # the download button's content, made at once
+    def eager(make, user, view, filters, file, **details):  # the download button's content, made at once
         made[file] = make()
         return made[file]
 
@@ -235,7 +249,9 @@ def test_excel_of_the_pivot_carries_units_and_formats(app_env, monkeypatch, metr
                   user=auth.User("分析员", "analyst"))
     assert not at.exception, at.exception
     label = METRICS[metric].label
-    (name, content), = ((n, c) for n, c in made.items() if n.endswith(".xlsx") and f"{label}（按" in n)
+    # the 内部版 equals the screen (the 对外版 is the suppressed publication: tests/test_audience.py)
+    (name, content), = ((n, c) for n, c in made.items() if n.endswith(".xlsx") and f"{label}（按" in n
+                        and n.startswith("内部资料_"))
     assert "2024年" in name
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     header = [c.value for c in sheet[3]]

@@ -141,7 +141,9 @@ def test_leader_sees_the_county_and_sign_out_ends_both_sessions(oidc, browser, t
     drawn(page)
     body = page.locator("[data-testid=stMain]").inner_text()
     assert own_name in body and other_name in body  # every township
-    assert page.get_by_text("下载 Excel").count() == 0  # table exports are the analysts'
+    # issue 24: a leader chooses the 内部版 (exact) or the 对外版 of a table (before: analysts only)
+    page.get_by_text("下载 Excel（内部版）").first.wait_for(timeout=30_000)
+    assert page.get_by_text("下载 Excel（对外版）").count() >= 1
     cells = table_cells(page)
     assert own_name in cells and "<5" not in cells  # full numbers at township level (rows by name)
     page.screenshot(path=SHOTS / "oidc_leader.png", full_page=True)
@@ -202,13 +204,13 @@ def test_township_user_kept_to_own_township(oidc, browser, towns):
     context.close()
 
 
-def test_press_user_gets_suppressed_views_without_table_exports(oidc, browser):
+def test_press_user_gets_suppressed_views_and_public_tables_only(oidc, browser):
     url, provider, _ = oidc
     context, page = sign_in(browser, url, provider, "wang")
     assert_no_error(page)
     assert signed_in_as(page) == "已登录：王宣传（宣传）"
     drawn(page)
-    assert page.get_by_text("下载 Excel").count() == 0
+    assert page.get_by_text("内部版").count() == 0  # issue 24: the press gets the 对外版 of a table only
     assert "<5" in table_cells(page)  # small counts hidden (the leader's same table shows them)
     page.screenshot(path=SHOTS / "oidc_press.png", full_page=True)
     context.close()

@@ -103,8 +103,8 @@ def test_any_parameters_give_a_valid_view(params):
 START = View(year=2022, month_from="2022-03", month_to="2023-06", township="990101100000", village="990101100002",
              category=4, level=2, metric="living_coverage", scope="990101100000")
 FIELDS = {"year": ("year",), "township": ("township", "village"), "village": ("village",), "category": ("category",),
-          "level": ("level",), "metric": ("metric",), "range": ("month_from", "month_to"), "present": ("present",),
-          "by": ("by",), "cols": ("cols",)}
+          "level": ("level",), "metric": ("metric",), "range": ("month_from", "month_to"), "present": ("present", "public"),
+          "meeting": ("present", "public"), "by": ("by",), "cols": ("cols",)}
 anything = st.one_of(hostile, st.integers(), st.none(), st.booleans(), st.floats(), st.tuples(hostile, hostile),
                      st.lists(st.one_of(hostile, st.integers()), max_size=3))
 
@@ -135,6 +135,11 @@ def test_valid_widget_values_are_taken():
     assert with_widget(START, "village", "", CTX).village == ""
     assert with_widget(START, "category", 0, CTX).category == 0
     assert with_widget(START, "present", True, CTX).present is True
+    public = with_widget(START, "meeting", "public", CTX)  # the projector's 公开场合 (issue 24)
+    assert public.present and public.public and public.to_params(default_view(CTX))["mode"] == "public"
+    internal = with_widget(public, "meeting", "present", CTX)  # 内部会议: the default audience of a slide
+    assert internal.present and not internal.public
+    assert not with_widget(START, "meeting", "公开", CTX).present  # refused, with a message
     refused = with_widget(START, "year", "2026' OR 1=1 --", CTX)
     assert refused.year == 0 and "2026' OR 1=1 --" in refused.warnings[0]  # 0: the page's own latest year
 

@@ -159,9 +159,10 @@ def audit(event: str, user: str, *, where: tuple[str, str] | None = None, **deta
         _logger.info(line)
 
 
-def audited_export(make: Callable[[], bytes], user: str, view: str, filters: dict[str, Any], file: str
-                   ) -> Callable[[], bytes]:
-    """Wrap an export's content maker so the export is audited when it is made.
+def audited_export(make: Callable[[], bytes], user: str, view: str, filters: dict[str, Any], file: str,
+                   **details: Any) -> Callable[[], bytes]:
+    """Wrap an export's content maker so the export is audited when it is made (who, when, which view and
+    filters, the file, and `details` such as its version: 内部版 or 对外版).
 
     For `st.download_button(label, audited_export(...), file_name=file)`: Streamlit calls a callable `data`
     only when the button is clicked, so the line records a real download, not a page view. Streamlit calls it
@@ -179,7 +180,7 @@ def audited_export(make: Callable[[], bytes], user: str, view: str, filters: dic
                       file=file)
                 raise PermissionError("登录已失效，请刷新页面重新登录。")
         content = make()
-        audit("export", user, where=where, view=view, filters=filters, file=file)
+        audit("export", user, where=where, view=view, filters=filters, file=file, **details)
         return content
 
     return made

@@ -1,4 +1,6 @@
-"""Briefing scripts (汇报脚本): YAML lists of slides, each a page with its filters, a title and a note.
+"""Briefing scripts (汇报脚本): YAML lists of slides, each a page with its filters, a title and a note, and the
+script's audience (`audience: 内部会议` — the default, exact numbers on slides marked 内部资料 注意保密 — or
+`公开场合`, suppressed as for the public; queries.audience decides what each means).
 
 There is one script per area: the county's (`var/briefing.yaml`, env `BRIEFING_FILE`) and one per township
 beside it (`briefing-<区划代码>.yaml`). Who may edit a script is a rule of the role (`may_edit`): leaders and
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from queries.audience import INTERNAL, MEETINGS, PUBLIC
 from ui.auth import AREA, User
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,10 +57,24 @@ class Slide:
 
 @dataclass
 class Briefing:
-    """A titled list of slides."""
+    """A titled list of slides, for an audience (INTERNAL: 内部会议, PUBLIC: 公开场合)."""
 
     title: str
     slides: list[Slide]
+    audience: str = INTERNAL
+
+    @property
+    def meeting(self) -> str:
+        """'内部会议' or '公开场合'."""
+        return MEETINGS[self.audience]
+
+
+def meeting_of(value: object) -> str | None:
+    """A script's `audience` as INTERNAL or PUBLIC: missing is 内部会议 (the default); None if not understood."""
+    if value is None or value == "":
+        return INTERNAL
+    text = str(value).strip()
+    return next((k for k, label in MEETINGS.items() if text in (k, label)), None)
 
 
 def plain(text: object, limit: int, multiline: bool = False) -> str:
@@ -171,6 +188,11 @@ def load(path: Path | None = None) -> tuple[Briefing, list[str]]:
     if not isinstance(raw, dict):
         return Briefing("汇报", []), [f"汇报脚本 {path.name} 的格式不对。"]
     slides, problems = [], []
+    audience = meeting_of(raw.get("audience"))
+    if audience is None:  # fail closed: an audience not understood is the public
+        problems.append(f"汇报脚本的场合“{plain(raw.get('audience'), 20)}”无法识别（可选：内部会议、公开场合），"
+                        "已按公开场合（人数少于5的数字隐去）放映。")
+        audience = PUBLIC
     for i, entry in enumerate(raw.get("slides") or [], start=1):
         if not isinstance(entry, dict) or entry.get("page") not in PAGES:
             page = entry.get("page") if isinstance(entry, dict) else entry
@@ -180,12 +202,12 @@ def load(path: Path | None = None) -> tuple[Briefing, list[str]]:
         slides.append(clean_slide(Slide(title=str(entry.get("title") or ""), page=entry["page"],
                                         params={str(k): str(v) for k, v in params.items()},
                                         note=str(entry.get("note") or ""))))
-    return Briefing(plain(raw.get("title"), MAX_TITLE) or "汇报", slides[:MAX_SLIDES]), problems
+    return Briefing(plain(raw.get("title"), MAX_TITLE) or "汇报", slides[:MAX_SLIDES], audience), problems
 
 
 def _dump(briefing: Briefing) -> str:
     """The script as UTF-8 YAML, Chinese kept readable."""
-    data = {"title": briefing.title, "slides": [asdict(s) for s in briefing.slides]}
+    data = {"title": briefing.title, "audience": briefing.meeting, "slides": [asdict(s) for s in briefing.slides]}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
@@ -193,6 +215,17 @@ def save(briefing: Briefing, path: Path | None = None) -> None:
     """Write the script back, atomically and under the lock."""
     path = path or briefing_path()
     with _locked(path):
+        _write(path, _dump(briefing))
+
+
+def set_audience(audience: str, path: Path | None = None) -> None:
+    """Set a script's audience (INTERNAL or PUBLIC) under the lock, keeping its slides."""
+    if audience not in MEETINGS:
+        raise BriefingError("场合须为内部会议或公开场合。")
+    path = path or briefing_path()
+    with _locked(path):
+        briefing, _ = load(path)
+        briefing.audience = audience
         _write(path, _dump(briefing))
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from queries import audience as aud
 from ui import auth, briefing
 from ui import view_state as vs
 from ui.auth import LIVE_KEY, User
@@ -127,7 +128,10 @@ def go_to_slide(ctx: Context, index: int, area: str | None = None) -> None:
         return
     index = max(0, min(index, len(script.slides) - 1))
     slide = script.slides[index]
-    st.session_state["view_state"] = replace(parse(slide.params, ctx), present=True, warnings=())
+    shown = parse(slide.params, ctx)
+    # the script's audience; a slide whose own link says 公开场合 stays public (the stricter one wins)
+    st.session_state["view_state"] = replace(shown, present=True, public=shown.public or script.audience == aud.PUBLIC,
+                                             warnings=())
     vs.new_generation()
     st.session_state[AT_KEY] = index
     st.session_state[AREA_KEY] = area
@@ -162,7 +166,7 @@ def briefing_bar(ctx: Context, view: View) -> None:
     if cols[1].button("下一页 ▶", key="brief_next", disabled=index >= len(script.slides) - 1):
         go_to_slide(ctx, index + 1)
     cols[2].markdown(f"**第 {index + 1}/{len(script.slides)} 页　{md_escape(slide.title)}**")
-    cols[2].caption(f"显示：{md_escape(shown_area(ctx, view))}")
+    cols[2].caption(f"显示：{md_escape(shown_area(ctx, view))}　场合：{aud.MEETINGS[frame.audience(view)]}")
     if cols[3].button("回到本页", key="brief_reset"):
         go_to_slide(ctx, index)
     if cols[4].button("结束汇报", key="brief_end"):
@@ -177,6 +181,19 @@ def briefing_bar(ctx: Context, view: View) -> None:
     live_id = st.session_state.get(LIVE_KEY)
     if live_id:
         _follow(ctx, live_id)
+
+
+def meeting_text(audience: str) -> str:
+    """'内部会议（数字未隐去，内部资料 注意保密）' or '公开场合（人数少于5的数字已隐去）'."""
+    if audience == aud.INTERNAL:
+        return f"{aud.MEETINGS[aud.INTERNAL]}（数字未隐去，{aud.SLIDE_MARK}）"
+    return f"{aud.MEETINGS[aud.PUBLIC]}（人数少于5的数字已隐去）"
+
+
+def script_audience(user: User, audience: str) -> str:
+    """What a script's slides are for this user: its own audience, but always public for the press role
+    (queries.audience.decide, as on the slide itself)."""
+    return aud.decide(user.role, aud.SLIDE, meeting=audience)
 
 
 def clicker() -> None:
@@ -262,6 +279,8 @@ def _presenter_body(ctx: Context, user: User, live_id: str) -> None:
     slide = script.slides[index]
     st.markdown(f"<span id='presenter-started' data-started='{live.started:.0f}'></span>", unsafe_allow_html=True)
     st.subheader(f"第 {index + 1}/{len(script.slides)} 页　{md_escape(slide.title)}", anchor=False)
+    who = script_audience(user, script.audience)
+    (st.error if who == aud.INTERNAL else st.info)(f"场合：{meeting_text(who)}")
     cols = st.columns(2)
     if cols[0].button("◀ 上一页", key="presenter_prev", disabled=index == 0):
         auth.touch()
@@ -280,6 +299,14 @@ def _presenter_body(ctx: Context, user: User, live_id: str) -> None:
     st.markdown("**下一页**")
     st.text(f"{following.title}（{briefing.PAGES[following.page]}）" if following else "（已是最后一页）")
     st.caption(f"更新于 {time.strftime('%H:%M:%S')}")
+
+
+def _set_meeting(area: str, key: str) -> None:
+    """Callback: an editor chose the script's audience (内部会议 / 公开场合); written to the script."""
+    try:
+        briefing.set_audience(str(st.session_state.get(key)), briefing.script_path(area))
+    except briefing.BriefingError as exc:
+        st.session_state["brief_meeting_error"] = str(exc)
 
 
 def playable_areas(user: User, ctx: Context) -> list[str]:
@@ -306,6 +333,16 @@ def page(ctx: Context) -> None:
     for problem in problems:
         st.warning(problem)
     st.subheader(md_escape(script.title), anchor=False)
+    who = script_audience(user, script.audience)
+    if briefing.may_edit(user, area):
+        key = f"brief_meeting_{area or 'county'}"
+        st.session_state[key] = script.audience  # as the file says (another editor may have changed it)
+        st.radio("场合", list(aud.MEETINGS), format_func=aud.MEETINGS.get, horizontal=True, key=key,
+                 on_change=_set_meeting, args=(area, key),
+                 help="内部会议：数字不隐去，每页角上标“内部资料 注意保密”；公开场合：人数少于5的数字隐去。")
+    if error := st.session_state.pop("brief_meeting_error", None):
+        st.error(error)
+    st.caption(f"场合：{meeting_text(who)}")
     if not script.slides:
         st.info("汇报脚本中还没有幻灯片：在任一页面的侧栏点“加入汇报”，把当前视图加进来。"
                 if briefing.may_edit(user, area) else "这份汇报脚本中还没有幻灯片。")

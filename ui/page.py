@@ -8,6 +8,7 @@ import re
 import duckdb
 import streamlit as st
 
+from queries import audience as aud
 from queries.db import WarehouseError
 from ui import auth, briefing, briefing_ui, data
 from ui import view_state as vs
@@ -118,13 +119,20 @@ def slide_end(view: View) -> None:
 
 
 def present_bar(page: str) -> None:
-    """Projector mode outside a briefing: which part of the page the slide shows, and the way back."""
+    """Projector mode outside a briefing: which part of the page the slide shows, its audience (内部会议 /
+    公开场合; the press role's is always public), and the way back."""
     offered = slide.parts(page)
-    cols = st.columns([1, 5])
+    cols = st.columns([1, 2, 4])
     cols[0].button("退出投影模式", key="exit_present", on_click=vs.exit_present)
+    if signed_in().role in aud.INTERNAL_ROLES:
+        meeting_key = f"w_meeting_{st.session_state.get('view_gen', 0)}"
+        cols[1].segmented_control("场合", ["present", "public"], key=meeting_key, label_visibility="collapsed",
+                                  format_func=lambda m: aud.MEETINGS[aud.PUBLIC if m == "public" else aud.INTERNAL],
+                                  default="public" if vs.view().public else "present",
+                                  on_change=vs.choose_meeting, args=(meeting_key,))
     if len(offered) > 1:
         current = slide.part(vs.view())
-        cols[1].segmented_control("本页显示", list(offered), format_func=offered.get, default=current,
+        cols[2].segmented_control("本页显示", list(offered), format_func=offered.get, default=current,
                                   key=f"w_part_{st.session_state.get('view_gen', 0)}", label_visibility="collapsed",
                                   on_change=vs.choose_part)
 
@@ -173,6 +181,8 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     else:
         st.title(title, anchor=False)
         st.text(caption)
+    if view.present:
+        audience_note(view)
     crumbs = st.container(key="crumbs").columns([1, 1, 1, 3])
     crumbs[0].button(md_escape(ctx.county_name), on_click=vs.set_area, args=("",), key="crumb_county",
                      disabled=not view.township or len(ctx.townships) == 1)
@@ -181,7 +191,8 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
                          disabled=not view.village, key="crumb_town")
     if view.village:
         crumbs[2].button(f"› {md_escape(ctx.villages[view.township][view.village])}", disabled=True, key="crumb_village")
-    crumbs[3].text(f"筛选：{filters_text(ctx, view)}")
+    with crumbs[3]:  # the filters and, on the same line, the audience (no extra line: a laptop's first screen)
+        audience_note(view, f"筛选：{filters_text(ctx, view)}")
     if st.session_state.pop("scroll_top", False):  # after a drill the view starts at the top
         st.html("<script>window.parent.document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)</script>",
                 unsafe_allow_javascript=True)
@@ -214,7 +225,35 @@ def until_caption(ctx: Context) -> None:
     st.caption(f"数据截至 {data.data_until(ctx)}　{SOURCE}")
 
 
+def audience(view: View) -> str:
+    """Who this view is for (queries.audience.decide, the one policy): exact (INTERNAL) for 领导, 分析 and
+    乡镇 on their screen at every level and on a 内部会议 slide; suppressed (PUBLIC) for the press role and on
+    a 公开场合 slide."""
+    return aud.decide(signed_in().role, aud.SLIDE if view.present else aud.SCREEN,
+                      meeting=aud.PUBLIC if view.public else aud.INTERNAL)
+
+
 def suppressing(view: View) -> bool:
-    """Small counts are hidden in projector mode, for the press role, and below township level (villages)
-    for everyone."""
-    return view.present or bool(view.township) or signed_in().role == "press"
+    """Whether the view withholds small numbers (its audience is public)."""
+    return aud.suppress(audience(view))
+
+
+# The corner of a slide says who it is for (bottom right: the top holds its controls); on a page, a line
+# under the title.
+SLIDE_MARK_CSS = ("position:fixed;bottom:8px;right:24px;z-index:1000;font-size:24px;font-weight:700;padding:2px 12px;"
+                  "border:2px solid {c};color:{c};background:#fff;border-radius:4px")
+
+
+def audience_note(view: View, before: str = "") -> None:
+    """Which audience the numbers are for: '内部数据，请勿外传' or '对外口径：人数少于5的数字已隐去'; on an
+    internal slide '内部资料 注意保密' in its bottom right corner (the top holds the slide's controls)."""
+    who = audience(view)
+    colour = "#b00020" if who == aud.INTERNAL else "#555555"
+    if view.present:
+        text = aud.SLIDE_MARK if who == aud.INTERNAL else aud.BANNER[aud.PUBLIC]
+        st.html(f"<div class='audience-mark' data-audience='{who}' style='{SLIDE_MARK_CSS.format(c=colour)}'>"
+                f"{html.escape(text)}</div>")
+    else:
+        st.html(f"<div style='line-height:1.6'>{html.escape(before)}　<span class='audience-note' data-audience='{who}' "
+                f"style='color:{colour};font-size:0.9rem;white-space:nowrap'>{'🔒 ' if who == aud.INTERNAL else ''}"
+                f"{html.escape(aud.BANNER[who])}</span></div>")

@@ -38,6 +38,7 @@ class Caption:
     watermark: bool = False
     source: str = SOURCE
     legend: str = ""  # the symbols' legend, when something is withheld
+    internal: bool = False  # an 内部版 table or draft (exact numbers): marked 内部资料 (press images never are)
 
     def footer(self, with_approval: bool = False) -> str:
         """'数据来源：…　数据截至 2024年12月' (the symbols' legend, and the map approval line)."""

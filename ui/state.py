@@ -77,6 +77,7 @@ class View:
     cols: str = ""  # 指标分析: a second breakdown (columns of a pivot), '' for none
     present: bool = False
     part: str = ""  # projector: the component a slide shows ('' = the page's first); see ui.render.slide
+    public: bool = False  # projector: a 公开场合 (suppressed) rather than a 内部会议 (exact); URL mode=public
     scope: str = ""  # the signed-in user's township ('' = county-wide); set by the app, never from a URL
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -93,7 +94,7 @@ class View:
                  "by": "by", "cols": "cols", "part": "part"}
         params = {url: str(getattr(self, attr)) for attr, url in names.items()
                   if getattr(self, attr) != getattr(default, attr)}
-        return params | ({"mode": "present"} if self.present else {})
+        return params | ({"mode": "public" if self.public else "present"} if self.present else {})
 
 
 def default_view(ctx: Context) -> View:
@@ -153,8 +154,8 @@ def parse(params: Mapping[str, str], ctx: Context) -> View:
             warnings.append(f"月份范围“{start}”至“{end}”无效（数据为 {ctx.months[0] if ctx.months else '—'}"
                             f" 至 {ctx.months[-1] if ctx.months else '—'}），已显示最近24个月。")
     if "mode" in get:
-        if get["mode"] == "present":
-            view = replace(view, present=True)
+        if get["mode"] in ("present", "public"):  # a 内部会议 (exact) or a 公开场合 (suppressed)
+            view = replace(view, present=True, public=get["mode"] == "public")
         elif get["mode"]:
             warnings.append(f"未知的显示模式“{get['mode']}”，已显示普通模式。")
     if get.get("part"):
@@ -184,7 +185,7 @@ def parse(params: Mapping[str, str], ctx: Context) -> View:
 
 # Each sidebar widget's field of the View (frame.py's `attr`) and the URL parameters that carry it.
 WIDGET_PARAMS = {"year": ("year",), "township": ("town", "village"), "village": ("village",), "category": ("cat",),
-                 "level": ("level",), "metric": ("metric",), "range": ("from", "to"), "present": ("mode",),
+                 "level": ("level",), "metric": ("metric",), "range": ("from", "to"), "present": ("mode",), "meeting": ("mode",),
                  "by": ("by",), "cols": ("cols",)}
 
 
@@ -195,6 +196,8 @@ def widget_params(attr: str, value: object) -> dict[str, str]:
         return {"from": str(pair[0]), "to": str(pair[1])}
     if attr == "present":
         return {"mode": "present"} if value is True else {} if value is False else {"mode": str(value)}
+    if attr == "meeting":  # the projector's audience: 'present' (内部会议) or 'public' (公开场合)
+        return {"mode": str(value)}
     return {WIDGET_PARAMS[attr][0]: str(value)}
 
 

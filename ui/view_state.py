@@ -70,8 +70,15 @@ def choose_part(key: str | None = None) -> None:
 
 def exit_present() -> None:
     """Callback: back from projector mode (new widget keys, so the sidebar toggle shows it)."""
-    update(present=False, part="")
+    update(present=False, part="", public=False)
     new_generation()
+
+
+def choose_meeting(key: str) -> None:
+    """Callback: the projector's audience changed (内部会议 / 公开场合), validated like its URL value; a
+    deselected control changes nothing."""
+    if st.session_state.get(key) is not None:
+        _from_widget("meeting", key)
 
 
 def _widget(draw, label: str, options: list, attr: str, key: str, fmt, shown=None) -> None:

@@ -1,6 +1,7 @@
 """The report draft (queries.draft) as a Word document: headings, paragraphs, notes, the annual table, two
 or three press PNGs with their titles and source line, and the appendix of numbers. Charts and map are
-drawn from the draft's suppressed publication, by the same press renderers as the pages' 导出图片.
+drawn from the draft's publication (suppressed in the 对外版, exact and watermarked 内部资料 in the 内部版) by the
+same press renderers as the pages' 导出图片.
 Nothing here imports streamlit (the command line uses it too)."""
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from maps import layers
+from queries import audience as aud
 from queries.catalog import METRICS, PALETTE
 from queries.draft import APPENDIX_HEADER, Draft, appendix_rows
-from queries.publish import LEGEND, key
+from queries.publish import key
 from ui import charts, press
 from ui.labels import SOURCE
 
@@ -36,9 +38,12 @@ def _font(run, size: float | None = None, bold: bool = False) -> None:
 
 
 def _caption(draft: Draft, title: str) -> press.Caption:
-    """The press caption of a figure: title, period and area, 截至 line, legend of marks."""
+    """The press caption of a figure: title, period and area, 截至 line, legend of marks; an internal
+    draft's figures carry the 内部资料 watermark and only the exact numbers' legend."""
+    internal = draft.audience == aud.INTERNAL
     return press.Caption(title=title, period=f"{draft.period.label()}　{draft.area}", until=draft.until,
-                         legend=LEGEND)
+                         legend=aud.legend_text(draft.pub) if internal else aud.PUBLIC_LEGEND, watermark=internal,
+                         internal=internal)
 
 
 def rehab_frame(draft: Draft) -> pd.DataFrame:
@@ -147,11 +152,21 @@ def docx_bytes(draft: Draft, images: list[tuple[str, bytes]] | None = None) -> b
         _paragraph(doc, f"{SOURCE}　数据截至{draft.until}", 9, indent=False)
     _landscape(doc)
     _heading(doc, f"附表1　{draft.area}年度分{draft.unit_word}统计表（{draft.period.year}年）", 1)
-    _paragraph(doc, "金额单位万元，比率单位%；口径同驾驶舱“总览”年度分乡镇统计表。" + f"{LEGEND}", 9, indent=False)
+    legend = aud.legend_text(draft.pub) if draft.audience == aud.INTERNAL else aud.PUBLIC_LEGEND
+    _paragraph(doc, "金额单位万元，比率单位%；口径同驾驶舱“总览”年度分乡镇统计表。" + legend, 9, indent=False)
     _table(doc, list(draft.table.columns), draft.table.to_numpy().tolist(), 6.5)
     _heading(doc, "附表2　数字来源", 1)
     _paragraph(doc, "正文中每个数字一行：可在驾驶舱所列位置按所列期间和范围查到。", 9, indent=False)
     _table(doc, APPENDIX_HEADER, appendix_rows(draft), 7.5)
+    if draft.audience == aud.INTERNAL:  # every printed page says what it is
+        doc.core_properties.keywords = aud.EXPORT_MARK
+        for section in doc.sections:
+            section.header.is_linked_to_previous = False
+            section.footer.is_linked_to_previous = False
+            head = section.header.paragraphs[0]
+            head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            _font(head.add_run(aud.SLIDE_MARK), 10.5, bold=True)
+            _font(section.footer.paragraphs[0].add_run(f"{aud.EXPORT_MARK}，请勿外传"), 9)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

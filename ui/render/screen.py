@@ -1,6 +1,7 @@
 """A Publication on screen (and on a projector slide): cards, charts, maps, tables, 文字解读, legend;
-each with its press PNG or XLSX made from the suppressed publication. The only place the page's numbers
-become pixels; their text comes from `Publication.text`."""
+each with its press PNG (always the public, suppressed publication) or XLSX (内部版 exact, 对外版 suppressed).
+The only place the page's numbers become pixels; their text comes from `Publication.text`. Who a view is
+for is decided in one place, queries.audience.decide (ui.page.audience for the screen and the slide)."""
 
 from __future__ import annotations
 
@@ -13,50 +14,54 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from maps import layers
+from queries import audience as aud
 from queries import dashboard, disclosure
 from queries.common import Filters
 from queries.disclosure import SMALL
-from queries.publish import LEGEND, Publication, key, unit_totals
+from queries.publish import Publication, key
 from ui import charts, data, press
 from ui import view_state as vs
 from ui.audit import audit, audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
-from ui.page import area_name, signed_in, suppressing, unit_word, until_caption, year_label
+from ui.page import area_name, audience, signed_in, unit_word, until_caption, year_label
 from ui.render import slide, xlsx
 from ui.state import Context, View, default_view
 
 PRESENT_ROWS = 10
 MAP_HEIGHT, MAP_FIT_HEIGHT = 380, 300  # a page's map box, and its height on a laptop screen (ui.page.PAGE_CSS)
 PRESENT_CHART_HEIGHT = 480  # 1080 − the question, the headline row and the 截至 line
-EXPORT_NOTE = "导出的图片和表格总是隐去人数少于5的数字及可据以推算的数字。"
+EXPORT_NOTE = "导出图片为对外口径：总是隐去人数少于5的数字及可据以推算的数字。"
+VERSION_NOTES = {aud.INTERNAL: "内部版：数字未隐去，仅供内部使用，文件名和页眉页脚标“内部资料”，下载记入审计日志。",
+                 aud.PUBLIC: "对外版：隐去人数少于5的数字及可据以推算的数字，附图例。"}
 
 
 class Output:
-    """What a page publishes: the publication as this view may show it (`pub`), and, made only when an
-    export asks for it, the suppressed one every export is drawn from (`safe()`)."""
+    """What a page publishes: the publication as this view's audience may see it (`pub`: exact for an
+    internal audience, suppressed for a public one), and, made only when an export asks for it, the other
+    one (`of(audience)`): `safe()` is the public one every press image and 对外版 is drawn from."""
 
     def __init__(self, build: Callable[[], Publication], view: View) -> None:
         self._build = build
         self.view = view
-        self.pub = disclosure.apply(self._built(), suppressing(view))
-        self._safe: Publication | None = self.pub if self.pub.suppressed else None
+        self.audience = audience(view)
+        self._pubs: dict[str, Publication] = {}
+        self.pub = self.of(self.audience)
         st.session_state["published"] = self.pub  # what this run drew (the tests read it back)
 
-    def _built(self) -> Publication:
-        """The page's publication; inside a township, for a reader who sees the county view unsuppressed
-        (an analyst or leader on screen), the township's own totals are known: they stay shown, and the
-        villages are withheld around them."""
-        pub = self._build()
-        # a village's view too: its table is the township's (the village's own numbers are its row, never `total`)
-        if self.view.township and not self.view.present and signed_in().role != "press":
-            pub.know(unit_totals())
-        return pub
+    def of(self, who: str) -> Publication:
+        """The publication for an audience: exact (INTERNAL) or with every small number withheld (PUBLIC).
+        A public one assumes nothing known from another view: the public sees no view exactly."""
+        if who not in self._pubs:
+            self._pubs[who] = disclosure.apply(self._build(), aud.suppress(who))
+        return self._pubs[who]
 
     def safe(self) -> Publication:
-        """The publication with every small number withheld (exports, press images)."""
-        if self._safe is None:
-            self._safe = disclosure.apply(self._built(), True)
-        return self._safe
+        """The publication with every small number withheld (对外版 exports)."""
+        return self.of(aud.PUBLIC)
+
+    def image(self) -> Publication:
+        """The publication a 导出图片 PNG is drawn from: an image is made for publication (always public)."""
+        return self.of(aud.decide(signed_in().role, aud.IMAGE))
 
 
 def card(column, pub: Publication, label: str, cell: str, delta: str = "", good: bool | None = None,
@@ -99,10 +104,13 @@ def text_card(column, label: str, value: str, delta: str) -> None:
         f"<div class='kpi-delta' style='color:#555;font-size:0.95rem'>{html.escape(delta)}</div></div>")
 
 
-def legend(pub: Publication) -> None:
-    """The symbols' legend, wherever something is withheld."""
-    if disclosure.legend_needed(pub):
-        st.caption(f"图例：{LEGEND}")
+def legend(pub: Publication, keys: list[str] | None = None) -> None:
+    """The symbols' legend, saying only what they mean in this publication's audience: the public legend
+    wherever something is withheld; for exact numbers what their "—" means, where the cells drawn beside it
+    (`keys`: a table's) show one (a page draws only some of its cells: without `keys`, none is said)."""
+    text = aud.legend_text(pub, keys if keys is not None or pub.suppressed else [])
+    if text:
+        st.caption(f"图例：{text}")
 
 
 NAME_CHARS = 12  # real township and village names have 2-7 characters
@@ -162,7 +170,7 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
         st.caption(note)
     until_caption(ctx)
     if title and not view.present:
-        export_menu(key_, title, ctx, view, lambda caption, size: press.chart_png(make(out.safe()), caption, size))
+        export_menu(key_, title, ctx, view, lambda caption, size: press.chart_png(make(out.image()), caption, size))
 
 
 def present_figure(fig: go.Figure) -> go.Figure:
@@ -195,16 +203,21 @@ def present_figure(fig: go.Figure) -> go.Figure:
 
 
 def caption_for(title: str, ctx: Context, view: View, watermark: bool, pub: Publication | None = None,
-                period: str = "", datasets: tuple[str, ...] | None = None) -> press.Caption:
+                internal: bool = False, period: str = "", datasets: tuple[str, ...] | None = None) -> press.Caption:
     """Title, period (the year, or the `period` shown; area, filters), 截至 line of the data shown (the page's
-    own datasets, or `datasets`) and, when something is withheld, the legend."""
+    own datasets, or `datasets`) and, when something is withheld, the legend; an internal one (an 内部版 table)
+    is marked 内部资料 and carries only the exact numbers' legend."""
     parts = [period or year_label(ctx, view.year), area_name(ctx, view)]
     if view.category:
         parts.append(CATEGORY_LABELS[view.category] + "残疾")
     if view.level:
         parts.append(LEVEL_LABELS[view.level])
-    return press.Caption(title=title, period="　".join(parts), until=data.data_until(ctx, datasets), watermark=watermark,
-                         legend=LEGEND if pub is None or disclosure.legend_needed(pub) else "")
+    until = data.data_until(ctx, datasets)
+    if internal:
+        return press.Caption(title=title, period="　".join(parts), until=until, watermark=True,
+                             legend="", internal=True)  # the table's own "—" says whether it needs one
+    return press.Caption(title=title, period="　".join(parts), until=until, watermark=watermark,
+                         legend=aud.PUBLIC_LEGEND if pub is None or disclosure.legend_needed(pub) else "")
 
 
 def export_menu(key_: str, title: str, ctx: Context, view: View, render) -> None:
@@ -220,7 +233,7 @@ def export_menu(key_: str, title: str, ctx: Context, view: View, render) -> None
             with st.spinner("正在生成…"):
                 st.session_state[f"{key_}_png"] = render(caption_for(title, ctx, view, watermark), press.SIZES[size])
             audit("export", signed_in().name, view=title, filters=view.to_params(default_view(ctx)),
-                  file=f"{title}.png", size=size)
+                  file=f"{title}.png", size=size, version=aud.VERSIONS[aud.decide(signed_in().role, aud.IMAGE)])
         png = st.session_state.get(f"{key_}_png")
         if png:
             st.download_button("下载 PNG", png, file_name=f"{title}.png", mime="image/png", key=f"{key_}_download",
@@ -232,8 +245,8 @@ def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str
           columns: list[tuple[str, str]], block: str = "", first: str = "",
           keys: Callable[[str, str], str] | None = None) -> None:
     """A table of cells: one row per (label, unit code), one column per (header, metric column); drawn as
-    the view may show it, its XLSX (analysts) always from the suppressed publication. `keys(column, row)`
-    names the cells when they are not the unit table's."""
+    the view may show it, its XLSX from the publication of the version chosen (内部版 exact, 对外版
+    suppressed). `keys(column, row)` names the cells when they are not the unit table's."""
     first = first or unit_word(out.view)
     keys = keys or (lambda column, code: key(column, code, block))
 
@@ -248,44 +261,57 @@ def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str
             body.append(line)
         return pd.DataFrame(body, columns=[first, *(h for h, _ in columns)])
 
-    def workbook(caption: press.Caption) -> bytes:
-        """The XLSX, from the suppressed publication; each column typed by its cells (units, formats)."""
-        safe = out.safe()
-        first_keys = {h: next((keys(c, code) for _, code in rows if safe.has(keys(c, code))), "") for h, c in columns}
-        return xlsx.table_xlsx(frame_of(safe, True), caption, xlsx.kinds_of(safe, first_keys))
+    def workbook(caption: press.Caption, pub: Publication) -> bytes:
+        """The XLSX of a version's publication; each column typed by its cells (units, formats)."""
+        first_keys = {h: next((keys(c, code) for _, code in rows if pub.has(keys(c, code))), "") for h, c in columns}
+        return xlsx.table_xlsx(frame_of(pub, True), caption, xlsx.kinds_of(pub, first_keys))
 
     st.dataframe(frame_of(out.pub, False), hide_index=True, width="stretch")
-    legend(out.pub)
+    legend(out.pub, [keys(column, code) for _, code in rows for _, column in columns])
     export_table(key_, title, workbook, ctx, out)
 
 
-def export_table(key_: str, title: str, make: Callable[[press.Caption], bytes], ctx: Context, out: Output,
-                 period: str = "", datasets: tuple[str, ...] | None = None) -> None:
-    """An XLSX download of a suppressed table under the same title lines as the images (analysts only);
-    `make` runs when the button is pressed, not on every rerun. `period`: what the table covers, when not
-    the view's year (指标分析's month range)."""
+def export_table(key_: str, title: str, make: Callable[[press.Caption, Publication], bytes], ctx: Context,
+                 out: Output, period: str = "", datasets: tuple[str, ...] | None = None) -> None:
+    """XLSX downloads of a table under the same title lines as the images, one per version the role may
+    have (queries.audience.export_versions: 领导 and 分析 内部版 and 对外版, 宣传 对外版 only): 内部版 exact,
+    marked 内部资料 in its header, footer and file name; 对外版 suppressed, with the legend. Each download is
+    audited with its version; `make` runs when a button is pressed, not on every rerun. `period`: what the
+    table covers, when not the view's year (指标分析's month range)."""
     user = signed_in()
-    if user.role != "analyst":
+    versions = aud.export_versions(user.role, aud.TABLE)
+    if not versions:
         return
     view = out.view
-    caption = caption_for(title, ctx, view, watermark=False, period=period, datasets=datasets)
-    name = export_name(title, ctx, view)
-    bytes_ = audited_export(lambda: make(caption), user.name, title,
-                            view.to_params(default_view(ctx)), name)
-    st.download_button("下载 Excel", bytes_, file_name=name,
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key_}_xlsx", on_click="ignore", help=EXPORT_NOTE)
-    st.caption(EXPORT_NOTE)
+    cols = st.columns(len(versions))
+    for col, version in zip(cols, versions, strict=True):
+        who = aud.decide(user.role, aud.TABLE, version=version)
+        name = aud.marked_name(export_name(title, ctx, view), who)
+
+        def made(who: str = who) -> bytes:
+            pub = out.of(who)
+            caption = caption_for(title, ctx, view, watermark=False, pub=pub, internal=who == aud.INTERNAL,
+                                  period=period, datasets=datasets)
+            return make(caption, pub)
+
+        col.download_button(f"下载 Excel（{aud.VERSIONS[who]}）", audited_export(
+                                made, user.name, title, view.to_params(default_view(ctx)), name,
+                                version=aud.VERSIONS[who]),
+                            file_name=name, mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            key=f"{key_}_xlsx_{who}", on_click="ignore", help=VERSION_NOTES[who])
+    st.caption("　".join(VERSION_NOTES[aud.decide(user.role, aud.TABLE, version=v)] for v in versions))
 
 
 DRAFT_HALVES = {0: "全年", 1: "上半年（1-6月）", 2: "下半年（7-12月）"}
 
 
 def draft_download(ctx: Context, view: View) -> None:
-    """年度报告初稿 (Word) of the view's year and area for leaders and analysts: built, suppressed and
-    audited like every export, only when the button is pressed (queries.draft, ui.render.document)."""
+    """年度报告初稿 (Word) of the view's year and area for leaders and analysts, in the versions they may
+    have (内部版 exact and marked, 对外版 suppressed), audited like every export, built only when a button is
+    pressed (queries.draft, ui.render.document)."""
     user = signed_in()
-    if user.role not in ("analyst", "leader") or view.present or view.village:
+    versions = aud.export_versions(user.role, aud.DRAFT)
+    if not versions or view.present or view.village:
         return
     from queries import draft
     from ui.render.document import docx_bytes
@@ -294,19 +320,23 @@ def draft_download(ctx: Context, view: View) -> None:
     with st.popover("年度报告初稿（Word）", key="draft_menu"):
         half = st.radio("期间", list(DRAFT_HALVES), format_func=DRAFT_HALVES.get, key="draft_half", horizontal=True)
         period = draft.Period(view.year, half).label()
-        name = f"{area}{period}残疾人工作数据初稿.docx"
+        cols = st.columns(len(versions))
+        for col, version in zip(cols, versions, strict=True):
+            who = aud.decide(user.role, aud.DRAFT, version=version)
+            name = aud.marked_name(f"{area}{period}残疾人工作数据初稿.docx", who)
 
-        def make() -> bytes:
-            """The draft of the whole population of the area (the sidebar's category and level do not apply)."""
-            filters = Filters(scope=view.scope, township=view.township)
-            return docx_bytes(draft.build(data.warehouse(), ctx.covered(), filters, view.year, half))
+            def make(who: str = who) -> bytes:
+                """The draft of the whole population of the area (the sidebar's category and level do not apply)."""
+                filters = Filters(scope=view.scope, township=view.township)
+                return docx_bytes(draft.build(data.warehouse(), ctx.covered(), filters, view.year, half, audience=who))
 
-        st.download_button("下载初稿", audited_export(make, user.name, f"年度报告初稿 {period}",
-                                                   view.to_params(default_view(ctx)), name),
-                           file_name=name, key="draft_docx", on_click="ignore",
-                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-        st.caption("按总结的章节顺序写出各项数字，附年度分乡镇统计表、图和每个数字的来源；"
-                   "小于5的人数已隐去。按全部残疾类别、等级统计。")
+            col.download_button(f"下载初稿（{aud.VERSIONS[who]}）",
+                                audited_export(make, user.name, f"年度报告初稿 {period}",
+                                               view.to_params(default_view(ctx)), name, version=aud.VERSIONS[who]),
+                                file_name=name, key=f"draft_docx_{who}", on_click="ignore", help=VERSION_NOTES[who],
+                                mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        st.caption("按总结的章节顺序写出各项数字，附年度分乡镇统计表、图和每个数字的来源；按全部残疾类别、等级统计。"
+                   + "　".join(VERSION_NOTES[aud.decide(user.role, aud.DRAFT, version=v)] for v in versions))
 
 
 def export_name(title: str, ctx: Context, view: View) -> str:
@@ -402,8 +432,8 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     until_caption(ctx)
     if title and not view.present:
         def press_map(caption: press.Caption, size: tuple[int, int]) -> bytes:
-            """The PNG, always from the suppressed publication; made only when asked for."""
-            safe = unit_frame(out.safe(), units, [column], block)
+            """The PNG, always from the public publication; made only when asked for."""
+            safe = unit_frame(out.image(), units, [column], block)
             safe_classes, safe_items = _map_classes(safe, column, unit, target, True)
             colours = {code: list(layers.HIDDEN_COLOUR if c == layers.HIDDEN else safe_items[int(c)].colour)
                        for code, c in safe_classes.items() if c is not None and not pd.isna(c)}

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from queries.audience import EXPORT_MARK, INTERNAL_LEGEND, PUBLIC_LEGEND
 from queries.cells import XLSXWRITER_OPTIONS, safe_cell
-from queries.publish import AMOUNT, COUNT, LEGEND, MEAN, RATE, TALLY, half_up
+from queries.publish import AMOUNT, COUNT, MEAN, RATE, TALLY, half_up
 from ui.press import Caption, press_config
 
 _UNIT_SUFFIX = re.compile(r"（[^（）]*）$")
@@ -92,7 +93,7 @@ def table_xlsx(table: pd.DataFrame, caption: Caption, kinds: dict[str, Kind] | N
                            book.add_format({"font_color": "#C00000", "align": "right"}))
     for j, column in enumerate(columns):
         sheet.write_string(HEADER_ROW, j, safe_cell(header(str(column), kinds.get(column))), head)
-    hidden = False
+    hidden = blank = False
     for i, row in enumerate(table.itertuples(index=False), start=HEADER_ROW + 1):
         for j, (column, value) in enumerate(zip(columns, row, strict=True)):
             if j == 0:
@@ -101,12 +102,17 @@ def table_xlsx(table: pd.DataFrame, caption: Caption, kinds: dict[str, Kind] | N
                 sheet.write_number(i, j, scaled(float(value), kinds.get(column)), formats[column])
             else:
                 text = "—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-                hidden = hidden or text in ("<5", "×", "—")
+                hidden = hidden or text in ("<5", "×") or (text == "—" and not caption.internal)
+                blank = blank or text == "—"
                 sheet.write_string(i, j, safe_cell(text), mark)
     last_row = HEADER_ROW + len(table)
     foot = last_row + 2
-    if hidden or caption.legend:
-        sheet.write_string(foot, 0, f"图例：{LEGEND}", note)
+    if caption.internal:  # exact numbers: "—" only means nothing to divide by
+        if blank or caption.legend:
+            sheet.write_string(foot, 0, f"图例：{INTERNAL_LEGEND}", note)
+            foot += 1
+    elif hidden or caption.legend:
+        sheet.write_string(foot, 0, f"图例：{PUBLIC_LEGEND}", note)
         foot += 1
     sheet.write_string(foot, 0, safe_cell(f"{caption.source}　数据截至 {caption.until}"), note)
     # widths: labels by their longest text, numbers by their header
@@ -121,7 +127,13 @@ def table_xlsx(table: pd.DataFrame, caption: Caption, kinds: dict[str, Kind] | N
     sheet.repeat_rows(HEADER_ROW)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.print_area(0, 0, foot, last_col)
-    sheet.set_footer("&C第 &P 页，共 &N 页")
+    if caption.internal:  # a printed or leaked page says what it is
+        sheet.set_header(f"&R{EXPORT_MARK} 注意保密")
+        sheet.set_footer(f"&L{EXPORT_MARK}，请勿外传&C第 &P 页，共 &N 页")
+        book.set_properties({"created": pd.Timestamp("2000-01-01").to_pydatetime(), "subject": EXPORT_MARK,
+                             "keywords": EXPORT_MARK})
+    else:
+        sheet.set_footer("&C第 &P 页，共 &N 页")
     book.close()
     return buffer.getvalue()
 

@@ -108,8 +108,8 @@ def add_to_briefing(user: User, title: str, page: str, ctx: Context, view: View)
                 params["town"] = area  # a township's script shows that township, whatever the URL said
             try:
                 count = briefing.add_slide(briefing.Slide(slide_title, page, params, note), briefing.script_path(area))
-            except briefing.BriefingError as exc:
-                st.error(str(exc))
+            except briefing.BriefingError as exc:  # e.g. a hand-edited file that cannot be read: not written over
+                st.error(md_escape(str(exc)))
             else:
                 st.success(f"已加入，汇报共 {count} 页。")
 
@@ -296,17 +296,27 @@ def page(ctx: Context) -> None:
     if len(areas) > 1:
         area = st.selectbox("汇报脚本", areas, format_func=lambda a: f"{area_label(ctx, a)}的汇报", key="brief_area")
     script, problems = briefing.load(briefing.script_path(area))
+    if script.error:  # never a one-slide script in its place: the file stays as it is until it is fixed
+        st.error(md_escape(script.error) + "在修正之前，“加入汇报”不会写入这个文件。")
+        st.stop()
     for problem in problems:
-        st.warning(problem)
+        st.warning(md_escape(problem))
     st.subheader(md_escape(script.title), anchor=False)
     if not script.slides:
         st.info("汇报脚本中还没有幻灯片：在任一页面的侧栏点“加入汇报”，把当前视图加进来。"
                 if briefing.may_edit(user, area) else "这份汇报脚本中还没有幻灯片。")
         st.stop()
     notes = briefing.shows_notes(user, area)
-    rows = [{"页": i + 1, "标题": s.title, "页面": briefing.PAGES[s.page],
-             "筛选": params_text(ctx, s.page, s.params), **({"讲稿": s.note} if notes else {})}
-            for i, s in enumerate(script.slides)]
+    rows, number = [], 0
+    for s, entry, why in script.entries():  # every slide of the file: those that cannot play say why
+        if s is None:
+            title = entry.get("title", "") if isinstance(entry, dict) else entry
+            rows.append({"页": "—", "标题": briefing.plain(title, briefing.MAX_TITLE), "页面": "—", "筛选": "—",
+                         "状态": f"不能放映：{why}", **({"讲稿": ""} if notes else {})})
+            continue
+        number += 1
+        rows.append({"页": str(number), "标题": s.title, "页面": briefing.PAGES[s.page],
+                     "筛选": params_text(ctx, s.page, s.params), "状态": "可放映", **({"讲稿": s.note} if notes else {})})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")  # a table: plain text, never Markdown
     start = st.selectbox("从第几页开始", range(len(script.slides)),
                          format_func=lambda i: f"第{i + 1}页　{script.slides[i].title}", key="brief_start")

@@ -17,6 +17,7 @@ from queries import dashboard, disclosure
 from queries.common import Filters
 from queries.disclosure import SMALL
 from queries.publish import LEGEND, Publication, key, unit_totals
+from queries.text import plotly_text
 from ui import charts, data, press
 from ui import view_state as vs
 from ui.audit import audit, audited_export
@@ -109,9 +110,10 @@ NAME_CHARS = 12  # real township and village names have 2-7 characters
 def chart_name(name: object) -> str:
     """A unit's name as a chart's label: plotly reads tags (<a>, <b>) and entities in its text, so &, < and >
     are escaped (not quotes: plotly knows no &quot; and would print it), and a name longer than any real
-    one is shortened ("…") so that it cannot squeeze the bars off the chart."""
+    one is shortened ("…") so that it cannot squeeze the bars off the chart. A dollar sign is written as its
+    entity: where MathJax is loaded plotly typesets "$…$" as TeX; the entity is drawn as "$"."""
     text = str(name)
-    return html.escape(text if len(text) <= NAME_CHARS else text[:NAME_CHARS - 1] + "…", quote=False)
+    return plotly_text(text if len(text) <= NAME_CHARS else text[:NAME_CHARS - 1] + "…")
 
 
 def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block: str = "") -> pd.DataFrame:

@@ -58,6 +58,21 @@ h1 {font-size: 52px !important; line-height: 1.15 !important; padding: 0 !import
 .kpi-label, .kpi-delta {font-size: 26px !important;}
 .kpi-value {font-size: 46px !important;}  /* below the question's 52 px: the question reads first */
 .map-legend {font-size: 24px !important;}
+/* One screen: the main area is a column as high as the screen; the blocks that hold the slide's chart or
+   map grow and shrink (min-height 0), and the chart or map (height "stretch") takes what the question,
+   cards and notes leave. */
+[data-testid="stMain"] {height: 100vh;}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] {margin-bottom: 0 !important;}  /* its p's margin */
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p {margin-bottom: 0 !important;}  /* spills over */
+[data-testid="stMainBlockContainer"] {height: 100vh; box-sizing: border-box; display: flex !important;
+  flex-direction: column;}
+[data-testid="stMain"] :is([data-testid="stVerticalBlock"], [data-testid="stLayoutWrapper"],
+  [data-testid="stElementContainer"], [data-testid="stFullScreenFrame"]):has(:is([data-testid="stPlotlyChart"],
+  [data-testid="stDeckGlJsonChart"]):not([class*="st-key-slide_off"] *)) {flex: 1 1 0 !important;
+  min-height: 0 !important;}
+[data-testid="stMain"] [data-testid="stElementContainer"]:has(:is([data-testid="stPlotlyChart"],
+  [data-testid="stDeckGlJsonChart"]):not([class*="st-key-slide_off"] *)) {height: auto !important;
+  min-height: 240px !important;}
 </style>"""
 
 

@@ -26,17 +26,19 @@ PRESENTER_KEY = "presenter_of"  # this session is the presenter view of that pla
 POLL_SECONDS = 1.0
 
 # A presentation clicker sends →/PageDown/Space (forward) and ←/PageUp (back): they press the page's own
-# 下一页/上一页 buttons, on the projected page and in the presenter view alike. Nothing is fetched.
+# 下一页/上一页 buttons, on the projected page (where they are hidden) and in the presenter view alike; Esc
+# presses 结束汇报 on the projected page. Nothing is fetched.
 CLICKER_JS = """<script>
 (function () {
   const w = window.parent && window.parent.document ? window.parent : window;
   if (w.__canlianClicker) return;
   w.__canlianClicker = true;
-  const forward = ["ArrowRight", "PageDown", " ", "Spacebar"], back = ["ArrowLeft", "PageUp"];
+  const forward = ["ArrowRight", "PageDown", " ", "Spacebar"], back = ["ArrowLeft", "PageUp"], end = ["Escape"];
   w.document.addEventListener("keydown", function (e) {
     const t = e.target;
     if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
-    const label = forward.includes(e.key) ? "下一页" : (back.includes(e.key) ? "上一页" : null);
+    const label = forward.includes(e.key) ? "下一页" : (back.includes(e.key) ? "上一页" :
+      (end.includes(e.key) ? "结束汇报" : null));
     if (!label) return;
     const button = Array.from(w.document.querySelectorAll("button"))
       .find(b => b.innerText.includes(label) && !b.disabled);
@@ -147,7 +149,11 @@ def shown_area(ctx: Context, view: View) -> str:
 
 
 def briefing_bar(ctx: Context, view: View) -> None:
-    """In a briefing: previous / next, back to the slide's own view, end; the area shown; the note for editors."""
+    """In a briefing, the projected window shows the slide alone: previous / next, back to the slide's own
+    view and end are there for the keys (the clicker's →/← and Esc press them) and for the presenter
+    window, but hidden; the slide's number and title are the presenter's (the question is the slide's title)."""
+    from ui.render import slide as slides
+
     frame = _page()
     area = st.session_state.get(AREA_KEY, briefing.COUNTY)
     user = frame.signed_in()
@@ -155,28 +161,26 @@ def briefing_bar(ctx: Context, view: View) -> None:
     if not script.slides or not briefing.may_play(user, area):
         return
     index = min(st.session_state[AT_KEY], len(script.slides) - 1)
-    slide = script.slides[index]
-    cols = st.columns([1, 1, 3, 1, 1])
-    if cols[0].button("◀ 上一页", key="brief_prev", disabled=index == 0):
-        go_to_slide(ctx, index - 1)
-    if cols[1].button("下一页 ▶", key="brief_next", disabled=index >= len(script.slides) - 1):
-        go_to_slide(ctx, index + 1)
-    cols[2].markdown(f"**第 {index + 1}/{len(script.slides)} 页　{md_escape(slide.title)}**")
-    cols[2].caption(f"显示：{md_escape(shown_area(ctx, view))}")
-    if cols[3].button("回到本页", key="brief_reset"):
-        go_to_slide(ctx, index)
-    if cols[4].button("结束汇报", key="brief_end"):
-        st.session_state[AT_KEY] = None
-        st.session_state[TITLE_KEY] = None
-        briefing.live_end(st.session_state.get(LIVE_KEY, ""))
-        st.session_state.pop(LIVE_KEY, None)
-        vs.exit_present()
-        st.switch_page("pages/briefing.py")
-    # The note is never on the projected page: it is in the presenter view (another window, kept in step).
-    clicker()
-    live_id = st.session_state.get(LIVE_KEY)
-    if live_id:
-        _follow(ctx, live_id)
+    with slides.hidden():
+        cols = st.columns([1, 1, 1, 1])
+        if cols[0].button("◀ 上一页", key="brief_prev", disabled=index == 0):
+            go_to_slide(ctx, index - 1)
+        if cols[1].button("下一页 ▶", key="brief_next", disabled=index >= len(script.slides) - 1):
+            go_to_slide(ctx, index + 1)
+        if cols[2].button("回到本页", key="brief_reset"):
+            go_to_slide(ctx, index)
+        if cols[3].button("结束汇报", key="brief_end"):
+            st.session_state[AT_KEY] = None
+            st.session_state[TITLE_KEY] = None
+            briefing.live_end(st.session_state.get(LIVE_KEY, ""))
+            st.session_state.pop(LIVE_KEY, None)
+            vs.exit_present()
+            st.switch_page("pages/briefing.py")
+        # The note is never on the projected page: it is in the presenter view (another window, kept in step).
+        clicker()
+        live_id = st.session_state.get(LIVE_KEY)
+        if live_id:
+            _follow(ctx, live_id)
 
 
 def clicker() -> None:

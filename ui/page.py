@@ -54,7 +54,7 @@ PRESENT_CSS = """<style>
 [data-testid="stMain"] button p, [data-testid="stText"] {font-size: 24px !important;}
 [data-testid="stMain"] [data-testid="stVerticalBlock"] {gap: 0.45rem !important;}
 h1 {font-size: 52px !important; line-height: 1.15 !important; padding: 0 !important;}
-.slide-page {font-size: 24px; line-height: 1.25; color: #555;}
+.slide-page {font-size: 24px; line-height: 1.25; color: #555; margin-top: 1.6rem;}  /* clear of the h1 (it spills over its box) */
 .kpi-label, .kpi-delta {font-size: 26px !important;}
 .kpi-value {font-size: 46px !important;}  /* below the question's 52 px: the question reads first */
 .map-legend {font-size: 24px !important;}

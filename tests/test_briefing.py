@@ -168,9 +168,10 @@ def test_leader_sees_no_township_note_and_no_markdown_from_a_title(script, duck_
     assert at.session_state["view_state"].township == town
     problems = [p for body, html in page_markdown(at) for p in markdown_problems(body, html)]
     assert not problems, problems
-    shown = [c.value for c in at.caption if c.value.startswith("显示")]
+    shown = [h.value for h in at.html if "slide-page" in h.value]
     name = at.session_state["view_state"].township
-    assert shown and "全县" not in shown[0], shown  # the bar names the area on screen, not the title's
+    town_name = annual_table(connect(duck_url), 2024, Filters(scope="")).set_index("区划代码").loc[town, "名称"]
+    assert shown and town_name in shown[0] and "全县" not in shown[0], shown  # the area on screen, not the title's
     assert name and not [t for t in at.text if "内部意见" in t.value]  # no note for a non-editor
 
 

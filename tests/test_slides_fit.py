@@ -80,6 +80,10 @@ def fits(page) -> None:
     bottom = page.evaluate("Math.max(...[...document.querySelectorAll('[data-testid=stMain] p')]"
                            ".filter(p => p.innerText.startsWith('数据截至')).map(p => p.getBoundingClientRect().bottom))")
     assert 0 < bottom <= 1080, bottom
+    visuals = page.evaluate("""[...document.querySelectorAll(
+        '[data-testid=stMain] :is([data-testid=stDeckGlJsonChart], .js-plotly-plot)')]
+        .map(e => e.getBoundingClientRect().height).filter(h => h > 0)""")
+    assert all(h >= 300 for h in visuals), f"the main visual is {visuals} px high: it should take the rest of the screen"
 
 
 @pytest.mark.parametrize("name", ["rehabilitation", "employment"])

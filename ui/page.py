@@ -169,7 +169,10 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     if view.present:
         question = st.session_state.get(briefing_ui.TITLE_KEY) or caption.rstrip("。")
         st.title(md_escape(question), anchor=False)  # a slide title is plain text, never Markdown
-        st.html(f"<div class='slide-page'>{html.escape(title)}　{html.escape(filters_text(ctx, view))}</div>")
+        # Played from 汇报 the question is the slide's title, whatever area it names: the subtitle says the area
+        # and year actually on screen.
+        shown = f"{area_name(ctx, view)}　" if st.session_state.get(briefing_ui.AT_KEY) is not None else ""
+        st.html(f"<div class='slide-page'>{html.escape(title)}　{html.escape(shown + filters_text(ctx, view))}</div>")
     else:
         st.title(title, anchor=False)
         st.text(caption)

@@ -1,8 +1,6 @@
 """指标分析: any metric of the catalogue by one or two breakdowns over a period, as chart and pivot; the whole
 choice in the URL (metric, by, cols, year or from/to, town, village, cat, level)."""
 
-import html
-
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +8,7 @@ from queries import explore as ex
 from queries.catalog import BREAKDOWNS, GRAINS, METRICS, TIME_BREAKDOWNS
 from queries.explore import ALL, TOTAL, key
 from queries.publish import AMOUNT, COUNT, RATE, Publication
+from queries.text import plotly_text
 from ui import charts, data, page
 from ui import view_state as vs
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, TARGET_COLOUR, md_escape
@@ -124,7 +123,7 @@ def series_frame(p: Publication, row_keys: list[str], col: str = ALL) -> pd.Data
     """One column of cells as a frame: key, label, shown value (in the drawn unit), its text."""
     keys = [key("v", r, col) for r in row_keys]
     values = [p.shown(k) for k in keys]
-    return pd.DataFrame({"unit_code": row_keys, "name": [html.escape(labels[r]) for r in row_keys],
+    return pd.DataFrame({"unit_code": row_keys, "name": [plotly_text(labels[r]) for r in row_keys],
                          "value": [None if v is None else v / scale for v in values],
                          "value_text": [p.text(k, unit=False) for k in keys]}).astype({"value": "float64"})
 
@@ -162,8 +161,8 @@ def heat_table(p: Publication):
         values = [p.shown(key("v", r, c)) for c in col_keys]
         z.append([None if v is None else v / scale for v in values])
         text.append([p.text(key("v", r, c), unit=False) for c in col_keys])
-    trace = {"type": "heatmap", "z": z, "x": [html.escape(col_labels[c]) for c in col_keys],
-             "y": [html.escape(labels[r]) for r in shown_rows], "text": text, "texttemplate": "%{text}",
+    trace = {"type": "heatmap", "z": z, "x": [plotly_text(col_labels[c]) for c in col_keys],
+             "y": [plotly_text(labels[r]) for r in shown_rows], "text": text, "texttemplate": "%{text}",
              "colorscale": [[0, "#ffffff"], [1, m.colour]], "xgap": 1, "ygap": 1, "hoverongaps": False,
              "colorbar": {"title": {"text": unit}},
              "hovertemplate": "%{y} %{x}：%{text}<extra></extra>"}
@@ -172,7 +171,7 @@ def heat_table(p: Publication):
                          yaxis={"type": "category", "autorange": "reversed"})
 
 
-st.subheader(title, anchor=False)
+st.subheader(md_escape(title), anchor=False)  # the area's name is text, never Markdown
 if view.cols:
     screen.chart(out, heat_table, ctx, "explore_heat", title=title)
 elif time_by:

@@ -40,6 +40,7 @@ from queries.publish import (
     unit_missing,
 )
 from queries.report import AMOUNT_COLUMNS, COUNT_COLUMNS, REPORT_COLUMNS
+from queries.text import markdown_inline
 
 TARGET_REHAB = int(METRICS["rehab_rate"].target or 85)
 TARGET_MODIFICATION = int(METRICS["modification_rate"].target or 90)
@@ -730,21 +731,24 @@ def annual_table_shown(pub: Publication, units: pd.DataFrame, area: str) -> pd.D
 
 # --- Markdown --------------------------------------------------------------------------------------------
 def _md_cell(text: object) -> str:
-    """A table cell's text without what would break a Markdown table."""
-    return str(text).replace("|", "｜").replace("\n", " ")
+    """A table cell's text, shown as it is: Markdown escaped (names are text), nothing that would break a
+    Markdown table."""
+    return markdown_inline(str(text).replace("|", "｜").replace("\n", " "))
 
 
 def markdown(draft: Draft) -> str:
     """The draft as Markdown: title, sections with full-width indented paragraphs, notes, the annual
-    table and the appendix of numbers."""
+    table and the appendix of numbers. Every text is escaped (queries/text.py): a region's name is never a
+    link, an image, HTML or a formula in whatever renders the file."""
+    md = markdown_inline
     lines = ([f"**{aud.SLIDE_MARK}**", ""] if draft.audience == aud.INTERNAL else [])
-    lines += [f"# {draft.title}", "", f"数据截至{draft.until}", ""]
+    lines += [f"# {md(draft.title)}", "", f"数据截至{md(draft.until)}", ""]
     for heading, paragraphs in draft.sections:
-        lines += [f"## {heading}", ""]
+        lines += [f"## {md(heading)}", ""]
         for paragraph in paragraphs:
-            lines += [f"　　{paragraph}", ""]
-    lines += ["## 说明", ""] + [f"- {note}" for note in draft.notes] + [""]
-    lines += [f"## 附表1　{draft.area}年度分{draft.unit_word}统计表（{draft.period.year}年）", "",
+            lines += [f"　　{md(paragraph)}", ""]
+    lines += ["## 说明", ""] + [f"- {md(note)}" for note in draft.notes] + [""]
+    lines += [f"## 附表1　{md(draft.area)}年度分{draft.unit_word}统计表（{draft.period.year}年）", "",
               "金额单位万元，比率单位%；口径同驾驶舱“总览”年度分乡镇统计表。", ""]
     lines += _md_table(list(draft.table.columns), draft.table.to_numpy().tolist())
     lines += ["", "## 附表2　数字来源", "", "正文中每个数字一行：可在驾驶舱所列位置按所列期间和范围查到。", ""]

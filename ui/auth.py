@@ -714,7 +714,9 @@ def sign_out_button() -> None:
     if not isinstance(user, User):
         return
     area = f"，{user.area}" if user.area else ""
-    st.sidebar.caption(f"已登录：{user.name}（{user.role_label}{area}）")
+    # The name comes from the users file or the provider's `name` claim: plain text, never Markdown (a
+    # name like "![](http://…)" or "www.…" would otherwise be an image to fetch or a link).
+    st.sidebar.text(f"已登录：{user.name}（{user.role_label}{area}）")
     if user.read_only and demo_mode():
         return
     if st.sidebar.button("退出登录", key="sign_out"):

@@ -57,16 +57,28 @@ class Slide:
 
 @dataclass
 class Briefing:
-    """A titled list of slides, for an audience (INTERNAL: 内部会议, PUBLIC: 公开场合)."""
+    """A titled list of slides (the playable ones), for an audience (INTERNAL: 内部会议, PUBLIC: 公开场合);
+    `kept`: the file's entries that cannot be played, as (position in the file, the entry as written, why),
+    written back unchanged; `error`: why the file could not be read at all (then nothing may be written over it)."""
 
     title: str
     slides: list[Slide]
+    kept: list[tuple[int, object, str]] = field(default_factory=list)
+    error: str = ""
     audience: str = INTERNAL
 
     @property
     def meeting(self) -> str:
         """'内部会议' or '公开场合'."""
         return MEETINGS[self.audience]
+
+    def entries(self) -> list[tuple[Slide | None, object, str]]:
+        """Every entry in the file's order: (slide, None, "") for a playable one, (None, entry, why) for one
+        that is kept but cannot be played."""
+        out: list[tuple[Slide | None, object, str]] = [(s, None, "") for s in self.slides]
+        for position, entry, why in sorted(self.kept, key=lambda k: k[0]):
+            out.insert(min(position, len(out)), (None, entry, why))
+        return out
 
 
 def meeting_of(value: object) -> str | None:
@@ -75,6 +87,7 @@ def meeting_of(value: object) -> str | None:
         return INTERNAL
     text = str(value).strip()
     return next((k for k, label in MEETINGS.items() if text in (k, label)), None)
+
 
 
 def plain(text: object, limit: int, multiline: bool = False) -> str:
@@ -175,19 +188,43 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
+def unreadable(path: Path, exc: Exception, data: bytes = b"") -> str:
+    """Why a script cannot be read, for the person who edited it: the file, the line, what to do."""
+    if isinstance(exc, UnicodeDecodeError):
+        line = data[:exc.start].count(b"\n") + 1
+        what = f"第{line}行有不是 UTF-8 编码的字节（可能是以 GBK 保存的），请用 UTF-8 编码另存"
+    elif isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        where = f"第{mark.line + 1}行第{mark.column + 1}列"
+        if "\t" in str(exc.problem) or "\\t" in str(exc.problem):  # "found character '\t'"
+            what = f"{where}有制表符（Tab）：YAML 只能用空格缩进，请把制表符换成空格"
+        else:
+            what = f"{where}不符合 YAML 格式（{plain(exc.problem, 80)}）"
+    elif isinstance(exc, OSError):
+        what = f"无法打开（{exc.strerror or type(exc).__name__}）"
+    else:
+        what = plain(exc, 120)
+    return f"汇报脚本 {path} 无法读取：{what}。"
+
+
 def load(path: Path | None = None) -> tuple[Briefing, list[str]]:
-    """The script, and a message for every slide that had to be left out (unknown page, bad entry).
-    An area's script that does not exist yet is an empty one."""
+    """The script, and a message for every entry that cannot be played (unknown page, bad entry: kept in the
+    file) or for a file that cannot be read at all (`error`). An area's script that does not exist yet is an
+    empty one."""
     path = path or briefing_path()
     if not path.exists():
         return Briefing("汇报", []), []
+    data = b""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = path.read_bytes()
+        raw = yaml.safe_load(data.decode("utf-8")) or {}
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        return Briefing("汇报", []), [f"无法读取汇报脚本 {path.name}：{type(exc).__name__}"]
-    if not isinstance(raw, dict):
-        return Briefing("汇报", []), [f"汇报脚本 {path.name} 的格式不对。"]
-    slides, problems = [], []
+        error = unreadable(path, exc, data)
+        return Briefing("汇报", [], error=error), [error]
+    if not isinstance(raw, dict) or not isinstance(raw.get("slides") or [], list):
+        error = f"汇报脚本 {path} 无法读取：格式不对（应为 title 和 slides 列表）。"
+        return Briefing("汇报", [], error=error), [error]
+    slides, kept, problems = [], [], []
     audience = meeting_of(raw.get("audience"))
     if audience is None:  # fail closed: an audience not understood is the public
         problems.append(f"汇报脚本的场合“{plain(raw.get('audience'), 20)}”无法识别（可选：内部会议、公开场合），"
@@ -196,25 +233,35 @@ def load(path: Path | None = None) -> tuple[Briefing, list[str]]:
     for i, entry in enumerate(raw.get("slides") or [], start=1):
         if not isinstance(entry, dict) or entry.get("page") not in PAGES:
             page = entry.get("page") if isinstance(entry, dict) else entry
-            problems.append(f"第{i}页的页面“{plain(page, 20)}”不存在，已跳过。")
+            why = f"页面“{plain(page, 20)}”不存在" if isinstance(entry, dict) else "不是一页幻灯片的写法"
+            kept.append((i - 1, entry, why))
+            problems.append(f"第{i}页不能放映：{why}（仍保留在脚本文件中，可手工修改）。")
             continue
         params = entry.get("params") if isinstance(entry.get("params"), dict) else {}
         slides.append(clean_slide(Slide(title=str(entry.get("title") or ""), page=entry["page"],
                                         params={str(k): str(v) for k, v in params.items()},
                                         note=str(entry.get("note") or ""))))
-    return Briefing(plain(raw.get("title"), MAX_TITLE) or "汇报", slides[:MAX_SLIDES], audience), problems
+    return Briefing(plain(raw.get("title"), MAX_TITLE) or "汇报", slides[:MAX_SLIDES], kept, audience=audience), problems
 
 
 def _dump(briefing: Briefing) -> str:
-    """The script as UTF-8 YAML, Chinese kept readable."""
-    data = {"title": briefing.title, "audience": briefing.meeting, "slides": [asdict(s) for s in briefing.slides]}
+    """The script as UTF-8 YAML, Chinese kept readable; kept entries where they were."""
+    entries = [asdict(s) if s is not None else entry for s, entry, _ in briefing.entries()]
+    data = {"title": briefing.title, "audience": briefing.meeting, "slides": entries}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
+def _refuse_unreadable(briefing: Briefing) -> None:
+    """Never write over a file that could not be read: what the person wrote there would be lost."""
+    if briefing.error:
+        raise BriefingError(f"{briefing.error}为免覆盖其中手工编辑的内容，没有写入。请先修正该文件。")
+
+
 def save(briefing: Briefing, path: Path | None = None) -> None:
-    """Write the script back, atomically and under the lock."""
+    """Write the script back, atomically and under the lock (refused over a file that cannot be read)."""
     path = path or briefing_path()
     with _locked(path):
+        _refuse_unreadable(load(path)[0])
         _write(path, _dump(briefing))
 
 
@@ -225,17 +272,21 @@ def set_audience(audience: str, path: Path | None = None) -> None:
     path = path or briefing_path()
     with _locked(path):
         briefing, _ = load(path)
+        if briefing.error:  # never write over a file that could not be read
+            raise BriefingError(briefing.error)
         briefing.audience = audience
         _write(path, _dump(briefing))
 
 
 def add_slide(slide: Slide, path: Path | None = None) -> int:
-    """Append a slide (plain text, within the limits) under the lock; returns the new number of slides."""
+    """Append a slide (plain text, within the limits) under the lock; returns the new number of slides.
+    Refused (BriefingError naming the file and the problem) when the file cannot be read."""
     path = path or briefing_path()
     slide = clean_slide(slide)
     with _locked(path):
         briefing, _ = load(path)
-        if len(briefing.slides) >= MAX_SLIDES:
+        _refuse_unreadable(briefing)
+        if len(briefing.slides) + len(briefing.kept) >= MAX_SLIDES:
             raise BriefingError(f"汇报脚本最多{MAX_SLIDES}页，请先删去一些。")
         briefing.slides.append(slide)
         _write(path, _dump(briefing))

@@ -27,17 +27,19 @@ PRESENTER_KEY = "presenter_of"  # this session is the presenter view of that pla
 POLL_SECONDS = 1.0
 
 # A presentation clicker sends →/PageDown/Space (forward) and ←/PageUp (back): they press the page's own
-# 下一页/上一页 buttons, on the projected page and in the presenter view alike. Nothing is fetched.
+# 下一页/上一页 buttons, on the projected page (where they are hidden) and in the presenter view alike; Esc
+# presses 结束汇报 on the projected page. Nothing is fetched.
 CLICKER_JS = """<script>
 (function () {
   const w = window.parent && window.parent.document ? window.parent : window;
   if (w.__canlianClicker) return;
   w.__canlianClicker = true;
-  const forward = ["ArrowRight", "PageDown", " ", "Spacebar"], back = ["ArrowLeft", "PageUp"];
+  const forward = ["ArrowRight", "PageDown", " ", "Spacebar"], back = ["ArrowLeft", "PageUp"], end = ["Escape"];
   w.document.addEventListener("keydown", function (e) {
     const t = e.target;
     if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
-    const label = forward.includes(e.key) ? "下一页" : (back.includes(e.key) ? "上一页" : null);
+    const label = forward.includes(e.key) ? "下一页" : (back.includes(e.key) ? "上一页" :
+      (end.includes(e.key) ? "结束汇报" : null));
     if (!label) return;
     const button = Array.from(w.document.querySelectorAll("button"))
       .find(b => b.innerText.includes(label) && !b.disabled);
@@ -109,8 +111,8 @@ def add_to_briefing(user: User, title: str, page: str, ctx: Context, view: View)
                 params["town"] = area  # a township's script shows that township, whatever the URL said
             try:
                 count = briefing.add_slide(briefing.Slide(slide_title, page, params, note), briefing.script_path(area))
-            except briefing.BriefingError as exc:
-                st.error(str(exc))
+            except briefing.BriefingError as exc:  # e.g. a hand-edited file that cannot be read: not written over
+                st.error(md_escape(str(exc)))
             else:
                 st.success(f"已加入，汇报共 {count} 页。")
 
@@ -151,7 +153,11 @@ def shown_area(ctx: Context, view: View) -> str:
 
 
 def briefing_bar(ctx: Context, view: View) -> None:
-    """In a briefing: previous / next, back to the slide's own view, end; the area shown; the note for editors."""
+    """In a briefing, the projected window shows the slide alone: previous / next, back to the slide's own
+    view and end are there for the keys (the clicker's →/← and Esc press them) and for the presenter
+    window, but hidden; the slide's number and title are the presenter's (the question is the slide's title)."""
+    from ui.render import slide as slides
+
     frame = _page()
     area = st.session_state.get(AREA_KEY, briefing.COUNTY)
     user = frame.signed_in()
@@ -159,28 +165,26 @@ def briefing_bar(ctx: Context, view: View) -> None:
     if not script.slides or not briefing.may_play(user, area):
         return
     index = min(st.session_state[AT_KEY], len(script.slides) - 1)
-    slide = script.slides[index]
-    cols = st.columns([1, 1, 3, 1, 1])
-    if cols[0].button("◀ 上一页", key="brief_prev", disabled=index == 0):
-        go_to_slide(ctx, index - 1)
-    if cols[1].button("下一页 ▶", key="brief_next", disabled=index >= len(script.slides) - 1):
-        go_to_slide(ctx, index + 1)
-    cols[2].markdown(f"**第 {index + 1}/{len(script.slides)} 页　{md_escape(slide.title)}**")
-    cols[2].caption(f"显示：{md_escape(shown_area(ctx, view))}　场合：{aud.MEETINGS[frame.audience(view)]}")
-    if cols[3].button("回到本页", key="brief_reset"):
-        go_to_slide(ctx, index)
-    if cols[4].button("结束汇报", key="brief_end"):
-        st.session_state[AT_KEY] = None
-        st.session_state[TITLE_KEY] = None
-        briefing.live_end(st.session_state.get(LIVE_KEY, ""))
-        st.session_state.pop(LIVE_KEY, None)
-        vs.exit_present()
-        st.switch_page("pages/briefing.py")
-    # The note is never on the projected page: it is in the presenter view (another window, kept in step).
-    clicker()
-    live_id = st.session_state.get(LIVE_KEY)
-    if live_id:
-        _follow(ctx, live_id)
+    with slides.hidden():
+        cols = st.columns([1, 1, 1, 1])
+        if cols[0].button("◀ 上一页", key="brief_prev", disabled=index == 0):
+            go_to_slide(ctx, index - 1)
+        if cols[1].button("下一页 ▶", key="brief_next", disabled=index >= len(script.slides) - 1):
+            go_to_slide(ctx, index + 1)
+        if cols[2].button("回到本页", key="brief_reset"):
+            go_to_slide(ctx, index)
+        if cols[3].button("结束汇报", key="brief_end"):
+            st.session_state[AT_KEY] = None
+            st.session_state[TITLE_KEY] = None
+            briefing.live_end(st.session_state.get(LIVE_KEY, ""))
+            st.session_state.pop(LIVE_KEY, None)
+            vs.exit_present()
+            st.switch_page("pages/briefing.py")
+        # The note is never on the projected page: it is in the presenter view (another window, kept in step).
+        clicker()
+        live_id = st.session_state.get(LIVE_KEY)
+        if live_id:
+            _follow(ctx, live_id)
 
 
 def meeting_text(audience: str) -> str:
@@ -330,8 +334,11 @@ def page(ctx: Context) -> None:
     if len(areas) > 1:
         area = st.selectbox("汇报脚本", areas, format_func=lambda a: f"{area_label(ctx, a)}的汇报", key="brief_area")
     script, problems = briefing.load(briefing.script_path(area))
+    if script.error:  # never a one-slide script in its place: the file stays as it is until it is fixed
+        st.error(md_escape(script.error) + "在修正之前，“加入汇报”不会写入这个文件。")
+        st.stop()
     for problem in problems:
-        st.warning(problem)
+        st.warning(md_escape(problem))
     st.subheader(md_escape(script.title), anchor=False)
     who = script_audience(user, script.audience)
     if briefing.may_edit(user, area):
@@ -348,9 +355,16 @@ def page(ctx: Context) -> None:
                 if briefing.may_edit(user, area) else "这份汇报脚本中还没有幻灯片。")
         st.stop()
     notes = briefing.shows_notes(user, area)
-    rows = [{"页": i + 1, "标题": s.title, "页面": briefing.PAGES[s.page],
-             "筛选": params_text(ctx, s.page, s.params), **({"讲稿": s.note} if notes else {})}
-            for i, s in enumerate(script.slides)]
+    rows, number = [], 0
+    for s, entry, why in script.entries():  # every slide of the file: those that cannot play say why
+        if s is None:
+            title = entry.get("title", "") if isinstance(entry, dict) else entry
+            rows.append({"页": "—", "标题": briefing.plain(title, briefing.MAX_TITLE), "页面": "—", "筛选": "—",
+                         "状态": f"不能放映：{why}", **({"讲稿": ""} if notes else {})})
+            continue
+        number += 1
+        rows.append({"页": str(number), "标题": s.title, "页面": briefing.PAGES[s.page],
+                     "筛选": params_text(ctx, s.page, s.params), "状态": "可放映", **({"讲稿": s.note} if notes else {})})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")  # a table: plain text, never Markdown
     start = st.selectbox("从第几页开始", range(len(script.slides)),
                          format_func=lambda i: f"第{i + 1}页　{script.slides[i].title}", key="brief_start")

@@ -1,5 +1,10 @@
 """Cached access to the warehouse for the pages: one connection per process, results keyed by arguments
-and by the import they come from, so a new import reaches every running process within seconds."""
+and by the import they come from, so a new import reaches every running process within seconds.
+
+One page run reads one import: the first query of a run pins the import it finds (its id), and every later
+query and context of that run is asked of that import. When an import replaces the warehouse during the run
+(the importer's atomic swap), a query that would have to read the new one restarts the run instead, so a page
+never shows its sidebar and text from one import and its cards from another."""
 
 from __future__ import annotations
 
@@ -42,6 +47,10 @@ class _Open:
     wh: Warehouse
     import_id: str
     identity: Identity | None
+
+
+class ImportChanged(WarehouseRetired):
+    """The import this run pinned was replaced: the run starts again on the new one."""
 
 
 class Live:
@@ -138,12 +147,51 @@ def _forget_results() -> None:
     _context.clear()
 
 
-def _run(url: str, call: Callable[[Warehouse], object]) -> object:
-    """Run `call` on the current connection; once more on the new one if an import retired it meanwhile."""
-    try:
-        return call(current(url)[0])
-    except WarehouseRetired:
-        return call(current(url)[0])
+def _run(url: str, import_key: str, call: Callable[[Warehouse], object]) -> object:
+    """Run `call` on the connection to import `import_key`; ImportChanged when the warehouse now holds another
+    import (a file copy of the same import, reopened meanwhile, is asked again)."""
+    for _ in range(3):
+        wh, now = current(url)
+        if now != import_key:
+            raise ImportChanged(f"数据仓库已换为新的导入（{now}），本次运行读取的是 {import_key}。")
+        try:
+            return call(wh)
+        except WarehouseRetired:
+            continue  # closed by a reopening: the loop asks which import is current now
+    raise WarehouseError(f"数据仓库 {url} 一直被替换（导入正在进行？），请稍后重试。")
+
+
+_PIN = "_canlian_import_pin"
+
+
+def _script_context():
+    """The Streamlit run this thread serves, None outside a run (tests, the command line)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return get_script_run_ctx(suppress_warning=True)
+
+
+def pinned(url: str) -> str:
+    """The import this page run reads: pinned by the run's first call, the same for every later call. A run is
+    told apart by the cursor table Streamlit makes anew for each run (and fragment run); outside a run every
+    call reads the current import."""
+    run = _script_context()
+    if run is None:
+        return current(url)[1]
+    pin = getattr(run, _PIN, None)
+    if pin is not None and pin[0] is run.cursors and pin[1] == url:
+        return pin[2]
+    key = current(url)[1]
+    setattr(run, _PIN, (run.cursors, url, key))
+    return key
+
+
+def _on_import_changed() -> None:
+    """The pinned import was replaced during this run: start the run again (it pins the new import)."""
+    run = _script_context()
+    if run is not None:
+        setattr(run, _PIN, None)
+        st.rerun()
 
 
 @st.cache_data(show_spinner=False, ttl=3600, max_entries=4000)
@@ -152,22 +200,28 @@ def _cached(module: str, name: str, url: str, import_key: str, args: tuple, kwar
     key is plain data."""
     args = tuple(Filters(*a[1]) if isinstance(a, tuple) and a and a[0] == "filters" else a for a in args)
     fn = getattr(importlib.import_module(module), name)
-    return _run(url, lambda wh: fn(wh, *args, **dict(kwargs)))
+    return _run(url, import_key, lambda wh: fn(wh, *args, **dict(kwargs)))
 
 
 def q(fn: Callable, *args, **kwargs):
-    """Call a query function of queries/ (its first argument the warehouse) through the cache."""
+    """Call a query function of queries/ (its first argument the warehouse) through the cache, on the import
+    this run reads."""
     if not fn.__module__.startswith("queries."):
         raise ValueError(f"{fn.__qualname__} is not a query of queries/")
     url = warehouse_url()
     packed = tuple(("filters", tuple(a.params().values())) if isinstance(a, Filters) else a for a in args)
-    return _cached(fn.__module__, fn.__name__, url, current(url)[1], packed, tuple(sorted(kwargs.items())))
+    for _ in range(3):
+        try:
+            return _cached(fn.__module__, fn.__name__, url, pinned(url), packed, tuple(sorted(kwargs.items())))
+        except ImportChanged:
+            _on_import_changed()  # in a run: restarts it; outside one: the next try reads the current import
+    raise WarehouseError(f"数据仓库 {url} 一直被替换（导入正在进行？），请稍后重试。")
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
 def _context(url: str, import_key: str, scope: str) -> Context:
     """Years, months and regions that a view may name, in import `import_key`."""
-    return _run(url, lambda wh: _context_of(wh, scope))
+    return _run(url, import_key, lambda wh: _context_of(wh, scope))
 
 
 def _context_of(wh: Warehouse, scope: str) -> Context:
@@ -188,7 +242,12 @@ def _context_of(wh: Warehouse, scope: str) -> Context:
 def context(scope: str) -> Context:
     """The current warehouse's Context, within the user's scope ('' = the county)."""
     url = warehouse_url()
-    return _context(url, current(url)[1], scope)
+    for _ in range(3):
+        try:
+            return _context(url, pinned(url), scope)
+        except ImportChanged:
+            _on_import_changed()
+    raise WarehouseError(f"数据仓库 {url} 一直被替换（导入正在进行？），请稍后重试。")
 
 
 PAGE_DATASETS = "page_datasets"  # session key: the datasets of the page being run (page.setup sets it)

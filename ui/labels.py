@@ -3,9 +3,8 @@ formatted in queries/publish.py)."""
 
 from __future__ import annotations
 
-import re
-
 from queries.catalog import PALETTE  # noqa: F401 (the interface's colours are the catalogue's)
+from queries.text import streamlit_markdown
 
 APP_TITLE = "残联数据驾驶舱"
 SOURCE = "数据来源：全国残疾人人口基础数据库、两项补贴系统、防返贫监测系统（县残联导出）"
@@ -23,10 +22,8 @@ ON_TARGET_COLOUR = "#4292C6"
 HIDDEN_BAR_COLOUR = "#9696AA"
 TARGET_COLOUR = "#333333"
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
-
-
 def md_escape(text: str) -> str:
     """Text that Streamlit's Markdown (captions, labels, alerts) shows as it is: every Markdown, HTML and
-    directive character escaped, so a name from an extract can never become a link, an image or HTML."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    directive character escaped and bare URLs broken (queries/text.py), so a name from an extract can never
+    become a link, an image, HTML or a formula."""
+    return streamlit_markdown(text)

@@ -56,10 +56,25 @@ PRESENT_CSS = """<style>
 [data-testid="stMain"] button p, [data-testid="stText"] {font-size: 24px !important;}
 [data-testid="stMain"] [data-testid="stVerticalBlock"] {gap: 0.45rem !important;}
 h1 {font-size: 52px !important; line-height: 1.15 !important; padding: 0 !important;}
-.slide-page {font-size: 24px; line-height: 1.25; color: #555;}
+.slide-page {font-size: 24px; line-height: 1.25; color: #555; margin-top: 1.6rem;}  /* clear of the h1 (it spills over its box) */
 .kpi-label, .kpi-delta {font-size: 26px !important;}
 .kpi-value {font-size: 46px !important;}  /* below the question's 52 px: the question reads first */
 .map-legend {font-size: 24px !important;}
+/* One screen: the main area is a column as high as the screen; the blocks that hold the slide's chart or
+   map grow and shrink (min-height 0), and the chart or map (height "stretch") takes what the question,
+   cards and notes leave. */
+[data-testid="stMain"] {height: 100vh;}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] {margin-bottom: 0 !important;}  /* its p's margin */
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p {margin-bottom: 0 !important;}  /* spills over */
+[data-testid="stMainBlockContainer"] {height: 100vh; box-sizing: border-box; display: flex !important;
+  flex-direction: column;}
+[data-testid="stMain"] :is([data-testid="stVerticalBlock"], [data-testid="stLayoutWrapper"],
+  [data-testid="stElementContainer"], [data-testid="stFullScreenFrame"]):has(:is([data-testid="stPlotlyChart"],
+  [data-testid="stDeckGlJsonChart"]):not([class*="st-key-slide_off"] *)) {flex: 1 1 0 !important;
+  min-height: 0 !important;}
+[data-testid="stMain"] [data-testid="stElementContainer"]:has(:is([data-testid="stPlotlyChart"],
+  [data-testid="stDeckGlJsonChart"]):not([class*="st-key-slide_off"] *)) {height: auto !important;
+  min-height: 240px !important;}
 </style>"""
 
 
@@ -177,7 +192,10 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     if view.present:
         question = st.session_state.get(briefing_ui.TITLE_KEY) or caption.rstrip("。")
         st.title(md_escape(question), anchor=False)  # a slide title is plain text, never Markdown
-        st.html(f"<div class='slide-page'>{html.escape(title)}　{html.escape(filters_text(ctx, view))}</div>")
+        # Played from 汇报 the question is the slide's title, whatever area it names: the subtitle says the area
+        # and year actually on screen.
+        shown = f"{area_name(ctx, view)}　" if st.session_state.get(briefing_ui.AT_KEY) is not None else ""
+        st.html(f"<div class='slide-page'>{html.escape(title)}　{html.escape(shown + filters_text(ctx, view))}</div>")
     else:
         st.title(title, anchor=False)
         st.text(caption)

@@ -19,6 +19,7 @@ import shapely
 import yaml
 
 from maps.layers import NO_DATA_COLOUR
+from queries.text import plotly_text
 from ui.labels import SOURCE
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "press.yaml"
@@ -185,9 +186,9 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
     right = PAD + (max(text_width(x, base) for t in labels for x in t.text) + 12 if labels else 10)
     out.update_layout(
         width=width, height=height, font={"family": CJK, "size": base, "color": "#111"},
-        title={"text": f"<b>{caption.title}</b>", "x": PAD / width, "xanchor": "left", "xref": "container",
+        title={"text": f"<b>{plotly_text(caption.title)}</b>", "x": PAD / width, "xanchor": "left", "xref": "container",
                "y": 1 - PAD / height, "yref": "container", "yanchor": "top", "font": {"size": title_size},
-               "subtitle": {"text": period, "font": {"size": base, "color": "#333"}}},
+               "subtitle": {"text": plotly_text(period), "font": {"size": base, "color": "#333"}}},
         margin={"l": left, "r": right, "t": top, "b": bottom, "autoexpand": False},
         legend={"font": {"size": base}, "orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
         paper_bgcolor="white", plot_bgcolor="white",
@@ -208,7 +209,8 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
     if unit:  # the value axis's unit, horizontal above its ticks: never over them
         out.add_annotation(text=unit, xref="paper", yref="paper", x=0, y=1, xanchor="right", yanchor="bottom",
                            xshift=-8, yshift=6, showarrow=False, font={"size": base, "color": "#333"})
-    out.add_annotation(text="<br>".join(foot), xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+    out.add_annotation(text="<br>".join(map(plotly_text, foot)), xref="paper", yref="paper", x=0, y=0,
+                       xanchor="left", yanchor="top",
                        align="left", xshift=PAD - left, yshift=-(base * 1.6 + (base * 1.8 if x_title else 0) + 16),
                        showarrow=False, font={"size": base - 2 if width >= 1920 else base, "color": "#444"})
     if caption.watermark:
@@ -240,6 +242,10 @@ def map_figure(shapes: pd.DataFrame, colours: dict[str, list[int]], legend: list
 
     matplotlib.rcParams["font.family"] = [CJK, "sans-serif"]
     matplotlib.rcParams["svg.hashsalt"] = "canlian"
+    # Names are text: "$x^2$" is a township's name, not TeX (mathtext would draw it as a formula, and fail on
+    # an unknown command); no LaTeX either. Every Text made from here on keeps parse_math off.
+    matplotlib.rcParams["text.parse_math"] = False
+    matplotlib.rcParams["text.usetex"] = False
     width, height = size
     wide = width > height
     base = 26 if wide else 24

@@ -19,6 +19,7 @@ from queries import dashboard, disclosure
 from queries.common import Filters
 from queries.disclosure import SMALL
 from queries.publish import Publication, key
+from queries.text import plotly_text
 from ui import charts, data, press
 from ui import view_state as vs
 from ui.audit import audit, audited_export
@@ -29,7 +30,11 @@ from ui.state import Context, View, default_view
 
 PRESENT_ROWS = 10
 MAP_HEIGHT, MAP_FIT_HEIGHT = 380, 300  # a page's map box, and its height on a laptop screen (ui.page.PAGE_CSS)
-PRESENT_CHART_HEIGHT = 480  # 1080 − the question, the headline row and the 截至 line
+PRESENT_CHART_HEIGHT = 480  # 1080 − the question, the headline row and the 截至 line (the most a slide gives it)
+# On a slide the main chart or map takes the height the rest of the screen leaves (height "stretch" in the
+# flex column of ui.page.PRESENT_CSS): a longer question, wrapped cards or more notes make it shorter, never
+# the slide taller than the screen.
+PRESENT_HEIGHT = "stretch"
 EXPORT_NOTE = "导出图片为对外口径：总是隐去人数少于5的数字及可据以推算的数字。"
 VERSION_NOTES = {aud.INTERNAL: "内部版：数字未隐去，仅供内部使用，文件名和页眉页脚标“内部资料”，下载记入审计日志。",
                  aud.PUBLIC: "对外版：隐去人数少于5的数字及可据以推算的数字，附图例。"}
@@ -119,9 +124,10 @@ NAME_CHARS = 12  # real township and village names have 2-7 characters
 def chart_name(name: object) -> str:
     """A unit's name as a chart's label: plotly reads tags (<a>, <b>) and entities in its text, so &, < and >
     are escaped (not quotes: plotly knows no &quot; and would print it), and a name longer than any real
-    one is shortened ("…") so that it cannot squeeze the bars off the chart."""
+    one is shortened ("…") so that it cannot squeeze the bars off the chart. A dollar sign is written as its
+    entity: where MathJax is loaded plotly typesets "$…$" as TeX; the entity is drawn as "$"."""
     text = str(name)
-    return html.escape(text if len(text) <= NAME_CHARS else text[:NAME_CHARS - 1] + "…", quote=False)
+    return plotly_text(text if len(text) <= NAME_CHARS else text[:NAME_CHARS - 1] + "…")
 
 
 def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block: str = "") -> pd.DataFrame:
@@ -160,17 +166,44 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
     fig = make(out.pub)
     if view.present:
         fig = present_figure(fig)
+    if not plotted_values(fig):  # an empty axis (plotly's −1..1) says nothing: say why there is no chart
+        st.info(ALL_HIDDEN if disclosure.legend_needed(out.pub) else NOTHING_TO_PLOT)
+        until_caption(ctx)
+        return
     config = PLOTLY_CONFIG
+    height = PRESENT_HEIGHT if view.present else "content"
     if drill and not view.village:
         st.plotly_chart(fig, key=key_, on_select=lambda: _drill_from_chart(key_, view), selection_mode="points",
-                        config=config)
+                        config=config, height=height)
     else:
-        st.plotly_chart(fig, key=key_, config=config)
+        st.plotly_chart(fig, key=key_, config=config, height=height)
     if note:
         st.caption(note)
     until_caption(ctx)
     if title and not view.present:
         export_menu(key_, title, ctx, view, lambda caption, size: press.chart_png(make(out.image()), caption, size))
+
+
+ALL_HIDDEN = "所选范围的数值均已隐去（人数少于5或可据以推算），不绘制图表；可选择更大的范围或不按类别、等级筛选。"
+NOTHING_TO_PLOT = "所选范围没有可绘制的数值。"
+
+
+def plotted_values(fig: go.Figure) -> int:
+    """How many numbers the chart draws: the bars' or lines' values and a heatmap's cells (withheld ones are
+    None; labels and target lines are not values)."""
+    count = 0
+    for trace in fig.data:
+        if trace.meta == "value-labels":
+            continue
+        if trace.type == "heatmap":
+            values = [v for row in (trace.z or []) for v in (row or [])]
+        elif trace.type in ("bar", "scatter"):
+            values = trace.x if trace.type == "bar" and trace.orientation == "h" else trace.y
+        else:
+            count += 1
+            continue
+        count += sum(1 for v in (values if values is not None else []) if v is not None and not pd.isna(v))
+    return count
 
 
 def present_figure(fig: go.Figure) -> go.Figure:
@@ -191,7 +224,7 @@ def present_figure(fig: go.Figure) -> go.Figure:
                 trace.marker.color = list(colours)[keep]
     if withheld:
         fig.update_xaxes(title_text=f"{fig.layout.xaxis.title.text or ''}　另有{withheld}个数值已隐去，未列入排名")
-    fig.update_layout(font={"size": 24}, legend={"font": {"size": 24}}, height=PRESENT_CHART_HEIGHT,
+    fig.update_layout(font={"size": 24}, legend={"font": {"size": 24}}, height=None, autosize=True,
                       hoverlabel={"font": {"size": 24}})
     fig.update_xaxes(tickfont_size=24, title_font_size=24)
     fig.update_yaxes(tickfont_size=24, title_font_size=24)
@@ -415,10 +448,11 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     stack.append(layers.label_layer(collection, size, view_state.zoom))  # names above the bases' dots
     deck = layers.deck(stack, view_state, tooltip)
     map_key = f"{key_}_{view.township or 'county'}"
+    box = PRESENT_HEIGHT if view.present else height
     if view.village:
-        st.pydeck_chart(deck, height=height, key=map_key)
+        st.pydeck_chart(deck, height=box, key=map_key)
     else:
-        st.pydeck_chart(deck, height=height, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
+        st.pydeck_chart(deck, height=box, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
                         selection_mode="single-object")
     legend_html(items, unit)
     known = set(shapes["region_code"])

@@ -43,11 +43,22 @@ def parts(page: str) -> dict[str, str]:
 
 
 def part(view: View) -> str:
-    """The part this slide shows: the view's, if the page has it, else the page's first."""
+    """The part this slide shows: the view's, if the page has it, else the page's first. A map that cannot be
+    drawn (a drilled township whose villages have no boundaries) is never a slide's part: the next part (the
+    ranking) is shown instead of a box saying there is no map."""
     offered = parts(_state()["page"])
-    if view.part in offered:
-        return view.part
-    return next(iter(offered), "")
+    chosen = view.part if view.part in offered else next(iter(offered), "")
+    if chosen == "map" and view.present and not has_map(view):
+        return next((p for p in offered if p != "map"), chosen)
+    return chosen
+
+
+def has_map(view: View) -> bool:
+    """Whether the view's units have boundaries to draw (the query is cached with the page's)."""
+    from queries import dashboard
+    from ui import data
+
+    return not data.q(dashboard.boundaries, view.filters).empty
 
 
 def hidden():

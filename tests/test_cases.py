@@ -328,7 +328,9 @@ def test_county_picture_and_overview_card(signed_env, duck_url):
     assert not at.exception
     assert f"预警待处置 {len(found) - 1:,}件，其中超期 0件 → 查看预警与核查" in [p.proto.label for p in at.get("page_link")]
     slide = open_app("warnings", {"mode": "present"}, user=auth.User("领导", "leader"))
-    assert not slide.exception and slide.session_state["published"].suppressed  # a projector withholds small counts
+    assert not slide.exception and not slide.session_state["published"].suppressed  # 内部会议: exact
+    public = open_app("warnings", {"mode": "public"}, user=auth.User("领导", "leader"))
+    assert not public.exception and public.session_state["published"].suppressed  # 公开场合 withholds small counts
 
 
 def test_unusable_store_is_said(signed_env, monkeypatch, tmp_path):

@@ -151,5 +151,8 @@ def test_projector_shows_no_people(signed_env):
     assert not at.exception
     text = shown_text(at)
     assert "需入户核查的人员" not in text and not any("个案编号" in df.value.columns for df in at.dataframe)
-    pub = at.session_state["published"]  # small counts withheld on a slide, as on every page
+    assert not at.session_state["published"].suppressed  # an internal meeting's slide is exact
+    public = open_app("compare", {"town": town, "mode": "public"}, user=auth.User("分析", "analyst"))
+    assert "需入户核查的人员" not in shown_text(public)
+    pub = public.session_state["published"]  # a public slide withholds small counts, as on every page
     assert pub.suppressed and any(c.mark == "<5" for c in pub.cells.values())

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.draft", "queries.warnings", "cases.store",
             "ui.users", "bench.run",
-            "bench.first_paint", "bench.explore", "bench.import_memory", "bench.cold_pages", "scripts.time_pages",
+            "bench.first_paint", "bench.memory", "bench.explore", "bench.import_memory", "bench.cold_pages", "scripts.time_pages",
             "queries.compare", "data.identity"]
 
 

@@ -271,12 +271,12 @@ def test_an_ended_session_gets_no_download(servers, how):
             run = await user.rerun("", query="year=2024")
             buttons = {e.download_button.label: e.download_button.deferred_file_id for e in run.of("download_button")
                        if e.download_button.deferred_file_id}
-            assert {"下载 Excel", "下载初稿"} <= set(buttons), buttons
-            url = await user.deferred_download(buttons["下载 Excel"])
+            assert {"下载 Excel（内部版）", "下载初稿（内部版）"} <= set(buttons), buttons
+            url = await user.deferred_download(buttons["下载 Excel（内部版）"])
             assert url.startswith("/media/"), user.last_error
             assert _fetch(port, url, cookie) == 200  # while signed in
             _end(how, name)
-            after = await user.deferred_download(buttons["下载初稿"], "r2")
+            after = await user.deferred_download(buttons["下载初稿（内部版）"], "r2")
             return url, after, user.last_error
 
     url, after, error = asyncio.run(scenario())

@@ -21,7 +21,8 @@ from queries.disclosure import SMALL
 from queries.publish import Publication, key
 from ui import charts, data, press
 from ui import view_state as vs
-from ui.audit import audit, audited_export
+from ui.audit import audit
+from ui.exports import audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.page import area_name, audience, signed_in, unit_word, until_caption, year_label
 from ui.render import slide, xlsx

@@ -14,7 +14,8 @@ from queries.cells import write_xlsx
 from queries.common import Filters
 from queries.publish import Publication
 from ui import auth, charts, data, page
-from ui.audit import audit, audited_export
+from ui.audit import audit
+from ui.exports import audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
 from ui.render import screen, slide
 

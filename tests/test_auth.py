@@ -542,7 +542,7 @@ def test_cli_signout_and_unlock(tmp_path):
 def test_ended_reason_is_read_from_session_state_alone(monkeypatch):
     """What the server guard asks outside a page run (deferred downloads, exported files) and each fragment asks
     first: whether a session's sign-in still holds."""
-    from ui.server_guard import session_user
+    from ui.auth import session_user
 
     monkeypatch.setenv("IDLE_TIMEOUT_MIN", "5")
     auth.add_user("壬", "分析", PASSWORD)

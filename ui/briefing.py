@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from queries.audience import INTERNAL, MEETINGS, PUBLIC
-from ui.auth import AREA, User
+from ui.accounts import AREA, User
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "briefing.example.yaml"

@@ -12,9 +12,11 @@ from queries import audience as aud
 from queries.db import WarehouseError
 from ui import auth, briefing, briefing_ui, data
 from ui import view_state as vs
-from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, SOURCE, md_escape
+from ui.labels import md_escape
 from ui.render import slide
 from ui.state import Context, View
+from ui.viewer import audience, scope_of, signed_in, suppressing  # noqa: F401  (page.X for the pages)
+from ui.wording import area_name, filters_text, unit_word, until_caption, year_label  # noqa: F401
 
 PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
 
@@ -76,16 +78,6 @@ h1 {font-size: 52px !important; line-height: 1.15 !important; padding: 0 !import
   [data-testid="stDeckGlJsonChart"]):not([class*="st-key-slide_off"] *)) {height: auto !important;
   min-height: 240px !important;}
 </style>"""
-
-
-def signed_in() -> auth.User:
-    """The session's user (setup() has run require_user before any page draws)."""
-    return st.session_state.get(auth.SESSION_KEY) or auth.DEMO_USER
-
-
-def scope_of(user: auth.User) -> str:
-    """The township a user may see ('' = the whole county): the scope every query is called with."""
-    return "" if user.county_wide or user.role == "press" else user.area
 
 
 def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ...] = ()) -> tuple[Context, View]:
@@ -179,13 +171,6 @@ def failure_page(exc: Exception) -> None:
     st.button("重试", key="retry_failure")
 
 
-def year_label(ctx: Context, year: int) -> str:
-    """'2024年', or '2026年（截至10月）' for a year the data does not yet cover in full."""
-    if ctx.months and ctx.months[-1].startswith(str(year)) and not ctx.months[-1].endswith("-12"):
-        return f"{year}年（截至{int(ctx.months[-1][5:])}月）"
-    return f"{year}年"
-
-
 def header(title: str, caption: str, ctx: Context, view: View) -> None:
     """Title, one-line caption, breadcrumb (示范县 › 东湖镇 › 某村) and the active filters. Names are
     drawn as plain text (buttons and text elements), never as Markdown."""
@@ -214,46 +199,6 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     if st.session_state.pop("scroll_top", False):  # after a drill the view starts at the top
         st.html("<script>window.parent.document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)</script>",
                 unsafe_allow_javascript=True)
-
-
-def filters_text(ctx: Context, view: View) -> str:
-    """'2024年，肢体残疾，二级': the year and the active filters."""
-    filters = [year_label(ctx, view.year)]
-    if view.category:
-        filters.append(CATEGORY_LABELS[view.category] + "残疾")
-    if view.level:
-        filters.append(LEVEL_LABELS[view.level])
-    return "，".join(filters)
-
-
-def area_name(ctx: Context, view: View) -> str:
-    """The name of the area the view shows."""
-    if view.village:
-        return ctx.villages[view.township][view.village]
-    return ctx.townships.get(view.township, ctx.county_name)
-
-
-def unit_word(view: View) -> str:
-    """'乡镇' at county level, '村（社区）' inside a township."""
-    return "村（社区）" if view.township else "乡镇"
-
-
-def until_caption(ctx: Context) -> None:
-    """The data's 截至 line and source, under a chart."""
-    st.caption(f"数据截至 {data.data_until(ctx)}　{SOURCE}")
-
-
-def audience(view: View) -> str:
-    """Who this view is for (queries.audience.decide, the one policy): exact (INTERNAL) for 领导, 分析 and
-    乡镇 on their screen at every level and on a 内部会议 slide; suppressed (PUBLIC) for the press role and on
-    a 公开场合 slide."""
-    return aud.decide(signed_in().role, aud.SLIDE if view.present else aud.SCREEN,
-                      meeting=aud.PUBLIC if view.public else aud.INTERNAL)
-
-
-def suppressing(view: View) -> bool:
-    """Whether the view withholds small numbers (its audience is public)."""
-    return aud.suppress(audience(view))
 
 
 # The corner of a slide says who it is for (bottom right: the top holds its controls); on a page, a line

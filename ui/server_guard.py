@@ -32,6 +32,9 @@ import threading
 import time
 from typing import Any
 
+from ui import auth
+from ui.audit import UNKNOWN_USER, audit, context_of
+
 _LOGGER = logging.getLogger("canlian.guard")
 GUARDED_COMMANDS = {"clear_cache", "set_run_on_save", "load_git_info", "file_urls_request", "backend_operation_request"}
 ADMIN_COMMANDS = {"clear_cache"}  # analysts only, and not the public demo's read-only one
@@ -73,35 +76,6 @@ def _session_token(session_id: str) -> bytes | None:
         return None
 
 
-def session_user(app_session: Any) -> Any:
-    """The signed-in user of an AppSession (ui.auth's session key) while that sign-in holds, or None: a session
-    whose sign-in has ended (reset, disable, 退出全部设备, idle — ui.auth.ended_reason) counts as not signed in,
-    before its page has rerun to say so."""
-    from ui import auth
-
-    try:
-        state = app_session._session_state
-        user = state[auth.SESSION_KEY] if auth.SESSION_KEY in state else None
-        if not isinstance(user, auth.User) or auth.ended_reason(state):
-            return None
-    except Exception:
-        return None
-    return user
-
-
-def session_user_of(session_id: str | None) -> Any:
-    """`session_user` of a session by its id, connected or kept after its websocket closed (None once gone)."""
-    from streamlit.runtime import Runtime
-
-    if not session_id:
-        return None
-    try:
-        info = Runtime.instance()._session_mgr.get_session_info(session_id)
-    except Exception:
-        return None
-    return session_user(info.session) if info is not None else None
-
-
 def command_allowed(command: str, user: Any) -> bool:
     """Whether a client command may run for a session whose signed-in user is `user` (None: not signed in)."""
     if command not in GUARDED_COMMANDS:
@@ -118,15 +92,13 @@ def _guard_backmsgs() -> None:
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.runtime.app_session import AppSession
 
-    from ui import auth
-    from ui.audit import UNKNOWN_USER, audit, context_of
 
     original = AppSession.handle_backmsg
 
     def handle_backmsg(self, msg):
         command = msg.WhichOneof("type")
         if command in GUARDED_COMMANDS:
-            user = session_user(self)
+            user = auth.session_user(self)
             if not command_allowed(command, user):
                 where = context_of(self.id)
                 _LOGGER.warning("ignored %s from session %s (not signed in, signed out or not allowed)", command,
@@ -203,7 +175,7 @@ def _own_downloads() -> None:
         fresh = [session for session, made in mine.items() if now - made <= DOWNLOAD_TTL_S]
         if not fresh:
             raise MediaFileStorageError("download expired")
-        if not any(session_user_of(session) for session in fresh):  # signed out, reset, disabled, idle, gone
+        if not any(auth.session_user_of(session) for session in fresh):  # signed out, reset, disabled, idle, gone
             raise MediaFileStorageError("the session that made the download has ended")
         return media
 

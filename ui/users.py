@@ -16,17 +16,22 @@ import getpass
 import sys
 
 from ui import signin_store
-from ui.auth import (
+from ui.accounts import (
     ROLE_SCOPE,
     ROLES,
     UserError,
     add_user,
+    check_area,
+    check_area_known,
+    check_name,
     disable_user,
     enable_user,
     end_sessions,
     list_users,
+    parse_role,
     reset_password,
     users_path,
+    warehouse_townships,
 )
 
 ROLE_HELP = "；".join(f"{label}（{key}）：{ROLE_SCOPE[key]}" for key, label in ROLES.items())
@@ -79,14 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command == "add":
-            from ui.auth import check_area, check_name, parse_role
-
             role = parse_role(args.role)  # refuse bad input before asking for a password
             area = check_area(role, args.area)
             check_name(args.name)
             if area and not args.unchecked_area:
-                from ui.auth import check_area_known, warehouse_townships
-
                 try:
                     townships = warehouse_townships()
                 except Exception as exc:  # any reason the warehouse cannot be read is said

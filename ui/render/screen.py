@@ -22,11 +22,13 @@ from queries.publish import Publication, key
 from queries.text import plotly_text
 from ui import charts, data, press
 from ui import view_state as vs
-from ui.audit import audit, audited_export
+from ui.audit import audit
+from ui.exports import audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
-from ui.page import area_name, audience, signed_in, unit_word, until_caption, year_label
 from ui.render import slide, xlsx
 from ui.state import Context, View, default_view
+from ui.viewer import audience, signed_in
+from ui.wording import area_name, unit_word, until_caption, year_label
 
 PRESENT_ROWS = 10
 MAP_HEIGHT, MAP_FIT_HEIGHT = 380, 300  # a page's map box, and its height on a laptop screen (ui.page.PAGE_CSS)

@@ -31,7 +31,7 @@ from queries.catalog import PALETTE
 from queries.publish import Publication, key
 from queries.warnings import ConfigError, config
 from ui import cases_view, charts, page
-from ui.audit import audited_export
+from ui.exports import audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.render import screen, slide
 from ui.state import default_view

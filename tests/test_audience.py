@@ -394,7 +394,8 @@ def test_township_briefing_stays_in_the_township_either_way(duck_url, audience, 
     view = at.session_state["view_state"]
     assert view.present and view.township == own and view.public == (audience == aud.PUBLIC)
     assert at.session_state["published"].suppressed == (audience == aud.PUBLIC)
-    assert any(f"场合：{aud.MEETINGS[audience]}" in c.value for c in at.caption)  # the bar says which
+    # The projected slide says which in its corner (the briefing bar is hidden: the slide alone is projected).
+    assert any(f"data-audience='{audience}'" in h.value for h in at.html)
     presenter = AppTest.from_file(APP, default_timeout=60)
     presenter.session_state[auth.SESSION_KEY] = user
     presenter.run()

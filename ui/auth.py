@@ -429,3 +429,18 @@ def session_user_of(session_id: str | None) -> Any:
     except Exception:
         return None
     return session_user(info.session) if info is not None else None
+
+
+def session_ended(session_id: str | None) -> bool:
+    """Whether the server knows this session and says its sign-in no longer holds (reset, disable, sign-out, idle).
+    A session the server does not know (AppTest, the command line) has nothing to ask; a request from a closed
+    session is refused before it gets here (ui/server_guard.py)."""
+    from streamlit.runtime import Runtime
+
+    if not session_id or not Runtime.exists():
+        return False
+    try:
+        info = Runtime.instance()._session_mgr.get_session_info(session_id)
+    except Exception:
+        return False
+    return info is not None and session_user(info.session) is None

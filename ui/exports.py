@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ui.audit import audit, session_context, session_id
-from ui.auth import session_user_of
+from ui.auth import session_ended
 
 
 def audited_export(make: Callable[[], bytes], user: str, view: str, filters: dict[str, Any], file: str,
@@ -22,11 +22,9 @@ def audited_export(make: Callable[[], bytes], user: str, view: str, filters: dic
     where, owner = session_context(), session_id()
 
     def made() -> bytes:
-        if owner:
-            if session_user_of(owner) is None:
-                audit("ignored_command", user, where=where, command="deferred_download", reason="session ended",
-                      file=file)
-                raise PermissionError("登录已失效，请刷新页面重新登录。")
+        if session_ended(owner):
+            audit("ignored_command", user, where=where, command="deferred_download", reason="session ended", file=file)
+            raise PermissionError("登录已失效，请刷新页面重新登录。")
         content = make()
         audit("export", user, where=where, view=view, filters=filters, file=file, **details)
         return content

@@ -74,7 +74,9 @@ def test_every_metric_by_every_breakdown(duck_url, extracts, town, metric, by, s
 CROSSED = [(metric, "township", next(c for c in ("year", "category", "village") if c in m.breakdowns))
            for metric, m in METRICS.items()] + [
     ("subsidy_amount", "category", "month"), ("monitored", "village", "month"), ("persons", "level", "category"),
-    ("care_persons", "year", "level"), ("rehab_rate", "village", "category"), ("living_coverage", "year", "village")]
+    ("care_persons", "year", "level"), ("rehab_rate", "village", "category"), ("living_coverage", "year", "village"),
+    ("living_coverage_month", "township", "month"), ("nursing_coverage_month", "month", "category"),
+    ("nursing_paid_month", "village", "month"), ("living_paid_month", "month", "level")]
 
 
 @pytest.mark.parametrize(("metric", "by", "cols"), CROSSED)

@@ -14,8 +14,24 @@ from ui import charts, data, page
 from ui import view_state as vs
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, TARGET_COLOUR, md_escape
 from ui.render import screen, xlsx
+from ui.state import View
 
-ctx, view = page.setup("指标分析", "{area}：任选指标，按乡镇、村（社区）、残疾类别、等级、年度或月份分析。", trend=True)
+
+def metric_asked() -> str:
+    """The metric this run shows (the session's view, else the link's): the page opens on the latest year
+    its own dataset covers (a 2025 chart of payments is not headed "2026年（截至10月）")."""
+    state = st.session_state.get("view_state")
+    asked = state.metric if state is not None else st.query_params.get("metric", "")
+    return asked if asked in METRICS else default_metric()
+
+
+def default_metric() -> str:
+    """The view's default metric."""
+    return View.__dataclass_fields__["metric"].default
+
+
+ctx, view = page.setup("指标分析", "{area}：任选指标，按乡镇、村（社区）、残疾类别、等级、年度或月份分析。", trend=True,
+                       datasets=(METRICS[metric_asked()].dataset,))
 
 if not view.present:
     choose = st.columns([2, 1, 1])
@@ -44,6 +60,10 @@ else:  # one period: the chosen year (a state at its end, money paid in it)
     month_from = max(f"{year}-01", ctx.months[0]) if ctx.months else f"{year}-01"
     month_to = min(f"{year}-12", ctx.months[-1]) if ctx.months else f"{year}-12"
     period = ctx.year_end(m.dataset, year) if m.state else page.year_label(ctx, year)
+    if m.in_month:  # a month's figure: the year's last month its data holds
+        last = ctx.coverage.get(m.dataset, ("", ""))[1]
+        month_to = min(month_to, last) if last and last[:4] == str(year) else month_to
+        period = f"{month_to[:4]}年{int(month_to[5:])}月"
 # 同比/环比 need the twelve months before the range too (one statement all the same).
 fetch_from = ex.shift_month(month_from, -12) if time_by else month_from
 frame = data.q(ex.explore, view.filters, m.key, view.by, view.cols, fetch_from, month_to)
@@ -167,32 +187,63 @@ def bar_chart(p: Publication):
                               ascending=m.higher_is_better, title=m.label)
 
 
+NO_VALUE_COLOUR = "#d9d9d9"  # a heat cell without a number ("—", "<5", "×"): grey, never the colour of 0
+
+
+def misses_target(value: float | None) -> bool:
+    """Whether a shown value falls short of the metric's target (the catalogue's Metric.target): below it,
+    or above it for a number that should be low (households without a measure, target 0)."""
+    if value is None or m.target is None:
+        return False
+    return value < m.target if m.higher_is_better else value > m.target
+
+
 def heat_table(p: Publication):
-    """Rows × columns coloured by value, each cell labelled with its text (withheld ones with their mark)."""
-    z, text = [], []
-    for r in shown_rows:
+    """Rows × columns coloured by value, each cell labelled with its text (withheld ones with their mark);
+    a cell without a number is grey (0 is the palest tint of the colour, not white on white), and a cell
+    short of the target is framed in the warning colour and its text marked "▼"."""
+    z, text, shapes = [], [], []
+    for i, r in enumerate(shown_rows):
         values = [p.shown(key("v", r, c)) for c in col_keys]
         z.append([None if v is None else v / scale for v in values])
-        text.append([p.text(key("v", r, c), unit=False) for c in col_keys])
+        line = []
+        for j, (c, v) in enumerate(zip(col_keys, values, strict=True)):
+            cell = p.text(key("v", r, c), unit=False)
+            if misses_target(None if v is None else v / scale):
+                cell = f"▼{cell}"
+                shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": j - 0.5, "x1": j + 0.5,
+                               "y0": i - 0.5, "y1": i + 0.5, "line": {"color": TARGET_COLOUR, "width": 2.5}})
+            line.append(cell)
+        text.append(line)
     trace = {"type": "heatmap", "z": z, "x": [html.escape(col_labels[c]) for c in col_keys],
              "y": [html.escape(labels[r]) for r in shown_rows], "text": text, "texttemplate": "%{text}",
-             "colorscale": [[0, "#ffffff"], [1, m.colour]], "xgap": 1, "ygap": 1, "hoverongaps": False,
+             "colorscale": [[0, "#eef3f8"], [1, m.colour]], "xgap": 1, "ygap": 1, "hoverongaps": False,
              "colorbar": {"title": {"text": unit}},
              "hovertemplate": "%{y} %{x}：%{text}<extra></extra>"}
-    return charts.figure([trace], height=max(320, 26 * len(shown_rows) + 120),
-                         xaxis={"type": "category", "side": "top"},
-                         yaxis={"type": "category", "autorange": "reversed"})
+    fig = charts.figure([trace], height=max(320, 26 * len(shown_rows) + 120),
+                        xaxis={"type": "category", "side": "top"},
+                        yaxis={"type": "category", "autorange": "reversed"}, shapes=shapes)
+    fig.update_layout(plot_bgcolor=NO_VALUE_COLOUR)
+    return fig
 
 
 st.subheader(title, anchor=False)
 if view.cols:
-    screen.chart(out, heat_table, ctx, "explore_heat", title=title)
+    screen.chart(out, heat_table, ctx, "explore_heat", title=title, period=period)
+    if m.target is not None:
+        st.caption(f"▼ 红框：未达{m.target:g}{unit}目标" + ("（高于目标）" if not m.higher_is_better else "")
+                   + "；灰底：无数字（“—”无数据，“<5”“×”已隐去）。")
 elif time_by:
-    screen.chart(out, line_chart, ctx, "explore_line", title=title)
+    screen.chart(out, line_chart, ctx, "explore_line", title=title, period=period)
 else:
-    screen.chart(out, bar_chart, ctx, "explore_bars", title=title)
+    screen.chart(out, bar_chart, ctx, "explore_bars", title=title, period=period)
 screen.legend(pub)
 page.slide_end(view)
+
+
+def change_header(word: str, step: str) -> str:
+    """'环比（较上月，%）', '同比（较上年同月，个百分点）': the comparison with its unit."""
+    return f"{word}（{step}，{ex.change_unit(m)}）"
 
 
 def pivot(p: Publication, for_excel: bool) -> pd.DataFrame:
@@ -219,13 +270,14 @@ def pivot(p: Publication, for_excel: bool) -> pd.DataFrame:
             if m.kind == AMOUNT:
                 line["发放人次"] = cell(key("n", r))
             if time_by:  # the total over periods has nothing to compare with: an empty cell, not None
-                step = "较上年" if view.by == "year" else "较上月"
-                total = r == TOTAL
-                line[f"环比（{step}）"] = "" if total else ex.change(
-                    p, m, key("v", r), key("v", ex.previous(view.by, r, "mom")))
-                if view.by == "month":
-                    line["同比（较上年同月）"] = "" if total else ex.change(
-                        p, m, key("v", r), key("v", ex.previous(view.by, r, "yoy")))
+                steps = [("环比", "较上年" if view.by == "year" else "较上月", "mom")]
+                steps += [("同比", "较上年同月", "yoy")] if view.by == "month" else []
+                for word, step, how in steps:
+                    before = key("v", ex.previous(view.by, r, how))
+                    number = ex.change_value(p, key("v", r), before)
+                    line[change_header(word, step)] = ("" if r == TOTAL else "—" if number is None
+                                                       else number if for_excel
+                                                       else ex.change(p, m, key("v", r), before, unit=False))
         body.append(line)
     return pd.DataFrame(body)
 
@@ -246,6 +298,9 @@ def workbook(caption) -> bytes:
     parts = xlsx.Kind(COUNT, GRAINS[m.grain] if m.kind == RATE else "人次")
     kinds = {c: (parts if c.startswith(("分子", "分母", "发放人次")) else value)
              for c in table.columns[1:] if not c.startswith(("环比", "同比"))}
+    for c in table.columns[1:]:  # 环比/同比 as numbers (0.0) with their unit in the header
+        if c.startswith(("环比", "同比")):
+            kinds[c] = xlsx.Kind(RATE, c[3:-1], 1)
     return xlsx.table_xlsx(table, caption, kinds)
 
 

@@ -135,8 +135,19 @@ def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block:
 PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False}
 
 
+def can_drill(view: View) -> bool:
+    """Whether a click on a bar or a region drills into it: not below a village, not for the press role
+    (its view stays the county's). Where it cannot, no text invites a click."""
+    return not view.village and signed_in().role != "press"
+
+
+def drill_hint(view: View) -> bool:
+    """Whether a page says "点击…可下钻": where a click drills, and not on a slide (no such text there)."""
+    return can_drill(view) and not view.present
+
+
 def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, key_: str, title: str = "",
-          drill: bool = False, note: str = "", missing: str = "", part: str = "") -> None:
+          drill: bool = False, note: str = "", missing: str = "", part: str = "", period: str = "") -> None:
     """A plotly chart drawn from the view's publication, its 截至 line and any note on what it does not
     follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication.
     A chart whose dataset does not cover the period says so (`missing`) instead of drawing empty bars.
@@ -153,7 +164,7 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
     if view.present:
         fig = present_figure(fig)
     config = PLOTLY_CONFIG
-    if drill and not view.village:
+    if drill and can_drill(view):
         st.plotly_chart(fig, key=key_, on_select=lambda: _drill_from_chart(key_, view), selection_mode="points",
                         config=config)
     else:
@@ -162,7 +173,8 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
         st.caption(note)
     until_caption(ctx)
     if title and not view.present:
-        export_menu(key_, title, ctx, view, lambda caption, size: press.chart_png(make(out.safe()), caption, size))
+        export_menu(key_, title, ctx, view, lambda caption, size: press.chart_png(make(out.safe()), caption, size),
+                    period=period)
 
 
 def present_figure(fig: go.Figure) -> go.Figure:
@@ -207,24 +219,38 @@ def caption_for(title: str, ctx: Context, view: View, watermark: bool, pub: Publ
                          legend=LEGEND if pub is None or disclosure.legend_needed(pub) else "")
 
 
-def export_menu(key_: str, title: str, ctx: Context, view: View, render) -> None:
+def export_menu(key_: str, title: str, ctx: Context, view: View, render, period: str = "",
+                is_map: bool = False) -> None:
     """A popover to make a press PNG on the server (1920×1080 or 1080×1080) and download it. Its controls
-    are drawn only while it is open: closed, it costs one button per chart on every rerun, not five."""
+    are drawn only while it is open: closed, it costs one button per chart on every rerun, not five.
+    The file made belongs to the size it was made at: choosing another size drops it (the download button
+    never serves a 1920×1080 file under 1080×1080), and its name carries the size. A map needs the county's
+    审图号 (config/press.yaml): until it is set, the menu says so, and the press role may not export maps."""
     menu = st.popover("导出图片", key=f"{key_}_menu", on_change="rerun")
     if not menu.open:
         return
     with menu:
+        if is_map and not press.map_approval():
+            if signed_in().role == "press":
+                st.error(press.APPROVAL_REFUSED)
+                return
+            st.warning(press.APPROVAL_MISSING)
         size = st.radio("尺寸", list(press.SIZES), key=f"{key_}_size", horizontal=True)
         watermark = st.checkbox("加“内部资料”水印", key=f"{key_}_wm")
+        file = press.file_name(title, press.SIZES[size])
+        made = st.session_state.get(f"{key_}_png")
+        if made and made[0] != file:  # made at another size (or for another view): not this one's file
+            st.session_state.pop(f"{key_}_png", None)
+            made = None
         if st.button("生成 PNG", key=f"{key_}_make"):
             with st.spinner("正在生成…"):
-                st.session_state[f"{key_}_png"] = render(caption_for(title, ctx, view, watermark), press.SIZES[size])
+                made = (file, render(caption_for(title, ctx, view, watermark, period=period), press.SIZES[size]))
+                st.session_state[f"{key_}_png"] = made
             audit("export", signed_in().name, view=title, filters=view.to_params(default_view(ctx)),
-                  file=f"{title}.png", size=size)
-        png = st.session_state.get(f"{key_}_png")
-        if png:
-            st.download_button("下载 PNG", png, file_name=f"{title}.png", mime="image/png", key=f"{key_}_download",
-                               on_click="ignore")
+                  file=file, size=size)
+        if made:
+            st.download_button(f"下载 PNG（{size}）", made[1], file_name=file, mime="image/png",
+                               key=f"{key_}_download_{file}", on_click="ignore")
         st.caption(EXPORT_NOTE)
 
 
@@ -269,7 +295,7 @@ def export_table(key_: str, title: str, make: Callable[[press.Caption], bytes], 
         return
     view = out.view
     caption = caption_for(title, ctx, view, watermark=False, period=period, datasets=datasets)
-    name = export_name(title, ctx, view)
+    name = export_name(title, ctx, view, period)
     bytes_ = audited_export(lambda: make(caption), user.name, title,
                             view.to_params(default_view(ctx)), name)
     st.download_button("下载 Excel", bytes_, file_name=name,
@@ -309,11 +335,12 @@ def draft_download(ctx: Context, view: View) -> None:
                    "小于5的人数已隐去。按全部残疾类别、等级统计。")
 
 
-def export_name(title: str, ctx: Context, view: View) -> str:
-    """'城东街道康复服务率未达标村（社区）_2024年_肢体残疾_二级.xlsx': area, year and filters in the name (a
-    filtered and an unfiltered table never share a name); characters a file system refuses are replaced."""
+def export_name(title: str, ctx: Context, view: View, period: str = "") -> str:
+    """'城东街道康复服务率未达标村（社区）_2024年_肢体残疾_二级.xlsx': area, year (or the `period` shown) and
+    filters in the name (a filtered and an unfiltered table never share a name); characters a file system
+    refuses are replaced."""
     area = area_name(ctx, view)
-    parts = [title if title.startswith(area) else f"{area}{title}", f"{view.year}年"]
+    parts = [title if title.startswith(area) else f"{area}{title}", period or f"{view.year}年"]
     parts.append(CATEGORY_LABELS[view.category] + "残疾" if view.category else "全部类别")
     parts.append(LEVEL_LABELS[view.level] if view.level else "全部等级")
     return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", "_".join(parts)) + ".xlsx"
@@ -385,7 +412,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     stack.append(layers.label_layer(collection, size, view_state.zoom))  # names above the bases' dots
     deck = layers.deck(stack, view_state, tooltip)
     map_key = f"{key_}_{view.township or 'county'}"
-    if view.village:
+    if not can_drill(view):
         st.pydeck_chart(deck, height=height, key=map_key)
     else:
         st.pydeck_chart(deck, height=height, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
@@ -397,7 +424,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     if missing:
         st.caption(md_escape(f"无边界、未在地图上显示的{unit_word(view)}（{len(missing)}）：{'、'.join(missing[:20])}"
                              + ("…" if len(missing) > 20 else "")))
-    if not view.village and not view.present:
+    if drill_hint(view):
         st.caption(f"点击地图上的{unit_word(view)}可下钻查看。")
     until_caption(ctx)
     if title and not view.present:
@@ -409,7 +436,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
                        for code, c in safe_classes.items() if c is not None and not pd.isna(c)}
             return press.map_png(shapes, colours, [(i.label, i.colour) for i in safe_items], caption, size, unit)
 
-        export_menu(key_, title, ctx, view, press_map)
+        export_menu(key_, title, ctx, view, press_map, is_map=True)
 
 
 def legend_html(items: list[layers.LegendItem], unit: str) -> None:

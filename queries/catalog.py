@@ -164,8 +164,8 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
 # The metrics a map (and a ranking) of units can show, in the order of the overview's list.
 MAP_METRICS = {k: METRICS[k].label for k in ("rehab_rate", "living_coverage", "nursing_coverage", "monitored",
                                              "without_measure", "unpaid_eligible", "base_placed")}
-# Rates of the unit table: key → (numerator, denominator).
-RATES = {k: (m.numerator, m.denominator) for k, m in METRICS.items() if m.numerator}
+# Rates of the unit table: key → (numerator, denominator) (a month's rate is 指标分析's only, not the table's).
+RATES = {k: (m.numerator, m.denominator) for k, m in METRICS.items() if m.numerator and not m.in_month}
 
 # The datasets (extracts) behind the pages, with their names in a sentence.
 DATASETS = {"persons": "持证残疾人", "monitoring": "防返贫监测", "subsidy": "补贴发放", "rehab": "康复服务",

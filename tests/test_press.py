@@ -226,3 +226,51 @@ def test_a_value_axis_has_three_ticks_none_beyond_the_data(top):
         ticks = _ticks(press.press_figure(fig, caption("图"), (1080, 1080)), axis)
         assert len(ticks) >= 3, (fig.data[0].type, ticks)
         assert max(ticks) <= data_top + 1e-9, (top, ticks)
+
+
+def leader_crossings(shapes: pd.DataFrame, size: tuple[int, int]) -> tuple[list[tuple[str, str]], set[str], int]:
+    """Drawn as the press map: (leader line, name it crosses) pairs, the names drawn, the leader lines."""
+    import matplotlib.pyplot as plt
+    import shapely
+    from matplotlib.text import Text
+
+    colours = {code: [200, 200, 200] for code in shapes["region_code"]}
+    fig = press.map_figure(shapes, colours, [("全部", (200, 200, 200))], caption("各村（社区）康复服务率"), size, "%")
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    boxes = []
+    for text in ax.texts:
+        if hasattr(text, "update_positions"):
+            text.update_positions(renderer)
+        boxes.append((text, Text.get_window_extent(text, renderer)))
+    leaders = [(t, b) for t, b in boxes if getattr(t, "arrow_patch", None) is not None]
+    crossings = []
+    for text, box in leaders:  # the line runs from the unit's point to the name's near edge
+        end = (box.x1 if text.get_horizontalalignment() == "right" else box.x0, (box.y0 + box.y1) / 2)
+        line = shapely.LineString([tuple(ax.transData.transform(text.xy)), end])
+        crossings += [(text.get_text(), other.get_text()) for other, ob in boxes
+                      if other is not text and line.intersects(shapely.box(ob.x0, ob.y0, ob.x1, ob.y1))]
+    plt.close(fig)
+    return crossings, {t.get_text() for t, _ in boxes}, len(leaders)
+
+
+def square(x: float, y: float, side: float) -> str:
+    """A square polygon as GeoJSON (lon/lat)."""
+    import json
+
+    ring = [[x, y], [x + side, y], [x + side, y + side], [x, y + side], [x, y]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def test_leader_lines_cross_no_other_name():
+    # a row of large townships named at their centres, and small villages among them too small for their
+    # names: a leader line drawn straight out to the map's edge would run through the large ones' names
+    big = [(f"99{i}", f"大{'甲乙丙丁戊'[i]}镇", square(120 + 0.1 * i, 30, 0.1)) for i in range(5)]
+    small = [(f"98{i}", f"小{'子丑寅卯辰巳'[i]}村", square(x, y, 0.004))
+             for i, (x, y) in enumerate([(120.22, 30.048), (120.28, 30.048), (120.32, 30.048), (120.18, 30.048),
+                                         (120.12, 30.02), (120.38, 30.08)])]
+    shapes = pd.DataFrame([*big, *small], columns=["region_code", "name", "geojson"])
+    for size in press.SIZES.values():
+        crossings, names, drawn = leader_crossings(shapes, size)
+        assert drawn >= 3  # the small ones did need leader lines
+        assert not crossings, (size, crossings)
+        assert set(shapes["name"]) <= names, set(shapes["name"]) - names  # and every unit is still named

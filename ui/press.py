@@ -409,12 +409,29 @@ def _place_names(fig, ax, frame: gpd.GeoDataFrame, colours: dict[str, list[int]]
             nearer_left = px < ax.transData.transform((centre_x, 0))[0]
             axes_box = ax.get_window_extent(renderer)
             minx, _, maxx, _ = frame.total_bounds
+            done = False
             for left in (nearer_left, not nearer_left):
                 x = ax.transData.transform((minx, 0))[0] - 16 if left else ax.transData.transform((maxx, 0))[0] + 16
-                if _leader(ax, row.name, (point.x, point.y), (px, py), x, left, base, placed, lines, axes_box,
-                           renderer, to_data):
+                for start in (point, _towards(row.geometry, point, minx if left else maxx)):
+                    xy = (start.x, start.y)
+                    if _leader(ax, row.name, xy, tuple(ax.transData.transform(xy)), x, left, base, placed, lines,
+                               axes_box, renderer, to_data):
+                        done = True
+                        break
+                if done:
                     break
     return lines
+
+
+def _towards(geometry, point, x: float):
+    """A point inside the polygon near its edge on the side of `x` (a leader line from there crosses fewer
+    names on its way out of the map than one from the middle)."""
+    from shapely.ops import nearest_points
+
+    minx, miny, maxx, maxy = geometry.bounds
+    inner = geometry.buffer(-0.08 * min(maxx - minx, maxy - miny))
+    inner = inner if not inner.is_empty else geometry
+    return nearest_points(inner, shapely.Point(x, point.y))[0]
 
 
 def _leader(ax, name: str, xy, start, x: float, left: bool, base: int, placed: list, lines: list, axes_box,

@@ -12,7 +12,7 @@ from queries.explore import ALL, TOTAL, key
 from queries.publish import AMOUNT, COUNT, RATE, Publication
 from ui import charts, data, page
 from ui import view_state as vs
-from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, TARGET_COLOUR, md_escape
+from ui.labels import BELOW_TARGET_COLOUR, CATEGORY_LABELS, LEVEL_LABELS, TARGET_COLOUR, md_escape
 from ui.render import screen, xlsx
 from ui.state import View
 
@@ -30,8 +30,15 @@ def default_metric() -> str:
     return View.__dataclass_fields__["metric"].default
 
 
+def months_shown(v: View) -> str:
+    """'2025年1月至2025年12月' for a view over time (the sidebar's month range), else '' (the year)."""
+    if not {v.by, v.cols} & set(TIME_BREAKDOWNS):
+        return ""
+    return f"{v.month_from[:4]}年{int(v.month_from[5:])}月至{v.month_to[:4]}年{int(v.month_to[5:])}月"
+
+
 ctx, view = page.setup("指标分析", "{area}：任选指标，按乡镇、村（社区）、残疾类别、等级、年度或月份分析。", trend=True,
-                       datasets=(METRICS[metric_asked()].dataset,))
+                       datasets=(METRICS[metric_asked()].dataset,), period=months_shown)
 
 if not view.present:
     choose = st.columns([2, 1, 1])
@@ -55,7 +62,7 @@ timed = time_by or view.cols in TIME_BREAKDOWNS
 year = view.year if vs.view().year else ctx.latest_year((m.dataset,))
 if timed:  # over time: the sidebar's month range
     month_from, month_to = view.month_from, view.month_to
-    period = f"{month_from[:4]}年{int(month_from[5:])}月至{month_to[:4]}年{int(month_to[5:])}月"
+    period = months_shown(view)
 else:  # one period: the chosen year (a state at its end, money paid in it)
     month_from = max(f"{year}-01", ctx.months[0]) if ctx.months else f"{year}-01"
     month_to = min(f"{year}-12", ctx.months[-1]) if ctx.months else f"{year}-12"
@@ -212,7 +219,7 @@ def heat_table(p: Publication):
             if misses_target(None if v is None else v / scale):
                 cell = f"▼{cell}"
                 shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": j - 0.5, "x1": j + 0.5,
-                               "y0": i - 0.5, "y1": i + 0.5, "line": {"color": TARGET_COLOUR, "width": 2.5}})
+                               "y0": i - 0.5, "y1": i + 0.5, "line": {"color": BELOW_TARGET_COLOUR, "width": 3}})
             line.append(cell)
         text.append(line)
     trace = {"type": "heatmap", "z": z, "x": [html.escape(col_labels[c]) for c in col_keys],
@@ -273,10 +280,12 @@ def pivot(p: Publication, for_excel: bool) -> pd.DataFrame:
                 steps = [("环比", "较上年" if view.by == "year" else "较上月", "mom")]
                 steps += [("同比", "较上年同月", "yoy")] if view.by == "month" else []
                 for word, step, how in steps:
+                    if r == TOTAL:
+                        line[change_header(word, step)] = ""
+                        continue
                     before = key("v", ex.previous(view.by, r, how))
                     number = ex.change_value(p, key("v", r), before)
-                    line[change_header(word, step)] = ("" if r == TOTAL else "—" if number is None
-                                                       else number if for_excel
+                    line[change_header(word, step)] = ("—" if number is None else number if for_excel
                                                        else ex.change(p, m, key("v", r), before, unit=False))
         body.append(line)
     return pd.DataFrame(body)

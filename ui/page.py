@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import duckdb
 import streamlit as st
@@ -71,9 +72,11 @@ def scope_of(user: auth.User) -> str:
     return "" if user.county_wide or user.role == "press" else user.area
 
 
-def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ...] = ()) -> tuple[Context, View]:
+def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ...] = (),
+          period: Callable[[View], str] | None = None) -> tuple[Context, View]:
     """Every page's start: sign-in, open the warehouse (or explain why not), filters, title, breadcrumb.
-    The page opens on the latest year its own `datasets` cover, unless a year was chosen."""
+    The page opens on the latest year its own `datasets` cover, unless a year was chosen. `period(view)`:
+    what the filters line says instead of the year when the view shows another period ('' for the year)."""
     user = auth.require_user()
     auth.sign_out_button()
     st.session_state[data.PAGE_DATASETS] = datasets  # every 截至 line of this run: the page's own data
@@ -102,7 +105,8 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
             present_bar(page)
     elif page and not user.read_only:
         briefing_ui.add_to_briefing(user, title, page, ctx, view)
-    header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view)
+    header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view,
+           period(view) if period else "")
     return ctx, view
 
 
@@ -149,13 +153,13 @@ def year_label(ctx: Context, year: int) -> str:
     return f"{year}年"
 
 
-def header(title: str, caption: str, ctx: Context, view: View) -> None:
+def header(title: str, caption: str, ctx: Context, view: View, period: str = "") -> None:
     """Title, one-line caption, breadcrumb (示范县 › 东湖镇 › 某村) and the active filters. Names are
     drawn as plain text (buttons and text elements), never as Markdown."""
     if view.present:
         question = st.session_state.get(briefing_ui.TITLE_KEY) or caption.rstrip("。")
         st.title(md_escape(question), anchor=False)  # a slide title is plain text, never Markdown
-        st.html(f"<div class='slide-page'>{html.escape(title)}　{html.escape(filters_text(ctx, view))}</div>")
+        st.html(f"<div class='slide-page'>{html.escape(title)}　{html.escape(filters_text(ctx, view, period))}</div>")
     else:
         st.title(title, anchor=False)
         st.text(caption)
@@ -167,15 +171,15 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
                          disabled=not view.village, key="crumb_town")
     if view.village:
         crumbs[2].button(f"› {md_escape(ctx.villages[view.township][view.village])}", disabled=True, key="crumb_village")
-    crumbs[3].text(f"筛选：{filters_text(ctx, view)}")
+    crumbs[3].text(f"筛选：{filters_text(ctx, view, period)}")
     if st.session_state.pop("scroll_top", False):  # after a drill the view starts at the top
         st.html("<script>window.parent.document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)</script>",
                 unsafe_allow_javascript=True)
 
 
-def filters_text(ctx: Context, view: View) -> str:
-    """'2024年，肢体残疾，二级': the year and the active filters."""
-    filters = [year_label(ctx, view.year)]
+def filters_text(ctx: Context, view: View, period: str = "") -> str:
+    """'2024年，肢体残疾，二级': the year (or the `period` shown) and the active filters."""
+    filters = [period or year_label(ctx, view.year)]
     if view.category:
         filters.append(CATEGORY_LABELS[view.category] + "残疾")
     if view.level:

@@ -372,8 +372,8 @@ def map_figure(shapes: pd.DataFrame, colours: dict[str, list[int]], legend: list
 
 
 def _crosses(segment: tuple[tuple[float, float], tuple[float, float]], box) -> bool:
-    """Whether a leader line (two points on the canvas) passes through a name's box."""
-    return shapely.LineString(segment).intersects(shapely.box(box.x0, box.y0, box.x1, box.y1))
+    """Whether a leader line (two points on the canvas) passes through a name's box (or within 3 px of it)."""
+    return shapely.LineString(segment).intersects(shapely.box(box.x0 - 3, box.y0 - 3, box.x1 + 3, box.y1 + 3))
 
 
 def _place_names(fig, ax, frame: gpd.GeoDataFrame, colours: dict[str, list[int]], base: int) -> list:

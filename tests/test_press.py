@@ -274,3 +274,24 @@ def test_leader_lines_cross_no_other_name():
         assert drawn >= 3  # the small ones did need leader lines
         assert not crossings, (size, crossings)
         assert set(shapes["name"]) <= names, set(shapes["name"]) - names  # and every unit is still named
+
+
+@pytest.mark.parametrize(("role", "params", "hint"), [
+    ("analyst", {}, True), ("press", {}, False), ("analyst", {"mode": "present"}, False), ("analyst", "village", False)])
+def test_no_drill_hint_where_no_drill(duck_url, monkeypatch, role, params, hint):
+    from tests.conftest import open_app, shown_text
+    from ui import auth
+
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+    monkeypatch.delenv("DEMO_MODE", raising=False)
+    if params == "village":  # below a village nothing drills
+        wh = connect(duck_url)
+        town, village = wh.frame("SELECT township_code, region_code FROM dim_region WHERE level = 'village' "
+                                 "ORDER BY region_code LIMIT 1").iloc[0]
+        params = {"town": town, "village": village}
+    at = open_app("overview", {"year": "2024", **params}, user=auth.User("某人", role))
+    assert not at.exception, at.exception
+    text = shown_text(at)
+    assert ("点击条形可下钻" in text) == hint and ("可下钻查看" in text) == hint
+    if not hint and not params.get("mode"):
+        assert "由弱到强排列。" in text  # the ranking is still explained

@@ -238,8 +238,8 @@ st.subheader(title, anchor=False)
 if view.cols:
     screen.chart(out, heat_table, ctx, "explore_heat", title=title, period=period)
     if m.target is not None:
-        st.caption(f"▼ 红框：未达{m.target:g}{unit}目标" + ("（高于目标）" if not m.higher_is_better else "")
-                   + "；灰底：无数字（“—”无数据，“<5”“×”已隐去）。")
+        st.caption(f"▼ 红框：未达目标（{'低于' if m.higher_is_better else '高于'}{m.target:g}{unit}）"
+                   "；灰底：无数字（“—”无数据，“<5”“×”已隐去）。")
 elif time_by:
     screen.chart(out, line_chart, ctx, "explore_line", title=title, period=period)
 else:

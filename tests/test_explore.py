@@ -337,7 +337,7 @@ def test_heat_table_marks_cells_short_of_target_and_tells_0_from_none(app_env):
     assert all(heat["text"][i][j].startswith("▼") for i, j in short)
     # a cell without a number is not the colour of 0: the gap shows the plot's background
     assert spec["layout"]["plot_bgcolor"].lower() not in (heat["colorscale"][0][1].lower(), "white", "#ffffff")
-    assert any("未达100%目标" in c.value for c in at.caption)
+    assert any("未达目标（低于100%）" in c.value for c in at.caption)
 
 
 @pytest.mark.slow

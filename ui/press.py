@@ -225,6 +225,8 @@ def _value_axis(fig: go.Figure) -> tuple[str, float] | None:
                for t in traces if getattr(t, axis, None) is not None and len(getattr(t, axis))]
     if not columns or fig.layout[f"{axis}axis"].type in ("category", "date"):
         return None
+    if min(c.min() for c in columns) < 0:  # values below zero: plotly's own ticks
+        return None
     if fig.layout.barmode == "stack":
         top = pd.concat(columns, axis=1).fillna(0).clip(lower=0).sum(axis=1).max()
     else:

@@ -175,7 +175,10 @@ def line_chart(p: Publication):
     trace = {"type": "scatter", "x": frame["name"], "y": frame["value"],
              "mode": "lines+markers+text" if labelled else "lines+markers",
              "hovertemplate": "%{x}：%{text}<extra></extra>",
-             "text": frame["value_text"], "textposition": "top center", "line": {"color": m.colour, "width": 3},
+             "text": frame["value_text"], "line": {"color": m.colour, "width": 3},
+             # a label on the far side of its point from the target line, so the line never crosses it
+             "textposition": ["bottom center" if target is not None and v == v and v < target else "top center"
+                              for v in frame["value"]],
              "marker": {"size": 7}, "name": m.label, "connectgaps": False}
     extra = {}
     if target is not None:

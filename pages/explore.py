@@ -11,10 +11,33 @@ from queries.publish import AMOUNT, COUNT, RATE, Publication
 from queries.text import plotly_text
 from ui import charts, data, page
 from ui import view_state as vs
-from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, TARGET_COLOUR, md_escape
+from ui.labels import BELOW_TARGET_COLOUR, CATEGORY_LABELS, LEVEL_LABELS, TARGET_COLOUR, md_escape
 from ui.render import screen, xlsx
+from ui.state import View
 
-ctx, view = page.setup("指标分析", "{area}：任选指标，按乡镇、村（社区）、残疾类别、等级、年度或月份分析。", trend=True)
+
+def metric_asked() -> str:
+    """The metric this run shows (the session's view, else the link's): the page opens on the latest year
+    its own dataset covers (a 2025 chart of payments is not headed "2026年（截至10月）")."""
+    state = st.session_state.get("view_state")
+    asked = state.metric if state is not None else st.query_params.get("metric", "")
+    return asked if asked in METRICS else default_metric()
+
+
+def default_metric() -> str:
+    """The view's default metric."""
+    return View.__dataclass_fields__["metric"].default
+
+
+def months_shown(v: View) -> str:
+    """'2025年1月至2025年12月' for a view over time (the sidebar's month range), else '' (the year)."""
+    if not {v.by, v.cols} & set(TIME_BREAKDOWNS):
+        return ""
+    return f"{v.month_from[:4]}年{int(v.month_from[5:])}月至{v.month_to[:4]}年{int(v.month_to[5:])}月"
+
+
+ctx, view = page.setup("指标分析", "{area}：任选指标，按乡镇、村（社区）、残疾类别、等级、年度或月份分析。", trend=True,
+                       datasets=(METRICS[metric_asked()].dataset,), period=months_shown)
 
 if not view.present:
     choose = st.columns([2, 1, 1])
@@ -38,11 +61,15 @@ timed = time_by or view.cols in TIME_BREAKDOWNS
 year = view.year if vs.view().year else ctx.latest_year((m.dataset,))
 if timed:  # over time: the sidebar's month range
     month_from, month_to = view.month_from, view.month_to
-    period = f"{month_from[:4]}年{int(month_from[5:])}月至{month_to[:4]}年{int(month_to[5:])}月"
+    period = months_shown(view)
 else:  # one period: the chosen year (a state at its end, money paid in it)
     month_from = max(f"{year}-01", ctx.months[0]) if ctx.months else f"{year}-01"
     month_to = min(f"{year}-12", ctx.months[-1]) if ctx.months else f"{year}-12"
     period = ctx.year_end(m.dataset, year) if m.state else page.year_label(ctx, year)
+    if m.in_month:  # a month's figure: the year's last month its data holds
+        last = ctx.coverage.get(m.dataset, ("", ""))[1]
+        month_to = min(month_to, last) if last and last[:4] == str(year) else month_to
+        period = f"{month_to[:4]}年{int(month_to[5:])}月"
 # 同比/环比 need the twelve months before the range too (one statement all the same).
 fetch_from = ex.shift_month(month_from, -12) if time_by else month_from
 frame = data.q(ex.explore, view.filters, m.key, view.by, view.cols, fetch_from, month_to)
@@ -135,7 +162,10 @@ def line_chart(p: Publication):
     trace = {"type": "scatter", "x": frame["name"], "y": frame["value"],
              "mode": "lines+markers+text" if labelled else "lines+markers",
              "hovertemplate": "%{x}：%{text}<extra></extra>",
-             "text": frame["value_text"], "textposition": "top center", "line": {"color": m.colour, "width": 3},
+             "text": frame["value_text"], "line": {"color": m.colour, "width": 3},
+             # a label on the far side of its point from the target line, so the line never crosses it
+             "textposition": ["bottom center" if target is not None and v == v and v < target else "top center"
+                              for v in frame["value"]],
              "marker": {"size": 7}, "name": m.label, "connectgaps": False}
     extra = {}
     if target is not None:
@@ -154,32 +184,63 @@ def bar_chart(p: Publication):
                               ascending=m.higher_is_better, title=m.label)
 
 
+NO_VALUE_COLOUR = "#d9d9d9"  # a heat cell without a number ("—", "<5", "×"): grey, never the colour of 0
+
+
+def misses_target(value: float | None) -> bool:
+    """Whether a shown value falls short of the metric's target (the catalogue's Metric.target): below it,
+    or above it for a number that should be low (households without a measure, target 0)."""
+    if value is None or m.target is None:
+        return False
+    return value < m.target if m.higher_is_better else value > m.target
+
+
 def heat_table(p: Publication):
-    """Rows × columns coloured by value, each cell labelled with its text (withheld ones with their mark)."""
-    z, text = [], []
-    for r in shown_rows:
+    """Rows × columns coloured by value, each cell labelled with its text (withheld ones with their mark);
+    a cell without a number is grey (0 is the palest tint of the colour, not white on white), and a cell
+    short of the target is framed in the warning colour and its text marked "▼"."""
+    z, text, shapes = [], [], []
+    for i, r in enumerate(shown_rows):
         values = [p.shown(key("v", r, c)) for c in col_keys]
         z.append([None if v is None else v / scale for v in values])
-        text.append([p.text(key("v", r, c), unit=False) for c in col_keys])
+        line = []
+        for j, (c, v) in enumerate(zip(col_keys, values, strict=True)):
+            cell = p.text(key("v", r, c), unit=False)
+            if misses_target(None if v is None else v / scale):
+                cell = f"▼{cell}"
+                shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": j - 0.5, "x1": j + 0.5,
+                               "y0": i - 0.5, "y1": i + 0.5, "line": {"color": BELOW_TARGET_COLOUR, "width": 3}})
+            line.append(cell)
+        text.append(line)
     trace = {"type": "heatmap", "z": z, "x": [plotly_text(col_labels[c]) for c in col_keys],
              "y": [plotly_text(labels[r]) for r in shown_rows], "text": text, "texttemplate": "%{text}",
-             "colorscale": [[0, "#ffffff"], [1, m.colour]], "xgap": 1, "ygap": 1, "hoverongaps": False,
+             "colorscale": [[0, "#eef3f8"], [1, m.colour]], "xgap": 1, "ygap": 1, "hoverongaps": False,
              "colorbar": {"title": {"text": unit}},
              "hovertemplate": "%{y} %{x}：%{text}<extra></extra>"}
-    return charts.figure([trace], height=max(320, 26 * len(shown_rows) + 120),
-                         xaxis={"type": "category", "side": "top"},
-                         yaxis={"type": "category", "autorange": "reversed"})
+    fig = charts.figure([trace], height=max(320, 26 * len(shown_rows) + 120),
+                        xaxis={"type": "category", "side": "top"},
+                        yaxis={"type": "category", "autorange": "reversed"}, shapes=shapes)
+    fig.update_layout(plot_bgcolor=NO_VALUE_COLOUR)
+    return fig
 
 
 st.subheader(md_escape(title), anchor=False)  # the area's name is text, never Markdown
 if view.cols:
-    screen.chart(out, heat_table, ctx, "explore_heat", title=title)
+    screen.chart(out, heat_table, ctx, "explore_heat", title=title, period=period)
+    if m.target is not None:
+        st.caption(f"▼ 红框：未达目标（{'低于' if m.higher_is_better else '高于'}{m.target:g}{unit}）"
+                   "；灰底：无数字（“—”无数据，“<5”“×”已隐去）。")
 elif time_by:
-    screen.chart(out, line_chart, ctx, "explore_line", title=title)
+    screen.chart(out, line_chart, ctx, "explore_line", title=title, period=period)
 else:
-    screen.chart(out, bar_chart, ctx, "explore_bars", title=title)
+    screen.chart(out, bar_chart, ctx, "explore_bars", title=title, period=period)
 screen.legend(pub)
 page.slide_end(view)
+
+
+def change_header(word: str, step: str) -> str:
+    """'环比（较上月，%）', '同比（较上年同月，个百分点）': the comparison with its unit."""
+    return f"{word}（{step}，{ex.change_unit(m)}）"
 
 
 def pivot(p: Publication, for_excel: bool) -> pd.DataFrame:
@@ -206,13 +267,16 @@ def pivot(p: Publication, for_excel: bool) -> pd.DataFrame:
             if m.kind == AMOUNT:
                 line["发放人次"] = cell(key("n", r))
             if time_by:  # the total over periods has nothing to compare with: an empty cell, not None
-                step = "较上年" if view.by == "year" else "较上月"
-                total = r == TOTAL
-                line[f"环比（{step}）"] = "" if total else ex.change(
-                    p, m, key("v", r), key("v", ex.previous(view.by, r, "mom")))
-                if view.by == "month":
-                    line["同比（较上年同月）"] = "" if total else ex.change(
-                        p, m, key("v", r), key("v", ex.previous(view.by, r, "yoy")))
+                steps = [("环比", "较上年" if view.by == "year" else "较上月", "mom")]
+                steps += [("同比", "较上年同月", "yoy")] if view.by == "month" else []
+                for word, step, how in steps:
+                    if r == TOTAL:
+                        line[change_header(word, step)] = ""
+                        continue
+                    before = key("v", ex.previous(view.by, r, how))
+                    number = ex.change_value(p, key("v", r), before)
+                    line[change_header(word, step)] = ("—" if number is None else number if for_excel
+                                                       else ex.change(p, m, key("v", r), before, unit=False))
         body.append(line)
     return pd.DataFrame(body)
 
@@ -233,6 +297,9 @@ def workbook(caption, version_pub: Publication) -> bytes:
     parts = xlsx.Kind(COUNT, GRAINS[m.grain] if m.kind == RATE else "人次")
     kinds = {c: (parts if c.startswith(("分子", "分母", "发放人次")) else value)
              for c in table.columns[1:] if not c.startswith(("环比", "同比"))}
+    for c in table.columns[1:]:  # 环比/同比 as numbers (0.0) with their unit in the header
+        if c.startswith(("环比", "同比")):
+            kinds[c] = xlsx.Kind(RATE, c[3:-1], 1)
     return xlsx.table_xlsx(table, caption, kinds)
 
 

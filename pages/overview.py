@@ -93,7 +93,7 @@ with left:
                       missing=metric_missing)
 with right:
     st.subheader(f"{page.unit_word(view)}排名：{MAP_METRICS[metric]}", anchor=False)
-    st.caption("由弱到强排列；点击条形可下钻。")
+    st.caption("由弱到强排列；点击条形可下钻。" if screen.drill_hint(view) else "由弱到强排列。")
     screen.chart(out, lambda p: charts.ranked_bars(screen.unit_frame(p, units, [metric]), metric, meta.colour,
                                                    meta.unit, target=meta.target, ascending=meta.higher_is_better),
                  ctx, "overview_rank", drill=True, title=f"{title}排名", missing=metric_missing)

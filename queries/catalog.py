@@ -52,6 +52,7 @@ class Metric:
     count_column: str = ""
     state: bool = False  # counted at a period's end (households under monitoring), not over it
     why_not: str = ""  # a further reason for a metric that cannot be split by category and level
+    in_month: bool = False  # a figure of one month (paid in it, eligible at its end): one period = its last month
 
     @property
     def kind(self) -> str:
@@ -140,13 +141,31 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
            grain="household", sql="explore_modification"),
     Metric("care_persons", "托养服务人数", "人", PALETTE["purple"], "年内接受机构托养、居家托养或日间照料的人数。",
            dataset="care", sql="explore_care", column="care_persons"),
+    # 指标分析's monthly questions ("how did coverage change month by month"): one month each; a year is its
+    # last month (December, or the data's last month), not a sum of months (the same persons are paid monthly).
+    Metric("living_paid_month", "生活补贴月发放人数", "人", PALETTE["blue"],
+           "当月领取困难残疾人生活补贴的人数（同一人当月多笔计一人）；按年度时为该年最后一个月。", dataset="subsidy",
+           time="month", sql="explore_subsidy_month", column="living_paid", in_month=True),
+    Metric("nursing_paid_month", "护理补贴月发放人数", "人", PALETTE["sky"],
+           "当月领取重度残疾人护理补贴的人数（同一人当月多笔计一人）；按年度时为该年最后一个月。", dataset="subsidy",
+           time="month", sql="explore_subsidy_month", column="nursing_paid", in_month=True),
+    Metric("living_coverage_month", "生活补贴月覆盖率", "%", PALETTE["blue"],
+           "当月领取困难残疾人生活补贴的符合条件人数 ÷ 月末符合条件人数（低保、证件正常，月末前发证）；"
+           "按年度时为该年最后一个月。", target=100, numerator="living_month_eligible_paid",
+           denominator="living_month_eligible", dataset="subsidy", time="month", sql="explore_subsidy_month",
+           in_month=True),
+    Metric("nursing_coverage_month", "护理补贴月覆盖率", "%", PALETTE["sky"],
+           "当月领取重度残疾人护理补贴的符合条件人数 ÷ 月末符合条件人数（一、二级，证件正常，月末前发证）；"
+           "按年度时为该年最后一个月。", target=100, numerator="nursing_month_eligible_paid",
+           denominator="nursing_month_eligible", dataset="subsidy", time="month", sql="explore_subsidy_month",
+           in_month=True),
 ]}
 
 # The metrics a map (and a ranking) of units can show, in the order of the overview's list.
 MAP_METRICS = {k: METRICS[k].label for k in ("rehab_rate", "living_coverage", "nursing_coverage", "monitored",
                                              "without_measure", "unpaid_eligible", "base_placed")}
-# Rates of the unit table: key → (numerator, denominator).
-RATES = {k: (m.numerator, m.denominator) for k, m in METRICS.items() if m.numerator}
+# Rates of the unit table: key → (numerator, denominator) (a month's rate is 指标分析's only, not the table's).
+RATES = {k: (m.numerator, m.denominator) for k, m in METRICS.items() if m.numerator and not m.in_month}
 
 # The datasets (extracts) behind the pages, with their names in a sentence.
 DATASETS = {"persons": "持证残疾人", "monitoring": "防返贫监测", "subsidy": "补贴发放", "rehab": "康复服务",

@@ -25,7 +25,7 @@ PG_SCHEMA = "warehouse"
 # 2: township marts (mart_*_town), read by every query at county level.
 # 3: mart_person(_town).issued_year: a past year counts the certificates issued by its end.
 # 4: mart_subsidy_first_paid.eligible_persons counts only certificates issued by the year's end.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 

@@ -190,19 +190,33 @@ def _amount_totals(pub: Publication, rows: list[str], cols: list[str], shown_row
     return out
 
 
-def change(pub: Publication, metric: Metric, now: str, before: str) -> str:
-    """同比/环比 from the shown numbers only: '+1.2个百分点' for a rate, '+3.4%' otherwise, '—' when
-    either is withheld, missing or the base is 0."""
+def change_value(pub: Publication, now: str, before: str) -> float | None:
+    """同比/环比 from the shown numbers only, as a number: percentage points for a rate, % otherwise (one
+    decimal); None when either is withheld, missing or the base is 0."""
     if not (pub.has(now) and pub.has(before)):
-        return "—"
+        return None
     a, b = pub.shown(now), pub.shown(before)
     if a is None or b is None:
-        return "—"
+        return None
     if pub.cells[now].kind == RATE:
-        return _signed(float(half_up(a - b, 1)), "个百分点")
+        return float(half_up(a - b, 1))
     if not b:
+        return None
+    return change_pct(a, b)
+
+
+def change_unit(metric: Metric) -> str:
+    """The unit of a metric's 同比/环比: percentage points for a rate, % otherwise."""
+    return "个百分点" if metric.kind == RATE else "%"
+
+
+def change(pub: Publication, metric: Metric, now: str, before: str, unit: bool = True) -> str:
+    """同比/环比 as text: '+1.2个百分点' for a rate, '+3.4%' otherwise (without the unit: '+1.2'), '—' when
+    either is withheld, missing or the base is 0."""
+    value = change_value(pub, now, before)
+    if value is None:
         return "—"
-    return _signed(change_pct(a, b), "%")
+    return _signed(value, change_unit(metric) if unit else "")
 
 
 def _signed(value: float, unit: str) -> str:

@@ -428,6 +428,27 @@ def expected_explore(folder: Path, metric: str, by: str, cols: str = "", month_f
         facts = pd.concat(frames)
         facts["unpaid_eligible"] = (facts["living_eligible"] - facts["living_eligible_paid"]
                                     + facts["nursing_eligible"] - facts["nursing_eligible_paid"])
+    elif metric in ("living_paid_month", "nursing_paid_month", "living_coverage_month", "nursing_coverage_month"):
+        # one month each: persons paid in it (distinct), eligible at its end (certificate issued by then or
+        # undated), and those paid of the eligible; a year is its last month in the range
+        pay = clean(folder, "两项补贴发放")
+        frames = []
+        for month in _snapshots(month_from, month_to, by, cols):
+            end = pd.Period(month, "M").end_time
+            by_end = (issued.isna() | (issued <= end)).to_numpy()
+            paid_in_month = pay[pay["发放年月"] == month]
+            frame = attrs.copy()
+            frame["year"], frame["month"] = month[:4], month
+            for prefix, kind, flag in (("living", "困难残疾人生活补贴", (persons["是否低保"] == "是").to_numpy()),
+                                       ("nursing", "重度残疾人护理补贴",
+                                        persons["残疾等级"].isin(["一级", "二级"]).to_numpy())):
+                paid = frame.index.isin(set(paid_in_month.loc[paid_in_month["补贴类型"] == kind, "残疾人证号"]))
+                eligible = active & flag & by_end
+                frame[f"{prefix}_paid"] = paid.astype(int)
+                frame[f"{prefix}_month_eligible"] = eligible.astype(int)
+                frame[f"{prefix}_month_eligible_paid"] = (eligible & paid).astype(int)
+            frames.append(frame)
+        facts = pd.concat(frames)
     elif metric == "subsidy_amount":
         pay = clean(folder, "两项补贴发放")
         pay = pay[(pay["发放年月"] >= month_from) & (pay["发放年月"] <= month_to)]
@@ -477,7 +498,9 @@ def expected_explore(folder: Path, metric: str, by: str, cols: str = "", month_f
         facts = facts[facts["category"] == str(category)]
     if person_level and level:
         facts = facts[facts["level"] == str(level)]
-    if not time_keys and "year" in facts.columns and metric not in ("monitored", "without_measure", "subsidy_amount"):
+    if not time_keys and "year" in facts.columns and metric not in ("monitored", "without_measure", "subsidy_amount",
+                                                                     "living_paid_month", "nursing_paid_month",
+                                                                     "living_coverage_month", "nursing_coverage_month"):
         facts = facts[facts["year"] == str(years[-1])]
     names = {"township": "town", "village": "village", "category": "category", "level": "level", "year": "year",
              "month": "month"}

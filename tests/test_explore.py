@@ -15,6 +15,7 @@ from queries.db import connect
 from queries.publish import Publication
 from tests.conftest import open_app
 from tests.expected import expected_explore
+from tests.test_coverage import ragged  # noqa: F401  (a fixture: payments end a year before monitoring)
 from tests.test_disclosure import assert_nothing_recoverable
 
 TOWN = "990101001000"  # filled in from the warehouse by the `town` fixture when it differs
@@ -75,7 +76,9 @@ def test_every_metric_by_every_breakdown(duck_url, extracts, town, metric, by, s
 CROSSED = [(metric, "township", next(c for c in ("year", "category", "village") if c in m.breakdowns))
            for metric, m in METRICS.items()] + [
     ("subsidy_amount", "category", "month"), ("monitored", "village", "month"), ("persons", "level", "category"),
-    ("care_persons", "year", "level"), ("rehab_rate", "village", "category"), ("living_coverage", "year", "village")]
+    ("care_persons", "year", "level"), ("rehab_rate", "village", "category"), ("living_coverage", "year", "village"),
+    ("living_coverage_month", "township", "month"), ("nursing_coverage_month", "month", "category"),
+    ("nursing_paid_month", "village", "month"), ("living_paid_month", "month", "level")]
 
 
 @pytest.mark.parametrize(("metric", "by", "cols"), CROSSED)
@@ -268,3 +271,105 @@ def test_excel_of_the_pivot_carries_units_and_formats(app_env, monkeypatch, metr
             assert cell.number_format == number_format
             assert f"{cell.value:,.{1 if unit == '%' else 2}f}" == shown.replace("万元", ""), name_
     assert numbers >= len(rows) // 2  # most townships are numbers, not marks
+
+
+# --- the monthly questions (issue 29, item 3) ------------------------------------------------------------------
+
+def made_exports(monkeypatch) -> dict[str, bytes]:
+    """The download buttons' contents, made at once ({file name: bytes})."""
+    from ui.render import screen
+
+    made = {}
+
+    def eager(make, user, view, filters, file):
+        made[file] = make()
+        return made[file]
+
+    monkeypatch.setattr(screen, "audited_export", eager)
+    return made
+
+
+def test_monthly_coverage_with_numeric_changes_in_the_excel(app_env, monkeypatch, extracts):
+    # "how did 两项补贴 coverage change month by month": by month over two years, 环比 and 同比 as numbers
+    import io
+
+    import openpyxl
+
+    from ui import auth
+
+    made = made_exports(monkeypatch)
+    at = open_app("explore", {"metric": "living_coverage_month", "by": "month", "from": "2023-01", "to": "2024-12"},
+                  user=auth.User("分析员", "analyst"))
+    assert not at.exception, at.exception
+    page_table = at.dataframe[0].value.set_index("月份")
+    assert list(page_table.index[:2]) == ["2023年1月", "2023年2月"] and len(page_table) == 24
+    assert "筛选：2023年1月至2024年12月" in [t.value for t in at.text]  # the period shown, not the sidebar's year
+    want = expected_explore(extracts, "living_coverage_month", "month", "", "2022-01", "2024-12").set_index("row_key")
+    paid, eligible = want.loc["2024-06", "living_month_eligible_paid"], want.loc["2024-06", "living_month_eligible"]
+    rate = (2000 * int(paid) + int(eligible)) // (2 * int(eligible)) / 10  # half up, from the pandas counts
+    assert page_table.loc["2024年6月", "生活补贴月覆盖率（%）"] == f"{rate:.1f}"
+    (name, content), = ((n, c) for n, c in made.items() if "生活补贴月覆盖率（按" in n)
+    assert name.split("_")[1] == "2023年1月至2024年12月"  # the file says the period shown, not the sidebar's year
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert "2023年1月至2024年12月" in sheet.cell(2, 1).value  # and so does its period line
+    header = [c.value for c in sheet[3]]
+    numbers = 0
+    for title in ("环比（较上月，个百分点）", "同比（较上年同月，个百分点）"):
+        column = header.index(title) + 1
+        for r in range(4, 4 + len(page_table)):
+            cell, shown = sheet.cell(r, column), page_table.iloc[r - 4][title]
+            if shown == "—":
+                assert cell.value == "—"
+                continue
+            numbers += 1
+            assert isinstance(cell.value, float | int) and cell.number_format == "0.0", (title, cell.value)
+            assert f"{cell.value:+.1f}".replace("+0.0", "0.0").replace("-0.0", "0.0") == shown.replace("-0.0", "0.0")
+    assert numbers >= 40  # 2 × 24 months, a few without a month to compare with
+
+
+def test_a_month_figure_over_units_is_the_years_last_month(app_env, extracts):
+    at = open_app("explore", {"metric": "nursing_paid_month", "by": "township", "year": "2024"})
+    assert not at.exception, at.exception
+    assert any("2024年12月" in s.value for s in at.subheader)  # the month shown, not "2024年"
+    table = at.dataframe[0].value.set_index("乡镇（街道）")
+    want = expected_explore(extracts, "nursing_paid_month", "township", "", "2024-01", "2024-12")
+    total = table.loc["合计", "护理补贴月发放人数（人）"]  # persons paid in one month add up across townships
+    assert total == f"{int(want['nursing_paid'].sum()):,}"
+
+
+def test_heat_table_marks_cells_short_of_target_and_tells_0_from_none(app_env):
+    import json
+
+    at = open_app("explore", {"metric": "living_coverage_month", "by": "township", "cols": "month",
+                              "from": "2024-10", "to": "2024-12"})
+    assert not at.exception, at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    heat = spec["data"][0]
+    target = METRICS["living_coverage_month"].target
+    short = [(i, j) for i, row in enumerate(heat["z"]) for j, v in enumerate(row) if v is not None and v < target]
+    assert short  # the test county's coverage is short of 100% somewhere
+    frames = {(round(s["y0"] + 0.5), round(s["x0"] + 0.5)) for s in spec["layout"].get("shapes", [])}
+    assert frames == set(short)  # every cell short of the target framed, no other
+    assert all(heat["text"][i][j].startswith("▼") for i, j in short)
+    # a cell without a number is not the colour of 0: the gap shows the plot's background
+    assert spec["layout"]["plot_bgcolor"].lower() not in (heat["colorscale"][0][1].lower(), "white", "#ffffff")
+    assert any("未达目标（低于100%）" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_page_opens_on_the_year_its_metric_covers(ragged, monkeypatch):  # noqa: F811
+    # payments end in 2023 while monitoring runs to 2024: a month chart of payments opens on 2023, not on
+    # "2024年" over a chart of 2023's months
+    from ui import auth
+
+    monkeypatch.setenv("WAREHOUSE_URL", ragged)
+    made = made_exports(monkeypatch)
+    at = open_app("explore", {"metric": "living_paid_month", "by": "month"}, user=auth.User("分析员", "analyst"))
+    assert not at.exception, at.exception
+    months = list(at.dataframe[0].value["月份"])
+    assert months[0] == "2022年1月" and months[-1] == "2023年12月"
+    assert "筛选：2022年1月至2023年12月" in [t.value for t in at.text]  # the filters line: the months shown
+    (name, _), = ((n, c) for n, c in made.items() if "生活补贴月发放人数（按" in n)
+    assert name.split("_")[1] == "2022年1月至2023年12月"
+    monitored = open_app("explore", {"metric": "monitored", "by": "month"})  # its own data: to 2024
+    assert list(monitored.dataframe[0].value["月份"])[-1] == "2024年12月"

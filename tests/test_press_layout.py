@@ -144,5 +144,5 @@ def test_map_is_laid_out(duck_url, units, size):
     names = {t["text"] for t in texts}
     assert set(shapes["name"]) <= names  # every unit named
     footer = next(t["text"] for t in texts if "数据来源" in t["text"])
-    approval = press.press_config()["map_approval"]
+    approval = press.map_approval()
     assert approval in footer.split("\n")  # the 审图号 on a line of its own, whole

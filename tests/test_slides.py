@@ -177,6 +177,9 @@ def test_presenter_view_in_step_with_the_wall_and_clicker_keys(leader_server, br
     wall.wait_for_function("() => document.querySelector('h1')?.innerText === '康复服务对照目标'", timeout=30_000)
     notes.get_by_text("第 2/3 页").wait_for(timeout=30_000)
     assert notes.get_by_text(NOTE).is_visible()
+    # the note and the next slide's title are read from a laptop at arm's length: at least 24 px
+    sizes = {t["text"]: t["size"] for t in notes.evaluate(FONT_SIZES_JS)}
+    assert sizes[NOTE] >= 24 and sizes["两项补贴（两项补贴）"] >= 24, sizes
     settle(wall)
     assert NOTE not in wall.locator("body").inner_text()  # the room never sees the note
     assert_no_error(wall)

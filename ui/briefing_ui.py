@@ -250,7 +250,8 @@ def presenter(ctx: Context, live_id: str) -> None:
     """The presenter view: slide n of N, its note, the next slide, a clock; 上一页/下一页 move both screens."""
     user = _page().signed_in()
     st.markdown("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display:none}"
-                "[data-testid='stMain'] p {font-size: 24px}</style>", unsafe_allow_html=True)
+                "[data-testid='stMain'] p, [data-testid='stMain'] [data-testid='stText'] {font-size: 24px}</style>",
+                unsafe_allow_html=True)
     top = st.columns([3, 1])
     with top[1]:
         st.html(CLOCK_JS, unsafe_allow_javascript=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 import duckdb
 import streamlit as st
@@ -80,9 +81,11 @@ h1 {font-size: 52px !important; line-height: 1.15 !important; padding: 0 !import
 </style>"""
 
 
-def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ...] = ()) -> tuple[Context, View]:
+def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ...] = (),
+          period: Callable[[View], str] | None = None) -> tuple[Context, View]:
     """Every page's start: sign-in, open the warehouse (or explain why not), filters, title, breadcrumb.
-    The page opens on the latest year its own `datasets` cover, unless a year was chosen."""
+    The page opens on the latest year its own `datasets` cover, unless a year was chosen. `period(view)`:
+    what the filters line says instead of the year when the view shows another period ('' for the year)."""
     user = auth.require_user()
     auth.sign_out_button()
     st.session_state[data.PAGE_DATASETS] = datasets  # every 截至 line of this run: the page's own data
@@ -116,7 +119,8 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
             present_bar(page)
     elif page and not user.read_only:
         briefing_ui.add_to_briefing(user, title, page, ctx, view)
-    header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view)
+    header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view,
+           period(view) if period else "")
     return ctx, view
 
 
@@ -171,7 +175,7 @@ def failure_page(exc: Exception) -> None:
     st.button("重试", key="retry_failure")
 
 
-def header(title: str, caption: str, ctx: Context, view: View) -> None:
+def header(title: str, caption: str, ctx: Context, view: View, period: str = "") -> None:
     """Title, one-line caption, breadcrumb (示范县 › 东湖镇 › 某村) and the active filters. Names are
     drawn as plain text (buttons and text elements), never as Markdown."""
     if view.present:
@@ -180,7 +184,7 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
         # Played from 汇报 the question is the slide's title, whatever area it names: the subtitle says the area
         # and year actually on screen.
         shown = f"{area_name(ctx, view)}　" if st.session_state.get(briefing_ui.AT_KEY) is not None else ""
-        st.html(f"<div class='slide-page'>{html.escape(title)}　{html.escape(shown + filters_text(ctx, view))}</div>")
+        st.html(f"<div class='slide-page'>{html.escape(title)}　{html.escape(shown + filters_text(ctx, view, period))}</div>")
     else:
         st.title(title, anchor=False)
         st.text(caption)
@@ -195,7 +199,7 @@ def header(title: str, caption: str, ctx: Context, view: View) -> None:
     if view.village:
         crumbs[2].button(f"› {md_escape(ctx.villages[view.township][view.village])}", disabled=True, key="crumb_village")
     with crumbs[3]:  # the filters and, on the same line, the audience (no extra line: a laptop's first screen)
-        audience_note(view, f"筛选：{filters_text(ctx, view)}")
+        audience_note(view, f"筛选：{filters_text(ctx, view, period)}")
     if st.session_state.pop("scroll_top", False):  # after a drill the view starts at the top
         st.html("<script>window.parent.document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)</script>",
                 unsafe_allow_javascript=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,14 @@ from ui.labels import SOURCE
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "press.yaml"
 SIZES = {"1920×1080": (1920, 1080), "1080×1080": (1080, 1080)}
 CJK = "Noto Sans CJK SC"
+# The demo county's 审图号: only the public demo (DEMO_MODE) carries it; a county sets its own in config/press.yaml.
+DEMO_APPROVAL = "审图号：示范县（2024）第001号"
+APPROVAL_SETTING = "config/press.yaml 中的 map_approval（审图号）"
+APPROVAL_MISSING = (f"尚未设置本县的审图号（{APPROVAL_SETTING}）：导出的地图不带审图号，只能内部使用，不得公开发布。"
+                    "请管理员填写本单位取得的审图号。")
+APPROVAL_REFUSED = (f"尚未设置本县的审图号（{APPROVAL_SETTING}），宣传账号不能导出地图。"
+                    "请管理员填写本单位取得的审图号后再导出。")
+APPROVAL_ABSENT_LINE = "未设置审图号，仅供内部使用，不得公开发布"
 _kaleido_lock = threading.Lock()
 _kaleido_started = False
 
@@ -44,7 +54,7 @@ class Caption:
     def footer(self, with_approval: bool = False) -> str:
         """'数据来源：…　数据截至 2024年12月' (the symbols' legend, and the map approval line)."""
         text = f"{self.source}　数据截至 {self.until}" + (f"　{self.legend}" if self.legend else "")
-        approval = press_config().get("map_approval")
+        approval = map_approval()
         return f"{text}　{approval}" if with_approval and approval else text
 
 
@@ -53,6 +63,20 @@ def press_config() -> dict:
     if not CONFIG.exists():
         return {}
     return yaml.safe_load(CONFIG.read_text(encoding="utf-8")) or {}
+
+
+def map_approval() -> str:
+    """The county's 审图号 from config/press.yaml ('' until it is set); the public demo (DEMO_MODE) uses
+    the demo county's."""
+    value = str(press_config().get("map_approval") or "").strip()
+    if not value and os.environ.get("DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return DEMO_APPROVAL
+    return value
+
+
+def file_name(title: str, size: tuple[int, int]) -> str:
+    """'示范县各乡镇康复服务率_1080x1080.png': the title and the size the image was made at."""
+    return f"{title}_{size[0]}x{size[1]}.png"
 
 
 def _kaleido():
@@ -100,8 +124,9 @@ def footer_lines(caption: Caption, size: float, width: float, with_approval: boo
     if caption.legend:
         segments += [SMALL_NOTE, f"图例：{caption.legend}"]
     lines = wrap(segments, size, width)
-    approval = press_config().get("map_approval") if with_approval else None
-    return [*lines, *wrap([approval], size, width)] if approval else lines
+    if not with_approval:
+        return lines
+    return [*lines, *wrap([map_approval() or APPROVAL_ABSENT_LINE], size, width)]
 
 
 def plotted_period(fig: go.Figure, period: str) -> str:
@@ -150,6 +175,67 @@ def _tick_texts(fig: go.Figure, axis: str) -> list[str]:
     return [str(v) for v in values]
 
 
+RANKING_HIDDEN = "withheld"  # ui.charts.RANKING_HIDDEN: how many bars of a ranking are withheld (drawn first)
+
+
+def ranking_note(rows: int, keep: int, hidden: int) -> str:
+    """Why a ranking on an image lists only some of its units, in words a reader of the image alone
+    understands: '（共23个，图幅所限只列出最弱的16个；未列出的7个都强于所列各个）'."""
+    dropped = rows - keep
+    withheld = min(hidden, dropped)  # withheld bars are drawn first, so dropped first
+    stronger = dropped - withheld
+    why = []
+    if stronger:
+        why.append(f"未列出的{stronger}个都强于所列各个")
+    if withheld:
+        why.append(f"另有{withheld}个数字为保护个人信息已隐去")
+    return f"（共{rows}个，图幅所限只列出最弱的{keep}个；{'，'.join(why)}）"
+
+
+def value_ticks(top: float) -> list[float]:
+    """At least three round ticks from 0, none beyond `top` (the data's largest value): 0, 20, 40, 60 for
+    a top of 67; 0, 0.5, 1 for a top of 1."""
+    if not top or top <= 0 or math.isnan(top):
+        return []
+
+    def nice(limit: float) -> float:  # the largest 1, 2 or 5 × 10^k not above `limit`
+        magnitude = 10 ** math.floor(math.log10(limit))
+        return max(m * magnitude for m in (1, 2, 5, 10) if m * magnitude <= limit * (1 + 1e-9))
+
+    step = nice(top / 3)  # four ticks or more
+    if step < 1 <= top / 2:  # small whole numbers: 0, 1, 2 rather than 0, 0.5, 1, 1.5, 2
+        step = nice(top / 2)
+    return [round(i * step, 10) for i in range(int(top / step + 1e-9) + 1)]
+
+
+def tick_text(value: float) -> str:
+    """A tick label: 8,000, 1.3万, 0.5 (Chinese units, as ui.charts.wan)."""
+    if abs(value) >= 1e4:
+        return f"{value / 1e4:.4g}万"
+    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
+
+
+def _value_axis(fig: go.Figure) -> tuple[str, float] | None:
+    """The value axis ('x' for horizontal bars, else 'y') and the data's largest value on it (bars of a
+    stack summed); None for a figure without one (heat tables, funnels, category-only charts)."""
+    traces = [t for t in fig.data if t.type in ("bar", "scatter") and t.meta != "value-labels"
+              and getattr(t, "mode", None) != "text"]
+    if not traces or any(t.type not in ("bar", "scatter") for t in fig.data):
+        return None
+    axis = "x" if any(t.type == "bar" and t.orientation == "h" for t in traces) else "y"
+    columns = [pd.to_numeric(pd.Series(list(getattr(t, axis))), errors="coerce").reset_index(drop=True)
+               for t in traces if getattr(t, axis, None) is not None and len(getattr(t, axis))]
+    if not columns or fig.layout[f"{axis}axis"].type in ("category", "date"):
+        return None
+    if min(c.min() for c in columns) < 0:  # values below zero: plotly's own ticks
+        return None
+    if fig.layout.barmode == "stack":
+        top = pd.concat(columns, axis=1).fillna(0).clip(lower=0).sum(axis=1).max()
+    else:
+        top = max(c.max() for c in columns)
+    return (axis, float(top)) if pd.notna(top) and top > 0 else None
+
+
 def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.Figure:
     """A copy of the figure laid out for its canvas: every text at least 24 px; margins from the longest
     label; title and the period actually plotted; the unit above the value axis, clear of its ticks; value
@@ -157,6 +243,11 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
     that fit at that size and says so."""
     width, height = size
     out = go.Figure(fig)  # a copy with its arrays (to_dict would turn them into base64 specs)
+    value_axis = _value_axis(out)
+    if value_axis:  # at least three ticks on the value axis, none beyond the data
+        ticks = value_ticks(value_axis[1])
+        out.update_layout({f"{value_axis[0]}axis": {"tickmode": "array", "tickvals": ticks,
+                                                     "ticktext": [tick_text(v) for v in ticks]}})
     base = 26 if width >= 1920 else 24
     title_size = base + 14
     period = plotted_period(out, caption.period)
@@ -179,7 +270,7 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
                 colours = trace.marker.color if trace.type == "bar" else None
                 if colours is not None and not isinstance(colours, str):
                     trace.marker.color = list(colours)[-keep:]
-        period += f"　（列出最弱的{keep}个，共{rows}个，完整排名见表格）"
+        period += "　" + ranking_note(rows, keep, int((out.layout.meta or {}).get(RANKING_HIDDEN, 0)))
     left = PAD + max(text_width(t, base) for t in _tick_texts(out, "y")) + 14
     unit = "" if hbars else out.layout.yaxis.title.text or ""
     labels = [t for t in out.data if t.meta == "value-labels" and t.text is not None]
@@ -289,15 +380,21 @@ def map_figure(shapes: pd.DataFrame, colours: dict[str, list[int]], legend: list
     return fig
 
 
-def _place_names(fig, ax, frame: gpd.GeoDataFrame, colours: dict[str, list[int]], base: int) -> None:
-    """Each unit's name inside its polygon where it overlaps no other name (largest polygons first, a few
-    nudges tried); else beside the map, in a free slot on the nearer side, with a leader line."""
+def _crosses(segment: tuple[tuple[float, float], tuple[float, float]], box) -> bool:
+    """Whether a leader line (two points on the canvas) passes through a name's box (or within 3 px of it)."""
+    return shapely.LineString(segment).intersects(shapely.box(box.x0 - 3, box.y0 - 3, box.x1 + 3, box.y1 + 3))
+
+
+def _place_names(fig, ax, frame: gpd.GeoDataFrame, colours: dict[str, list[int]], base: int) -> list:
+    """Each unit's name inside its polygon where it overlaps no other name and no leader line (largest
+    polygons first, a few nudges tried); else beside the map, in a free slot on the nearer side (then the
+    other), with a leader line that crosses no other name. Returns the leader lines drawn (canvas points)."""
     from matplotlib import patheffects
-    from matplotlib.text import Text
 
     renderer = fig.canvas.get_renderer()
     to_data = ax.transData.inverted()
     placed = []
+    lines: list[tuple[tuple[float, float], tuple[float, float]]] = []
     order = frame.assign(_area=frame.geometry.area).sort_values("_area", ascending=False)
     fig.canvas.draw()  # the axes' final limits (aspect applied) before anything is measured
     centre_x = sum(ax.get_xlim()) / 2
@@ -312,26 +409,63 @@ def _place_names(fig, ax, frame: gpd.GeoDataFrame, colours: dict[str, list[int]]
             box = text.get_window_extent(renderer).expanded(1.04, 1.1)
             inside = row.geometry.buffer(0).contains(shapely.Point(*to_data.transform(
                 ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2))))
-            if inside and not any(box.overlaps(other) for other in placed):
+            if (inside and not any(box.overlaps(other) for other in placed)
+                    and not any(_crosses(line, box) for line in lines)):
                 placed.append(box)
                 break
         else:  # beside the map with a leader line
             text.remove()
-            left = px < ax.transData.transform((centre_x, 0))[0]
+            nearer_left = px < ax.transData.transform((centre_x, 0))[0]
             axes_box = ax.get_window_extent(renderer)
             minx, _, maxx, _ = frame.total_bounds
-            x = ax.transData.transform((minx, 0))[0] - 16 if left else ax.transData.transform((maxx, 0))[0] + 16
-            for step in range(0, 40):
-                y = py + (step // 2 + 1) * base * 1.3 * (1 if step % 2 else -1) if step else py
-                label = ax.annotate(row.name, xy=(point.x, point.y), xytext=to_data.transform((x, y)),
-                                    ha="right" if left else "left", va="center", fontsize=base * PT, color="#111",
-                                    arrowprops={"arrowstyle": "-", "color": "#555", "lw": 1})
-                label.update_positions(renderer)
-                box = Text.get_window_extent(label, renderer).expanded(1.04, 1.1)  # the name, not its line
-                if not any(box.overlaps(other) for other in placed) and axes_box.y0 <= box.y0 and box.y1 <= axes_box.y1:
-                    placed.append(box)
+            done = False
+            for left in (nearer_left, not nearer_left):
+                x = ax.transData.transform((minx, 0))[0] - 16 if left else ax.transData.transform((maxx, 0))[0] + 16
+                for start in (point, _towards(row.geometry, point, minx if left else maxx)):
+                    xy = (start.x, start.y)
+                    if _leader(ax, row.name, xy, tuple(ax.transData.transform(xy)), x, left, base, placed, lines,
+                               axes_box, renderer, to_data):
+                        done = True
+                        break
+                if done:
                     break
-                label.remove()
+    return lines
+
+
+def _towards(geometry, point, x: float):
+    """A point inside the polygon near its edge on the side of `x` (a leader line from there crosses fewer
+    names on its way out of the map than one from the middle)."""
+    from shapely.ops import nearest_points
+
+    minx, miny, maxx, maxy = geometry.bounds
+    inner = geometry.buffer(-0.08 * min(maxx - minx, maxy - miny))
+    inner = inner if not inner.is_empty else geometry
+    return nearest_points(inner, shapely.Point(x, point.y))[0]
+
+
+def _leader(ax, name: str, xy, start, x: float, left: bool, base: int, placed: list, lines: list, axes_box,
+            renderer, to_data) -> bool:
+    """A name beside the map at canvas column `x` with a leader line to its point: the nearest free slot
+    (above or below) whose name box overlaps no other name and whose line crosses none. False if none."""
+    from matplotlib.text import Text
+
+    py = start[1]
+    for step in range(0, 60):
+        y = py + (step // 2 + 1) * base * 1.3 * (1 if step % 2 else -1) if step else py
+        label = ax.annotate(name, xy=xy, xytext=to_data.transform((x, y)), ha="right" if left else "left",
+                            va="center", fontsize=base * PT, color="#111",
+                            arrowprops={"arrowstyle": "-", "color": "#555", "lw": 1})
+        label.update_positions(renderer)
+        box = Text.get_window_extent(label, renderer).expanded(1.04, 1.1)  # the name, not its line
+        line = (tuple(start), (box.x1 if left else box.x0, (box.y0 + box.y1) / 2))
+        if (not any(box.overlaps(other) for other in placed) and axes_box.y0 <= box.y0 and box.y1 <= axes_box.y1
+                and not any(_crosses(line, other) for other in placed)
+                and not any(_crosses(earlier, box) for earlier in lines)):
+            placed.append(box)
+            lines.append(line)
+            return True
+        label.remove()
+    return False
 
 
 def map_png(shapes: pd.DataFrame, colours: dict[str, list[int]], legend: list[tuple[str, tuple]], caption: Caption,

@@ -17,9 +17,9 @@ def year_label(ctx: Context, year: int) -> str:
     return f"{year}年"
 
 
-def filters_text(ctx: Context, view: View) -> str:
-    """'2024年，肢体残疾，二级': the year and the active filters."""
-    filters = [year_label(ctx, view.year)]
+def filters_text(ctx: Context, view: View, period: str = "") -> str:
+    """'2024年，肢体残疾，二级': the year (or the `period` shown) and the active filters."""
+    filters = [period or year_label(ctx, view.year)]
     if view.category:
         filters.append(CATEGORY_LABELS[view.category] + "残疾")
     if view.level:

@@ -151,8 +151,19 @@ def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block:
 PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False}
 
 
+def can_drill(view: View) -> bool:
+    """Whether a click on a bar or a region drills into it: not below a village, not for the press role
+    (its view stays the county's). Where it cannot, no text invites a click."""
+    return not view.village and signed_in().role != "press"
+
+
+def drill_hint(view: View) -> bool:
+    """Whether a page says "点击…可下钻": where a click drills, and not on a slide (no such text there)."""
+    return can_drill(view) and not view.present
+
+
 def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, key_: str, title: str = "",
-          drill: bool = False, note: str = "", missing: str = "", part: str = "") -> None:
+          drill: bool = False, note: str = "", missing: str = "", part: str = "", period: str = "") -> None:
     """A plotly chart drawn from the view's publication, its 截至 line and any note on what it does not
     follow; bars of units drill into the clicked unit; a press PNG drawn from the suppressed publication.
     A chart whose dataset does not cover the period says so (`missing`) instead of drawing empty bars.
@@ -174,7 +185,7 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
         return
     config = PLOTLY_CONFIG
     height = PRESENT_HEIGHT if view.present else "content"
-    if drill and not view.village:
+    if drill and can_drill(view):
         st.plotly_chart(fig, key=key_, on_select=lambda: _drill_from_chart(key_, view), selection_mode="points",
                         config=config, height=height)
     else:
@@ -183,7 +194,8 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
         st.caption(note)
     until_caption(ctx)
     if title and not view.present:
-        export_menu(key_, title, ctx, view, lambda caption, size: press.chart_png(make(out.image()), caption, size))
+        export_menu(key_, title, ctx, view, lambda caption, size: press.chart_png(make(out.image()), caption, size),
+                    period=period)
 
 
 ALL_HIDDEN = "所选范围的数值均已隐去（人数少于5或可据以推算），不绘制图表；可选择更大的范围或不按类别、等级筛选。"
@@ -255,24 +267,38 @@ def caption_for(title: str, ctx: Context, view: View, watermark: bool, pub: Publ
                          legend=aud.PUBLIC_LEGEND if pub is None or disclosure.legend_needed(pub) else "")
 
 
-def export_menu(key_: str, title: str, ctx: Context, view: View, render) -> None:
+def export_menu(key_: str, title: str, ctx: Context, view: View, render, period: str = "",
+                is_map: bool = False) -> None:
     """A popover to make a press PNG on the server (1920×1080 or 1080×1080) and download it. Its controls
-    are drawn only while it is open: closed, it costs one button per chart on every rerun, not five."""
+    are drawn only while it is open: closed, it costs one button per chart on every rerun, not five.
+    The file made belongs to the size it was made at: choosing another size drops it (the download button
+    never serves a 1920×1080 file under 1080×1080), and its name carries the size. A map needs the county's
+    审图号 (config/press.yaml): until it is set, the menu says so, and the press role may not export maps."""
     menu = st.popover("导出图片", key=f"{key_}_menu", on_change="rerun")
     if not menu.open:
         return
     with menu:
+        if is_map and not press.map_approval():
+            if signed_in().role == "press":
+                st.error(press.APPROVAL_REFUSED)
+                return
+            st.warning(press.APPROVAL_MISSING)
         size = st.radio("尺寸", list(press.SIZES), key=f"{key_}_size", horizontal=True)
         watermark = st.checkbox("加“内部资料”水印", key=f"{key_}_wm")
+        file = press.file_name(title, press.SIZES[size])
+        made = st.session_state.get(f"{key_}_png")
+        if made and made[0] != file:  # made at another size (or for another view): not this one's file
+            st.session_state.pop(f"{key_}_png", None)
+            made = None
         if st.button("生成 PNG", key=f"{key_}_make"):
             with st.spinner("正在生成…"):
-                st.session_state[f"{key_}_png"] = render(caption_for(title, ctx, view, watermark), press.SIZES[size])
+                made = (file, render(caption_for(title, ctx, view, watermark, period=period), press.SIZES[size]))
+                st.session_state[f"{key_}_png"] = made
             audit("export", signed_in().name, view=title, filters=view.to_params(default_view(ctx)),
-                  file=f"{title}.png", size=size, version=aud.VERSIONS[aud.decide(signed_in().role, aud.IMAGE)])
-        png = st.session_state.get(f"{key_}_png")
-        if png:
-            st.download_button("下载 PNG", png, file_name=f"{title}.png", mime="image/png", key=f"{key_}_download",
-                               on_click="ignore")
+                  file=file, size=size, version=aud.VERSIONS[aud.decide(signed_in().role, aud.IMAGE)])
+        if made:
+            st.download_button(f"下载 PNG（{size}）", made[1], file_name=file, mime="image/png",
+                               key=f"{key_}_download_{file}", on_click="ignore")
         st.caption(EXPORT_NOTE)
 
 
@@ -321,7 +347,7 @@ def export_table(key_: str, title: str, make: Callable[[press.Caption, Publicati
     cols = st.columns(len(versions))
     for col, version in zip(cols, versions, strict=True):
         who = aud.decide(user.role, aud.TABLE, version=version)
-        name = aud.marked_name(export_name(title, ctx, view), who)
+        name = aud.marked_name(export_name(title, ctx, view, period), who)
 
         def made(who: str = who) -> bytes:
             pub = out.of(who)
@@ -374,11 +400,12 @@ def draft_download(ctx: Context, view: View) -> None:
                    + "　".join(VERSION_NOTES[aud.decide(user.role, aud.DRAFT, version=v)] for v in versions))
 
 
-def export_name(title: str, ctx: Context, view: View) -> str:
-    """'城东街道康复服务率未达标村（社区）_2024年_肢体残疾_二级.xlsx': area, year and filters in the name (a
-    filtered and an unfiltered table never share a name); characters a file system refuses are replaced."""
+def export_name(title: str, ctx: Context, view: View, period: str = "") -> str:
+    """'城东街道康复服务率未达标村（社区）_2024年_肢体残疾_二级.xlsx': area, year (or the `period` shown) and
+    filters in the name (a filtered and an unfiltered table never share a name); characters a file system
+    refuses are replaced."""
     area = area_name(ctx, view)
-    parts = [title if title.startswith(area) else f"{area}{title}", f"{view.year}年"]
+    parts = [title if title.startswith(area) else f"{area}{title}", period or f"{view.year}年"]
     parts.append(CATEGORY_LABELS[view.category] + "残疾" if view.category else "全部类别")
     parts.append(LEVEL_LABELS[view.level] if view.level else "全部等级")
     return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", "_".join(parts)) + ".xlsx"
@@ -451,7 +478,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     deck = layers.deck(stack, view_state, tooltip)
     map_key = f"{key_}_{view.township or 'county'}"
     box = PRESENT_HEIGHT if view.present else height
-    if view.village:
+    if not can_drill(view):
         st.pydeck_chart(deck, height=box, key=map_key)
     else:
         st.pydeck_chart(deck, height=box, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
@@ -463,7 +490,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     if missing:
         st.caption(md_escape(f"无边界、未在地图上显示的{unit_word(view)}（{len(missing)}）：{'、'.join(missing[:20])}"
                              + ("…" if len(missing) > 20 else "")))
-    if not view.village and not view.present:
+    if drill_hint(view):
         st.caption(f"点击地图上的{unit_word(view)}可下钻查看。")
     until_caption(ctx)
     if title and not view.present:
@@ -475,7 +502,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
                        for code, c in safe_classes.items() if c is not None and not pd.isna(c)}
             return press.map_png(shapes, colours, [(i.label, i.colour) for i in safe_items], caption, size, unit)
 
-        export_menu(key_, title, ctx, view, press_map)
+        export_menu(key_, title, ctx, view, press_map, is_map=True)
 
 
 def legend_html(items: list[layers.LegendItem], unit: str) -> None:

@@ -1,0 +1,79 @@
+-- explore_subsidy_month: 指标分析, per subsidy, the persons paid in a month and of them the eligible, and the
+-- eligible at that month's end (eligibility flag as imported, certificate issued by the month's end or undated),
+-- at months of [:month_from, :month_to] (first days): every month (:snap = 'month'), each year's last month in
+-- the range (:snap = 'year'), or :month_to only (:snap = 'end'); per :by key (× :cols key): township, village,
+-- category, level, year, month. Parameters: :by, :cols, :snap, :month_from, :month_to, :township, :village,
+-- :category, :level. Township marts for the county, village marts inside one township. Keys are text.
+WITH snaps AS (
+    SELECT CAST(g.m AS DATE) AS month
+    FROM generate_series(CAST(:month_from AS TIMESTAMP), CAST(:month_to AS TIMESTAMP), INTERVAL '1 month') AS g(m)
+),
+ends AS (
+    SELECT month, CAST(EXTRACT(YEAR FROM month) * 100 + EXTRACT(MONTH FROM month) AS INTEGER) AS ym FROM snaps
+    WHERE :snap = 'month' OR month = :month_to OR (:snap = 'year' AND EXTRACT(MONTH FROM month) = 12)
+),
+-- The eligible summed to the view's units by the month their certificate was issued (a few thousand rows),
+-- then counted at every end from that month on.
+e AS (
+    SELECT CASE :by WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                  WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS row_unit,
+           CASE :cols WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                    WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS col_unit,
+           issued_month, sum(living_eligible_persons) AS living_eligible, sum(nursing_eligible_persons) AS nursing_eligible
+    FROM (
+        SELECT township_code, '' AS village_code, category_code, level_code, issued_month, living_eligible_persons,
+               nursing_eligible_persons
+        FROM mart_eligible_month_town WHERE :township = ''
+        UNION ALL
+        SELECT township_code, village_code, category_code, level_code, issued_month, living_eligible_persons,
+               nursing_eligible_persons
+        FROM mart_eligible_month
+        WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+    ) m
+    WHERE (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+    GROUP BY 1, 2, 3
+),
+p AS (
+    SELECT CASE :by WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                  WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS row_unit,
+           CASE :cols WHEN 'township' THEN township_code WHEN 'village' THEN village_code
+                    WHEN 'category' THEN CAST(category_code AS VARCHAR) WHEN 'level' THEN CAST(level_code AS VARCHAR) ELSE '' END AS col_unit,
+           pay_month,
+           sum(CASE WHEN subsidy_code = 'living' THEN persons ELSE 0 END) AS living_paid,
+           sum(CASE WHEN subsidy_code = 'living' THEN eligible_persons ELSE 0 END) AS living_month_eligible_paid,
+           sum(CASE WHEN subsidy_code = 'nursing' THEN persons ELSE 0 END) AS nursing_paid,
+           sum(CASE WHEN subsidy_code = 'nursing' THEN eligible_persons ELSE 0 END) AS nursing_month_eligible_paid
+    FROM (
+        SELECT township_code, '' AS village_code, category_code, level_code, subsidy_code, pay_month, persons,
+               eligible_persons
+        FROM mart_subsidy_paid_month_town WHERE :township = ''
+        UNION ALL
+        SELECT township_code, village_code, category_code, level_code, subsidy_code, pay_month, persons,
+               eligible_persons
+        FROM mart_subsidy_paid_month
+        WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
+    ) m
+    WHERE pay_month BETWEEN :month_from AND :month_to
+      AND (:category = 0 OR category_code = :category) AND (:level = 0 OR level_code = :level)
+    GROUP BY 1, 2, 3
+),
+u AS (
+    SELECT e.row_unit, e.col_unit, d.month, e.living_eligible, e.nursing_eligible, 0 AS living_paid,
+           0 AS living_month_eligible_paid, 0 AS nursing_paid, 0 AS nursing_month_eligible_paid
+    FROM e JOIN ends d ON e.issued_month <= d.ym
+    UNION ALL
+    SELECT p.row_unit, p.col_unit, d.month, 0, 0, p.living_paid, p.living_month_eligible_paid, p.nursing_paid,
+           p.nursing_month_eligible_paid
+    FROM p JOIN ends d ON p.pay_month = d.month
+)
+SELECT CASE :by WHEN 'year' THEN substr(CAST(month AS VARCHAR), 1, 4)
+                WHEN 'month' THEN substr(CAST(month AS VARCHAR), 1, 7) ELSE row_unit END AS row_key,
+       CASE :cols WHEN 'year' THEN substr(CAST(month AS VARCHAR), 1, 4)
+                  WHEN 'month' THEN substr(CAST(month AS VARCHAR), 1, 7) ELSE col_unit END AS col_key,
+       sum(living_paid) AS living_paid, sum(living_month_eligible_paid) AS living_month_eligible_paid,
+       sum(living_eligible) AS living_month_eligible,
+       sum(nursing_paid) AS nursing_paid, sum(nursing_month_eligible_paid) AS nursing_month_eligible_paid,
+       sum(nursing_eligible) AS nursing_month_eligible
+FROM u
+GROUP BY 1, 2
+ORDER BY 1, 2

@@ -15,11 +15,7 @@ by `ui.render.document` with the other renderers.
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -27,8 +23,8 @@ from queries import audience as aud
 from queries import dashboard, disclosure
 from queries.catalog import DATASETS, METRICS
 from queries.common import Filters, county
-from queries.coverage import Coverage, coverage
-from queries.db import Warehouse, WarehouseError, connect
+from queries.coverage import Coverage
+from queries.db import Warehouse
 from queries.publish import (
     AMOUNT,
     CHANGE,
@@ -40,7 +36,6 @@ from queries.publish import (
     unit_missing,
 )
 from queries.report import AMOUNT_COLUMNS, COUNT_COLUMNS, REPORT_COLUMNS
-from queries.text import markdown_inline
 
 TARGET_REHAB = int(METRICS["rehab_rate"].target or 85)
 TARGET_MODIFICATION = int(METRICS["modification_rate"].target or 90)
@@ -729,91 +724,7 @@ def annual_table_shown(pub: Publication, units: pd.DataFrame, area: str) -> pd.D
     return pd.DataFrame(body)
 
 
-# --- Markdown --------------------------------------------------------------------------------------------
-def _md_cell(text: object) -> str:
-    """A table cell's text, shown as it is: Markdown escaped (names are text), nothing that would break a
-    Markdown table."""
-    return markdown_inline(str(text).replace("|", "｜").replace("\n", " "))
-
-
-def markdown(draft: Draft) -> str:
-    """The draft as Markdown: title, sections with full-width indented paragraphs, notes, the annual
-    table and the appendix of numbers. Every text is escaped (queries/text.py): a region's name is never a
-    link, an image, HTML or a formula in whatever renders the file."""
-    md = markdown_inline
-    lines = ([f"**{aud.SLIDE_MARK}**", ""] if draft.audience == aud.INTERNAL else [])
-    lines += [f"# {md(draft.title)}", "", f"数据截至{md(draft.until)}", ""]
-    for heading, paragraphs in draft.sections:
-        lines += [f"## {md(heading)}", ""]
-        for paragraph in paragraphs:
-            lines += [f"　　{md(paragraph)}", ""]
-    lines += ["## 说明", ""] + [f"- {md(note)}" for note in draft.notes] + [""]
-    lines += [f"## 附表1　{md(draft.area)}年度分{draft.unit_word}统计表（{draft.period.year}年）", "",
-              "金额单位万元，比率单位%；口径同驾驶舱“总览”年度分乡镇统计表。", ""]
-    lines += _md_table(list(draft.table.columns), draft.table.to_numpy().tolist())
-    lines += ["", "## 附表2　数字来源", "", "正文中每个数字一行：可在驾驶舱所列位置按所列期间和范围查到。", ""]
-    lines += _md_table(APPENDIX_HEADER, appendix_rows(draft))
-    return "\n".join(lines) + "\n"
-
-
 def appendix_rows(draft: Draft) -> list[list[str]]:
     """One row per number of the text: number, metric, definition, period, area, where, cell key."""
     return [[str(i), t.text, t.metric, t.definition, t.period, t.area, t.where, t.cell]
             for i, t in enumerate(draft.traces, 1)]
-
-
-def _md_table(header: list[str], rows: list[list[object]]) -> list[str]:
-    """A Markdown table."""
-    out = ["| " + " | ".join(map(_md_cell, header)) + " |", "|" + "---|" * len(header)]
-    return out + ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
-
-
-def write(draft: Draft, out: Path, render_docx: Callable[[Draft], bytes] | None = None) -> None:
-    """Write the draft as .md or .docx (by the file's suffix)."""
-    if out.suffix.lower() == ".md":
-        out.write_text(markdown(draft), encoding="utf-8")
-    elif out.suffix.lower() == ".docx":
-        if render_docx is None:
-            from ui.render.document import docx_bytes  # the Word renderer lives with the other renderers
-
-            render_docx = docx_bytes
-        out.write_bytes(render_docx(draft))
-    else:
-        raise ValueError(f"输出文件须为 .md 或 .docx：{out}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write the draft for one year (or half-year), county or township."""
-    parser = argparse.ArgumentParser(prog="python -m queries.draft",
-                                     description="生成年度（半年）工作总结数据初稿。Write the report draft.")
-    parser.add_argument("--warehouse", help="DuckDB 文件或 PostgreSQL URL（默认：WAREHOUSE_URL 或演示仓库）")
-    parser.add_argument("--year", type=int, required=True, help="统计年度，如 2024")
-    parser.add_argument("--half", type=int, choices=(1, 2), default=0, help="1 = 1-6月，2 = 7-12月（默认全年）")
-    parser.add_argument("--area", default="", help="乡镇区划代码（12位）：写该乡镇的初稿（默认全县）")
-    parser.add_argument("--version", choices=("内部", "对外", "internal", "public"), default="对外",
-                        help="对外（默认）：隐去人数少于5的数字；内部：数字不隐去，标“内部资料”，仅供内部使用")
-    parser.add_argument("--out", type=Path, required=True, help="输出文件 .md 或 .docx")
-    args = parser.parse_args(argv)
-    if args.out.suffix.lower() not in (".md", ".docx"):
-        parser.error("--out 须以 .md 或 .docx 结尾")
-    try:
-        wh = connect(args.warehouse)
-        cov = coverage(wh)
-        if args.year not in cov.years:
-            parser.error(f"--year {args.year} 不在数据范围内（{cov.years[0] if cov.years else '—'}–"
-                         f"{cov.years[-1] if cov.years else '—'}）")
-        towns = dashboard.regions(wh, "")
-        if args.area and args.area not in set(towns.loc[towns["level"] == "township", "region_code"]):
-            parser.error(f"--area {args.area} 不是本仓库中的乡镇区划代码")
-        audience = aud.INTERNAL if args.version in ("内部", "internal") else aud.PUBLIC
-        draft = build(wh, cov, Filters(scope="", township=args.area), args.year, args.half, audience)
-    except WarehouseError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
-    write(draft, args.out)
-    print(f"已写入 {args.out}：{len(draft.sections)} 节，{len(draft.traces)} 个数字（附表2逐一列出来源）")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

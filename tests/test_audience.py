@@ -18,10 +18,12 @@ from queries.common import Filters
 from queries.dashboard import unit_tables
 from queries.db import connect
 from queries.publish import key
+from scripts import draft as draft_cli
 from tests.conftest import open_app, shown_text
 from tests.expected import _rehab
 from tests.test_disclosure import assert_nothing_recoverable
 from ui import auth
+from ui.render import document
 
 YEAR = 2024
 TARGET = 85
@@ -332,7 +334,7 @@ def test_internal_draft_is_exact_and_marked(duck_url, drill, tmp_path):
     wh = connect(duck_url)
     made = draft.build(wh, coverage(wh), Filters(scope="", township=town), YEAR, audience=aud.INTERNAL)
     assert not made.pub.suppressed and not any(c.mark for c in made.pub.cells.values())
-    text = draft.markdown(made)
+    text = document.markdown(made)
     assert text.startswith(f"**{aud.SLIDE_MARK}**") and "<5" not in text and "×" not in text
     table = made.table.set_index("名称")
     for village, row in expected.iterrows():
@@ -342,11 +344,11 @@ def test_internal_draft_is_exact_and_marked(duck_url, drill, tmp_path):
     assert all(aud.SLIDE_MARK in s.header.paragraphs[0].text for s in doc.sections)
     assert all("内部资料" in s.footer.paragraphs[0].text for s in doc.sections)
     public = draft.build(wh, coverage(wh), Filters(scope="", township=town), YEAR)  # the default: 对外版
-    assert public.pub.suppressed and "<5" in draft.markdown(public) and aud.SLIDE_MARK not in draft.markdown(public)
+    assert public.pub.suppressed and "<5" in document.markdown(public) and aud.SLIDE_MARK not in document.markdown(public)
     doc = Document(io.BytesIO(docx_bytes(public, images=[])))
     assert not any(aud.SLIDE_MARK in s.header.paragraphs[0].text for s in doc.sections)
     out = tmp_path / "内部.md"
-    assert draft.main(["--warehouse", duck_url, "--year", str(YEAR), "--area", town, "--version", "内部",
+    assert draft_cli.main(["--warehouse", duck_url, "--year", str(YEAR), "--area", town, "--version", "内部",
                        "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith(f"**{aud.SLIDE_MARK}**")
 

@@ -18,7 +18,9 @@ from queries.common import Filters
 from queries.coverage import Coverage, coverage
 from queries.db import connect
 from queries.report import annual_table, rate
+from scripts import draft as draft_cli
 from ui import auth
+from ui.render import document
 
 YEAR = 2024
 CATS = {v: k for k, v in draft.CATEGORIES.items()}
@@ -54,7 +56,7 @@ def make(wh, half: int = 0, township: str = "") -> draft.Draft:
 def shown_markdown(made: draft.Draft) -> str:
     """The draft's Markdown as a reader sees it: backslash escapes resolved, word joiners dropped (names are
     escaped in the file: queries/text.py)."""
-    return re.sub(r"\\(.)", r"\1", draft.markdown(made)).replace("\u2060", "")
+    return re.sub(r"\\(.)", r"\1", document.markdown(made)).replace("\u2060", "")
 
 
 def parse_appendix(markdown: str) -> list[dict[str, str]]:
@@ -309,7 +311,7 @@ def test_docx_holds_sections_table_and_images(wh, tmp_path):
 
     made = make(wh)
     out = tmp_path / "初稿.docx"
-    draft.write(made, out, docx_bytes)
+    document.write(made, out, docx_bytes)
     doc = docx.Document(io.BytesIO(out.read_bytes()))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert all(section in headings for section in draft.SECTIONS)
@@ -328,12 +330,12 @@ def test_docx_holds_sections_table_and_images(wh, tmp_path):
 
 def test_command_line(duck_url, tmp_path, town):
     out = tmp_path / "d.md"
-    assert draft.main(["--warehouse", duck_url, "--year", "2024", "--half", "1", "--area", town, "--out", str(out)]) == 0
+    assert draft_cli.main(["--warehouse", duck_url, "--year", "2024", "--half", "1", "--area", town, "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith("# ")
     with pytest.raises(SystemExit):
-        draft.main(["--warehouse", duck_url, "--year", "2024", "--area", "123", "--out", str(out)])
+        draft_cli.main(["--warehouse", duck_url, "--year", "2024", "--area", "123", "--out", str(out)])
     with pytest.raises(SystemExit):
-        draft.main(["--warehouse", duck_url, "--year", "2024", "--out", str(tmp_path / "d.txt")])
+        draft_cli.main(["--warehouse", duck_url, "--year", "2024", "--out", str(tmp_path / "d.txt")])
 
 
 @pytest.mark.parametrize("role, offered", [("analyst", True), ("leader", True), ("press", False)])

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.draft", "queries.warnings", "cases.store",
+COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.warnings", "cases.store",
             "ui.users", "bench.run",
             "bench.first_paint", "bench.memory", "bench.explore", "bench.import_memory", "bench.cold_pages", "scripts.time_pages",
+            "scripts.draft",
             "queries.compare", "data.identity"]
 
 

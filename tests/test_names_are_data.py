@@ -23,6 +23,7 @@ from queries.cells import safe_cell, safe_frame
 from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table, main
+from scripts import draft as draft_cli
 from tests.conftest import open_app
 from tests.hostile import TOWNSHIP_NAMES, VILLAGE_NAMES
 from ui import press
@@ -262,12 +263,11 @@ class _Text(HTMLParser):
 
 
 def test_the_markdown_draft_shows_names_as_text(hostile_url, tmp_path):
-    """`queries.draft --out x.md`: rendered (HTML allowed, as CommonMark does, with linkify and tables), no
+    """`scripts.draft --out x.md`: rendered (HTML allowed, as CommonMark does, with linkify and tables), no
     tag, link, image, autolink or formula comes from a name, and every name reads as it is."""
-    from queries import draft
 
     out = tmp_path / "初稿.md"
-    assert draft.main(["--warehouse", hostile_url, "--year", "2024", "--out", str(out)]) == 0
+    assert draft_cli.main(["--warehouse", hostile_url, "--year", "2024", "--out", str(out)]) == 0
     body = out.read_text(encoding="utf-8")
     assert not markdown_problems(body, allow_html=False), markdown_problems(body, allow_html=False)[:5]  # tags: below
     page = _Text()

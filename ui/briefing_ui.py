@@ -18,6 +18,8 @@ from ui import view_state as vs
 from ui.auth import LIVE_KEY, User
 from ui.labels import md_escape
 from ui.state import Context, View, default_view, parse
+from ui.viewer import signed_in
+from ui.wording import area_name, year_label
 
 AREA_KEY = "briefing_area"  # the script being played: "" county, else a township code
 AT_KEY = "briefing_at"  # the slide being played (None: not playing)
@@ -72,13 +74,6 @@ CLOCK_JS = """<div id="presenter-clock" style="font-size:40px;font-weight:700">-
 </script>"""
 
 
-def _page():
-    """ui.page (imported late: page calls into this module)."""
-    from ui import page
-
-    return page
-
-
 def area_label(ctx: Context, area: str) -> str:
     """The county's name or a township's."""
     return ctx.county_name if area == briefing.COUNTY else ctx.townships.get(area, area)
@@ -91,7 +86,7 @@ def add_to_briefing(user: User, title: str, page: str, ctx: Context, view: View)
         return
     with st.sidebar.popover("加入汇报"):
         st.caption(f"加入：{area_label(ctx, area)}的汇报脚本")
-        slide_title = st.text_input("本页标题", value=f"{_page().area_name(ctx, view)}{title}"[:briefing.MAX_TITLE],
+        slide_title = st.text_input("本页标题", value=f"{area_name(ctx, view)}{title}"[:briefing.MAX_TITLE],
                                     key="brief_title", max_chars=briefing.MAX_TITLE)
         from ui.render import slide as slides
 
@@ -120,7 +115,7 @@ def add_to_briefing(user: User, title: str, page: str, ctx: Context, view: View)
 def go_to_slide(ctx: Context, index: int, area: str | None = None) -> None:
     """Show slide `index` of the script being played (or of `area`'s): its page and filters, projector mode."""
     area = st.session_state.get(AREA_KEY, briefing.COUNTY) if area is None else area
-    user = _page().signed_in()
+    user = signed_in()
     if not briefing.may_play(user, area):
         st.warning("您的账号不能放映这份汇报脚本。")
         return
@@ -148,8 +143,7 @@ def go_to_slide(ctx: Context, index: int, area: str | None = None) -> None:
 
 def shown_area(ctx: Context, view: View) -> str:
     """The area the slide actually shows, with its year: what the audience sees, whatever the title says."""
-    frame = _page()
-    return f"{frame.area_name(ctx, view)}　{frame.year_label(ctx, view.year)}"
+    return f"{area_name(ctx, view)}　{year_label(ctx, view.year)}"
 
 
 def briefing_bar(ctx: Context, view: View) -> None:
@@ -158,9 +152,8 @@ def briefing_bar(ctx: Context, view: View) -> None:
     window, but hidden; the slide's number and title are the presenter's (the question is the slide's title)."""
     from ui.render import slide as slides
 
-    frame = _page()
     area = st.session_state.get(AREA_KEY, briefing.COUNTY)
-    user = frame.signed_in()
+    user = signed_in()
     script, _ = briefing.load(briefing.script_path(area))
     if not script.slides or not briefing.may_play(user, area):
         return
@@ -248,7 +241,7 @@ def presenter_link(live_id: str) -> str:
 
 def presenter(ctx: Context, live_id: str) -> None:
     """The presenter view: slide n of N, its note, the next slide, a clock; 上一页/下一页 move both screens."""
-    user = _page().signed_in()
+    user = signed_in()
     st.markdown("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display:none}"
                 "[data-testid='stMain'] p, [data-testid='stMain'] [data-testid='stText'] {font-size: 24px}</style>",
                 unsafe_allow_html=True)
@@ -326,7 +319,7 @@ def playable_areas(user: User, ctx: Context) -> list[str]:
 def page(ctx: Context) -> None:
     """The 汇报 page: choose a script, see its slides (notes for editors), start playing; or, opened with
     ?presenter=ID, the presenter view of that playing."""
-    user = _page().signed_in()
+    user = signed_in()
     if st.session_state.get(PRESENTER_KEY):
         presenter(ctx, st.session_state[PRESENTER_KEY])
         st.stop()

@@ -7,6 +7,8 @@ Nothing here imports streamlit (the command line uses it too)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 from docx import Document
@@ -20,6 +22,7 @@ from queries import audience as aud
 from queries.catalog import METRICS, PALETTE
 from queries.draft import APPENDIX_HEADER, Draft, appendix_rows
 from queries.publish import key
+from queries.text import markdown_inline
 from ui import charts, press
 from ui.labels import SOURCE
 
@@ -170,3 +173,46 @@ def docx_bytes(draft: Draft, images: list[tuple[str, bytes]] | None = None) -> b
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+# --- Markdown (the draft as a .md file) -------------------------------------------------------------------
+def _md_cell(text: object) -> str:
+    """A table cell's text, shown as it is: Markdown escaped (names are text), nothing that would break a
+    Markdown table."""
+    return markdown_inline(str(text).replace("|", "｜").replace("\n", " "))
+
+
+def markdown(draft: Draft) -> str:
+    """The draft as Markdown: title, sections with full-width indented paragraphs, notes, the annual
+    table and the appendix of numbers. Every text is escaped (queries/text.py): a region's name is never a
+    link, an image, HTML or a formula in whatever renders the file."""
+    md = markdown_inline
+    lines = ([f"**{aud.SLIDE_MARK}**", ""] if draft.audience == aud.INTERNAL else [])
+    lines += [f"# {md(draft.title)}", "", f"数据截至{md(draft.until)}", ""]
+    for heading, paragraphs in draft.sections:
+        lines += [f"## {md(heading)}", ""]
+        for paragraph in paragraphs:
+            lines += [f"　　{md(paragraph)}", ""]
+    lines += ["## 说明", ""] + [f"- {md(note)}" for note in draft.notes] + [""]
+    lines += [f"## 附表1　{md(draft.area)}年度分{draft.unit_word}统计表（{draft.period.year}年）", "",
+              "金额单位万元，比率单位%；口径同驾驶舱“总览”年度分乡镇统计表。", ""]
+    lines += _md_table(list(draft.table.columns), draft.table.to_numpy().tolist())
+    lines += ["", "## 附表2　数字来源", "", "正文中每个数字一行：可在驾驶舱所列位置按所列期间和范围查到。", ""]
+    lines += _md_table(APPENDIX_HEADER, appendix_rows(draft))
+    return "\n".join(lines) + "\n"
+
+
+def _md_table(header: list[str], rows: list[list[object]]) -> list[str]:
+    """A Markdown table."""
+    out = ["| " + " | ".join(map(_md_cell, header)) + " |", "|" + "---|" * len(header)]
+    return out + ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+
+
+def write(draft: Draft, out: Path, render_docx: Callable[[Draft], bytes] | None = None) -> None:
+    """Write the draft as .md or .docx (by the file's suffix)."""
+    if out.suffix.lower() == ".md":
+        out.write_text(markdown(draft), encoding="utf-8")
+    elif out.suffix.lower() == ".docx":
+        out.write_bytes((render_docx or docx_bytes)(draft))
+    else:
+        raise ValueError(f"输出文件须为 .md 或 .docx：{out}")

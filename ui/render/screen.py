@@ -369,7 +369,7 @@ DRAFT_HALVES = {0: "全年", 1: "上半年（1-6月）", 2: "下半年（7-12月
 def draft_download(ctx: Context, view: View) -> None:
     """年度报告初稿 (Word) of the view's year and area for leaders and analysts, in the versions they may
     have (内部版 exact and marked, 对外版 suppressed), audited like every export, built only when a button is
-    pressed (queries.draft, ui.render.document)."""
+    pressed (queries.draft for the content, ui.render.document for Word)."""
     user = signed_in()
     versions = aud.export_versions(user.role, aud.DRAFT)
     if not versions or view.present or view.village:

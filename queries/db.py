@@ -144,8 +144,11 @@ class Warehouse:
         try:
             frame = self.frame("SELECT value FROM meta_import WHERE key = 'schema_version'")
             version = str(frame["value"].iloc[0]) if len(frame) else "?"
-        except Exception:  # no meta_import at all: not a warehouse of this importer
-            version = "?"
+        except Exception as exc:
+            if not _missing_table(exc):  # a damaged file or a lost server is said as such, not as an old version
+                self.close()
+                raise
+            version = "?"  # no meta_import at all: not a warehouse of this importer
         if version != SCHEMA_VERSION:
             self.close()
             raise WarehouseError(
@@ -224,3 +227,13 @@ def _parsed(sql: str) -> tuple[frozenset[str], str]:
 def connect(url: str | None = None) -> Warehouse:
     """Open the warehouse read-only (default: WAREHOUSE_URL or the demo file)."""
     return Warehouse(url or warehouse_url())
+
+
+def _missing_table(exc: BaseException) -> bool:
+    """Whether an error says a table does not exist (DuckDB's CatalogException, PostgreSQL's undefined_table)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, duckdb.CatalogException) or getattr(seen, "sqlstate", None) == "42P01":
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False

@@ -281,7 +281,9 @@ def test_oidc_maps_claims_to_role_and_area(tmp_path, duck_url, monkeypatch):
 
 
 def test_audited_export_logs_when_made(tmp_path):
-    make = audit_module.audited_export(lambda: b"xlsx", "甲", "康复服务", {"year": "2024", "town": TOWN}, "康复.xlsx")
+    from ui.exports import audited_export
+
+    make = audited_export(lambda: b"xlsx", "甲", "康复服务", {"year": "2024", "town": TOWN}, "康复.xlsx")
     assert audit_lines(tmp_path) == []  # nothing until the download is made
     assert make() == b"xlsx"
     record = audit_lines(tmp_path)[0]
@@ -290,12 +292,13 @@ def test_audited_export_logs_when_made(tmp_path):
 
 
 def test_audited_export_is_not_made_once_the_session_ended(tmp_path, monkeypatch):
-    from ui import server_guard
+    from ui import exports
 
-    monkeypatch.setattr(audit_module, "session_id", lambda: "session-1")
+    monkeypatch.setattr(exports, "session_id", lambda: "session-1")
     sessions = {"session-1": auth.User("甲", "analyst")}
-    monkeypatch.setattr(server_guard, "session_user_of", lambda sid: sessions.get(sid))
-    make = audit_module.audited_export(lambda: b"xlsx", "甲", "康复服务", {}, "康复.xlsx")
+    # A server that knows the session: its sign-in holds while the user is there (reset, disable, idle end it).
+    monkeypatch.setattr(exports, "session_ended", lambda sid: sessions.get(sid) is None)
+    make = exports.audited_export(lambda: b"xlsx", "甲", "康复服务", {}, "康复.xlsx")
     assert make() == b"xlsx"
     del sessions["session-1"]  # signed out, reset, disabled, idle
     with pytest.raises(PermissionError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from queries.catalog import METRICS
 from queries.explore import change
 from queries.publish import AMOUNT, CHANGE, MEAN, RATE, Cell, Publication, cell_text, number_text
 
@@ -29,7 +30,7 @@ def test_relative_change_rounds_half_up():
     pub.count("before", 16, "人")
     pub.change("yoy", "now", "before", relative=True)
     assert pub.text("yoy") == "6.3%"
-    assert change(pub, None, "now", "before") == "+6.3%"
+    assert change(pub, METRICS["persons"], "now", "before") == "+6.3%"
     assert number_text(0.125, "", 2) == "0.13"
 
 

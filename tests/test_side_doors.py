@@ -241,8 +241,9 @@ def test_a_township_user_cannot_reach_the_leaders_briefing(servers):
     problems = [p for body, allow in bodies for p in markdown_problems(body, allow)]
     assert any("全县总览" in body for body, _ in bodies) and not problems, problems
     assert not [b for b, _ in bodies if "内部意见" in b]
-    shown = [b for b, _ in bodies if b.startswith("显示")]
-    assert shown and "全县" not in shown[0] and "示范县" not in shown[0], shown  # the area actually on screen
+    # The projected slide's subtitle names the area actually on screen (the briefing bar is hidden).
+    shown = [b for b, _ in bodies if "<div class='slide-page'>" in b]
+    assert shown and servers["town_name"] in shown[0] and "示范县" not in shown[0], shown
 
 
 # ---------------------------------------------------------------- sessions that end (issue 23, item 5)

@@ -15,15 +15,17 @@ PAGES = ["overview", "monitoring", "subsidies", "rehabilitation", "employment", 
 BAD = re.compile(r"\bnan\b|\bNone\b|\binf\b|-100\.0%|NaN")
 
 
-def _rewrite(path: Path, keep) -> None:
-    """Keep the rows of a CSV extract for which keep(frame) holds, in the file's own encoding."""
+def _rewrite(path: Path, keep) -> list[bool]:
+    """Keep the rows of a CSV extract for which keep(frame) holds, in the file's own encoding; returns which."""
     for encoding in ("utf-8-sig", "gbk"):
         try:
             frame = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False)
             break
         except UnicodeDecodeError:
             continue
-    frame[keep(frame)].to_csv(path, index=False, encoding=encoding)
+    mask = keep(frame)
+    frame[mask].to_csv(path, index=False, encoding=encoding)
+    return mask.tolist()
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import KEY
+from test_coverage import _rewrite
 
 from data.generate import generate
 from data.importer import Importer
@@ -25,17 +26,9 @@ YEARS = range(2021, 2027)
 
 
 def _cut(folder: Path, name: str, keep) -> None:
-    """Keep the rows of one CSV extract for which keep(frame) holds, in its own encoding, and renumber the
+    """Keep the rows of one CSV extract for which keep(frame) holds (test_coverage._rewrite), and renumber the
     planted bad rows of that file (a removed planted row leaves the list)."""
-    path = folder / name
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            frame = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False)
-            break
-        except UnicodeDecodeError:
-            continue
-    mask = keep(frame).to_numpy()
-    frame[mask].to_csv(path, index=False, encoding=encoding)
+    mask = _rewrite(folder / name, keep)
     planted = pd.read_csv(folder / "planted_errors.csv", dtype={"row": int})
     new_row = {old: new for new, old in enumerate((i + 1 for i in range(len(mask)) if mask[i]), 1)}
     mine = planted["file"] == name

@@ -54,6 +54,7 @@ class Publication:
     # same marks in every view that shows it (a township's and each of its villages').
     table: set[str] = field(default_factory=set)
     joint: bool = False  # set by the disclosure when the table could not be withheld on its own (see apply)
+    unproven: str = ""  # set by the disclosure when it could not prove the view safe: all of it withheld (why)
 
     # --- building -------------------------------------------------------------------------------
     def add(self, key: str, value: float | None, kind: str, unit: str = "", parts: Iterable[str] = (),

@@ -18,18 +18,26 @@ from queries.publish import AMOUNT, COUNT, PRIMARY, SECONDARY, WITHHELD, Publica
 _SOLVED: dict = {}
 
 
-def feasible_range(pub: Publication, cell: str) -> tuple[int, int]:
+def feasible_range(pub: Publication, cell: str, at: int | None = None, base: bool = False) -> tuple[int, int]:
     """`_feasible_range`, remembered by the system it solves (pages of one view share their unit table)."""
     lines = _system_of(pub, cell)
     state = tuple((k, pub.cells[k].value, pub.cells[k].mark, pub.cells[k].known)
                   for k in sorted({k for t, parts in lines for k in (t, *parts)}))
-    memo = (cell, tuple(lines), state)
+    memo = (cell, at, base, tuple(lines), state)
     if memo not in _SOLVED:
-        _SOLVED[memo] = _feasible_range(pub, cell, lines)
+        _SOLVED[memo] = _feasible_range(pub, cell, lines, at, base)
     return _SOLVED[memo]
 
 
-def _feasible_range(pub: Publication, cell: str, lines: list) -> tuple[int, int]:
+def feasible_values(pub: Publication, cell: str, values: range, base: bool = False) -> list[int]:
+    """Which of `values` the cell can take given everything shown and every stated sum (one integer
+    program each: the cell held at the value, is the system still feasible); with `base`, were every
+    number withheld but those the reader knows from elsewhere."""
+    return [v for v in values if feasible_range(pub, cell, v, base) is not None]
+
+
+def _feasible_range(pub: Publication, cell: str, lines: list, at: int | None = None,
+                    base: bool = False) -> tuple[int, int] | None:
     """The smallest and largest value a reader can give `cell`: every shown count and amount exact, '<5'
     in 1..4, '×' any non-negative integer, every stated sum holding (ALL sums, each on its own too),
     rates and means shown exactly (numerator = rate × denominator is then known: such rates may only
@@ -41,6 +49,10 @@ def _feasible_range(pub: Publication, cell: str, lines: list) -> tuple[int, int]
         c = pub.cells[k]
         scaled = round(c.value * 100) if c.kind == AMOUNT else int(c.value)
         low[i], high[i] = (1, 4) if c.mark == PRIMARY else ((0, np.inf) if c.mark else (scaled, scaled))
+        if base and not c.known:  # every number withheld but what the reader knows from elsewhere
+            low[i], high[i] = 0, np.inf
+    if at is not None:  # held at one value: None when that is infeasible
+        low[index[cell]] = high[index[cell]] = at
     matrix = np.zeros((max(len(lines), 1), len(keys)))
     for r, (total, parts) in enumerate(lines):
         for p in parts:
@@ -50,6 +62,9 @@ def _feasible_range(pub: Publication, cell: str, lines: list) -> tuple[int, int]
     c[index[cell]] = 1
     kw = {"constraints": LinearConstraint(matrix, 0, 0), "bounds": Bounds(low, high), "integrality": np.ones(len(keys))}
     lo, hi = milp(c, **kw), milp(-c, **kw)
+    if lo.status == 2:
+        assert at is not None, (cell, "the true values must be feasible")
+        return None
     return round(lo.fun), (10**15 if hi.status != 0 else round(-hi.fun))
 
 
@@ -73,8 +88,10 @@ def _system_of(pub: Publication, cell: str) -> list[tuple[str, tuple[str, ...]]]
 
 
 def assert_nothing_recoverable(pub: Publication) -> None:
-    """Every small count is withheld, every withheld count keeps two feasible values, every shown rate
-    and mean stands over shown parts with a denominator of at least 5."""
+    """Every small count is withheld; every withheld count keeps its protection interval (a "<5" can take
+    each value 1-4, a "×" of persons or households ranges over max − min ≥ 5 unless it is truly 0, a hidden
+    amount is not pinned: docs/decisions/disclosure.md); every shown rate and mean stands over shown parts
+    with a denominator of at least 5."""
     for name, cell in pub.cells.items():
         if cell.known:  # the reader sees it in another view (a township's total in the county view)
             continue
@@ -87,9 +104,16 @@ def assert_nothing_recoverable(pub: Publication) -> None:
             assert not numerator.mark and not denominator.mark and (denominator.value >= 5 or denominator.known), name
         if cell.kind == AMOUNT and cell.parts and not cell.mark:
             assert not pub.cells[cell.parts[0]].mark, name
-        if cell.mark in (PRIMARY, SECONDARY) and cell.kind in (COUNT, AMOUNT):
-            lo, hi = feasible_range(pub, name)
-            assert hi - lo >= 1 or hi == 0, (name, lo, hi)  # pinned to 0 ("nobody") gives no count away
+        if cell.mark == PRIMARY:
+            values = feasible_values(pub, name, range(1, 5))
+            if values != [1, 2, 3, 4]:  # only what numbers known from elsewhere exclude anyway
+                assert values == feasible_values(pub, name, range(1, 5), base=True), (name, "'<5' narrowed", values)
+        elif cell.mark == SECONDARY and cell.kind in (COUNT, AMOUNT) and cell.value != 0:
+            lo, hi = feasible_range(pub, name)  # (a true 0 is "nobody": no count to protect)
+            need = 5 if cell.kind == COUNT else 1
+            if hi - lo < need:
+                base_lo, base_hi = feasible_range(pub, name, base=True)
+                assert hi - lo >= min(need, base_hi - base_lo), (name, lo, hi, "'×' narrowed", base_lo, base_hi)
 
 
 tables = st.integers(min_value=2, max_value=6).flatmap(lambda n: st.lists(
@@ -131,8 +155,10 @@ def test_amounts_rates_and_gaps_follow_their_counts():
     pub.total("amount@total", ["amount@a", "amount@b", "amount@c"])
     disclosure.apply(pub, True)
     assert pub.text("paid@a") == "<5人" and pub.hidden("paid@b")  # 72 - 40 would give 2 away
+    # and 40 too: "×" 30 alone would be 72 - 40 - (1..4) = 28..31, a range of 3 (the protection interval is 5)
+    assert pub.hidden("paid@c") and pub.text("paid@total") == "72人"
     assert pub.hidden("amount@a") and pub.hidden("amount@b")  # 2640 ÷ 1320 would give 2 away
-    assert pub.text("rate@a") == WITHHELD and pub.text("rate@b") == WITHHELD and not pub.hidden("rate@c")
+    assert pub.text("rate@a") == WITHHELD and pub.text("rate@b") == WITHHELD and pub.text("rate@c") == WITHHELD
     assert_nothing_recoverable(pub)
 
 
@@ -177,20 +203,22 @@ def test_unit_table_of_the_test_county(duck_url, town, cat, level):
 
 
 def test_linked_sums_pin_a_small_count_at_its_floor():
-    # a+b=7, b+e=10, e+a=5: each sum alone leaves every cell open, together they give a=1, b=6, e=4.
-    # A '<5' pinned at 1 is found (the floor step settles it), and so are the two '×' it pins.
+    # a+b=7, b+e=10, e+a=5: each sum alone leaves every cell open (each "×" ranges over 0..7, 0..10, 0..5),
+    # together they give a=1, b=6, e=4: all three are found.
     pub = Publication()
     for k, value in {"a": 1, "b": 6, "e": 4, "ab": 7, "be": 10, "ea": 5}.items():
         pub.count(k, value, "人")
     for total, parts in {"ab": ["a", "b"], "be": ["b", "e"], "ea": ["e", "a"]}.items():
         pub.total(total, parts)
-    pub.cells["a"].mark, pub.cells["b"].mark, pub.cells["e"].mark = PRIMARY, SECONDARY, SECONDARY
+    pub.cells["a"].mark, pub.cells["b"].mark, pub.cells["e"].mark = SECONDARY, SECONDARY, SECONDARY
     assert all(disclosure.line_is_safe([pub.cells[p].value for p in (*parts, total)],
                                        [pub.cells[p].mark for p in (*parts, total)])
                for total, parts in {"ab": ["a", "b"], "be": ["b", "e"], "ea": ["e", "a"]}.items())
     assert disclosure.determined(pub) == ["a", "b", "e"]
-    pub.cells["ea"].mark = SECONDARY  # one sum less: a, b, e can move together
+    pub.cells["ea"].mark = SECONDARY  # one sum less: a, b, e can move together (a in 0..7, e in 3..10)
     assert disclosure.determined(pub) == []
+    pub.cells["a"].mark = PRIMARY  # a in 1..4: b = 7 - a in 3..6, e = 3 + a in 4..7: ranges of 3, not 5
+    assert disclosure.determined(pub) == ["b", "e"]
 
 
 def test_a_total_stays_shown_when_freeing_a_part_is_enough():

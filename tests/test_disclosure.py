@@ -3,7 +3,10 @@ everything shown and every stated relation (checked independently with integer p
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -230,3 +233,113 @@ def test_a_total_stays_shown_when_freeing_a_part_is_enough():
     assert pub.text("monitored@total") == "12户"
     assert sorted(pub.cells[f"monitored@{u}"].mark for u in "abc") == [PRIMARY, PRIMARY, SECONDARY]
     assert_nothing_recoverable(pub)
+
+
+# --- protection intervals and failing closed (issue 26, docs/decisions/disclosure.md) ----------------------
+
+def test_a_small_count_narrowed_to_two_values_is_widened():
+    """7 = 3 + 4, both "<5": each is then 3 or 4 (7 minus the other's 1-4): not exactly recoverable, yet a
+    reader learns more than "<5". Both must keep every value 1-4, so the line is widened."""
+    assert not disclosure.line_is_safe([3, 4, 7], [PRIMARY, PRIMARY, None])
+    assert disclosure.line_is_safe([3, 4, 7], [PRIMARY, PRIMARY, SECONDARY])
+    pub = Publication()
+    pub.line("n", [("a", 3), ("b", 4)], COUNT, "人")
+    narrowed = Publication({k: replace(c) for k, c in pub.cells.items()}, list(pub.sums), suppressed=True)
+    narrowed.cells["n@a"].mark = narrowed.cells["n@b"].mark = PRIMARY
+    with pytest.raises(AssertionError, match="narrowed"):  # the independent check sees it too
+        assert_nothing_recoverable(narrowed)
+    disclosure._MEMO.clear()
+    disclosure.apply(pub, True)
+    assert_nothing_recoverable(pub)
+    assert pub.hidden("n@a") and pub.hidden("n@b") and pub.text("n@total") == "7人"  # each "×" in 0..7
+
+
+def test_a_complementary_cell_keeps_a_range_of_five():
+    """12 = 2 + 10: the 10 withheld alone would be 12 - (1..4) = 8..11, a range of 3: a reader knows it to
+    within 4 people. One more member goes (here the total: there is no other part)."""
+    assert not disclosure.line_is_safe([2, 10, 12], [PRIMARY, SECONDARY, None])
+    assert disclosure.line_is_safe([2, 10, 12], [PRIMARY, SECONDARY, SECONDARY])
+    pub = Publication()
+    pub.line("n", [("a", 2), ("b", 10), ("c", 30)], COUNT, "人")
+    disclosure._MEMO.clear()
+    disclosure.apply(pub, True)
+    assert_nothing_recoverable(pub)
+    lo, hi = feasible_range(pub, "n@b")
+    assert hi - lo >= 5
+
+
+def test_what_a_known_total_tells_is_not_asked_of_the_view():
+    """A township's total of 3 households, known from the county view: its villages are 0-3 whatever is
+    withheld. The "<5" must keep 1, 2 and 3 (all the known total allows), and the view is not given up."""
+    pub = Publication()
+    pub.line("n", [("a", 3), ("b", 0), ("c", 0)], COUNT, "户")
+    pub.know(["n@total"])
+    disclosure._MEMO.clear()
+    disclosure.apply(pub, True)
+    assert not pub.unproven and pub.text("n@total") == "3户"
+    assert pub.text("n@a") == "<5户" and pub.hidden("n@b")  # a = 3 - b: b is withheld, a in 1..3
+    assert feasible_values(pub, "n@a", range(1, 5)) == [1, 2, 3]
+    assert_nothing_recoverable(pub)
+
+
+def _two_way(rows: list[tuple[int, ...]]) -> Publication:
+    pub = Publication()
+    for r, row in enumerate(rows):
+        pub.line(f"r{r}", [(f"c{c}", v) for c, v in enumerate(row)], COUNT, "户")
+    for c in range(len(rows[0])):
+        pub.count(f"col@c{c}", sum(row[c] for row in rows), "户")
+        pub.total(f"col@c{c}", [f"r{r}@c{c}" for r in range(len(rows))])
+    return pub
+
+
+def _all_withheld(pub: Publication) -> None:
+    for name, cell in pub.cells.items():
+        if cell.value is not None and not cell.known:
+            assert cell.mark, name
+
+
+def test_a_widening_that_does_not_converge_withholds_the_view(monkeypatch, caplog):
+    monkeypatch.setattr(disclosure, "MAX_ROUNDS", 1)
+    pub = _two_way([(2, 9, 12), (7, 3, 20), (11, 8, 1)])
+    disclosure._MEMO.clear()
+    with caplog.at_level("WARNING", logger="queries.disclosure"):
+        disclosure.apply(pub, True)
+    assert "did not converge" in pub.unproven and "whole view is withheld" in caplog.text
+    _all_withheld(pub)
+    assert_nothing_recoverable(pub)
+
+
+@pytest.mark.parametrize("status", [1, 2, 4])  # time limit, infeasible (impossible: a failure), other error
+def test_a_solver_failure_withholds_the_view(monkeypatch, caplog, status):
+    """The integer programming fails or runs out of time: nothing the solver did not prove safe is shown."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(disclosure, "_milp", lambda *a, **k: SimpleNamespace(status=status, x=None, message="x"))
+    pub = _two_way([(2, 9, 12), (7, 3, 20), (11, 8, 1)])
+    disclosure._MEMO.clear()
+    with caplog.at_level("WARNING", logger="queries.disclosure"):
+        disclosure.apply(pub, True)
+    assert pub.unproven.startswith("integer programming") and "whole view is withheld" in caplog.text
+    _all_withheld(pub)
+
+
+def test_a_joint_pass_that_cannot_prove_the_page_safe_withholds_it(monkeypatch):
+    """`apply`'s last pass (the page withheld jointly, after the pass around the fixed table failed) used to
+    have its answer ignored: a pass that says it could not make the page safe now withholds it whole."""
+    pub = Publication()
+    add_units(pub, pd.DataFrame({"unit_code": ["u0", "u1", "u2"], "monitored_unstable": [2, 9, 12],
+                                 "monitored_marginal": [7, 3, 20], "monitored_sudden": [11, 8, 1]}))
+    pub.line("extra", [("x", 1), ("y", 8)], COUNT, "户")  # something beyond the table: two passes
+    pub.total("extra@total", ["monitored_unstable@u1"])
+    real, passes = disclosure._withhold, []
+
+    def unproven_after_the_table(pub, solved):
+        passes.append(1)
+        real(pub, solved)
+        return len(passes) == 1  # the table's pass succeeds; the page's and the joint pass cannot prove it
+
+    monkeypatch.setattr(disclosure, "_withhold", unproven_after_the_table)
+    disclosure._MEMO.clear()
+    disclosure.apply(pub, True)
+    assert len(passes) == 3 and pub.joint and "joint" in pub.unproven
+    _all_withheld(pub)

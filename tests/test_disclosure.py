@@ -33,10 +33,11 @@ def feasible_range(pub: Publication, cell: str, at: int | None = None, base: boo
 
 
 def feasible_values(pub: Publication, cell: str, values: range, base: bool = False) -> list[int]:
-    """Which of `values` the cell can take given everything shown and every stated sum (one integer
-    program each: the cell held at the value, is the system still feasible); with `base`, were every
-    number withheld but those the reader knows from elsewhere."""
-    return [v for v in values if feasible_range(pub, cell, v, base) is not None]
+    """Which of `values` the cell can take given everything shown and every stated sum: its smallest and
+    largest value, and each value between them held fixed, is the system still feasible (one integer
+    program each); with `base`, were every number withheld but those the reader knows from elsewhere."""
+    lo, hi = feasible_range(pub, cell, base=base)
+    return [v for v in values if v in (lo, hi) or (lo < v < hi and feasible_range(pub, cell, v, base) is not None)]
 
 
 def _feasible_range(pub: Publication, cell: str, lines: list, at: int | None = None,
@@ -64,10 +65,11 @@ def _feasible_range(pub: Publication, cell: str, lines: list, at: int | None = N
     c = np.zeros(len(keys))
     c[index[cell]] = 1
     kw = {"constraints": LinearConstraint(matrix, 0, 0), "bounds": Bounds(low, high), "integrality": np.ones(len(keys))}
+    if at is not None:  # held at one value: is the system feasible (None when not)
+        found = milp(np.zeros(len(keys)), **kw)
+        return None if found.status == 2 else (at, at)
     lo, hi = milp(c, **kw), milp(-c, **kw)
-    if lo.status == 2:
-        assert at is not None, (cell, "the true values must be feasible")
-        return None
+    assert lo.status == 0, (cell, "the true values must be feasible")
     return round(lo.fun), (10**15 if hi.status != 0 else round(-hi.fun))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.draft", "ui.users", "bench.run",
+COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.draft", "ui.users", "bench.run", "bench.disclosure",
             "bench.first_paint", "bench.explore", "bench.import_memory", "bench.cold_pages", "scripts.time_pages"]
 
 

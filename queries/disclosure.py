@@ -153,27 +153,33 @@ def _lines(pub: Publication) -> list[list[str]]:
     return out
 
 
-def _withhold_next(pub: Publication, line: list[str]) -> str | None:
+def _withhold_next(pub: Publication, line: list[str], useful=None) -> str | None:
     """Which member of an unsafe line to withhold next. The total is what the room reads (a county's
     households on a slide), so it goes last: the smallest shown part of at least 5, else a shown zero,
     else a part's '<5' turned into '×' (it may then be anything, which frees the others), else the total
-    ('<5' → '×' last of all)."""
+    ('<5' → '×' last of all). With `useful(i)`, the first candidate that changes what the line leaves
+    open (a withheld zero cannot lift a '<5' capped by the others' floor: turning a '<5' into '×' can), else
+    the first."""
     cells = [pub.cells[k] for k in line]
     free = [i for i, c in enumerate(cells) if not c.known and not c.fixed]
     shown = [i for i in free if not cells[i].mark]
     total = len(line) - 1
-    big = [i for i in shown if i < total and abs(cells[i].value) >= SMALL]
-    if big:
-        return line[min(big, key=lambda i: abs(cells[i].value))]
-    zeros = [i for i in shown if i < total and cells[i].value == 0]
-    if zeros:
-        return line[zeros[0]]
-    parts = [i for i in shown if i < total] or [i for i in free if i < total and cells[i].mark == PRIMARY]
-    if parts:
-        return line[parts[0]]
+    order = sorted((i for i in shown if i < total and abs(cells[i].value) >= SMALL), key=lambda i: abs(cells[i].value))
+    order += [i for i in shown if i < total and cells[i].value == 0]
+    order += [i for i in shown if i < total and i not in order] or \
+        [i for i in free if i < total and cells[i].mark == PRIMARY]
     if total in free and cells[total].mark != SECONDARY:
-        return line[total]
-    return None
+        order.append(total)
+    if not order:
+        return None
+    return line[next((i for i in order if useful(i)), order[0]) if useful else order[0]]
+
+
+def _changes_line(values: list[int], marks: list[str | None], i: int) -> bool:
+    """Whether withholding member `i` of a line ('×') changes the values another withheld member can take."""
+    before = _line_ranges(values, marks)
+    after = _line_ranges(values, [SECONDARY if j == i else m for j, m in enumerate(marks)])
+    return any(after[j] != before[j] for j in before if j != i) or not before
 
 
 def _hide(pub: Publication, key: str, mark: str = SECONDARY) -> bool:
@@ -215,8 +221,11 @@ def _line_pass(pub: Publication, lines: list[list[str]], stuck: list) -> bool:
         kind = pub.cells[line[0]].kind
         values = [_scaled(pub.cells[k].value, kind) for k in line]
         known = [pub.cells[k].known for k in line]
-        while not line_is_safe(values, [pub.cells[k].mark for k in line], kind, known):
-            victim = _withhold_next(pub, line)
+        while True:
+            marks = [pub.cells[k].mark for k in line]
+            if line_is_safe(values, marks, kind, known):
+                break
+            victim = _withhold_next(pub, line, lambda i, v=values, m=marks: _changes_line(v, m, i))
             if victim is None or not _hide(pub, victim):
                 stuck.append(line)
                 break

@@ -48,9 +48,9 @@ def protected(mark: str | None, value: float, lo: float, hi: float, kind: str = 
     """Whether a withheld cell whose feasible values run from `lo` to `hi` (all integers between being
     feasible) keeps its protection interval: a "<5" every value 1-4; a "×" of a count, unless it is truly
     0, a range of at least PROTECTION (max − min); a hidden amount at least two values. `base` is the range
-    the cell would have were every number of the view withheld but those the reader knows from elsewhere:
-    what those known numbers already tell cannot be asked of the view (a township's known total of 3
-    bounds its villages by 3 whatever the view withholds)."""
+    the cell would have were every number of the view withheld but those the reader knows from elsewhere
+    (the counts of 1-4 as "<5"): what those already tell cannot be asked of the view (a township's known
+    total of 3 bounds its villages by 3, a village's "<5" its categories by 4, whatever is withheld)."""
     blo, bhi = base if base is not None else (-INF, INF)
     if mark == PRIMARY:
         return lo <= max(1, blo) and hi >= min(SMALL - 1, bhi)
@@ -120,7 +120,9 @@ def line_is_safe(values: list[int], marks: list[str | None], kind: str = COUNT,
         if _member_safe(marks[i], values[i], feasible, kind, None):
             continue
         if base is None:  # every member the reader does not know withheld: what the line itself allows
-            base = _line_ranges(values, [None if known and known[j] else SECONDARY for j in range(len(values))])
+            base = _line_ranges(values, [None if known and known[j] else
+                                         PRIMARY if kind == COUNT and primary(values[j]) else SECONDARY
+                                         for j in range(len(values))])
         if not _member_safe(marks[i], values[i], feasible, kind, base.get(i)):
             return False
     return True
@@ -342,7 +344,7 @@ def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
             solve(objective)
         if not settled(i):
             out.append(hidden[i])
-    if out and any(pub.cells[k].known for k in keys):  # what the known numbers tell is not the view's to hide
+    if out:  # what known numbers (and small counts' own "<5") tell is not the view's to hide
         base = _base_ranges(pub, lines, out)
         out = [k for k in out if not protected(pub.cells[k].mark, values[index[k]], seen_lo[index[k]],
                                                seen_hi[index[k]], pub.cells[k].kind, base[k])]
@@ -350,8 +352,9 @@ def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
 
 
 def _base_ranges(pub: Publication, lines: list[list[str]], cells: list[str]) -> dict[str, tuple[float, float]]:
-    """The smallest and largest value of each of `cells` were every number of the system withheld ("×")
-    but those the reader knows from elsewhere: the most protection any marking of the view can give."""
+    """The smallest and largest value of each of `cells` were every number of the system withheld but those
+    the reader knows from elsewhere (a count of 1-4 as "<5", any other as "×"): the most protection any
+    marking of the view can give."""
     from scipy.optimize import Bounds, LinearConstraint
 
     keys = sorted({k for line in lines for k in line})
@@ -370,7 +373,8 @@ def _base_ranges(pub: Publication, lines: list[list[str]], cells: list[str]) -> 
         rhs.append(-constant)
     cap = 2 * max(abs(_scaled(pub.cells[k].value, pub.cells[k].kind)) for k in keys) + 10**6
     constraint, integrality = LinearConstraint(np.array(rows), rhs, rhs), np.ones(len(free))
-    bounds = Bounds(np.zeros(len(free)), np.full(len(free), float(cap)))
+    small = [pub.cells[k].kind == COUNT and primary(pub.cells[k].value) for k in free]
+    bounds = Bounds(np.array([1.0 if s else 0.0 for s in small]), np.array([SMALL - 1.0 if s else cap for s in small]))
     out = {}
     for k in cells:
         ends = []
@@ -486,6 +490,12 @@ def _withhold(pub: Publication, solved: dict) -> bool:
             for leak in leaks:  # widen: withhold one more member of a line through the leaking cell
                 for line in lines:
                     if leak in line and _hide_more(pub, line):
+                        widened = True
+                        break
+            if not widened:  # every line through them is spent: a further line of their system
+                for group in _components(lines):
+                    if any(leak in line for line in group for leak in leaks) and \
+                            any(_hide_more(pub, line) for line in group):
                         widened = True
                         break
             if not widened:

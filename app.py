@@ -3,6 +3,15 @@
 import duckdb
 import streamlit as st
 
+from queries.targets import TargetsError
+
+try:  # the catalogue reads and checks config/targets.yaml (TARGETS_FILE) once: a bad file stops the app here
+    import queries.catalog  # noqa: F401
+except TargetsError as error:
+    st.set_page_config(page_title="残联数据驾驶舱", layout="wide")
+    st.error(f"目标配置有误，驾驶舱未启动：{error}")
+    st.stop()
+
 from queries.db import WarehouseError
 from ui import auth
 from ui.labels import APP_TITLE

@@ -50,7 +50,7 @@ class LegendItem:
 def classify_rate(values: pd.Series, target: float) -> tuple[pd.Series, list[LegendItem]]:
     """Classes of a rate around its target (warm below it, blue at or above it); NaN → no data."""
     if target >= 100:  # 应补尽补: anything under 99% is a gap
-        edges = [85.0, 95.0, 99.0]
+        edges = [target - 15, target - 5, target - 1]
         colours = [TARGET_CLASSES[0], TARGET_CLASSES[1], TARGET_CLASSES[3], TARGET_CLASSES[4]]
     else:
         edges = [target - 15, target, target + (100 - target) / 2, 98.0]

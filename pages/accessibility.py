@@ -61,8 +61,8 @@ if not view.village:
 cols = slide.headline(view, 4)
 screen.card(cols[0], pub, f"{view.year}年计划改造", k("modification_planned"), f"已完成 {pub.text(k('modification_completed'))}")
 rate = pub.shown(k("modification_rate"))
-screen.card(cols[1], pub, "完成率", k("modification_rate"), f"目标：需改造户≥{METRICS['modification_rate'].target:g}%",
-            good=None if rate is None else rate >= METRICS["modification_rate"].target)
+screen.card(cols[1], pub, "完成率", k("modification_rate"), f"目标：需改造户≥{METRICS['modification_rate'].target_text}",
+            good=METRICS["modification_rate"].reached(rate))
 screen.card(cols[2], pub, "户均改造支出", "per_household", f"已完成户合计 {pub.text('spent@total')}")
 screen.card(cols[3], pub, f"{view.year}年托养服务", "care@total",
             "、".join(f"{t}{pub.text(f'care@{t}')}" for t in care_year["care_type"]))

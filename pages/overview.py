@@ -21,7 +21,8 @@ if units.empty:
     st.info("所选范围没有数据。")
     st.stop()
 focus = view.village or "total"
-below = units[(units["rehab_rate"] < 85) & ~units["rehab_rate"].isna()]
+REHAB, MODIFICATION = METRICS["rehab_rate"], METRICS["modification_rate"]  # targets: config/targets.yaml
+below = units[(units["rehab_rate"] < REHAB.target) & ~units["rehab_rate"].isna()]
 county_row = data.q(dashboard.county_total, view.filters, view.year) if view.scope else None
 warnings_counts = cases_view.open_overdue_or_none(view.scope) if page.signed_in().role != "press" else None
 
@@ -53,20 +54,24 @@ delta, good = screen.against_target(pub, k("without_measure"), k("monitored"),
                                     f"其中无帮扶措施 {pub.text(k('without_measure'))}", "全部已落实帮扶措施", "无在监测户")
 screen.card(row1[1], pub, f"在监测户（{ctx.year_end('monitoring', view.year)}）", k("monitored"), delta, good)
 for col, prefix, label in ((row1[2], "living", "生活补贴覆盖率"), (row1[3], "nursing", "护理补贴覆盖率")):
+    target = METRICS[f"{prefix}_coverage"].target_text
     delta, good = screen.against_target(pub, k(f"{prefix}_unpaid"), k(f"{prefix}_eligible"),
-                                        f"目标100%，应享未享 {pub.text(k(f'{prefix}_unpaid'))}", "目标100%，应补尽补",
-                                        "没有符合条件的对象")
+                                        f"目标{target}，应享未享 {pub.text(k(f'{prefix}_unpaid'))}",
+                                        f"目标{target}，应补尽补", "没有符合条件的对象",
+                                        screen.rate_reached(pub, METRICS[f"{prefix}_coverage"], k(f"{prefix}_coverage")))
     screen.card(col, pub, label, k(f"{prefix}_coverage"), delta, good, METRICS[f"{prefix}_coverage"].definition)
 
 row2 = slide.headline(view, 4)
 delta, good = screen.against_target(pub, k("rehab_short"), k("rehab_need"),
-                                    f"{area}距85%目标还差 {pub.text(k('rehab_short'))}", "已达到85%目标", "没有康复需求记录")
+                                    f"{area}距{REHAB.target_text}目标还差 {pub.text(k('rehab_short'))}",
+                                    f"已达到{REHAB.target_text}目标", "没有康复需求记录")
 screen.card(row2[0], pub, "康复服务率", k("rehab_rate"), delta, good, METRICS["rehab_rate"].definition)
 screen.card(row2[1], pub, "就业基地", k("bases"), f"安置残疾人 {pub.text(k('base_placed'))}")
 mod_short = pub.value(k("modification_short"))
 screen.card(row2[2], pub, "无障碍改造完成率", k("modification_rate"),
             f"计划 {pub.text(k('modification_planned'))}，完成 {pub.text(k('modification_completed'))}"
-            + (f"，距90%还差 {pub.text(k('modification_short'))}" if mod_short else ""), good=not mod_short)
+            + (f"，距{MODIFICATION.target_text}还差 {pub.text(k('modification_short'))}" if mod_short else ""),
+            good=not mod_short)
 either = pub.value(k("without_either"))
 screen.card(row2[3], pub, "监测户中重度残疾人缺保障", k("without_either"),
             f"未领护理补贴 {pub.text(k('without_nursing'))}，未获康复服务 {pub.text(k('without_rehab'))}",

@@ -1,4 +1,5 @@
-"""康复服务: service rate per township against the 85% target, by service type and category, children."""
+"""康复服务: service rate per township against its target (config/targets.yaml), by service type and category,
+children."""
 
 import pandas as pd
 import streamlit as st
@@ -11,9 +12,10 @@ from ui import charts, data, page
 from ui.labels import CATEGORY_LABELS, md_escape
 from ui.render import screen, slide
 
-ctx, view = page.setup("康复服务", "{area}持证残疾人精准康复服务，{year}；目标：服务率不低于85%。", datasets=("rehab",))
-
 TARGET = METRICS["rehab_rate"].target
+ctx, view = page.setup("康复服务", f"{{area}}持证残疾人精准康复服务，{{year}}；目标：服务率不低于{TARGET:g}%。",
+                       datasets=("rehab",))
+
 tables = data.q(dashboard.unit_tables, view.filters, view.year)  # this year and last, one query
 units = tables[view.year]
 groups = data.q(dashboard.rehab_by_group, view.filters, view.year)

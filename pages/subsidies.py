@@ -96,7 +96,8 @@ for i, code in enumerate(CODES):
 cols = slide.headline(view, 4, ("map", "chart"))
 for i, code in enumerate(CODES):
     words, good = screen.against_target(pub, k(f"{code}_unpaid"), k(f"{code}_eligible"),
-                                        "符合条件但全年未发放", "应补尽补", "没有符合条件的对象")
+                                        "符合条件但全年未发放", "应补尽补", "没有符合条件的对象",
+                                        screen.rate_reached(pub, METRICS[f"{code}_coverage"], k(f"{code}_coverage")))
     screen.card(cols[2 * i], pub, f"{SUBSIDY_SHORT[code]}覆盖率（{view.year}年）", k(f"{code}_coverage"),
                 f"符合条件 {pub.text(k(f'{code}_eligible'))}，其中已发 {pub.text(k(f'{code}_eligible_paid'))}",
                 good=good, help_text=METRICS[f"{code}_coverage"].definition)
@@ -136,7 +137,8 @@ st.subheader(f"各{page.unit_word(view)}覆盖率与应享未享（{view.year}�
 which = st.radio("补贴", list(CODES), format_func=lambda c: SUBSIDY_SHORT[c], horizontal=True, key="subsidy_which")
 left, right = slide.columns(view, [3, 2], ("map", "chart"))
 with left:
-    screen.region_map(out, ctx, units, f"{which}_coverage", "%", target=100, key_=f"subsidy_map_{which}",
+    screen.region_map(out, ctx, units, f"{which}_coverage", "%", target=METRICS[f"{which}_coverage"].target,
+                      key_=f"subsidy_map_{which}",
                       title=f"{area}各{page.unit_word(view)}{SUBSIDY_SHORT[which]}覆盖率", missing=missing)
 with right:
     def coverage_bars(p: Publication):
@@ -145,7 +147,8 @@ with right:
         frame["label"] = [f"{r}（未享{u}）" if not h else r for r, u, h in zip(
             frame[f"{which}_coverage_text"], frame[f"{which}_unpaid_text"], frame[f"{which}_coverage_hidden"],
             strict=True)]
-        return charts.ranked_bars(frame, f"{which}_coverage", COLOURS[which], "%", target=100, text="label",
+        return charts.ranked_bars(frame, f"{which}_coverage", COLOURS[which], "%", target=METRICS[f"{which}_coverage"].target,
+                                  text="label",
                                   title="覆盖率")
 
     screen.chart(out, coverage_bars, ctx, f"subsidy_rank_{which}", drill=True,

@@ -5,7 +5,9 @@ exports and tests read it; adding a metric is one entry here plus its SQL and it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from queries.targets import load_targets, targets_file
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = {
@@ -32,7 +34,8 @@ class Metric:
     `state` whether it is counted at a period's end (households under monitoring) rather than over it;
     `flow` whether values of several periods add up (money paid); `sql` the statement in queries/sql/
     that computes it for any breakdown, `column` its result column (a rate: `numerator`,
-    `denominator`); `count_column` the payments behind an amount (withheld with them)."""
+    `denominator`); `count_column` the payments behind an amount (withheld with them). A rate's `target`
+    is set from config/targets.yaml (below), never here."""
 
     key: str
     label: str
@@ -53,6 +56,17 @@ class Metric:
     state: bool = False  # counted at a period's end (households under monitoring), not over it
     why_not: str = ""  # a further reason for a metric that cannot be split by category and level
     in_month: bool = False  # a figure of one month (paid in it, eligible at its end): one period = its last month
+
+    @property
+    def target_text(self) -> str:
+        """The target as a page says it ('80%'), '' without one."""
+        return "" if self.target is None else f"{self.target:g}{self.unit}"
+
+    def reached(self, value: float | None) -> bool | None:
+        """Whether a value meets the target (None without a value or a target)."""
+        if value is None or self.target is None:
+            return None
+        return value >= self.target if self.higher_is_better else value <= self.target
 
     @property
     def kind(self) -> str:
@@ -115,11 +129,11 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
            dataset="monitoring", grain="household", time="month", state=True, sql="explore_monitoring",
            column="without_measure"),
     Metric("living_coverage", "生活补贴覆盖率", "%", PALETTE["blue"],
-           "年内至少领取一次困难残疾人生活补贴的符合条件人数 ÷ 符合条件人数（低保、证件正常）。", target=100,
+           "年内至少领取一次困难残疾人生活补贴的符合条件人数 ÷ 符合条件人数（低保、证件正常）。",
            numerator="living_eligible_paid", denominator="living_eligible", dataset="subsidy",
            sql="explore_subsidy_coverage"),
     Metric("nursing_coverage", "护理补贴覆盖率", "%", PALETTE["sky"],
-           "年内至少领取一次重度残疾人护理补贴的符合条件人数 ÷ 符合条件人数（一、二级，证件正常）。", target=100,
+           "年内至少领取一次重度残疾人护理补贴的符合条件人数 ÷ 符合条件人数（一、二级，证件正常）。",
            numerator="nursing_eligible_paid", denominator="nursing_eligible", dataset="subsidy",
            sql="explore_subsidy_coverage"),
     Metric("unpaid_eligible", "应享未享人数", "人", PALETTE["vermillion"],
@@ -128,7 +142,7 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
     Metric("subsidy_amount", "两项补贴发放金额", "万元", PALETTE["blue"], "期内两项补贴发放金额合计。", dataset="subsidy",
            time="month", flow=True, sql="explore_subsidy_amount", column="subsidy_amount", count_column="payments"),
     Metric("rehab_rate", "康复服务率", "%", PALETTE["green"],
-           "年内至少得到一次基本康复服务的人数 ÷ 有康复需求的人数。", target=85,
+           "年内至少得到一次基本康复服务的人数 ÷ 有康复需求的人数。",
            numerator="rehab_served", denominator="rehab_need", dataset="rehab", sql="explore_rehab"),
     Metric("bases", "就业基地数", "个", PALETTE["orange"], "认定年度不晚于当年的残疾人就业基地。", dataset="employment",
            grain="base", state=True, sql="explore_employment", column="bases"),
@@ -136,7 +150,7 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
            why_not="按就业基地登记（基地只报安置人数，不报每位安置者）", state=True, sql="explore_employment",
            column="base_placed"),
     Metric("modification_rate", "无障碍改造完成率", "%", PALETTE["ochre"],
-           "当年计划改造户中已完成的比例。", target=90,
+           "当年计划改造户中已完成的比例。",
            numerator="modification_completed", denominator="modification_planned", dataset="modification",
            grain="household", sql="explore_modification"),
     Metric("care_persons", "托养服务人数", "人", PALETTE["purple"], "年内接受机构托养、居家托养或日间照料的人数。",
@@ -160,6 +174,12 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
            denominator="nursing_month_eligible", dataset="subsidy", time="month", sql="explore_subsidy_month",
            in_month=True),
 ]}
+
+# Every rate's target comes from config/targets.yaml (or TARGETS_FILE), read once, here, and validated: a
+# bad file stops whatever imports the catalogue with a message naming the file and the key.
+TARGETS_FILE = targets_file()
+TARGETS = load_targets(TARGETS_FILE, {k: m.label for k, m in METRICS.items() if m.numerator})
+METRICS = {k: replace(m, target=TARGETS[k]) if k in TARGETS else m for k, m in METRICS.items()}
 
 # The metrics a map (and a ranking) of units can show, in the order of the overview's list.
 MAP_METRICS = {k: METRICS[k].label for k in ("rehab_rate", "living_coverage", "nursing_coverage", "monitored",

@@ -2,12 +2,19 @@
 
 Rules (issue 11): a count of 1-4 persons or households is withheld ("<5", primary). Then, over every
 relation the page states — totals and the county line, sums within a row, amounts tied to a withheld
-count, gaps computed from other counts — more cells are withheld ("×", complementary) until no hidden
-cell has a single possible value: each sum line is checked exactly with interval arithmetic
-(`line_is_safe`), and the whole system of sums is then checked with integer programming
-(`determined`), which also catches what only several lines together give away. Rates whose numerator or
-denominator is hidden, or whose denominator is under 5, and means over fewer than 5 units or over a
-hidden count, are withheld ("—").
+count, gaps computed from other counts — more cells are withheld ("×", complementary) until every hidden
+cell keeps its protection interval (issue 26, docs/decisions/disclosure.md): given everything shown and
+every stated sum, a "<5" can still take each value 1-4, and a "×" of persons or households (other than a
+true 0: nobody to protect) ranges over at least 5 values more than its least (max − min ≥ 5); a hidden
+amount is never pinned to one value. Each sum line is checked exactly with interval arithmetic
+(`line_is_safe`), and the whole system of sums is then checked with integer programming (`determined`),
+which also catches what only several lines together give away. Rates whose numerator or denominator is
+hidden, or whose denominator is under 5, and means over fewer than 5 units or over a hidden count, are
+withheld ("—").
+
+Fails closed: when the disclosure cannot prove a view safe — the widening does not converge within
+`MAX_ROUNDS`, a leak remains that no widening can close, the solver fails or runs out of time — every
+number of the view that is not known from elsewhere is withheld and the event is logged (`unproven`).
 
 What a reader knows: every shown number exactly, "<5" is 1-4, "×" any value, and every stated sum.
 """
@@ -15,17 +22,42 @@ What a reader knows: every shown number exactly, "<5" is 1-4, "×" any value, an
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
 
-from queries.publish import AMOUNT, CHANGE, COUNT, MEAN, PRIMARY, RATE, SECONDARY, WITHHELD, Publication
+from queries.publish import AMOUNT, CHANGE, COUNT, MEAN, PRIMARY, RATE, SECONDARY, TALLY, WITHHELD, Publication
 
 _LINE_KINDS = (COUNT, AMOUNT)
 SMALL = 5
 INF = 10**12
+PROTECTION = SMALL  # a "×" of persons or households (true value not 0) ranges over max − min ≥ this
+MAX_ROUNDS = 50  # rounds of widening before the view is given up as unproven (withheld whole)
+SOLVE_SECONDS = 20.0  # the time limit of one integer program; hitting it leaves the view unproven
+log = logging.getLogger(__name__)
+
+
+class Unproven(Exception):
+    """The disclosure could not prove the view safe (the solver failed or ran out of time)."""
+
+
+def protected(mark: str | None, value: float, lo: float, hi: float, kind: str = COUNT,
+              base: tuple[float, float] | None = None) -> bool:
+    """Whether a withheld cell whose feasible values run from `lo` to `hi` (all integers between being
+    feasible) keeps its protection interval: a "<5" every value 1-4; a "×" of a count, unless it is truly
+    0, a range of at least PROTECTION (max − min); a hidden amount at least two values. `base` is the range
+    the cell would have were every number of the view withheld but those the reader knows from elsewhere
+    (the counts of 1-4 as "<5"): what those already tell cannot be asked of the view (a township's known
+    total of 3 bounds its villages by 3, a village's "<5" its categories by 4, whatever is withheld)."""
+    blo, bhi = base if base is not None else (-INF, INF)
+    if mark == PRIMARY:
+        return lo <= max(1, blo) and hi >= min(SMALL - 1, bhi)
+    if value == 0:
+        return True
+    return hi - lo >= min(PROTECTION if kind == COUNT else 1, bhi - blo)
 
 
 def primary(value: float) -> bool:
@@ -58,27 +90,54 @@ def _negated(domain: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return sorted((-b, -a) for a, b in domain)
 
 
-def line_is_safe(values: list[int], marks: list[str | None]) -> bool:
-    """Exactly, for one line (its cells, then its total last): no suppressed member has a single
-    possible value given the shown ones and the equation sum(cells) = total."""
+def _line_ranges(values: list[int], marks: list[str | None]) -> dict[int, list[tuple[int, int]]]:
+    """For one line (its cells, then its total last): the values each suppressed member can take given
+    the shown ones and the equation sum(cells) = total, as sorted disjoint integer intervals."""
     signs = [1] * (len(values) - 1) + [-1]
     hidden = [i for i, m in enumerate(marks) if m]
     known = -sum(sign * v for sign, v, m in zip(signs, values, marks, strict=True) if not m)
+    out = {}
     for i in hidden:
         parts = [_domain(marks[j]) if signs[j] > 0 else _negated(_domain(marks[j])) for j in hidden if j != i]
         others = _sumset(parts)
         # signs[i] * x_i = known - (sum of the others), so x_i lies in signs[i] * (known - others).
         targets = sorted((signs[i] * (known - hi), signs[i] * (known - lo)) for lo, hi in others)
         targets = [(min(a, b), max(a, b)) for a, b in targets]
-        possible = 0
-        for lo, hi in _domain(marks[i]):
-            for tlo, thi in targets:
-                possible += max(0, min(hi, thi) - max(lo, tlo) + 1)
-        if possible <= 1:
+        out[i] = sorted((max(lo, tlo), min(hi, thi)) for lo, hi in _domain(marks[i]) for tlo, thi in targets
+                        if max(lo, tlo) <= min(hi, thi))
+    return out
+
+
+def line_is_safe(values: list[int], marks: list[str | None], kind: str = COUNT,
+                 known: list[bool] | None = None) -> bool:
+    """Exactly, for one line (its cells, then its total last): every suppressed member keeps its
+    protection interval (`protected`) given the shown ones and the equation sum(cells) = total. `known`
+    says which members the reader knows from elsewhere (they bound the others whatever is withheld)."""
+    ranges = _line_ranges(values, marks)
+    base = None
+    for i, feasible in ranges.items():
+        if not feasible:
+            return False
+        if _member_safe(marks[i], values[i], feasible, kind, None):
+            continue
+        if base is None:  # every member the reader does not know withheld: what the line itself allows
+            base = _line_ranges(values, [None if known and known[j] else
+                                         PRIMARY if kind == COUNT and primary(values[j]) else SECONDARY
+                                         for j in range(len(values))])
+        if not _member_safe(marks[i], values[i], feasible, kind, base.get(i)):
             return False
     return True
 
 
+def _member_safe(mark: str | None, value: int, feasible: list[tuple[int, int]], kind: str,
+                 base: list[tuple[int, int]] | None) -> bool:
+    """`protected` for a member of one line, given its feasible intervals (a "<5": each value 1-4, not
+    only the two ends) and those it would have were the whole line withheld but its known members."""
+    bounds = (base[0][0], base[-1][1]) if base else None
+    if mark == PRIMARY:
+        wanted = {v for v in range(1, SMALL) if bounds is None or bounds[0] <= v <= bounds[1]}
+        return wanted <= {v for a, b in feasible for v in range(a, b + 1)}
+    return protected(mark, value, feasible[0][0], feasible[-1][1], kind, bounds)
 
 
 def _scaled(value: float, kind: str) -> int:
@@ -97,27 +156,33 @@ def _lines(pub: Publication) -> list[list[str]]:
     return out
 
 
-def _withhold_next(pub: Publication, line: list[str]) -> str | None:
+def _withhold_next(pub: Publication, line: list[str], useful=None) -> str | None:
     """Which member of an unsafe line to withhold next. The total is what the room reads (a county's
     households on a slide), so it goes last: the smallest shown part of at least 5, else a shown zero,
     else a part's '<5' turned into '×' (it may then be anything, which frees the others), else the total
-    ('<5' → '×' last of all)."""
+    ('<5' → '×' last of all). With `useful(i)`, the first candidate that changes what the line leaves
+    open (a withheld zero cannot lift a '<5' capped by the others' floor: turning a '<5' into '×' can), else
+    the first."""
     cells = [pub.cells[k] for k in line]
     free = [i for i, c in enumerate(cells) if not c.known and not c.fixed]
     shown = [i for i in free if not cells[i].mark]
     total = len(line) - 1
-    big = [i for i in shown if i < total and abs(cells[i].value) >= SMALL]
-    if big:
-        return line[min(big, key=lambda i: abs(cells[i].value))]
-    zeros = [i for i in shown if i < total and cells[i].value == 0]
-    if zeros:
-        return line[zeros[0]]
-    parts = [i for i in shown if i < total] or [i for i in free if i < total and cells[i].mark == PRIMARY]
-    if parts:
-        return line[parts[0]]
+    order = sorted((i for i in shown if i < total and abs(cells[i].value) >= SMALL), key=lambda i: abs(cells[i].value))
+    order += [i for i in shown if i < total and cells[i].value == 0]
+    order += [i for i in shown if i < total and i not in order] or \
+        [i for i in free if i < total and cells[i].mark == PRIMARY]
     if total in free and cells[total].mark != SECONDARY:
-        return line[total]
-    return None
+        order.append(total)
+    if not order:
+        return None
+    return line[next((i for i in order if useful(i)), order[0]) if useful else order[0]]
+
+
+def _changes_line(values: list[int], marks: list[str | None], i: int) -> bool:
+    """Whether withholding member `i` of a line ('×') changes the values another withheld member can take."""
+    before = _line_ranges(values, marks)
+    after = _line_ranges(values, [SECONDARY if j == i else m for j, m in enumerate(marks)])
+    return any(after[j] != before[j] for j in before if j != i) or not before
 
 
 def _hide(pub: Publication, key: str, mark: str = SECONDARY) -> bool:
@@ -158,8 +223,12 @@ def _line_pass(pub: Publication, lines: list[list[str]], stuck: list) -> bool:
     for line in lines:
         kind = pub.cells[line[0]].kind
         values = [_scaled(pub.cells[k].value, kind) for k in line]
-        while not line_is_safe(values, [pub.cells[k].mark for k in line]):
-            victim = _withhold_next(pub, line)
+        known = [pub.cells[k].known for k in line]
+        while True:
+            marks = [pub.cells[k].mark for k in line]
+            if line_is_safe(values, marks, kind, known):
+                break
+            victim = _withhold_next(pub, line, lambda i, v=values, m=marks: _changes_line(v, m, i))
             if victim is None or not _hide(pub, victim):
                 stuck.append(line)
                 break
@@ -191,11 +260,11 @@ def _components(lines: list[list[str]]) -> list[list[list[str]]]:
 
 
 def determined(pub: Publication, lines: list[list[str]] | None = None, solved: dict | None = None) -> list[str]:
-    """Hidden cells whose value follows from everything shown and every stated sum (integer
-    programming per system of linked sums: the smallest and the largest feasible value are equal).
-    A sum that shares no cell with another is exact already (`line_is_safe`) and is skipped. `solved`
-    remembers each system's answer by its marks (a system the last widening did not touch is not solved
-    again)."""
+    """Hidden cells that do not keep their protection interval (`protected`) given everything shown and
+    every stated sum (integer programming per system of linked sums: the smallest and the largest
+    feasible value). A sum that shares no cell with another is exact already (`line_is_safe`) and is
+    skipped. `solved` remembers each system's answer by its marks (a system the last widening did not
+    touch is not solved again). Raises `Unproven` when the solver fails or runs out of time."""
     solved = {} if solved is None else solved
     out = []
     for group in _components(_lines(pub) if lines is None else lines):
@@ -207,12 +276,21 @@ def determined(pub: Publication, lines: list[list[str]] | None = None, solved: d
     return out
 
 
+def _milp(objective, constraint, bounds, integrality):
+    """One integer program, with the time limit (a module attribute, so tests can make it fail)."""
+    from scipy.optimize import milp
+
+    return milp(objective, constraints=constraint, bounds=bounds, integrality=integrality,
+                options={"time_limit": SOLVE_SECONDS})
+
+
 def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
     """`determined` for one system of linked sums. The shown cells are constants, so the system is over
-    the hidden cells only. One feasible point first (the smallest total); then for each hidden cell not yet
-    seen to take two values, its smallest and largest value — every solution found on the way that differs
-    from the first point shows those cells undetermined too, so most cells cost no solve of their own."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    the hidden cells only, each bounded above by a cap far beyond any true value (so every program has an
+    optimum; a cell that reaches the cap is as good as unbounded). The range each cell is seen to take over
+    every solution found so far grows with each solve: the smallest and the largest total first, then, for
+    each cell whose range seen is not yet wide enough, its own largest and smallest value."""
+    from scipy.optimize import Bounds, LinearConstraint
 
     keys = sorted({k for line in lines for k in line})
     hidden = [k for k in keys if pub.cells[k].mark]
@@ -234,60 +312,85 @@ def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
             rhs.append(-constant)
     if not rows:
         return []
-    lower = np.array([1 if pub.cells[k].mark == PRIMARY else 0 for k in hidden], dtype=float)
-    upper = np.array([SMALL - 1 if pub.cells[k].mark == PRIMARY else np.inf for k in hidden])
+    cells = [pub.cells[k] for k in hidden]
+    values = np.array([_scaled(c.value, c.kind) for c in cells], dtype=float)
+    lower = np.array([1 if c.mark == PRIMARY else 0 for c in cells], dtype=float)
+    cap = 2 * max(abs(_scaled(pub.cells[k].value, pub.cells[k].kind)) for k in keys) + 10**6
+    upper = np.array([SMALL - 1 if c.mark == PRIMARY else cap for c in cells], dtype=float)
     constraint = LinearConstraint(np.array(rows), rhs, rhs)
     bounds, integrality = Bounds(lower, upper), np.ones(len(hidden))
+    seen_lo, seen_hi = values.copy(), values.copy()  # the true values are one feasible point
 
-    def solve(objective: np.ndarray):
-        return milp(objective, constraints=constraint, bounds=bounds, integrality=integrality)
+    def solve(objective: np.ndarray) -> None:
+        result = _milp(objective, constraint, bounds, integrality)
+        if result.status != 0 or result.x is None:  # bounded and feasible: anything else is a failure
+            raise Unproven(f"integer programming: {result.message}")
+        point = np.round(result.x)
+        np.minimum(seen_lo, point, out=seen_lo)
+        np.maximum(seen_hi, point, out=seen_hi)
 
-    first = solve(np.ones(len(hidden)))
-    if not first.success:
-        return []
-    point = np.round(first.x)
-    undecided = set(range(len(hidden)))
+    def settled(i: int) -> bool:
+        return protected(cells[i].mark, values[i], seen_lo[i], seen_hi[i], cells[i].kind)
+
+    if not all(settled(i) for i in range(len(hidden))):
+        solve(np.ones(len(hidden)))
+        solve(-np.ones(len(hidden)))
     out = []
-    # Cells at their floor in that point (mostly withheld zeros): if their sum cannot rise, none of them can
-    # move — one solve settles them all. Bounded here by twice the largest true value (the true values stay
-    # feasible), so the largest sum exists; an error would only withhold more, never less.
-    cap = np.where(upper < np.inf, upper, 2 * max(abs(_scaled(pub.cells[k].value, pub.cells[k].kind))
-                                                  for k in keys) + 10**6)
-    while floor := [j for j in sorted(undecided) if point[j] == lower[j]]:
-        objective = np.zeros(len(hidden))
-        objective[floor] = -1
-        result = milp(objective, constraints=constraint, bounds=Bounds(lower, cap), integrality=integrality)
-        if result.status != 0:
-            break
-        other = np.round(result.x)
-        risen = {j for j in undecided if other[j] != point[j]}
-        if not risen & set(floor):  # pinned at their floor
-            undecided -= set(floor)
-            out += [hidden[j] for j in floor if point[j] != 0]
-            break
-        undecided -= risen
     for i in range(len(hidden)):
-        if i not in undecided:
-            continue
-        for sign in (-1.0, 1.0):  # the largest value first (often unbounded: then it has many)
+        for sign in (-1.0, 1.0):  # the largest value first (often far off: then one solve settles it)
+            if settled(i):
+                break
             objective = np.zeros(len(hidden))
             objective[i] = sign
-            result = solve(objective)
-            if result.status != 0:  # unbounded above, or no answer: not pinned down
-                undecided.discard(i)
-                break
-            other = np.round(result.x)
-            undecided -= {j for j in undecided if other[j] != point[j]}
-            if i not in undecided:
-                break
-        if i in undecided:  # smallest = largest: a reader can work it out
-            undecided.discard(i)
-            if point[i] != 0:  # a withheld cell pinned to 0 says "nobody": no small count is given away
-                out.append(hidden[i])
-    return sorted(out, key=index.get)  # in the cells' order: the widening that follows depends on it
+            solve(objective)
+        if not settled(i):
+            out.append(hidden[i])
+    if out:  # what known numbers (and small counts' own "<5") tell is not the view's to hide
+        base = _base_ranges(pub, lines, out)
+        out = [k for k in out if not protected(pub.cells[k].mark, values[index[k]], seen_lo[index[k]],
+                                               seen_hi[index[k]], pub.cells[k].kind, base[k])]
+    return out  # in the cells' order: the widening that follows depends on it
 
 
-_MEMO: OrderedDict[tuple, dict[str, tuple[str | None, bool]]] = OrderedDict()
+def _base_ranges(pub: Publication, lines: list[list[str]], cells: list[str]) -> dict[str, tuple[float, float]]:
+    """The smallest and largest value of each of `cells` were every number of the system withheld but those
+    the reader knows from elsewhere (a count of 1-4 as "<5", any other as "×"): the most protection any
+    marking of the view can give."""
+    from scipy.optimize import Bounds, LinearConstraint
+
+    keys = sorted({k for line in lines for k in line})
+    free = [k for k in keys if not pub.cells[k].known]
+    index = {k: i for i, k in enumerate(free)}
+    rows, rhs = [], []
+    for line in lines:
+        row, constant = np.zeros(len(free)), 0
+        for position, k in enumerate(line):
+            sign = -1 if position == len(line) - 1 else 1
+            if k in index:
+                row[index[k]] += sign
+            else:
+                constant += sign * _scaled(pub.cells[k].value, pub.cells[k].kind)
+        rows.append(row)
+        rhs.append(-constant)
+    cap = 2 * max(abs(_scaled(pub.cells[k].value, pub.cells[k].kind)) for k in keys) + 10**6
+    constraint, integrality = LinearConstraint(np.array(rows), rhs, rhs), np.ones(len(free))
+    small = [pub.cells[k].kind == COUNT and primary(pub.cells[k].value) for k in free]
+    bounds = Bounds(np.array([1.0 if s else 0.0 for s in small]), np.array([SMALL - 1.0 if s else cap for s in small]))
+    out = {}
+    for k in cells:
+        ends = []
+        for sign in (1.0, -1.0):
+            objective = np.zeros(len(free))
+            objective[index[k]] = sign
+            result = _milp(objective, constraint, bounds, integrality)
+            if result.status != 0 or result.x is None:
+                raise Unproven(f"integer programming: {result.message}")
+            ends.append(round(result.x[index[k]]))
+        out[k] = (ends[0], ends[1])
+    return out
+
+
+_MEMO: OrderedDict[tuple, tuple[dict[str, tuple[str | None, bool]], bool, str]] = OrderedDict()
 _MEMO_SIZE = 512
 _MEMO_LOCK = threading.Lock()
 
@@ -310,6 +413,7 @@ def apply(pub: Publication, suppress: bool) -> Publication:
         _memo_withhold(table, solved)
         for k, cell in table.cells.items():
             pub.cells[k].mark, pub.cells[k].known, pub.cells[k].fixed = cell.mark, cell.known, True
+        pub.unproven = table.unproven
         done = _memo_withhold(pub, solved)
         for k in table.cells:
             pub.cells[k].fixed = False
@@ -320,8 +424,9 @@ def apply(pub: Publication, suppress: bool) -> Publication:
         # withheld jointly instead, as one system. Safe; this view's table may then differ from another's.
         for k, (mark, known) in before.items():
             pub.cells[k].mark, pub.cells[k].known = mark, known
-        pub.joint = True
-    _memo_withhold(pub)
+        pub.joint, pub.unproven = True, ""
+    if not _memo_withhold(pub):  # (cannot happen without fixed cells; never shown if it did)
+        withhold_all(pub, "the joint pass could not prove the view safe")
     return pub
 
 
@@ -338,13 +443,15 @@ def _memo_withhold(pub: Publication, solved: dict | None = None) -> bool:
         if known is not None:
             _MEMO.move_to_end(signature)
     if known is not None:
-        marks, done = known
+        marks, done, unproven = known
         for k, cell in pub.cells.items():
             cell.mark, cell.known = marks.get(k, (None, False))
+        pub.unproven = unproven
         return done
     done = _withhold(pub, {} if solved is None else solved)
     with _MEMO_LOCK:  # only the cells withheld or known: most of a page is neither
-        _MEMO[signature] = ({k: (c.mark, c.known) for k, c in pub.cells.items() if c.mark or c.known}, done)
+        _MEMO[signature] = ({k: (c.mark, c.known) for k, c in pub.cells.items() if c.mark or c.known}, done,
+                            pub.unproven)
         while len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
     return done
@@ -352,7 +459,9 @@ def _memo_withhold(pub: Publication, solved: dict | None = None) -> bool:
 
 def _withhold(pub: Publication, solved: dict) -> bool:
     """The disclosure itself (see the module's docstring); `solved` is `determined`'s memory of systems.
-    False when something still gives a count away that only fixed cells could hide."""
+    False when, with fixed cells (the settled unit table), it cannot prove the view safe: the caller then
+    withholds the page jointly. Without fixed cells it never fails open: what it cannot prove safe is
+    withheld whole (`withhold_all`)."""
     equal = [(total, parts[0]) for total, parts in pub.sums if len(parts) == 1
              and total in pub.cells and parts[0] in pub.cells]
     changed = True
@@ -369,24 +478,50 @@ def _withhold(pub: Publication, solved: dict) -> bool:
                 and not cell.fixed:
             cell.mark = PRIMARY
     lines = _lines(pub)
-    stuck: list = []  # what could not be made safe (fixed cells in the way)
+    stuck: list = []  # what could not be made safe
     leaks: list[str] = []
-    for _ in range(50):
-        changed = _propagate(pub, stuck)
-        changed = _line_pass(pub, lines, stuck) or changed
-        if changed:
-            continue
-        leaks = determined(pub, lines, solved)
-        if not leaks:
-            break
-        widened = False
-        for leak in leaks:  # widen: withhold one more member of a line through the leaking cell
-            for line in lines:
-                if leak in line and _hide_more(pub, line):
-                    widened = True
-                    break
-        if not widened:
-            break
+    problem = ""
+    try:
+        for _ in range(MAX_ROUNDS):
+            changed = _propagate(pub, stuck)
+            changed = _line_pass(pub, lines, stuck) or changed
+            if changed:
+                continue
+            leaks = determined(pub, lines, solved)
+            if not leaks:
+                break
+            widened = False
+            for leak in leaks:  # widen: withhold one more member of a line through the leaking cell
+                for line in lines:
+                    if leak in line and _hide_more(pub, line):
+                        widened = True
+                        break
+            if not widened:  # every line through them is spent: a further line of their system
+                for group in _components(lines):
+                    if any(leak in line for line in group for leak in leaks) and \
+                            any(_hide_more(pub, line) for line in group):
+                        widened = True
+                        break
+            if not widened:
+                problem = f"{len(leaks)} cell(s) not protected and no line left to widen: {leaks[:5]}"
+                break
+        else:
+            problem = f"the widening did not converge in {MAX_ROUNDS} rounds"
+    except Unproven as error:
+        problem = str(error)
+    if stuck and not problem:
+        problem = f"{len(stuck)} line(s) or gap(s) that cannot be made safe"
+    fixed = any(c.fixed for c in pub.cells.values())
+    if problem and fixed:
+        return False  # the caller withholds the page jointly, as one system
+    _withhold_derived(pub)
+    if problem:
+        withhold_all(pub, problem)
+    return True
+
+
+def _withhold_derived(pub: Publication) -> None:
+    """Rates, means and changes whose parts are withheld (or too small a denominator): '—'."""
     for cell in pub.cells.values():
         if cell.kind == RATE and cell.value is not None:
             numerator, denominator = (pub.cells[p] for p in cell.parts)
@@ -399,8 +534,26 @@ def _withhold(pub: Publication, solved: dict) -> bool:
     for cell in pub.cells.values():  # a change says no more than its two ends: shown only with both
         if cell.kind == CHANGE and cell.value is not None and any(pub.cells[p].mark for p in cell.parts):
             cell.mark = WITHHELD
-    fixed = any(c.fixed for c in pub.cells.values())
-    return not (fixed and (stuck or leaks))
+
+
+def withhold_all(pub: Publication, why: str) -> None:
+    """Fail closed: the disclosure could not prove the view safe, so every number of it that the reader
+    does not know from elsewhere is withheld (counts and amounts '×', a '<5' too: it could be anything;
+    rates, means and changes '—'; tallies of things, not persons, stay), and the event is logged."""
+    hidden = 0
+    for cell in pub.cells.values():
+        if cell.value is None or cell.known or cell.kind == TALLY:
+            continue
+        if cell.kind in _LINE_KINDS:
+            if cell.mark != SECONDARY:
+                hidden += cell.mark is None
+                cell.mark = SECONDARY
+        elif not cell.mark:
+            cell.mark = WITHHELD
+            hidden += 1
+    pub.unproven = why
+    log.warning("disclosure could not prove the view safe (%s): the whole view is withheld (%d more cells)",
+                why, hidden)
 
 
 def _hide_more(pub: Publication, line: list[str]) -> bool:

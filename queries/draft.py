@@ -37,8 +37,9 @@ from queries.publish import (
 )
 from queries.report import AMOUNT_COLUMNS, COUNT_COLUMNS, REPORT_COLUMNS
 
-TARGET_REHAB = int(METRICS["rehab_rate"].target or 85)
-TARGET_MODIFICATION = int(METRICS["modification_rate"].target or 90)
+# The targets (config/targets.yaml, through the catalogue): the value, and as the text says it ('80%').
+TARGET_REHAB, REHAB_TEXT = METRICS["rehab_rate"].target, METRICS["rehab_rate"].target_text
+TARGET_MODIFICATION, MODIFICATION_TEXT = METRICS["modification_rate"].target, METRICS["modification_rate"].target_text
 HALVES = {0: (1, 12), 1: (1, 6), 2: (7, 12)}
 CATEGORIES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
 LEVELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
@@ -79,14 +80,15 @@ _UNIT_INFO = {  # unit-table column → (metric, definition, where)
     "rehab_need": ("康复需求人数", "当年有康复服务需求记录的持证残疾人。", ANNUAL),
     "rehab_served": ("康复已服务人数", "当年至少得到一次基本康复服务的人数。", ANNUAL),
     "rehab_rate": (METRICS["rehab_rate"].label, METRICS["rehab_rate"].definition, ANNUAL),
-    "rehab_short": ("距85%目标差人数", "达到85%服务率还需服务的人数（已达标为0）。", "康复服务 › 未达标表"),
+    "rehab_short": (f"距{REHAB_TEXT}目标差人数", f"达到{REHAB_TEXT}服务率还需服务的人数（已达标为0）。", "康复服务 › 未达标表"),
     "bases": (METRICS["bases"].label, METRICS["bases"].definition, ANNUAL),
     "base_placed": (METRICS["base_placed"].label, METRICS["base_placed"].definition, ANNUAL),
     "modification_planned": ("无障碍改造计划户数", "计划年度为当年的改造户。", ANNUAL),
     "modification_completed": ("无障碍改造完成户数", "计划年度为当年且已完成的改造户。", ANNUAL),
     "modification_rate": (METRICS["modification_rate"].label, METRICS["modification_rate"].definition,
                           "无障碍与托养 › 完成率卡片"),
-    "modification_short": ("距90%目标差户数", "达到90%完成率还需完成的户数（已达标为0）。", "总览 › 无障碍改造卡片"),
+    "modification_short": (f"距{MODIFICATION_TEXT}目标差户数", f"达到{MODIFICATION_TEXT}完成率还需完成的户数（已达标为0）。",
+                           "总览 › 无障碍改造卡片"),
     "monitored_unstable": ("在监测脱贫不稳定户", "期末在监测的脱贫不稳定户。", ANNUAL),
     "monitored_marginal": ("在监测边缘易致贫户", "期末在监测的边缘易致贫户。", ANNUAL),
     "monitored_sudden": ("在监测突发严重困难户", "期末在监测的突发严重困难户。", ANNUAL),
@@ -120,8 +122,8 @@ _OTHER_INFO = {  # cell family → (metric, definition, where)
     "ytd_coverage": ("补贴覆盖率（1月至期末）", "1月至期末已发放的符合条件人数 ÷ 符合条件人数。", "两项补贴 › 累计（截至本月）"),
     "ytd_unpaid": ("应享未享人数（1月至期末）", "符合条件但1月至期末未领取的人数。", "两项补贴 › 累计（截至本月）"),
     "change": ("较上年变化", "本年数 − 上年数（比率为百分点）。", "总览 / 各页文字解读“较上年”"),
-    "below_units": ("未达85%目标的单位数", "康复服务率低于85%的乡镇（村）个数。", "康复服务 › 未达标卡片"),
-    "below_short": ("未达标单位合计差人数", "各未达标乡镇（村）距85%目标所差人数之和。", "康复服务 › 未达标卡片"),
+    "below_units": (f"未达{REHAB_TEXT}目标的单位数", f"康复服务率低于{REHAB_TEXT}的乡镇（村）个数。", "康复服务 › 未达标卡片"),
+    "below_short": ("未达标单位合计差人数", f"各未达标乡镇（村）距{REHAB_TEXT}目标所差人数之和。", "康复服务 › 未达标卡片"),
     "kid_need_persons": ("0–16岁残疾儿童康复需求人数", "当年有康复需求记录的0–16岁持证残疾儿童。", KIDS),
     "kid_served_persons": ("0–16岁残疾儿童已服务人数", "当年至少得到一次基本康复服务的0–16岁儿童。", KIDS),
     "kid_rate": ("0–16岁残疾儿童康复服务率", "已服务 ÷ 有需求（0–16岁）。", KIDS),
@@ -367,7 +369,8 @@ def _subsidy_cells(pub: Publication, data: _Inputs, period: Period, cov: Coverag
 
 
 def _rehab_cells(pub: Publication, data: _Inputs, cov: Coverage, year: int) -> None:
-    """The units below 85% and their people short, children 0-16 and categories (the rehab page's cells)."""
+    """The units below the rehab target and their people short, children 0-16 and categories (the rehab
+    page's cells)."""
     why = cov.missing("rehab", year)
     units = data.units
     below = units[(units["rehab_rate"] < TARGET_REHAB) & ~units["rehab_rate"].isna()]
@@ -545,15 +548,15 @@ class _Text:
 
     # 四、精准康复
     def rehab(self) -> list[str]:
-        """Service rate against 85%, the units below it and the people short, children 0-16."""
+        """Service rate against its target, the units below it and the people short, children 0-16."""
         if self.missing("rehab"):
             return [self.missing("rehab") + "。"]
         short = self.pub.shown(key("rehab_short", "total"))
         first = (f"{self._yearly_note()}{self.year}年，{self.area}有康复需求的持证残疾人{self.t('rehab_need')}，"
                  f"已提供基本康复服务{self.t('rehab_served')}，精准康复服务率{self.t('rehab_rate')}"
                  + self.changed("change_rehab_rate@total", up="提高", down="下降")
-                 + (f"，距{TARGET_REHAB}%目标还差{self.t('rehab_short')}。" if short
-                    else f"，达到{TARGET_REHAB}%目标。" if short == 0 else "。"))
+                 + (f"，距{REHAB_TEXT}目标还差{self.t('rehab_short')}。" if short
+                    else f"，达到{REHAB_TEXT}目标。" if short == 0 else "。"))
         units = self.data.units
         below = units[(units["rehab_rate"] < TARGET_REHAB) & ~units["rehab_rate"].isna()]
         below = below.sort_values(["rehab_short", "unit_code"], ascending=[False, True])
@@ -562,10 +565,10 @@ class _Text:
                                       if self.pub.shown(key("rehab_rate", code)) is not None else "")
                                for name, code in zip(below["name"].head(5), below["unit_code"].head(5), strict=True))
             more = "等" if len(below) > 5 else ""
-            second = (f"{self.n('below_units@total')}{self.unit_word}未达{TARGET_REHAB}%目标"
+            second = (f"{self.n('below_units@total')}{self.unit_word}未达{REHAB_TEXT}目标"
                       + self.shown_clause("below_short@total", "，合计差{}") + f"，差距较大的有{listed}{more}。")
         else:
-            second = f"各{self.unit_word}均达到{TARGET_REHAB}%目标。"
+            second = f"各{self.unit_word}均达到{REHAB_TEXT}目标。"
         kids = (f"0-16岁残疾儿童有康复需求{self.n('kid_need_persons@total')}，已服务{self.n('kid_served_persons@total')}，"
                 f"服务率{self.n('kid_rate@total')}。")
         rates = [(name, self.pub.shown(f"cat_rate@{name}")) for name in CATEGORIES.values()
@@ -602,7 +605,7 @@ class _Text:
             per = self.pub.shown("per_household@total")
             out.append(f"{self.year}年，{self.area}计划实施困难重度残疾人家庭无障碍改造{self.t('modification_planned')}，"
                        f"已完成{self.t('modification_completed')}，完成率{self.t('modification_rate')}"
-                       + (f"，距{TARGET_MODIFICATION}%目标还差{self.t('modification_short')}" if short else "")
+                       + (f"，距{MODIFICATION_TEXT}目标还差{self.t('modification_short')}" if short else "")
                        + f"，投入{self.n('spent@total')}" + (f"，户均{self.n('per_household@total')}" if per is not None else "")
                        + "。")
         if self.missing("care"):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from queries.catalog import RATES
+from queries.catalog import METRICS, RATES
 
 # Columns with_metrics adds (totals recomputes them from the summed counts).
 _DERIVED = {*RATES, "monitored", "living_unpaid", "nursing_unpaid", "unpaid_eligible", "rehab_short"}
@@ -29,6 +29,13 @@ def rate(numerator: float, denominator: float) -> float | None:
     return ((2000 * n + d) // (2 * d)) / 10 if d else None
 
 
+def shortfalls(numerators: np.ndarray, denominators: np.ndarray, target_pct: float) -> np.ndarray:
+    """`shortfall` for whole columns: ceil(target·d/100) − n, at least 0 (0 without a denominator)."""
+    d = np.asarray(denominators).astype("float64")
+    need = np.ceil(np.round(target_pct * d / 100, 9)).astype("int64")
+    return np.maximum(need - np.asarray(numerators).astype("int64"), 0)
+
+
 def rates(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
     """`rate` for whole columns; NaN where the denominator is 0."""
     n = np.asarray(numerators).astype("int64")
@@ -45,9 +52,7 @@ def _derived(column: Callable[[str], np.ndarray]) -> dict[str, np.ndarray]:
     out["living_unpaid"] = column("living_eligible") - column("living_eligible_paid")
     out["nursing_unpaid"] = column("nursing_eligible") - column("nursing_eligible_paid")
     out["unpaid_eligible"] = out["living_unpaid"] + out["nursing_unpaid"]
-    # shortfall(served, need, 85) for every row: ceil(85·need/100) - served, at least 0.
-    need = (85 * column("rehab_need").astype("int64") + 99) // 100
-    out["rehab_short"] = np.maximum(need - column("rehab_served").astype("int64"), 0)
+    out["rehab_short"] = shortfalls(column("rehab_served"), column("rehab_need"), METRICS["rehab_rate"].target)
     return out
 
 

@@ -5,7 +5,7 @@ A page puts its query results into a `Publication` — counts of persons or hous
 townships: not about persons), amounts tied to a count, rates with numerator and denominator, means
 with their count — and states how they relate (a total is the sum of its parts). `disclosure.apply`
 then withholds what must be withheld, once, for the whole page; renderers draw the result and
-`text()` is the only place a number becomes a string ("1,234人", "85.0%", "12.34万元", "<5", "×", "—").
+`text()` is the only place a number becomes a string ("1,234人", "86.4%", "12.34万元", "<5", "×", "—").
 Nothing here imports streamlit.
 """
 
@@ -55,6 +55,7 @@ class Publication:
     # same marks in every view that shows it (a township's and each of its villages').
     table: set[str] = field(default_factory=set)
     joint: bool = False  # set by the disclosure when the table could not be withheld on its own (see apply)
+    unproven: str = ""  # set by the disclosure when it could not prove the view safe: all of it withheld (why)
 
     # --- building -------------------------------------------------------------------------------
     def add(self, key: str, value: float | None, kind: str, unit: str = "", parts: Iterable[str] = (),
@@ -177,7 +178,7 @@ def pct(numerator: float, denominator: float) -> float:
 
 
 def cell_text(cell: Cell, with_unit: bool = True) -> str:
-    """'1,234人', '85.0%', '12.34万元', '3.2个月'; '<5人', '×', '—' when withheld; '—' without a value."""
+    """'1,234人', '86.4%', '12.34万元', '3.2个月'; '<5人', '×', '—' when withheld; '—' without a value."""
     unit = cell.unit if with_unit else ""
     if cell.mark == PRIMARY:
         return PRIMARY + unit if cell.kind != RATE else WITHHELD

@@ -7,7 +7,7 @@ from __future__ import annotations
 from queries.catalog import METRICS
 from queries.publish import Publication, half_up, key
 
-TARGET_REHAB = f"{METRICS['rehab_rate'].target:g}"
+REHAB_TEXT = METRICS["rehab_rate"].target_text  # e.g. '80%' (config/targets.yaml)
 
 
 def change(pub: Publication, now: str, before: str, what: str = "") -> str:
@@ -30,14 +30,14 @@ def _or_missing(pub: Publication, cell: str, sentence: str) -> str:
 
 
 def overview_text(pub: Publication, area: str, until: str, focus: str, below: tuple[int, str], unit_word: str) -> str:
-    """The county (or township) paragraph of the overview; `below` = (number of units under 85%, the
+    """The county (or township) paragraph of the overview; `below` = (number of units under the rehab target, the
     key of their summed shortfall)."""
     t = pub.text
     k = lambda column: key(column, focus)  # noqa: E731
     p = lambda column: key(column, focus, "prev:")  # noqa: E731
     n_below, below_short = below
-    rehab = (f"{n_below}个{unit_word}未达{TARGET_REHAB}%目标，合计差{t(below_short)}；" if n_below
-             else f"各{unit_word}均达到{TARGET_REHAB}%目标；")
+    rehab = (f"{n_below}个{unit_word}未达{REHAB_TEXT}目标，合计差{t(below_short)}；" if n_below
+             else f"各{unit_word}均达到{REHAB_TEXT}目标；")
     return (
         f"截至{until}，{area}持证残疾人{t(k('persons'))}。"
         + _or_missing(pub, k("living_coverage"),
@@ -66,9 +66,9 @@ def rehab_text(pub: Publication, area: str, until: str, focus: str, below: tuple
         f"截至{until}，{area}有康复需求的持证残疾人{t(k('rehab_need'))}，"
         f"已提供基本康复服务{t(k('rehab_served'))}，服务率{t(k('rehab_rate'))}"
         f"{change(pub, k('rehab_rate'), key('rehab_rate', focus, 'prev:'), '服务率')}"
-        f"，距{TARGET_REHAB}%目标差{t(k('rehab_short'))}。"
-        + (f"{n_below}个{unit_word}未达{TARGET_REHAB}%目标（{names}），这些{unit_word}合计差{t(below_short)}。"
-           if n_below else f"各{unit_word}均达到{TARGET_REHAB}%目标。")
+        f"，距{REHAB_TEXT}目标差{t(k('rehab_short'))}。"
+        + (f"{n_below}个{unit_word}未达{REHAB_TEXT}目标（{names}），这些{unit_word}合计差{t(below_short)}。"
+           if n_below else f"各{unit_word}均达到{REHAB_TEXT}目标。")
         + f"0-16岁残疾儿童康复服务率{t(children)}。"
     )
 

@@ -3,7 +3,10 @@ everything shown and every stated relation (checked independently with integer p
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,18 +21,27 @@ from queries.publish import AMOUNT, COUNT, PRIMARY, SECONDARY, WITHHELD, Publica
 _SOLVED: dict = {}
 
 
-def feasible_range(pub: Publication, cell: str) -> tuple[int, int]:
+def feasible_range(pub: Publication, cell: str, at: int | None = None, base: bool = False) -> tuple[int, int]:
     """`_feasible_range`, remembered by the system it solves (pages of one view share their unit table)."""
     lines = _system_of(pub, cell)
     state = tuple((k, pub.cells[k].value, pub.cells[k].mark, pub.cells[k].known)
-                  for k in sorted({k for t, parts in lines for k in (t, *parts)}))
-    memo = (cell, tuple(lines), state)
+                  for k in sorted({k for t, parts in lines for k in (t, *parts)} | {cell}))  # (a cell in no sum too)
+    memo = (cell, at, base, tuple(lines), state)
     if memo not in _SOLVED:
-        _SOLVED[memo] = _feasible_range(pub, cell, lines)
+        _SOLVED[memo] = _feasible_range(pub, cell, lines, at, base)
     return _SOLVED[memo]
 
 
-def _feasible_range(pub: Publication, cell: str, lines: list) -> tuple[int, int]:
+def feasible_values(pub: Publication, cell: str, values: range, base: bool = False) -> list[int]:
+    """Which of `values` the cell can take given everything shown and every stated sum: its smallest and
+    largest value, and each value between them held fixed, is the system still feasible (one integer
+    program each); with `base`, were every number withheld but those the reader knows from elsewhere."""
+    lo, hi = feasible_range(pub, cell, base=base)
+    return [v for v in values if v in (lo, hi) or (lo < v < hi and feasible_range(pub, cell, v, base) is not None)]
+
+
+def _feasible_range(pub: Publication, cell: str, lines: list, at: int | None = None,
+                    base: bool = False) -> tuple[int, int] | None:
     """The smallest and largest value a reader can give `cell`: every shown count and amount exact, '<5'
     in 1..4, '×' any non-negative integer, every stated sum holding (ALL sums, each on its own too),
     rates and means shown exactly (numerator = rate × denominator is then known: such rates may only
@@ -41,6 +53,10 @@ def _feasible_range(pub: Publication, cell: str, lines: list) -> tuple[int, int]
         c = pub.cells[k]
         scaled = round(c.value * 100) if c.kind == AMOUNT else int(c.value)
         low[i], high[i] = (1, 4) if c.mark == PRIMARY else ((0, np.inf) if c.mark else (scaled, scaled))
+        if base and not c.known:  # every number withheld but what the reader knows elsewhere (1-4 as "<5")
+            low[i], high[i] = (1, 4) if c.kind == COUNT and 0 < c.value < 5 else (0, np.inf)
+    if at is not None:  # held at one value: None when that is infeasible
+        low[index[cell]] = high[index[cell]] = at
     matrix = np.zeros((max(len(lines), 1), len(keys)))
     for r, (total, parts) in enumerate(lines):
         for p in parts:
@@ -49,7 +65,11 @@ def _feasible_range(pub: Publication, cell: str, lines: list) -> tuple[int, int]
     c = np.zeros(len(keys))
     c[index[cell]] = 1
     kw = {"constraints": LinearConstraint(matrix, 0, 0), "bounds": Bounds(low, high), "integrality": np.ones(len(keys))}
+    if at is not None:  # held at one value: is the system feasible (None when not)
+        found = milp(np.zeros(len(keys)), **kw)
+        return None if found.status == 2 else (at, at)
     lo, hi = milp(c, **kw), milp(-c, **kw)
+    assert lo.status == 0, (cell, "the true values must be feasible")
     return round(lo.fun), (10**15 if hi.status != 0 else round(-hi.fun))
 
 
@@ -73,8 +93,10 @@ def _system_of(pub: Publication, cell: str) -> list[tuple[str, tuple[str, ...]]]
 
 
 def assert_nothing_recoverable(pub: Publication) -> None:
-    """Every small count is withheld, every withheld count keeps two feasible values, every shown rate
-    and mean stands over shown parts with a denominator of at least 5."""
+    """Every small count is withheld; every withheld count keeps its protection interval (a "<5" can take
+    each value 1-4, a "×" of persons or households ranges over max − min ≥ 5 unless it is truly 0, a hidden
+    amount is not pinned: docs/decisions/disclosure.md); every shown rate and mean stands over shown parts
+    with a denominator of at least 5."""
     for name, cell in pub.cells.items():
         if cell.known:  # the reader sees it in another view (a township's total in the county view)
             continue
@@ -87,9 +109,17 @@ def assert_nothing_recoverable(pub: Publication) -> None:
             assert not numerator.mark and not denominator.mark and (denominator.value >= 5 or denominator.known), name
         if cell.kind == AMOUNT and cell.parts and not cell.mark:
             assert not pub.cells[cell.parts[0]].mark, name
-        if cell.mark in (PRIMARY, SECONDARY) and cell.kind in (COUNT, AMOUNT):
-            lo, hi = feasible_range(pub, name)
-            assert hi - lo >= 1 or hi == 0, (name, lo, hi)  # pinned to 0 ("nobody") gives no count away
+        if cell.mark == PRIMARY:
+            values = feasible_values(pub, name, range(1, 5))
+            if values != [1, 2, 3, 4]:  # only what numbers known from elsewhere exclude anyway
+                base = feasible_values(pub, name, range(1, 5), base=True)
+                assert set(base) <= set(values), (name, "'<5' narrowed", values, base)
+        elif cell.mark == SECONDARY and cell.kind in (COUNT, AMOUNT) and cell.value != 0:
+            lo, hi = feasible_range(pub, name)  # (a true 0 is "nobody": no count to protect)
+            need = 5 if cell.kind == COUNT else 1
+            if hi - lo < need:
+                base_lo, base_hi = feasible_range(pub, name, base=True)
+                assert hi - lo >= min(need, base_hi - base_lo), (name, lo, hi, "'×' narrowed", base_lo, base_hi)
 
 
 tables = st.integers(min_value=2, max_value=6).flatmap(lambda n: st.lists(
@@ -131,8 +161,10 @@ def test_amounts_rates_and_gaps_follow_their_counts():
     pub.total("amount@total", ["amount@a", "amount@b", "amount@c"])
     disclosure.apply(pub, True)
     assert pub.text("paid@a") == "<5人" and pub.hidden("paid@b")  # 72 - 40 would give 2 away
+    # and 40 too: "×" 30 alone would be 72 - 40 - (1..4) = 28..31, a range of 3 (the protection interval is 5)
+    assert pub.hidden("paid@c") and pub.text("paid@total") == "72人"
     assert pub.hidden("amount@a") and pub.hidden("amount@b")  # 2640 ÷ 1320 would give 2 away
-    assert pub.text("rate@a") == WITHHELD and pub.text("rate@b") == WITHHELD and not pub.hidden("rate@c")
+    assert pub.text("rate@a") == WITHHELD and pub.text("rate@b") == WITHHELD and pub.text("rate@c") == WITHHELD
     assert_nothing_recoverable(pub)
 
 
@@ -177,20 +209,23 @@ def test_unit_table_of_the_test_county(duck_url, town, cat, level):
 
 
 def test_linked_sums_pin_a_small_count_at_its_floor():
-    # a+b=7, b+e=10, e+a=5: each sum alone leaves every cell open, together they give a=1, b=6, e=4.
-    # A '<5' pinned at 1 is found (the floor step settles it), and so are the two '×' it pins.
+    # a+b=7, b+e=10, e+a=5: each sum alone leaves every cell open (each "×" ranges over 0..7, 0..10, 0..5),
+    # together they give a=1, b=6, e=4: all three are found.
     pub = Publication()
     for k, value in {"a": 1, "b": 6, "e": 4, "ab": 7, "be": 10, "ea": 5}.items():
         pub.count(k, value, "人")
     for total, parts in {"ab": ["a", "b"], "be": ["b", "e"], "ea": ["e", "a"]}.items():
         pub.total(total, parts)
-    pub.cells["a"].mark, pub.cells["b"].mark, pub.cells["e"].mark = PRIMARY, SECONDARY, SECONDARY
+    pub.cells["a"].mark, pub.cells["b"].mark, pub.cells["e"].mark = SECONDARY, SECONDARY, SECONDARY
     assert all(disclosure.line_is_safe([pub.cells[p].value for p in (*parts, total)],
                                        [pub.cells[p].mark for p in (*parts, total)])
                for total, parts in {"ab": ["a", "b"], "be": ["b", "e"], "ea": ["e", "a"]}.items())
     assert disclosure.determined(pub) == ["a", "b", "e"]
-    pub.cells["ea"].mark = SECONDARY  # one sum less: a, b, e can move together
+    pub.cells["ea"].mark = SECONDARY  # one sum less: a, b, e can move together (a in 0..7, e in 3..10)
     assert disclosure.determined(pub) == []
+    pub.cells["a"].mark = PRIMARY  # a in 1..4: b = 7 - a in 3..6, e = 3 + a in 4..7: ranges of 3, not 5;
+    # e (4) is a small count itself: as "×" it need range only as wide as its "<5" would (1..4), b must reach 5
+    assert disclosure.determined(pub) == ["b"]
 
 
 def test_a_total_stays_shown_when_freeing_a_part_is_enough():
@@ -202,3 +237,113 @@ def test_a_total_stays_shown_when_freeing_a_part_is_enough():
     assert pub.text("monitored@total") == "12户"
     assert sorted(pub.cells[f"monitored@{u}"].mark for u in "abc") == [PRIMARY, PRIMARY, SECONDARY]
     assert_nothing_recoverable(pub)
+
+
+# --- protection intervals and failing closed (issue 26, docs/decisions/disclosure.md) ----------------------
+
+def test_a_small_count_narrowed_to_two_values_is_widened():
+    """7 = 3 + 4, both "<5": each is then 3 or 4 (7 minus the other's 1-4): not exactly recoverable, yet a
+    reader learns more than "<5". Both must keep every value 1-4, so the line is widened."""
+    assert not disclosure.line_is_safe([3, 4, 7], [PRIMARY, PRIMARY, None])
+    assert disclosure.line_is_safe([3, 4, 7], [PRIMARY, PRIMARY, SECONDARY])
+    pub = Publication()
+    pub.line("n", [("a", 3), ("b", 4)], COUNT, "人")
+    narrowed = Publication({k: replace(c) for k, c in pub.cells.items()}, list(pub.sums), suppressed=True)
+    narrowed.cells["n@a"].mark = narrowed.cells["n@b"].mark = PRIMARY
+    with pytest.raises(AssertionError, match="narrowed"):  # the independent check sees it too
+        assert_nothing_recoverable(narrowed)
+    disclosure._MEMO.clear()
+    disclosure.apply(pub, True)
+    assert_nothing_recoverable(pub)
+    assert pub.hidden("n@a") and pub.hidden("n@b") and pub.text("n@total") == "7人"  # each "×" in 0..7
+
+
+def test_a_complementary_cell_keeps_a_range_of_five():
+    """12 = 2 + 10: the 10 withheld alone would be 12 - (1..4) = 8..11, a range of 3: a reader knows it to
+    within 4 people. One more member goes (here the total: there is no other part)."""
+    assert not disclosure.line_is_safe([2, 10, 12], [PRIMARY, SECONDARY, None])
+    assert disclosure.line_is_safe([2, 10, 12], [PRIMARY, SECONDARY, SECONDARY])
+    pub = Publication()
+    pub.line("n", [("a", 2), ("b", 10), ("c", 30)], COUNT, "人")
+    disclosure._MEMO.clear()
+    disclosure.apply(pub, True)
+    assert_nothing_recoverable(pub)
+    lo, hi = feasible_range(pub, "n@b")
+    assert hi - lo >= 5
+
+
+def test_what_a_known_total_tells_is_not_asked_of_the_view():
+    """A township's total of 3 households, known from the county view: its villages are 0-3 whatever is
+    withheld. The "<5" must keep 1, 2 and 3 (all the known total allows), and the view is not given up."""
+    pub = Publication()
+    pub.line("n", [("a", 3), ("b", 0), ("c", 0)], COUNT, "户")
+    pub.know(["n@total"])
+    disclosure._MEMO.clear()
+    disclosure.apply(pub, True)
+    assert not pub.unproven and pub.text("n@total") == "3户"
+    assert pub.text("n@a") == "<5户" and pub.hidden("n@b")  # a = 3 - b: b is withheld, a in 1..3
+    assert feasible_values(pub, "n@a", range(1, 5)) == [1, 2, 3]
+    assert_nothing_recoverable(pub)
+
+
+def _two_way(rows: list[tuple[int, ...]]) -> Publication:
+    pub = Publication()
+    for r, row in enumerate(rows):
+        pub.line(f"r{r}", [(f"c{c}", v) for c, v in enumerate(row)], COUNT, "户")
+    for c in range(len(rows[0])):
+        pub.count(f"col@c{c}", sum(row[c] for row in rows), "户")
+        pub.total(f"col@c{c}", [f"r{r}@c{c}" for r in range(len(rows))])
+    return pub
+
+
+def _all_withheld(pub: Publication) -> None:
+    for name, cell in pub.cells.items():
+        if cell.value is not None and not cell.known:
+            assert cell.mark, name
+
+
+def test_a_widening_that_does_not_converge_withholds_the_view(monkeypatch, caplog):
+    monkeypatch.setattr(disclosure, "MAX_ROUNDS", 1)
+    pub = _two_way([(2, 9, 12), (7, 3, 20), (11, 8, 1)])
+    disclosure._MEMO.clear()
+    with caplog.at_level("WARNING", logger="queries.disclosure"):
+        disclosure.apply(pub, True)
+    assert "did not converge" in pub.unproven and "whole view is withheld" in caplog.text
+    _all_withheld(pub)
+    assert_nothing_recoverable(pub)
+
+
+@pytest.mark.parametrize("status", [1, 2, 4])  # time limit, infeasible (impossible: a failure), other error
+def test_a_solver_failure_withholds_the_view(monkeypatch, caplog, status):
+    """The integer programming fails or runs out of time: nothing the solver did not prove safe is shown."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(disclosure, "_milp", lambda *a, **k: SimpleNamespace(status=status, x=None, message="x"))
+    pub = _two_way([(2, 9, 12), (7, 3, 20), (11, 8, 1)])
+    disclosure._MEMO.clear()
+    with caplog.at_level("WARNING", logger="queries.disclosure"):
+        disclosure.apply(pub, True)
+    assert pub.unproven.startswith("integer programming") and "whole view is withheld" in caplog.text
+    _all_withheld(pub)
+
+
+def test_a_joint_pass_that_cannot_prove_the_page_safe_withholds_it(monkeypatch):
+    """`apply`'s last pass (the page withheld jointly, after the pass around the fixed table failed) used to
+    have its answer ignored: a pass that says it could not make the page safe now withholds it whole."""
+    pub = Publication()
+    add_units(pub, pd.DataFrame({"unit_code": ["u0", "u1", "u2"], "monitored_unstable": [2, 9, 12],
+                                 "monitored_marginal": [7, 3, 20], "monitored_sudden": [11, 8, 1]}))
+    pub.line("extra", [("x", 1), ("y", 8)], COUNT, "户")  # something beyond the table: two passes
+    pub.total("extra@total", ["monitored_unstable@u1"])
+    real, passes = disclosure._withhold, []
+
+    def unproven_after_the_table(pub, solved):
+        passes.append(1)
+        real(pub, solved)
+        return len(passes) == 1  # the table's pass succeeds; the page's and the joint pass cannot prove it
+
+    monkeypatch.setattr(disclosure, "_withhold", unproven_after_the_table)
+    disclosure._MEMO.clear()
+    disclosure.apply(pub, True)
+    assert len(passes) == 3 and pub.joint and "joint" in pub.unproven
+    _all_withheld(pub)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from maps import layers
+from queries.catalog import METRICS
 from queries.common import Filters
 from queries.dashboard import boundaries
 from queries.db import connect
@@ -20,7 +21,8 @@ from queries.report import annual_counts
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 from ui import charts, press
 
-pytestmark = pytest.mark.slow
+# The charts are measured in Chromium (slow set); the map needs no browser (matplotlib measures its own
+# texts) and is in the quick set.
 SIZES = list(press.SIZES.values())
 LONG = "经济技术开发区管理委员会"  # a long unit name sets the left margin
 
@@ -89,6 +91,7 @@ def months() -> pd.DataFrame:
                          "nursing": [120 + i for i in range(len(span))]})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_ranking_is_laid_out(units, page, size):
     texts = svg_texts(page, press.chart_png(ranking(units), caption("各乡镇康复服务率对照85%目标"), size, "svg"))
@@ -98,6 +101,7 @@ def test_ranking_is_laid_out(units, page, size):
     assert any(press.SMALL_NOTE in t for t in shown)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_trend_says_the_period_it_plots(page, size):
     fig = charts.month_lines(months(), "m", {"living": ("生活补贴", "#0072B2"), "nursing": ("护理补贴", "#56B4E9")},
@@ -110,6 +114,7 @@ def test_trend_says_the_period_it_plots(page, size):
     assert press.SMALL_NOTE not in shown  # nothing withheld: no such line
 
 
+@pytest.mark.slow
 def test_large_counts_in_chinese_units(page):
     frame = pd.DataFrame({"year": ["2023", "2024"], "n": [13_000, 26_000]})
     fig = charts.grouped_bars(frame, "year", {"n": ("人数", "#999999")}, "人")
@@ -122,7 +127,7 @@ def test_map_is_laid_out(duck_url, units, size):
     import matplotlib.pyplot as plt
 
     shapes = boundaries(connect(duck_url), Filters(scope=""))
-    classes, legend = layers.classify_rate(units.set_index("unit_code")["rehab_rate"], 85)
+    classes, legend = layers.classify_rate(units.set_index("unit_code")["rehab_rate"], METRICS["rehab_rate"].target)
     colours = {c: list(legend[int(k)].colour) for c, k in classes.items() if k is not None and not pd.isna(k)}
     fig = press.map_figure(shapes, colours, [(i.label, i.colour) for i in legend], caption("各乡镇康复服务率"), size, "%")
     renderer = fig.canvas.get_renderer()

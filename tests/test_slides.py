@@ -221,8 +221,9 @@ def test_overview_fits_a_laptop_screen(demo, browser):
     page.goto(f"{demo}/?year=2024")
     settle(page)
     wait_drawn(page)
-    page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
-    page.wait_for_timeout(1500)  # the map's first frame
+    # the map's canvas sized to its box (deck.gl sizes it on its first frame): no fixed wait
+    page.wait_for_function("""() => { const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
+        return c && c.width > 0 && c.height > 0 && c.getBoundingClientRect().height >= 250; }""", timeout=30_000)
     page.screenshot(path=SHOTS / "laptop-overview.png")
     boxes = page.evaluate("""() => {
       const r = e => e.getBoundingClientRect();

@@ -74,8 +74,8 @@ def figures(draft: Draft) -> list[tuple[str, bytes]]:
                                                         if hidden.any() else [])
         out.append((title, press.map_png(draft.shapes, colours, legend, _caption(draft, title[3:]), IMAGE_SIZE, "%")))
     if len(frame):
-        title = f"图{len(out) + 1}　{draft.area}各{word}康复服务率对照85%目标"
-        fig = charts.ranked_bars(frame, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=85,
+        title = f"图{len(out) + 1}　{draft.area}各{word}康复服务率对照{METRICS['rehab_rate'].target_text}目标"
+        fig = charts.ranked_bars(frame, "rehab_rate", METRICS["rehab_rate"].colour, "%", target=METRICS["rehab_rate"].target,
                                  text="rehab_rate_text", title="服务率")
         out.append((title, press.chart_png(fig, _caption(draft, title[3:]), IMAGE_SIZE)))
     if draft.months:

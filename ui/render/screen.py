@@ -88,18 +88,31 @@ def card(column, pub: Publication, label: str, cell: str, delta: str = "", good:
         f"font-size:0.95rem'>{html.escape(delta)}</div></div>")
 
 
-def against_target(pub: Publication, gap: str, base: str, short: str, met: str, nothing: str
-                   ) -> tuple[str, bool | None]:
+def against_target(pub: Publication, gap: str, base: str, short: str, met: str, nothing: str,
+                   reached: bool | None = None) -> tuple[str, bool | None]:
     """A card's words under a number with a target, and their colour: `short` (warning) when the gap
     `gap` is not 0, `met` (good) when it is, `nothing` (neutral) when there is nothing to measure
-    (`base`, the rate's denominator, is 0: a township without certificate holders has not "reached 85%")."""
-    if pub.shown(gap):
-        return short, False
-    if pub.hidden(gap) or pub.hidden(base):  # "met" or "nothing" would say a withheld number is 0
-        return short, None
+    (`base`, the rate's denominator, is 0: a township without certificate holders has not "reached" its
+    target). `reached`, when given, says instead whether the target is met (a coverage whose target is under
+    100%: unpaid persons do not then mean it is missed). Words that would say a withheld number is 0 ("met",
+    "nothing") are never used over a withheld gap or base."""
+    if pub.hidden(gap) or pub.hidden(base):
+        return short, (False if pub.shown(gap) else None)
     if not pub.value(base):
         return nothing, None
+    if reached is not None:
+        return (met, True) if reached else (short, False)
+    if pub.value(gap):
+        return short, False
     return met, True
+
+
+def rate_reached(pub: Publication, metric, cell: str) -> bool | None:
+    """For a rate whose target is under 100%, whether its true value meets it (None at 100%: the gap to
+    it, every unpaid person, then decides)."""
+    if metric.target is None or metric.target >= 100 or pub.value(cell) is None:
+        return None
+    return metric.reached(pub.value(cell))
 
 
 def text_card(column, label: str, value: str, delta: str) -> None:

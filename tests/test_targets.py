@@ -111,7 +111,7 @@ def test_a_bad_file_stops_the_command_lines_and_the_app(tmp_path):
     bad = tmp_path / "targets.yaml"
     bad.write_text("rehab_rate: 800\nmodification_rate: 90\nliving_coverage: 100\nnursing_coverage: 100\n",
                    encoding="utf-8")
-    for module in ("queries.report", "queries.draft"):
+    for module in ("queries.report", "scripts.draft"):
         run = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
                              env=_env(TARGETS_FILE=str(bad)), timeout=120)
         assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr[-2000:]

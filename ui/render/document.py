@@ -1,4 +1,4 @@
-"""The report draft (queries.draft) as a Word document: headings, paragraphs, notes, the annual table, two
+"""The report draft (content: queries.draft) as Word and Markdown: headings, paragraphs, notes, the annual table, two
 or three press PNGs with their titles and source line, and the appendix of numbers. Charts and map are
 drawn from the draft's publication (suppressed in the 对外版, exact and watermarked 内部资料 in the 内部版) by the
 same press renderers as the pages' 导出图片.

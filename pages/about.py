@@ -36,6 +36,15 @@ spans = pd.concat([
 ])
 st.dataframe(spans, hide_index=True, width="stretch")
 
+rejects = record["rejects"]
+if rejects.empty:
+    st.success("上次导入没有被拒绝的行。")
+else:
+    st.subheader("被拒绝的行（按原因）")
+    st.dataframe(rejects.rename(columns={"table_name": "数据", "file": "文件", "reason_text": "原因", "rows": "行数"})[
+        ["数据", "文件", "原因", "行数"]], hide_index=True, width="stretch")
+page.slide_end(view)  # a slide: the data's months and the rejects; the rest is the page's
+
 st.subheader("伙伴部门名单（数据比对）")
 partner = data.q(compare.registers)
 st.dataframe(pd.DataFrame({
@@ -48,15 +57,6 @@ st.dataframe(pd.DataFrame({
 }), hide_index=True, width="stretch")
 st.caption("名单按身份证号（15位自动转为18位，小写x按X）与持证残疾人匹配；数据仓库只保存匹配到的人的假名编号和日期，"
            "不保存姓名和身份证号。未匹配的行（多为无残疾人证的人）不参与比对。")
-
-rejects = record["rejects"]
-if rejects.empty:
-    st.success("上次导入没有被拒绝的行。")
-else:
-    st.subheader("被拒绝的行（按原因）")
-    st.dataframe(rejects.rename(columns={"table_name": "数据", "file": "文件", "reason_text": "原因", "rows": "行数"})[
-        ["数据", "文件", "原因", "行数"]], hide_index=True, width="stretch")
-page.slide_end(view)
 
 st.subheader("边界覆盖")
 issues = record["boundary_issues"]

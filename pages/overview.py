@@ -81,9 +81,11 @@ if county_row is not None:  # a township user: the other townships only inside t
     st.caption(f"全县合计：持证残疾人{pub.text(c('persons'))}，康复服务率{pub.text(c('rehab_rate'))}，"
                f"生活补贴覆盖率{pub.text(c('living_coverage'))}，护理补贴覆盖率{pub.text(c('nursing_coverage'))}。")
 screen.legend(pub)
-st.page_link("pages/monitoring.py", label="查看监测户缺保障名单（按乡镇）→", query_params=st.query_params.to_dict())
+# One line for both links: on a laptop's first screen the map still fits under the cards.
+links = st.columns(2, vertical_alignment="center")
+links[0].page_link("pages/monitoring.py", label="查看监测户缺保障名单（按乡镇）→", query_params=st.query_params.to_dict())
 if warnings_counts is not None and not view.present:
-    with st.container(border=True, key="warnings_card"):
+    with links[1].container(key="warnings_card"):
         st.page_link("pages/warnings.py", icon="⚠️",
                      label=f"预警待处置 {pub.text('warn_open')}，其中超期 {pub.text('warn_overdue')} → 查看预警与核查")
 

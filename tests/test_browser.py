@@ -214,13 +214,15 @@ def test_briefing_plays_slides(server, browser):
     page.wait_for_function("() => new URL(location.href).searchParams.get('mode') === 'present'", timeout=30_000)
     settle(page)
     first = page.locator("h1").first.inner_text()
-    page.get_by_role("button", name="下一页 ▶").click()
+    # The projected window shows the slide alone: its buttons are hidden, the clicker's keys turn the pages.
+    assert not page.get_by_role("button", name="下一页 ▶").is_visible()
+    page.keyboard.press("ArrowRight")
     page.wait_for_function(f"() => document.querySelector('h1') && document.querySelector('h1').innerText !== {first!r}",
                            timeout=30_000)
     settle(page)
     assert_no_error(page)
     assert not page.locator("[data-testid=stSidebar]").is_visible()
-    page.get_by_role("button", name="结束汇报").click()
+    page.keyboard.press("Escape")  # ends the briefing
     page.wait_for_function("() => location.pathname.endsWith('/briefing')", timeout=30_000)
     page.close()
 

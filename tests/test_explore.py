@@ -309,8 +309,8 @@ def test_monthly_coverage_with_numeric_changes_in_the_excel(app_env, monkeypatch
     paid, eligible = want.loc["2024-06", "living_month_eligible_paid"], want.loc["2024-06", "living_month_eligible"]
     rate = (2000 * int(paid) + int(eligible)) // (2 * int(eligible)) / 10  # half up, from the pandas counts
     assert page_table.loc["2024年6月", "生活补贴月覆盖率（%）"] == f"{rate:.1f}"
-    (name, content), = ((n, c) for n, c in made.items() if "生活补贴月覆盖率（按" in n)
-    assert name.split("_")[1] == "2023年1月至2024年12月"  # the file says the period shown, not the sidebar's year
+    (name, content), = ((n, c) for n, c in made.items() if "生活补贴月覆盖率（按" in n and n.startswith("内部资料"))
+    assert name.removeprefix("内部资料_").split("_")[1] == "2023年1月至2024年12月"  # the period shown, not the year
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     assert "2023年1月至2024年12月" in sheet.cell(2, 1).value  # and so does its period line
     header = [c.value for c in sheet[3]]
@@ -370,7 +370,7 @@ def test_page_opens_on_the_year_its_metric_covers(ragged, monkeypatch):  # noqa:
     months = list(at.dataframe[0].value["月份"])
     assert months[0] == "2022年1月" and months[-1] == "2023年12月"
     assert any("筛选：2022年1月至2023年12月" in h.value for h in at.html)  # the filters line: the months shown
-    (name, _), = ((n, c) for n, c in made.items() if "生活补贴月发放人数（按" in n)
+    (name, _), = ((n, c) for n, c in made.items() if "生活补贴月发放人数（按" in n and not n.startswith("内部资料"))
     assert name.split("_")[1] == "2022年1月至2023年12月"
     monitored = open_app("explore", {"metric": "monitored", "by": "month"})  # its own data: to 2024
     assert list(monitored.dataframe[0].value["月份"])[-1] == "2024年12月"

@@ -95,7 +95,7 @@ def test_a_rare_category_and_level_fits(site, browser, name, part):  # noqa: F81
 
 
 def test_a_chart_with_every_value_withheld_says_so(site, browser):  # noqa: F811
-    page = open_slide(browser, f"{site}/rehabilitation?year=2024&mode=present&cat=3&level=1&part=chart",
+    page = open_slide(browser, f"{site}/rehabilitation?year=2024&mode=public&cat=3&level=1&part=chart",  # 公开场合
                       "fit-all-withheld")
     assert page.get_by_text(ALL_HIDDEN).is_visible()
     assert page.locator("[data-testid=stMain] .js-plotly-plot").count() == 0  # no axis without bars

@@ -196,16 +196,16 @@ def test_the_legend_says_what_its_symbols_mean_in_that_audience(drill):
 # --- exports: 内部版 equals the screen, 对外版 the suppressed publication, audited ---------------------------
 def _exports(monkeypatch, page: str, params: dict, user) -> tuple[dict, object]:
     """Every XLSX and draft the page offers, made at once through the real audit wrapper."""
-    from ui.render import screen
+    from ui.render import downloads, screen
 
     made: dict[str, bytes] = {}
-    real = screen.audited_export
+    real = downloads.audited_export
 
     def eager(make, user_, view, filters, file, **details):
         made[file] = real(make, user_, view, filters, file, **details)()
         return made[file]
 
-    monkeypatch.setattr(screen, "audited_export", eager)
+    monkeypatch.setattr(downloads, "audited_export", eager)
     monkeypatch.setattr(screen, "draft_download", lambda ctx, view: None)  # the draft is tested below
     at = open_app(page, params, user)
     assert not at.exception, at.exception

@@ -240,7 +240,7 @@ def test_excel_of_the_pivot_carries_units_and_formats(app_env, monkeypatch, metr
     import openpyxl
 
     from ui import auth
-    from ui.render import screen
+    from ui.render import downloads
 
     made = {}
 
@@ -248,7 +248,7 @@ def test_excel_of_the_pivot_carries_units_and_formats(app_env, monkeypatch, metr
         made[file] = make()
         return made[file]
 
-    monkeypatch.setattr(screen, "audited_export", eager)
+    monkeypatch.setattr(downloads, "audited_export", eager)
     at = open_app("explore", {"metric": metric, "by": "township", "year": "2024"},
                   user=auth.User("分析员", "analyst"))
     assert not at.exception, at.exception
@@ -278,7 +278,7 @@ def test_excel_of_the_pivot_carries_units_and_formats(app_env, monkeypatch, metr
 
 def made_exports(monkeypatch) -> dict[str, bytes]:
     """The download buttons' contents, made at once ({file name: bytes})."""
-    from ui.render import screen
+    from ui.render import downloads
 
     made = {}
 
@@ -286,7 +286,7 @@ def made_exports(monkeypatch) -> dict[str, bytes]:
         made[file] = make()
         return made[file]
 
-    monkeypatch.setattr(screen, "audited_export", eager)
+    monkeypatch.setattr(downloads, "audited_export", eager)
     return made
 
 

@@ -97,7 +97,8 @@ def test_map_of_a_publication_colours_every_unit_with_a_value(duck_url, shapes):
     texts are the publication's, as on the chart and the table of the same view."""
     from queries import dashboard, disclosure
     from queries.publish import Publication, add_units
-    from ui.render.screen import _map_classes, unit_frame
+    from ui.render.map_view import _map_classes
+    from ui.render.output import unit_frame
 
     units = dashboard.unit_table(connect(duck_url), Filters(scope=""), 2024)
     units.loc[units.index[0], "base_placed"] = 0

@@ -236,7 +236,7 @@ def test_map_tooltips_get_names_as_text(hostile_url):
 def test_chart_labels_escape_tags_not_quotes_and_stay_short():
     """Plotly reads tags and entities in labels but knows no &quot; (it printed `=HYPERLINK(&quot;…`);
     a name longer than any real one is cut so the bars keep their width."""
-    from ui.render.screen import NAME_CHARS, chart_name
+    from ui.render.output import NAME_CHARS, chart_name
 
     assert chart_name('=H("x","点此")') == '=H("x","点此")'
     assert chart_name('=HYPERLINK("http://127.0.0.1:9/x","点此")') == "=HYPERLINK(…"

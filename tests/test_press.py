@@ -143,9 +143,9 @@ def menu_app(monkeypatch, tmp_path, role: str, is_map: bool):
     from streamlit.testing.v1 import AppTest
 
     from ui import auth
-    from ui.render import screen
+    from ui.render import downloads as export_module
 
-    monkeypatch.setattr(screen.st, "popover", lambda *a, **k: _Open())
+    monkeypatch.setattr(export_module.st, "popover", lambda *a, **k: _Open())
     monkeypatch.setenv("AUDIT_LOG", str(tmp_path / "audit.log"))
     at = AppTest.from_function(_menu_app, default_timeout=30)
     at.session_state[auth.SESSION_KEY] = auth.User("某人", role)

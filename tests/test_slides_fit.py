@@ -18,7 +18,7 @@ from data.importer import Importer
 from tests.conftest import KEY, UNTIL
 from tests.test_browser import SHOTS, assert_no_error, serving, settle, wait_drawn
 from tests.test_slides import browser, settled_height  # noqa: F401 (the module's browser fixture)
-from ui.render.screen import ALL_HIDDEN
+from ui.render.chart import ALL_HIDDEN
 
 pytestmark = pytest.mark.slow
 BARE = "990101001000"  # the township whose villages lose their boundaries

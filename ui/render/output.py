@@ -1,0 +1,68 @@
+"""What a page publishes, for the audience of its view: the publication (exact or suppressed) the
+screen draws and the one every export takes (`Output`), and the units' shown values for charts and maps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from queries import audience as aud
+from queries import disclosure
+from queries.publish import Publication, key
+from queries.text import plotly_text
+from ui.state import View
+from ui.viewer import audience, signed_in
+
+
+class Output:
+    """What a page publishes: the publication as this view's audience may see it (`pub`: exact for an
+    internal audience, suppressed for a public one), and, made only when an export asks for it, the other
+    one (`of(audience)`): `safe()` is the public one every press image and 对外版 is drawn from."""
+
+    def __init__(self, build: Callable[[], Publication], view: View) -> None:
+        self._build = build
+        self.view = view
+        self.audience = audience(view)
+        self._pubs: dict[str, Publication] = {}
+        self.pub = self.of(self.audience)
+        st.session_state["published"] = self.pub  # what this run drew (the tests read it back)
+
+    def of(self, who: str) -> Publication:
+        """The publication for an audience: exact (INTERNAL) or with every small number withheld (PUBLIC).
+        A public one assumes nothing known from another view: the public sees no view exactly."""
+        if who not in self._pubs:
+            self._pubs[who] = disclosure.apply(self._build(), aud.suppress(who))
+        return self._pubs[who]
+
+    def safe(self) -> Publication:
+        """The publication with every small number withheld (对外版 exports)."""
+        return self.of(aud.PUBLIC)
+
+    def image(self) -> Publication:
+        """The publication a 导出图片 PNG is drawn from: an image is made for publication (always public)."""
+        return self.of(aud.decide(signed_in().role, aud.IMAGE))
+
+NAME_CHARS = 12  # real township and village names have 2-7 characters
+
+def chart_name(name: object) -> str:
+    """A unit's name as a chart's label: plotly reads tags (<a>, <b>) and entities in its text, so &, < and >
+    are escaped (not quotes: plotly knows no &quot; and would print it), and a name longer than any real
+    one is shortened ("…") so that it cannot squeeze the bars off the chart. A dollar sign is written as its
+    entity: where MathJax is loaded plotly typesets "$…$" as TeX; the entity is drawn as "$"."""
+    text = str(name)
+    return plotly_text(text if len(text) <= NAME_CHARS else text[:NAME_CHARS - 1] + "…")
+
+def unit_frame(pub: Publication, units: pd.DataFrame, columns: list[str], block: str = "") -> pd.DataFrame:
+    """The units (code, name) with each column's shown value (NaN when withheld or missing) and its text
+    (`COLUMN_text`: '<5', '×', '—' or the number), for charts and maps."""
+    out = units[["unit_code", "name"]].copy()
+    out["name"] = out["name"].map(chart_name)
+    for column in columns:
+        keys = [key(column, code, block) for code in units["unit_code"]]
+        out[column] = [pub.shown(k) for k in keys]
+        out[column] = out[column].astype("float64")
+        out[f"{column}_text"] = [pub.text(k) for k in keys]
+        out[f"{column}_hidden"] = [pub.hidden(k) for k in keys]
+    return out

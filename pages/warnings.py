@@ -27,10 +27,11 @@ from cases.store import (
     case_number,
 )
 from data.identity import IdentityStore, unavailable_reason
-from queries.catalog import PALETTE
+from queries.catalog import COMPARE_ITEMS, PALETTE
+from queries.compare import facts_text
 from queries.publish import Publication, key
-from queries.warnings import ConfigError, config
-from ui import cases_view, charts, page
+from queries.warnings import ConfigError, absent, absent_notes, config
+from ui import cases_view, charts, data, page
 from ui.exports import audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.render import screen, slide
@@ -52,7 +53,11 @@ except (SQLAlchemyError, OSError) as exc:  # the case store (CASES_DB) cannot be
     st.error(f"预警案件库不可用：{str(exc)[:300]}")
     st.info("请检查环境变量 CASES_DB 所指的文件或 PostgreSQL 数据库是否可写、可连接；问题解决后刷新本页。")
     st.stop()
-NAMES = {r.key: r.name for r in rules.rules}
+# A 比对项 whose partner register this import lacks is not evaluated: left out of the tables (not shown as 0), said
+# below; cases it raised from an earlier import stay in the list as they were.
+ABSENT = absent(data.warehouse(), rules)
+with_cases = set(frame["rule"]) if len(frame) else set()
+NAMES = {r.key: r.name for r in rules.rules if r.key not in ABSENT or r.key in with_cases}
 DEADLINES = {r.key: r.deadline_working_days for r in rules.rules}
 township_user = user.role == "township"
 county_view = not view.township
@@ -63,6 +68,7 @@ FACT_LABELS = {
     "monitor_type": "监测类别", "main_risk": "主要风险", "enrolled_date": "纳入监测日期",
     "measure_count": "已记录帮扶措施（项）", "need_rows": "康复需求记录（条）", "service_type": "需求类型",
     "persons_paid": "最后发放月发放人数", "median_persons": "前几个月发放人数中位数", "prior_months": "参与计算的月数",
+    "amount_yuan": "应追回金额（元）",
 }
 
 
@@ -140,9 +146,23 @@ screen.card(cols[2], pub, "已处置", "rule_resolved@total", "含条件消除�
 screen.card(cols[3], pub, "标记误报", "rule_false_alarm@total", "误报须写明理由")
 screen.legend(pub)
 until = {r.key: ctx.last_month(r.dataset) for r in rules.rules}
+own_rules = [r for r in rules.rules if not r.is_compare]
+compared = [r for r in rules.rules if r.is_compare and r.key not in ABSENT]
+today = dt.date.today()
+uncovered = rules.calendar_missing(today)
 st.caption("每条规则按其数据的最后一个月评估（" + "；".join(
-    f"{md_escape(r.name)}：{until[r.key] or '无数据'}" for r in rules.rules) + "）。期限按工作日计（不含周末"
-    + ("及配置的法定节假日" if rules.holidays else "") + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
+    f"{md_escape(r.name)}：{until[r.key] or '无数据'}" for r in own_rules) + "）"
+    + (f"；数据比对的比对项按比对月份（补贴发放的最后一个月）{until[compared[0].key] or '无数据'}评估" if compared else "")
+    + "。期限按工作日计（不含周末"
+    + ("和法定节假日，含调休上班的周末；节假日按 config/holidays.yaml" if rules.calendar_years else "")
+    + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
+if uncovered and not view.present:
+    st.warning(f"节假日日历（config/holidays.yaml）没有{'、'.join(map(str, uncovered))}年的安排，这一年的期限只扣除周末。"
+               "请按国务院办公厅当年的节假日安排通知补充。")
+if ABSENT and not view.present:
+    st.info("数据比对的比对项预警需要相应部门的名单：" + "；".join(md_escape(n) for n in absent_notes(ABSENT, rules))
+            + "。把名单放入数据文件夹重新导入后，这些规则自动生成案件" + ("；此前生成的案件保留原状。"
+                                                       if set(ABSENT) & with_cases else "。"))
 
 st.subheader("按预警规则", anchor=False)
 screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
@@ -321,6 +341,9 @@ with left:
         found = identities.people(checklist.person_ids(one)[0])
         facts["姓名（已隐去部分）"] = "、".join(p.masked_name for p in found.values()) or "（姓名库中没有）"
         facts["户编号"] = next((p.household for p in found.values()), "")
+    if case["rule"] in COMPARE_ITEMS:  # a 比对项: the facts in the comparison's words, and what is to be done
+        facts["情况"] = facts_text({**case["facts"], "item": case["rule"]}, case["data_month"])
+        facts["应做"] = COMPARE_ITEMS[case["rule"]].action
     for name, value in case["facts"].items():
         if name in FACT_LABELS and value is not None and not (identities and name == "household_id"):
             if name == "category_code":
@@ -331,6 +354,8 @@ with left:
                 value = "是" if value else "否"
             elif name == "median_persons":
                 value = f"{float(value):g}"
+            elif name == "amount_yuan":
+                value = f"{float(value):,.2f}"
             facts[FACT_LABELS[name]] = value
     if case["assignee"]:
         facts["接收人"] = case["assignee"]

@@ -347,7 +347,9 @@ def _facts(row: Mapping[str, object]) -> dict:
     for key, value in row.items():
         if key in ("subject", "period", "township_code"):
             continue
-        if isinstance(value, (dt.date, pd.Timestamp)):
+        if value is pd.NaT or value is None:  # a missing date (a 比对项's second date, say)
+            value = None
+        elif isinstance(value, (dt.date, pd.Timestamp)):
             value = pd.Timestamp(value).strftime("%Y-%m-%d")
         elif isinstance(value, np.generic):
             value = value.item()

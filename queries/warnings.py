@@ -354,6 +354,8 @@ def candidates(wh: Warehouse, rule: Rule, month: dt.date, township: str = "") ->
     village_code, period, and the rule's own facts."""
     frame = wh.frame(rule_sql(rule), township=township, **rule_params(rule, month))
     frame["subject"] = frame["subject"].astype(str)
+    if "amount_yuan" in frame:  # 死亡后仍发放's 应追回金额: a number in the case's facts, not a Decimal's text
+        frame["amount_yuan"] = pd.to_numeric(frame["amount_yuan"]).astype(float)
     if rule.period == "enrolment":
         frame["period"] = pd.to_datetime(frame["enrolled_date"]).dt.strftime("%Y-%m-%d")
     elif rule.period == "event":

@@ -168,7 +168,8 @@ st.subheader("按预警规则", anchor=False)
 screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
              [*((NAMES[r], r) for r in NAMES), ("合计", "total")],
              [("待处置（件）", "open"), ("其中超期（件）", "overdue"), ("已处置（件）", "resolved"),
-              ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}")
+              ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}",
+             height="content")  # eleven rules and the total: all on screen
 st.caption("期限（工作日）：" + "；".join(f"{md_escape(r.name)} {r.deadline_working_days}天" for r in rules.rules) + "。")
 with st.expander("各规则的口径"):
     for r in rules.rules:
@@ -289,7 +290,10 @@ if rule_choice != "全部":
     shown = shown[shown["rule_name"] == rule_choice]
 if state_choice:
     shown = shown[shown["state"].isin(state_choice)]
+message = st.session_state.pop("case_message", None)  # the last action's result (shown with the case, below)
 if shown.empty:
+    if message:  # the case just closed was the last one the filter shows: say so here
+        getattr(st, message[0])(message[1])
     st.info("所选规则和状态下没有案件。可在上方更改筛选（例如加选“已处置”查看已办结的案件）。")
     page.until_caption(ctx)
     st.stop()
@@ -322,7 +326,6 @@ st.download_button("下载核查清单（Excel）", make_checklist,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader("案件详情与处置", anchor=False)
-message = st.session_state.pop("case_message", None)
 if message:
     getattr(st, message[0])(message[1])
 numbers = {case_number(c): int(c) for c in shown["case_id"]}
@@ -365,7 +368,7 @@ with left:
             facts["处置结果"] = OUTCOMES.get(case["outcome"], case["outcome"])
         facts["说明"] = case["note"]
     st.dataframe(pd.DataFrame({"项目": list(facts), "内容": [str(v) for v in facts.values()]}), hide_index=True,
-                 width="stretch")
+                 width="stretch", height="content")  # every fact without scrolling (a 比对项 has a dozen)
     if case["state"] == GONE:
         st.warning("最新导入的数据显示该条件已消除，请核实后“处置”（写明核实情况）或“标记误报”。")
 with right:

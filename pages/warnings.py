@@ -170,9 +170,10 @@ screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
              [("待处置（件）", "open"), ("其中超期（件）", "overdue"), ("已处置（件）", "resolved"),
               ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}",
              height="content")  # eleven rules and the total: all on screen
-st.caption("期限（工作日）：" + "；".join(f"{md_escape(r.name)} {r.deadline_working_days}天" for r in rules.rules) + "。")
+shown_rules = [r for r in rules.rules if r.key in NAMES]  # not the 比对项 left out above
+st.caption("期限（工作日）：" + "；".join(f"{md_escape(r.name)} {r.deadline_working_days}天" for r in shown_rules) + "。")
 with st.expander("各规则的口径"):
-    for r in rules.rules:
+    for r in shown_rules:
         st.markdown(f"**{md_escape(r.name)}**：{md_escape(r.counts)}")
 
 if county_view:

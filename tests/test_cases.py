@@ -336,6 +336,7 @@ def test_register_rules_on_the_page(signed_env, duck_url, monkeypatch, no_dibao_
     assert "rule_open@rural_not_monitored" in cells and "rule_open@dibao_unpaid" not in cells
     table = county.dataframe[0].value
     assert "乡村振兴在监测未纳入" in set(table.iloc[:, 0]) and "死亡后仍发放" not in set(table.iloc[:, 0])
+    assert not any("死亡后仍发放" in c.value for c in county.caption)  # nor in the 期限 line
 
 
 def test_township_user_sees_and_works_own_cases(signed_env, duck_url):

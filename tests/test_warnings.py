@@ -345,6 +345,7 @@ def test_deadline_spanning_national_day():
     16 Oct (weekends alone would make it 10 Oct)."""
     cfg = wq.config()
     assert 2025 in cfg.calendar_years and 2026 in cfg.calendar_years and not cfg.calendar_missing(dt.date(2026, 3, 1))
+    assert cfg.calendar_missing(dt.date(2026, 12, 31), dt.date(2027, 1, 4)) == [2027]  # said on /warnings
     opened = dt.date(2025, 9, 26)
     days = {d: wq.working_days(opened, d, cfg) for d in (dt.date(2025, 9, 28), dt.date(2025, 10, 8),
                                                          dt.date(2025, 10, 11), dt.date(2025, 10, 16))}

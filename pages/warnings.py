@@ -262,9 +262,11 @@ def act(action: str, case_id: int, version: int) -> None:
     st.session_state["case_message"] = message
 
 
-def case_rows(cases: pd.DataFrame) -> pd.DataFrame:
-    """The case list as shown and exported (a township's own list without the township column)."""
-    return checklist.case_rows(cases, township_name, village_name, with_township=county_view)
+def case_rows(cases: pd.DataFrame, with_situation: bool = False) -> pd.DataFrame:
+    """The case list as shown and exported (a township's own list without the township column; the 核查清单 with
+    a 比对项's facts)."""
+    return checklist.case_rows(cases, township_name, village_name, with_township=county_view,
+                               with_situation=with_situation)
 
 
 if county_view:
@@ -315,8 +317,8 @@ else:
 def checklist_rows() -> pd.DataFrame:
     """The checklist's rows: full names for the township that visits, masked for the county's analysts."""
     if not identities:
-        return case_rows(shown)
-    return checklist.with_names(case_rows(shown), shown, people, full=township_user)
+        return case_rows(shown, with_situation=True)
+    return checklist.with_names(case_rows(shown, with_situation=True), shown, people, full=township_user)
 
 
 file_name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", f"{list_title}_{dt.date.today():%Y%m%d}.xlsx")

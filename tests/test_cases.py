@@ -110,6 +110,28 @@ def test_checklist_cells_stay_text(synced):
     assert "'=HYPERLINK(\"http://x\",\"村\")" in values and all(c.data_type != "f" for r in sheet.rows for c in r)
 
 
+def test_checklist_says_a_register_case_situation(synced, duck_url):
+    """The 核查清单 of 比对项 cases carries the facts in the comparison's words (from the warehouse's own row of
+    the person) and what to do; the warehouse's own rules leave it empty."""
+    from cases import checklist
+
+    frame = cs.with_deadlines(cs.Store(synced[0]).cases(), TODAY).assign(rule_name="r")
+    rows = checklist.case_rows(frame, str, str, with_situation=True)
+    assert list(rows.columns[:3]) == ["案件编号", "预警规则", "情况"]
+    assert "情况" not in checklist.case_rows(frame, str, str).columns  # the list on screen stays narrow
+    said = dict(zip(frame["case_id"].map(cs.case_number), rows["情况"], strict=True))
+    wh = connect(duck_url)
+    rule = CFG.rule("paid_after_death")
+    found = wq.candidates(wh, rule, wq.rule_month(wh, rule)).set_index("subject")
+    dead = frame[frame["rule"] == "paid_after_death"]
+    assert len(dead)
+    for number, subject in zip(dead["case_id"].map(cs.case_number), dead["subject"], strict=True):
+        row = found.loc[subject]
+        assert said[number].startswith(f"死亡 {pd.Timestamp(row['fact_date']):%Y-%m-%d}；")
+        assert f"共 {float(row['amount_yuan']):,.2f} 元" in said[number] and said[number].endswith("应做：停发并追回")
+    assert all(said[n] == "" for n in frame.loc[~frame["rule"].isin(list(COMPARE_ITEMS)), "case_id"].map(cs.case_number))
+
+
 def test_township_cases_are_for_the_county(tmp_path):
     s = cs.Store(str(tmp_path / "c.sqlite"))
     frame = pd.DataFrame({"subject": ["990101001000"], "township_code": ["990101001000"], "village_code": [None],

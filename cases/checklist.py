@@ -9,15 +9,26 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from cases.store import case_number
+from queries.catalog import COMPARE_ITEMS
 from queries.cells import write_xlsx
+from queries.compare import facts_text
 
 VISIT_COLUMNS = ["入户核查情况", "处置结果", "核查人签字", "日期"]
 
 
+def situation(rule: str, facts: Mapping[str, object], month: str) -> str:
+    """A 比对项 case's facts in the comparison's words (queries.compare.facts_text: '死亡 2025-06-27；其后仍发放 …')
+    and what is to be done; '' for the other rules (their name says it)."""
+    if rule not in COMPARE_ITEMS:
+        return ""
+    return f"{facts_text({**facts, 'item': rule}, month)}。应做：{COMPARE_ITEMS[rule].action}"
+
+
 def case_rows(cases: pd.DataFrame, township_name: Callable[[str], str], village_name: Callable[[object], str],
-              with_township: bool = True) -> pd.DataFrame:
+              with_township: bool = True, with_situation: bool = False) -> pd.DataFrame:
     """One row per case (cases of `cases.store.with_deadlines` with `rule_name`): number, rule, area,
-    pseudonyms, state, who, opened, working days against the 期限, 超期."""
+    pseudonyms, state, who, opened, working days against the 期限, 超期; with `with_situation` (the 核查清单) a
+    比对项's facts and what to do after the rule."""
     facts = [json.loads(f) if f else {} for f in cases["facts"]]
     table = pd.DataFrame({
         "案件编号": cases["case_id"].map(case_number),
@@ -34,6 +45,9 @@ def case_rows(cases: pd.DataFrame, township_name: Callable[[str], str], village_
         "期限（工作日）": cases["deadline_working_days"].astype(int),
         "超期": cases["is_overdue"].map({True: "超期", False: ""}),
     })
+    if with_situation:
+        months = cases["data_month"] if "data_month" in cases else pd.Series([""] * len(cases), index=cases.index)
+        table.insert(2, "情况", [situation(r, f, m) for r, f, m in zip(cases["rule"], facts, months, strict=True)])
     return table if with_township else table.drop(columns=["乡镇"])
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from queries.warnings import Config, candidates, config, rule_month, working_days_many
+from queries.warnings import Config, absent, candidates, config, rule_month, working_days_many
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "var" / "cases.sqlite"
@@ -347,7 +347,9 @@ def _facts(row: Mapping[str, object]) -> dict:
     for key, value in row.items():
         if key in ("subject", "period", "township_code"):
             continue
-        if isinstance(value, (dt.date, pd.Timestamp)):
+        if value is pd.NaT or value is None:  # a missing date (a 比对项's second date, say)
+            value = None
+        elif isinstance(value, (dt.date, pd.Timestamp)):
             value = pd.Timestamp(value).strftime("%Y-%m-%d")
         elif isinstance(value, np.generic):
             value = value.item()
@@ -405,11 +407,13 @@ def with_deadlines(frame: pd.DataFrame, today: dt.date | None = None, cfg: Confi
 
 def sync_warehouse(store: Store, wh, import_id: str, today: dt.date | None = None, cfg: Config | None = None,
                    month: str = "") -> SyncResult:
-    """Evaluate every rule on the warehouse and synchronise the store with the result."""
+    """Evaluate every rule on the warehouse and synchronise the store with the result. A rule that cannot be
+    evaluated (no data; a 比对项 whose register this import lacks) leaves its cases as they are."""
     cfg = cfg or config()
     found, months = {}, {}
+    gone = absent(wh, cfg)
     for rule in cfg.rules:
-        at = rule_month(wh, rule, month)
+        at = None if rule.key in gone else rule_month(wh, rule, month)
         found[rule.key] = candidates(wh, rule, at) if at else None
         if at:
             months[rule.key] = at

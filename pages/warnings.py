@@ -27,10 +27,11 @@ from cases.store import (
     case_number,
 )
 from data.identity import IdentityStore, unavailable_reason
-from queries.catalog import PALETTE
+from queries.catalog import COMPARE_ITEMS, PALETTE
+from queries.compare import facts_text
 from queries.publish import Publication, key
-from queries.warnings import ConfigError, config
-from ui import cases_view, charts, page
+from queries.warnings import ConfigError, absent, absent_notes, config
+from ui import cases_view, charts, data, page
 from ui.exports import audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.render import screen, slide
@@ -52,7 +53,11 @@ except (SQLAlchemyError, OSError) as exc:  # the case store (CASES_DB) cannot be
     st.error(f"预警案件库不可用：{str(exc)[:300]}")
     st.info("请检查环境变量 CASES_DB 所指的文件或 PostgreSQL 数据库是否可写、可连接；问题解决后刷新本页。")
     st.stop()
-NAMES = {r.key: r.name for r in rules.rules}
+# A 比对项 whose partner register this import lacks is not evaluated: left out of the tables (not shown as 0), said
+# below; cases it raised from an earlier import stay in the list as they were.
+ABSENT = absent(data.warehouse(), rules)
+with_cases = set(frame["rule"]) if len(frame) else set()
+NAMES = {r.key: r.name for r in rules.rules if r.key not in ABSENT or r.key in with_cases}
 DEADLINES = {r.key: r.deadline_working_days for r in rules.rules}
 township_user = user.role == "township"
 county_view = not view.township
@@ -63,6 +68,7 @@ FACT_LABELS = {
     "monitor_type": "监测类别", "main_risk": "主要风险", "enrolled_date": "纳入监测日期",
     "measure_count": "已记录帮扶措施（项）", "need_rows": "康复需求记录（条）", "service_type": "需求类型",
     "persons_paid": "最后发放月发放人数", "median_persons": "前几个月发放人数中位数", "prior_months": "参与计算的月数",
+    "amount_yuan": "应追回金额（元）",
 }
 
 
@@ -140,18 +146,34 @@ screen.card(cols[2], pub, "已处置", "rule_resolved@total", "含条件消除�
 screen.card(cols[3], pub, "标记误报", "rule_false_alarm@total", "误报须写明理由")
 screen.legend(pub)
 until = {r.key: ctx.last_month(r.dataset) for r in rules.rules}
+own_rules = [r for r in rules.rules if not r.is_compare]
+compared = [r for r in rules.rules if r.is_compare and r.key not in ABSENT]
+today = dt.date.today()
+uncovered = rules.calendar_missing(today)
 st.caption("每条规则按其数据的最后一个月评估（" + "；".join(
-    f"{md_escape(r.name)}：{until[r.key] or '无数据'}" for r in rules.rules) + "）。期限按工作日计（不含周末"
-    + ("及配置的法定节假日" if rules.holidays else "") + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
+    f"{md_escape(r.name)}：{until[r.key] or '无数据'}" for r in own_rules) + "）"
+    + (f"；数据比对的比对项按比对月份（补贴发放的最后一个月）{until[compared[0].key] or '无数据'}评估" if compared else "")
+    + "。期限按工作日计（不含周末"
+    + ("和法定节假日，含调休上班的周末；节假日按 config/holidays.yaml" if rules.calendar_years else "")
+    + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
+if uncovered and not view.present:
+    st.warning(f"节假日日历（config/holidays.yaml）没有{'、'.join(map(str, uncovered))}年的安排，这一年的期限只扣除周末。"
+               "请按国务院办公厅当年的节假日安排通知补充。")
+if ABSENT and not view.present:
+    st.info("数据比对的比对项预警需要相应部门的名单：" + "；".join(md_escape(n) for n in absent_notes(ABSENT, rules))
+            + "。把名单放入数据文件夹重新导入后，这些规则自动生成案件" + ("；此前生成的案件保留原状。"
+                                                       if set(ABSENT) & with_cases else "。"))
 
 st.subheader("按预警规则", anchor=False)
 screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
              [*((NAMES[r], r) for r in NAMES), ("合计", "total")],
              [("待处置（件）", "open"), ("其中超期（件）", "overdue"), ("已处置（件）", "resolved"),
-              ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}")
-st.caption("期限（工作日）：" + "；".join(f"{md_escape(r.name)} {r.deadline_working_days}天" for r in rules.rules) + "。")
+              ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}",
+             height="content")  # eleven rules and the total: all on screen
+shown_rules = [r for r in rules.rules if r.key in NAMES]  # not the 比对项 left out above
+st.caption("期限（工作日）：" + "；".join(f"{md_escape(r.name)} {r.deadline_working_days}天" for r in shown_rules) + "。")
 with st.expander("各规则的口径"):
-    for r in rules.rules:
+    for r in shown_rules:
         st.markdown(f"**{md_escape(r.name)}**：{md_escape(r.counts)}")
 
 if county_view:
@@ -240,9 +262,11 @@ def act(action: str, case_id: int, version: int) -> None:
     st.session_state["case_message"] = message
 
 
-def case_rows(cases: pd.DataFrame) -> pd.DataFrame:
-    """The case list as shown and exported (a township's own list without the township column)."""
-    return checklist.case_rows(cases, township_name, village_name, with_township=county_view)
+def case_rows(cases: pd.DataFrame, with_situation: bool = False) -> pd.DataFrame:
+    """The case list as shown and exported (a township's own list without the township column; the 核查清单 with
+    a 比对项's facts)."""
+    return checklist.case_rows(cases, township_name, village_name, with_township=county_view,
+                               with_situation=with_situation)
 
 
 if county_view:
@@ -269,7 +293,10 @@ if rule_choice != "全部":
     shown = shown[shown["rule_name"] == rule_choice]
 if state_choice:
     shown = shown[shown["state"].isin(state_choice)]
+message = st.session_state.pop("case_message", None)  # the last action's result (shown with the case, below)
 if shown.empty:
+    if message:  # the case just closed was the last one the filter shows: say so here
+        getattr(st, message[0])(message[1])
     st.info("所选规则和状态下没有案件。可在上方更改筛选（例如加选“已处置”查看已办结的案件）。")
     page.until_caption(ctx)
     st.stop()
@@ -290,8 +317,8 @@ else:
 def checklist_rows() -> pd.DataFrame:
     """The checklist's rows: full names for the township that visits, masked for the county's analysts."""
     if not identities:
-        return case_rows(shown)
-    return checklist.with_names(case_rows(shown), shown, people, full=township_user)
+        return case_rows(shown, with_situation=True)
+    return checklist.with_names(case_rows(shown, with_situation=True), shown, people, full=township_user)
 
 
 file_name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", f"{list_title}_{dt.date.today():%Y%m%d}.xlsx")
@@ -302,7 +329,6 @@ st.download_button("下载核查清单（Excel）", make_checklist,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader("案件详情与处置", anchor=False)
-message = st.session_state.pop("case_message", None)
 if message:
     getattr(st, message[0])(message[1])
 numbers = {case_number(c): int(c) for c in shown["case_id"]}
@@ -321,6 +347,9 @@ with left:
         found = identities.people(checklist.person_ids(one)[0])
         facts["姓名（已隐去部分）"] = "、".join(p.masked_name for p in found.values()) or "（姓名库中没有）"
         facts["户编号"] = next((p.household for p in found.values()), "")
+    if case["rule"] in COMPARE_ITEMS:  # a 比对项: the facts in the comparison's words, and what is to be done
+        facts["情况"] = facts_text({**case["facts"], "item": case["rule"]}, case["data_month"])
+        facts["应做"] = COMPARE_ITEMS[case["rule"]].action
     for name, value in case["facts"].items():
         if name in FACT_LABELS and value is not None and not (identities and name == "household_id"):
             if name == "category_code":
@@ -331,6 +360,8 @@ with left:
                 value = "是" if value else "否"
             elif name == "median_persons":
                 value = f"{float(value):g}"
+            elif name == "amount_yuan":
+                value = f"{float(value):,.2f}"
             facts[FACT_LABELS[name]] = value
     if case["assignee"]:
         facts["接收人"] = case["assignee"]
@@ -340,7 +371,7 @@ with left:
             facts["处置结果"] = OUTCOMES.get(case["outcome"], case["outcome"])
         facts["说明"] = case["note"]
     st.dataframe(pd.DataFrame({"项目": list(facts), "内容": [str(v) for v in facts.values()]}), hide_index=True,
-                 width="stretch")
+                 width="stretch", height="content")  # every fact without scrolling (a 比对项 has a dozen)
     if case["state"] == GONE:
         st.warning("最新导入的数据显示该条件已消除，请核实后“处置”（写明核实情况）或“标记误报”。")
 with right:

@@ -2,9 +2,12 @@
 
 Each rule is one statement, queries/sql/warning_<key>.sql, evaluated against its own dataset's last month
 (queries.coverage: the subsidy payments', the monitoring records', the rehab year's), or an earlier month
-asked for. `candidates` returns one row per case (a person, household or township); `counts` the cases
-per rule and township, counted in the database. Working days (期限, 超期) are counted here too, with the
-config's holidays. Nothing here imports streamlit.
+asked for. The six 比对项 of 数据比对 (queries/compare.py) are rules too, evaluated by the same statement as
+the comparison (queries/sql/compare_cases.sql, wrapped by warning_compare.sql) on the 比对 month, and only
+when their partner register was imported (`absent` says which are not and why). `candidates` returns one row
+per case (a person, household or township); `counts` the cases per rule and township, counted in the
+database. Working days (期限, 超期) are counted here too, with the holidays of config/holidays.yaml.
+Nothing here imports streamlit.
 
     python -m queries.warnings --warehouse W [--month YYYY-MM] --out FILE.csv
 """
@@ -22,6 +25,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from queries import compare
+from queries.catalog import COMPARE_ITEMS
 from queries.cells import write_csv
 from queries.common import county, sql_text
 from queries.coverage import coverage
@@ -29,9 +34,12 @@ from queries.db import Warehouse, WarehouseError, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ROOT / "config" / "warnings.yaml"
+HOLIDAYS_FILE = ROOT / "config" / "holidays.yaml"
 DATASETS = ("subsidy", "monitoring", "rehab")
 SUBJECTS = ("person", "household", "township")
-PERIODS = ("year", "month", "enrolment")
+# enrolment: one monitoring episode (the household's enrolment date); event: the date of the fact that put a
+# person on a 比对项's list (低保 since, death, 纳入), so one case per 低保 episode, death or enrolment.
+PERIODS = ("year", "month", "enrolment", "event")
 # Each rule key's statement and the thresholds it needs (name → type); the config gives their values.
 RULE_PARAMS: dict[str, dict[str, type]] = {
     "unpaid_two_months": {"months": int},
@@ -39,7 +47,10 @@ RULE_PARAMS: dict[str, dict[str, type]] = {
     "monitored_over_24_months": {"months": int},
     "rehab_need_unserved": {"served_by_month": int, "from_month": int},
     "township_payment_drop": {"drop_percent": int, "previous_months": int, "min_months": int},
+    **{item: {} for item in COMPARE_ITEMS},  # the 比对项 (queries/catalog.py): no thresholds of their own
 }
+# The 比对项 whose fact_date is an event a case can be kept for (享生活补贴不在低保名单 has none: 低保 ended or never).
+EVENT_ITEMS = ("dibao_unpaid", "paid_after_death", "death_active", "rural_not_monitored", "monitored_not_rural")
 COLUMNS = ["预警规则", "乡镇代码", "乡镇", "件数"]
 
 
@@ -59,6 +70,12 @@ class Rule:
     period: str
     deadline_working_days: int
     params: dict[str, int] = field(default_factory=dict)
+    register: str = ""  # a 比对项's partner register (dibao, death, rural); '' for the warehouse's own rules
+
+    @property
+    def is_compare(self) -> bool:
+        """Whether the rule is a 比对项 (evaluated by queries/sql/compare_cases.sql)."""
+        return self.key in COMPARE_ITEMS
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,12 @@ class Config:
     rules: tuple[Rule, ...]
     holidays: tuple[dt.date, ...] = ()
     workdays: tuple[dt.date, ...] = ()
+    calendar_years: tuple[int, ...] = ()  # the years config/holidays.yaml covers
+    notices: tuple[str, ...] = ()  # and the State Council notices they come from
+
+    def calendar_missing(self, *days: dt.date) -> list[int]:
+        """The years of `days` the holiday calendar does not cover (weekends only are counted there)."""
+        return sorted({d.year for d in days} - set(self.calendar_years))
 
     def rule(self, key: str) -> Rule:
         """The rule with this key."""
@@ -85,23 +108,58 @@ def _positive_int(value: object, where: str) -> int:
     return value
 
 
-def _dates(values: object, where: str) -> tuple[dt.date, ...]:
+def _dates(values: object, where: str, file: str = "config/warnings.yaml") -> tuple[dt.date, ...]:
     """A list of YYYY-MM-DD dates (YAML reads them as dates already), else ConfigError."""
     if values is None:
         return ()
     if not isinstance(values, list):
-        raise ConfigError(f"config/warnings.yaml：{where} 须为日期列表（YYYY-MM-DD）")
+        raise ConfigError(f"{file}：{where} 须为日期列表（YYYY-MM-DD）")
     out = []
     for value in values:
         try:
             out.append(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)))
         except ValueError as exc:
-            raise ConfigError(f"config/warnings.yaml：{where} 中的 {value!r} 不是日期（YYYY-MM-DD）") from exc
+            raise ConfigError(f"{file}：{where} 中的 {value!r} 不是日期（YYYY-MM-DD）") from exc
     return tuple(out)
 
 
-def parse_config(raw: object) -> Config:
-    """The validated configuration from the YAML's content; ConfigError with a clear message otherwise."""
+def parse_holidays(raw: object, where: str = "config/holidays.yaml") -> tuple[tuple[dt.date, ...],
+                                                                             tuple[dt.date, ...], dict[int, str]]:
+    """The holiday calendar's content → (holidays, make-up workdays, {year: notice}); ConfigError naming the
+    year and the date otherwise (a date outside its year, a make-up workday not on a weekend, a day both)."""
+    if raw is None:
+        return (), (), {}
+    if not isinstance(raw, dict) or not isinstance(raw.get("years"), dict):
+        raise ConfigError(f"{where}：缺少 years（每年一节：notice、holidays、workdays）")
+    holidays: list[dt.date] = []
+    workdays: list[dt.date] = []
+    notices: dict[int, str] = {}
+    for year, body in raw["years"].items():
+        if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+            raise ConfigError(f"{where}：年份 {year!r} 须为四位数的年")
+        if not isinstance(body, dict) or not str(body.get("notice") or "").strip():
+            raise ConfigError(f"{where}：{year}年须写明 notice（国务院办公厅通知的文号或日期）")
+        off = _dates(body.get("holidays"), f"{year}年的 holidays", where)
+        on = _dates(body.get("workdays"), f"{year}年的 workdays", where)
+        for day in (*off, *on):
+            if day.year != year:
+                raise ConfigError(f"{where}：{day} 不在{year}年，不能列在{year}年下")
+        for day in on:
+            if day.weekday() < 5:
+                raise ConfigError(f"{where}：{day} 不是周末，不必列为调休上班（workdays）")
+        both = sorted(set(off) & set(on))
+        if both:
+            raise ConfigError(f"{where}：{both[0]} 既是放假日又是上班日")
+        holidays += off
+        workdays += on
+        notices[year] = str(body["notice"]).strip()
+    return tuple(sorted(holidays)), tuple(sorted(workdays)), notices
+
+
+def parse_config(raw: object, calendar: tuple | None = None) -> Config:
+    """The validated configuration from the YAML's content and the holiday calendar (`parse_holidays`; None:
+    weekends only, plus any holidays/workdays the rules file lists itself); ConfigError with a clear message
+    otherwise."""
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), dict):
         raise ConfigError("config/warnings.yaml：缺少 rules（每条预警规则一项）")
     rules = []
@@ -128,6 +186,22 @@ def parse_config(raw: object) -> Config:
         unknown = set(params) - set(RULE_PARAMS[key])
         if unknown:
             raise ConfigError(f"config/warnings.yaml：规则 {key} 有未知参数 {'、'.join(sorted(map(str, unknown)))}")
+        register = body.get("register") or ""
+        if key in COMPARE_ITEMS:
+            item = COMPARE_ITEMS[key]
+            if register != item.register:
+                raise ConfigError(f"config/warnings.yaml：比对项规则 {key} 的 register 须为 {item.register}"
+                                  f"（{compare.REGISTER_LABELS[item.register]}），现为 {register or '空'}")
+            if body["dataset"] != "subsidy" or body["subject"] != "person":
+                raise ConfigError(f"config/warnings.yaml：比对项规则 {key} 按比对月份（补贴发放的最后一个月）评估、"
+                                  "以持证残疾人为对象：dataset 须为 subsidy，subject 须为 person")
+            if body["period"] == "enrolment" or (body["period"] == "event" and key not in EVENT_ITEMS):
+                allowed = "event/year/month" if key in EVENT_ITEMS else "year/month"
+                raise ConfigError(f"config/warnings.yaml：比对项规则 {key} 的 period 须为 {allowed} 之一")
+        elif register:
+            raise ConfigError(f"config/warnings.yaml：规则 {key} 不是比对项，不能有 register")
+        elif body["period"] == "event":
+            raise ConfigError(f"config/warnings.yaml：规则 {key} 的 period 不能为 event（仅比对项可用）")
         for name in ("served_by_month", "from_month"):
             if name in checked and checked[name] > 12:
                 raise ConfigError(f"config/warnings.yaml：规则 {key} 的 params.{name} 须为1-12月")
@@ -137,24 +211,33 @@ def parse_config(raw: object) -> Config:
                               "min_months 不得大于 previous_months")
         rules.append(Rule(key, str(body["name"]), str(body["counts"]), body["dataset"], body["subject"],
                           body["period"], _positive_int(body["deadline_working_days"],
-                                                        f"规则 {key} 的 deadline_working_days"), checked))
+                                                        f"规则 {key} 的 deadline_working_days"), checked,
+                          str(register)))
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
         raise ConfigError("config/warnings.yaml：规则名称（name）不得重复")
     if not rules:
         raise ConfigError("config/warnings.yaml：rules 为空")
-    return Config(tuple(rules), _dates(raw.get("holidays"), "holidays"), _dates(raw.get("workdays"), "workdays"))
+    off, on, notices = calendar or ((), (), {})
+    off = tuple(sorted({*off, *_dates(raw.get("holidays"), "holidays")}))
+    on = tuple(sorted({*on, *_dates(raw.get("workdays"), "workdays")}))
+    return Config(tuple(rules), off, on, tuple(sorted(notices)), tuple(notices[y] for y in sorted(notices)))
 
 
-def load_config(path: Path = CONFIG_FILE) -> Config:
-    """Read and validate a rules file."""
+def _read_yaml(path: Path, what: str) -> object:
+    """A YAML file's content; ConfigError when it cannot be read or parsed."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"无法读取预警规则文件 {path}：{exc}") from exc
+        raise ConfigError(f"无法读取{what} {path}：{exc}") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"预警规则文件 {path} 不是有效的 YAML：{exc}") from exc
-    return parse_config(raw)
+        raise ConfigError(f"{what} {path} 不是有效的 YAML：{exc}") from exc
+
+
+def load_config(path: Path = CONFIG_FILE, holidays: Path | None = HOLIDAYS_FILE) -> Config:
+    """Read and validate a rules file and the holiday calendar (None: none)."""
+    calendar = parse_holidays(_read_yaml(holidays, "节假日文件"), f"config/{holidays.name}") if holidays else None
+    return parse_config(_read_yaml(path, "预警规则文件"), calendar)
 
 
 @cache
@@ -214,6 +297,8 @@ def rule_params(rule: Rule, month: dt.date) -> dict[str, object]:
     """The bound parameters of a rule's statement for a month (first day)."""
     p = rule.params
     day = month_end(month)
+    if rule.is_compare:  # the 比对 month's bounds, as queries/compare.py binds them, and the 比对项
+        return {**compare.month_bounds(month.strftime("%Y-%m")), "item": rule.key}
     if rule.key == "unpaid_two_months":
         return {"month": month, "months": p["months"]}
     if rule.key == "monitored_without_measure":
@@ -235,13 +320,47 @@ def period_of(rule: Rule, month: dt.date) -> str:
     return str(month.year) if rule.period == "year" else month.strftime("%Y-%m")
 
 
+def rule_sql(rule: Rule) -> str:
+    """A rule's statement: its own file, or for a 比对项 the comparison's statement (compare_cases.sql, the
+    same text queries/compare.py runs) wrapped by warning_compare.sql."""
+    if rule.is_compare:
+        return sql_text("warning_compare").replace(compare.MARKER, sql_text("compare_cases"))
+    return sql_text(f"warning_{rule.key}")
+
+
+def absent(wh: Warehouse, cfg: Config | None = None) -> dict[str, str]:
+    """The rules that cannot be evaluated on this warehouse, with why: a 比对项 whose partner register was not
+    imported ('未导入民政低保特困名单'). They are left out (no count, no case), never counted as 0."""
+    cfg = cfg or config()
+    needed = [r for r in cfg.rules if r.is_compare]
+    if not needed:
+        return {}
+    present = compare.imported(wh)
+    return {r.key: compare.not_imported_text(r.register) for r in needed if not present.get(r.register)}
+
+
+def absent_notes(gone: dict[str, str], cfg: Config | None = None) -> list[str]:
+    """One sentence per missing register: '未导入民政低保特困名单：低保未享生活补贴、享生活补贴不在低保名单未评估'."""
+    cfg = cfg or config()
+    by_reason: dict[str, list[str]] = {}
+    for rule in cfg.rules:
+        if rule.key in gone:
+            by_reason.setdefault(gone[rule.key], []).append(rule.name)
+    return [f"{reason}：{'、'.join(names)}未评估（不是0件）" for reason, names in by_reason.items()]
+
+
 def candidates(wh: Warehouse, rule: Rule, month: dt.date, township: str = "") -> pd.DataFrame:
     """One row per case of a rule in a month: subject (pseudonym or township code), township_code,
     village_code, period, and the rule's own facts."""
-    frame = wh.frame(sql_text(f"warning_{rule.key}"), township=township, **rule_params(rule, month))
+    frame = wh.frame(rule_sql(rule), township=township, **rule_params(rule, month))
     frame["subject"] = frame["subject"].astype(str)
+    if "amount_yuan" in frame:  # 死亡后仍发放's 应追回金额: a number in the case's facts, not a Decimal's text
+        frame["amount_yuan"] = pd.to_numeric(frame["amount_yuan"]).astype(float)
     if rule.period == "enrolment":
         frame["period"] = pd.to_datetime(frame["enrolled_date"]).dt.strftime("%Y-%m-%d")
+    elif rule.period == "event":
+        when = pd.to_datetime(frame["fact_date"]).dt.strftime("%Y-%m-%d")
+        frame["period"] = when.fillna(str(month.year)) if len(frame) else when
     else:
         frame["period"] = period_of(rule, month)
     return frame
@@ -249,7 +368,7 @@ def candidates(wh: Warehouse, rule: Rule, month: dt.date, township: str = "") ->
 
 def rule_counts(wh: Warehouse, rule: Rule, month: dt.date, township: str = "") -> pd.DataFrame:
     """Cases of one rule per township (townships with at least one), counted in the database."""
-    sql = f"SELECT township_code, count(*) AS cases FROM ({sql_text(f'warning_{rule.key}')}) c GROUP BY township_code"
+    sql = f"SELECT township_code, count(*) AS cases FROM ({rule_sql(rule)}) c GROUP BY township_code"
     frame = wh.frame(sql, township=township, **rule_params(rule, month))
     frame["cases"] = pd.to_numeric(frame["cases"]).astype(int)
     return frame.sort_values("township_code").reset_index(drop=True)
@@ -257,14 +376,18 @@ def rule_counts(wh: Warehouse, rule: Rule, month: dt.date, township: str = "") -
 
 def counts(wh: Warehouse, month: str = "", cfg: Config | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The table of `python -m queries.warnings`: per rule the county's row (always), then a row per
-    township with at least one case; and the notes (a rule its dataset cannot evaluate)."""
+    township with at least one case; and the notes (a rule its dataset cannot evaluate, a 比对项 whose register
+    was not imported: its rows are left out)."""
     cfg = cfg or config()
     cov = coverage(wh)
     whole = county(wh)
     names = wh.frame("SELECT region_code, name FROM dim_region WHERE level = 'township'")
     town_name = dict(zip(names["region_code"], names["name"], strict=True))
-    rows, notes = [], []
+    gone = absent(wh, cfg)
+    rows, notes = [], absent_notes(gone, cfg)
     for rule in cfg.rules:
+        if rule.key in gone:
+            continue
         at = rule_month(wh, rule, month, cov)
         per_town = rule_counts(wh, rule, at) if at else pd.DataFrame(columns=["township_code", "cases"])
         if at is None:
@@ -280,8 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m queries.warnings",
         description="按 config/warnings.yaml 的预警规则统计件数：每条规则一行全县合计，另每个有预警的乡镇一行"
-                    "（列：预警规则, 乡镇代码, 乡镇, 件数）。每条规则按其数据集的最后一个月评估。"
-                    " Count the warning cases per rule and township.")
+                    "（列：预警规则, 乡镇代码, 乡镇, 件数）。每条规则按其数据集的最后一个月评估；数据比对的六个比对项"
+                    "按比对月份（补贴发放的最后一个月）评估，未导入相应部门名单的比对项不写出，并在输出中说明。"
+                    " Count the warning cases per rule and township (the 比对项 only when their register was imported).")
     parser.add_argument("--warehouse", help="DuckDB 文件或 PostgreSQL URL（默认：WAREHOUSE_URL 或演示仓库）")
     parser.add_argument("--month", help="评估月份 YYYY-MM（默认：各规则数据集的最后一个月；晚于数据的月份按数据最后一个月）")
     parser.add_argument("--out", type=Path, required=True, help="输出文件 .csv（UTF-8 带 BOM，Excel 可直接打开）")
@@ -303,8 +427,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"提示：{note}", file=sys.stderr)
     write_csv(table, args.out, encoding="utf-8-sig")
     county_rows = table.drop_duplicates("预警规则")
+    missing = [n for n in notes if n.startswith("未导入")]
     print(f"已写入 {args.out}：" + "；".join(f"{r}{n}件" for r, n in zip(county_rows["预警规则"], county_rows["件数"],
-                                                                        strict=True)))
+                                                                        strict=True))
+          + (f"（{'；'.join(missing)}）" if missing else ""))
     return 0
 
 

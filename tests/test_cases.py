@@ -15,11 +15,14 @@ import yaml
 
 from cases import store as cs
 from queries import warnings as wq
+from queries.catalog import COMPARE_ITEMS
 from queries.db import connect
+from tests import test_warnings
 from tests.conftest import import_to, open_app, shown_text
 from ui import auth
 
 CFG = wq.config()
+no_dibao_death = test_warnings.no_dibao_death  # a fixture: the test county imported without two registers
 TODAY = dt.date(2025, 1, 6)  # a Monday
 
 
@@ -107,6 +110,28 @@ def test_checklist_cells_stay_text(synced):
     assert "'=HYPERLINK(\"http://x\",\"村\")" in values and all(c.data_type != "f" for r in sheet.rows for c in r)
 
 
+def test_checklist_says_a_register_case_situation(synced, duck_url):
+    """The 核查清单 of 比对项 cases carries the facts in the comparison's words (from the warehouse's own row of
+    the person) and what to do; the warehouse's own rules leave it empty."""
+    from cases import checklist
+
+    frame = cs.with_deadlines(cs.Store(synced[0]).cases(), TODAY).assign(rule_name="r")
+    rows = checklist.case_rows(frame, str, str, with_situation=True)
+    assert list(rows.columns[:3]) == ["案件编号", "预警规则", "情况"]
+    assert "情况" not in checklist.case_rows(frame, str, str).columns  # the list on screen stays narrow
+    said = dict(zip(frame["case_id"].map(cs.case_number), rows["情况"], strict=True))
+    wh = connect(duck_url)
+    rule = CFG.rule("paid_after_death")
+    found = wq.candidates(wh, rule, wq.rule_month(wh, rule)).set_index("subject")
+    dead = frame[frame["rule"] == "paid_after_death"]
+    assert len(dead)
+    for number, subject in zip(dead["case_id"].map(cs.case_number), dead["subject"], strict=True):
+        row = found.loc[subject]
+        assert said[number].startswith(f"死亡 {pd.Timestamp(row['fact_date']):%Y-%m-%d}；")
+        assert f"共 {float(row['amount_yuan']):,.2f} 元" in said[number] and said[number].endswith("应做：停发并追回")
+    assert all(said[n] == "" for n in frame.loc[~frame["rule"].isin(list(COMPARE_ITEMS)), "case_id"].map(cs.case_number))
+
+
 def test_township_cases_are_for_the_county(tmp_path):
     s = cs.Store(str(tmp_path / "c.sqlite"))
     frame = pd.DataFrame({"subject": ["990101001000"], "township_code": ["990101001000"], "village_code": [None],
@@ -123,6 +148,10 @@ def test_closed_case_stays_closed_after_reimport(synced, extracts, duck_url, tmp
     s = cs.Store(synced[0])
     case = case_of(s)
     closed = s.resolve(case["case_id"], case["version"], "乡镇员", "measure_recorded", "已落实帮扶措施：产业帮扶")
+    death = case_of(s, "death_active")  # a 比对项's case: closed for its period (the death) as well
+    death_closed = s.resolve(death["case_id"], death["version"], "乡镇员", "data_corrected", "已办理残疾人证注销")
+    dibao = case_of(s, "dibao_unpaid")
+    dibao_taken = s.accept(dibao["case_id"], dibao["version"], "乡镇员")
     before = len(s.cases())
     again = str(tmp_path / "again.duckdb")
     import_to(extracts, again)  # the same extracts, a new import (a new import id)
@@ -131,9 +160,32 @@ def test_closed_case_stays_closed_after_reimport(synced, extracts, duck_url, tmp
     assert not result.skipped and result.opened == 0
     assert len(s.cases()) == before  # no duplicate
     assert s.case(case["case_id"])["state"] == cs.RESOLVED and s.case(case["case_id"])["version"] == closed["version"]
+    assert s.case(death["case_id"]) | {"facts": None} == death_closed | {"facts": None}  # untouched, still closed
+    assert s.case(dibao["case_id"])["state"] == cs.CHECKING and s.case(dibao["case_id"])["assignee"] == "乡镇员"
+    assert s.case(dibao["case_id"])["version"] == dibao_taken["version"]
     assert cs.sync_warehouse(s, wh, wh.import_id(), TODAY).skipped  # the same import twice: nothing
     old = connect(duck_url)  # a process still reading the replaced warehouse: its older import is not synced back
     assert cs.sync_warehouse(s, old, old.import_id(), TODAY).skipped and s.synced_import() == wh.import_id()
+
+
+def test_register_cases_left_alone_when_an_import_lacks_the_register(duck_url, no_dibao_death, tmp_path):
+    """An import without 民政低保特困 and 死亡人员: their 比对项 are not evaluated, so their cases are neither
+    marked 条件已消除 nor reopened; the 乡村振兴 ones and the warehouse's own rules go on."""
+    s = cs.Store(str(tmp_path / "c.sqlite"))
+    wh = connect(duck_url)
+    cs.sync_warehouse(s, wh, wh.import_id(), TODAY)
+    before = s.cases().set_index("case_id")
+    per_rule = before.groupby("rule").size()
+    assert all(per_rule.get(k, 0) >= 3 for k in COMPARE_ITEMS)  # the test county's planted discrepancies
+    other = connect(no_dibao_death)
+    result = cs.sync_warehouse(s, other, other.import_id(), TODAY + dt.timedelta(days=1))
+    assert not result.skipped and result.opened == 0 and result.gone == 0
+    after = s.cases().set_index("case_id")
+    assert after[["state", "version"]].equals(before[["state", "version"]])
+    untouched = after[after["rule"].isin(["dibao_unpaid", "paid_not_dibao", "paid_after_death", "death_active"])]
+    assert len(untouched) and (untouched["last_import"] == wh.import_id()).all()
+    went_on = after[after["rule"].isin(["rural_not_monitored", "unpaid_two_months"])]
+    assert (went_on["last_import"] == other.import_id()).all()
 
 
 def test_gone_condition_is_marked_not_deleted(tmp_path):
@@ -270,6 +322,43 @@ def test_press_cannot_reach_warnings(signed_env):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/warnings.py")
     assert not any("预警待处置" in link.proto.label for link in at.get("page_link"))
+    text = shown_text(at)  # the warehouse has the registers: none of the 比对项 rules shows up for press either
+    assert not any(item.label in text for item in COMPARE_ITEMS.values())
+
+
+def test_register_rules_on_the_page(signed_env, duck_url, monkeypatch, no_dibao_death):
+    """With the registers: a township's 比对项 case shows its facts in the comparison's words and what to do.
+    Without two of them: the county picture leaves their rules out (no row of 0) and says why."""
+    wh = connect(duck_url)
+    rule = CFG.rule("paid_after_death")
+    found = wq.candidates(wh, rule, wq.rule_month(wh, rule))
+    own = found.groupby("township_code").size().idxmax()
+    at = open_app("warnings", user=auth.User("乡镇员", "township", area=own))
+    assert not at.exception, at.exception
+    mine = cs.Store().cases(township=own, rules=["paid_after_death"])
+    assert len(mine) == int((found["township_code"] == own).sum())
+    number = cs.case_number(int(mine["case_id"].iloc[0]))
+    at.selectbox(key="warn_case").set_value(number).run()
+    facts = next(d.value for d in at.dataframe if "项目" in d.value.columns).set_index("项目")["内容"]
+    subject = mine.iloc[0]["subject"]
+    row = found[found["subject"] == subject].iloc[0]
+    assert facts["预警规则"] == "死亡后仍发放" and facts["应做"] == "停发并追回"
+    assert facts["应追回金额（元）"] == f"{float(row['amount_yuan']):,.2f}"
+    assert f"死亡 {pd.Timestamp(row['fact_date']):%Y-%m-%d}" in facts["情况"]
+    assert not any("未导入" in i.value for i in at.info)
+
+    monkeypatch.setenv("WAREHOUSE_URL", no_dibao_death)
+    monkeypatch.setenv("CASES_DB", str(Path(cs.store_url()).with_name("noreg-cases.sqlite")))
+    county = open_app("warnings", user=auth.User("分析员", "analyst"))
+    assert not county.exception, county.exception
+    said = " ".join(i.value for i in county.info)
+    assert "未导入民政低保特困名单：低保未享生活补贴、享生活补贴不在低保名单未评估" in said
+    assert "未导入死亡人员名单：死亡后仍发放、死亡未注销未评估" in said
+    cells = county.session_state["published"].cells
+    assert "rule_open@rural_not_monitored" in cells and "rule_open@dibao_unpaid" not in cells
+    table = county.dataframe[0].value
+    assert "乡村振兴在监测未纳入" in set(table.iloc[:, 0]) and "死亡后仍发放" not in set(table.iloc[:, 0])
+    assert not any("死亡后仍发放" in c.value for c in county.caption)  # nor in the 期限 line
 
 
 def test_township_user_sees_and_works_own_cases(signed_env, duck_url):

@@ -77,10 +77,11 @@ def legend(pub: Publication, keys: list[str] | None = None) -> None:
 
 def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str, str]],
           columns: list[tuple[str, str]], block: str = "", first: str = "",
-          keys: Callable[[str, str], str] | None = None) -> None:
+          keys: Callable[[str, str], str] | None = None, height: int | str = "auto") -> None:
     """A table of cells: one row per (label, unit code), one column per (header, metric column); drawn as
     the view may show it, its XLSX from the publication of the version chosen (内部版 exact, 对外版
-    suppressed). `keys(column, row)` names the cells when they are not the unit table's."""
+    suppressed). `keys(column, row)` names the cells when they are not the unit table's; `height` is
+    st.dataframe's ("content": every row without scrolling)."""
     first = first or unit_word(out.view)
     keys = keys or (lambda column, code: key(column, code, block))
 
@@ -100,7 +101,7 @@ def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str
         first_keys = {h: next((keys(c, code) for _, code in rows if pub.has(keys(c, code))), "") for h, c in columns}
         return xlsx.table_xlsx(frame_of(pub, True), caption, xlsx.kinds_of(pub, first_keys))
 
-    st.dataframe(frame_of(out.pub, False), hide_index=True, width="stretch")
+    st.dataframe(frame_of(out.pub, False), hide_index=True, width="stretch", height=height)
     legend(out.pub, [keys(column, code) for _, code in rows for _, column in columns])
     export_table(key_, title, workbook, ctx, out)
 

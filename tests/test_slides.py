@@ -150,7 +150,7 @@ def _sign_in(page, url: str, path: str) -> None:
     """Open `path` and sign in as the leader."""
     page.goto(f"{url}/{path}")
     page.get_by_label("用户名").fill("领导甲")
-    page.get_by_label("口令").fill("leader-pass-123")
+    page.get_by_label("密码").fill("leader-pass-123")
     page.get_by_role("button", name="登录").click()
     settle(page)
 

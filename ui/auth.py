@@ -434,7 +434,8 @@ def _cookie_script(body: str) -> None:
 
     base = str(config.get_option("server.baseUrlPath") or "").strip("/")
     url = "/" + "/".join(p for p in (base, session_cookie.ROUTE.strip("/")) if p)
-    st.html("<style>.st-key-canlian_session_cookie{display:none}</style>")
+    st.html("<style>[data-testid=stLayoutWrapper]:has(> .st-key-canlian_session_cookie), .st-key-canlian_session_cookie"
+            "{display:none}</style>")  # no gap either (the wrapper would keep the column's spacing)
     st.container(key="canlian_session_cookie").html(
         f"<script>fetch({json.dumps(url)}, {{method: 'POST', credentials: 'same-origin', cache: 'no-store', "
         f"headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: {json.dumps(body)}}})"

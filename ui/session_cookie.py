@@ -61,6 +61,9 @@ class Record:
 # ---------------------------------------------------------------- the secret and the signature
 
 
+_KEY_CACHE: dict[str, tuple[tuple[int, int], bytes]] = {}  # the key file's bytes while it is unchanged
+
+
 def key_path() -> Path:
     """The secret's file."""
     return Path(os.environ.get("SESSION_KEY_FILE") or DEFAULT_KEY_FILE)
@@ -89,7 +92,12 @@ def secret() -> bytes:
             pass
         finally:
             tmp.unlink(missing_ok=True)
+    stat = path.stat()
+    cached = _KEY_CACHE.get(str(path))
+    if cached and cached[0] == (stat.st_mtime_ns, stat.st_size):
+        return cached[1]
     value = path.read_bytes().strip()
+    _KEY_CACHE[str(path)] = ((stat.st_mtime_ns, stat.st_size), value)
     if len(value) < MIN_SECRET:
         raise ValueError(f"{path} 中的密钥太短。 The session key file is too short.")
     return value

@@ -240,7 +240,12 @@ async def _sign_in(port: int, name: str):
 
     tab = Client(port)
     await tab.__aenter__()
-    run = await tab.sign_in(name, PASSWORD)
+    form = await tab.rerun("about")  # a light page: the sign-in is what is tested
+    inputs = {e.text_input.label: e.text_input.id for e in form.of("text_input")}
+    submit = next(e.button.id for e in form.of("button") if e.button.is_form_submitter)
+    run = await tab.rerun("about", widgets=[WidgetState(id=inputs["用户名"], string_value=name),
+                                            WidgetState(id=inputs["密码"], string_value=PASSWORD),
+                                            WidgetState(id=submit, trigger_value=True)])
     assert _signed_in(run)
     return tab, run
 
@@ -288,13 +293,13 @@ def test_reload_new_tab_and_presenter_resume_until_sign_out_in_one_tab(servers):
             assert not [e for e in reloaded.of("html") if session_cookie.ROUTE in e.html.body]  # no new token
             view = await presenter.rerun("briefing", query="presenter=abcdef0123456789")
             assert _signed_in(view) and "等待开始" in view.texts()  # the presenter view, no second sign-in
-            out = await first.rerun("")
+            out = await first.rerun()
             sign_out = next(e.button.id for e in out.of("button") if e.button.label == "退出登录")
             await first.rerun(widgets=[WidgetState(id=sign_out, trigger_value=True)])
             after_reload = await reload.rerun()  # the other tab's next action
             after_presenter = await presenter.rerun(fragment=presenter.fragments[0]) if presenter.fragments else None
         async with _tab(b, cookie) as again:
-            reopened = await again.rerun("")
+            reopened = await again.rerun("about")
         await first.__aexit__(None, None, None)
         return after_reload, after_presenter, reopened
 
@@ -317,16 +322,16 @@ def test_disable_reset_and_signout_end_the_browser_session(servers, how):
         first, run = await _sign_in(a, name)
         cookie = _cookie_of(_post(a, f"token={_token(run)}")[1])
         async with _tab(b, cookie) as tab:
-            assert _signed_in(await tab.rerun(""))
+            assert _signed_in(await tab.rerun("about"))
             if how == "disable":
                 auth.disable_user(name)
             elif how == "reset":
                 auth.reset_password(name, "a brand new password 1")
             else:
                 auth.end_sessions(name)
-            after = await tab.rerun("")
+            after = await tab.rerun("about")
         async with _tab(b, cookie) as again:
-            reopened = await again.rerun("")
+            reopened = await again.rerun("about")
         await first.__aexit__(None, None, None)
         return after, reopened
 
@@ -348,7 +353,7 @@ def test_a_forged_or_altered_cookie_is_refused(servers):
         for label, value in (("genuine", cookie), ("altered signature", flipped), ("other secret", other_secret),
                              ("made up", session_cookie.sign("madeup", key=b"y" * 40))):
             async with _tab(b, value) as tab:
-                runs[label] = await tab.rerun("")
+                runs[label] = await tab.rerun("about")
         await first.__aexit__(None, None, None)
         return runs
 
@@ -358,6 +363,37 @@ def test_a_forged_or_altered_cookie_is_refused(servers):
         assert not _signed_in(runs[label]), label
     refused = [r for r in _audit(servers["tmp"]) if r["event"] == "sign_in_refused" and r["details"].get("method") == "cookie"]
     assert len(refused) >= 3 and all(r["details"]["reason"] == "bad signature" for r in refused)
+
+
+@pytest.mark.slow
+def test_a_resumed_press_tab_is_not_offered_warnings(servers):
+    """app.py builds the navigation from the session's role before the page resumes the browser session: the
+    resumed tab runs again, so a press user's new tab never lists 预警 (cases about persons)."""
+    a, b = servers["ports"]
+    auth.add_user("宣传丁", "宣传", PASSWORD)
+
+    async def scenario():
+        first, run = await _sign_in(a, "宣传丁")
+        cookie = _cookie_of(_post(a, f"token={_token(run)}")[1])
+        tab = _tab(b, cookie)
+        navigations: list[list[str]] = []
+        receive = tab.receive
+
+        async def recording():
+            fwd = await receive()
+            if fwd.WhichOneof("type") == "navigation":
+                navigations.append([page.url_pathname for page in fwd.navigation.app_pages])
+            return fwd
+
+        tab.receive = recording
+        async with tab:
+            resumed = await tab.rerun("about")
+        await first.__aexit__(None, None, None)
+        return resumed, navigations
+
+    resumed, navigations = asyncio.run(scenario())
+    assert _signed_in(resumed) and navigations
+    assert "warnings" not in navigations[-1] and "about" in navigations[-1], navigations
 
 
 # ---------------------------------------------------------------- a real browser

@@ -514,8 +514,8 @@ def require_user() -> User:
         st.info(ended)
     if _oidc_configured():
         return _oidc_user()
-    if not ended and (user := _cookie_user()) is not None:
-        return user
+    if not ended and _cookie_user() is not None:
+        st.rerun()  # app.py again, now with the user (its navigation depends on the role)
     return _password_user()
 
 

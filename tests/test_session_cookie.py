@@ -340,6 +340,34 @@ def test_disable_reset_and_signout_end_the_browser_session(servers, how):
 
 
 @pytest.mark.slow
+def test_a_browser_idle_too_long_is_asked_to_sign_in(servers):
+    """No action in any tab for IDLE_TIMEOUT_MIN (30): a reload shows the form, saying why, and ends the record."""
+    a, b = servers["ports"]
+    auth.add_user("闲置", "分析", PASSWORD)
+
+    async def scenario():
+        first, run = await _sign_in(a, "闲置")
+        cookie = _cookie_of(_post(a, f"token={_token(run)}")[1])
+        await first.__aexit__(None, None, None)
+        con = signin_store._connect()
+        try:  # the browser's last action 31 minutes ago
+            con.execute("UPDATE web_sessions SET seen = seen - 31 * 60 WHERE user = ?", ("闲置",))
+        finally:
+            con.close()
+        async with _tab(b, cookie) as tab:
+            reloaded = await tab.rerun("about")
+        async with _tab(a, cookie) as tab:
+            again = await tab.rerun("about")
+        return reloaded, again
+
+    reloaded, again = asyncio.run(scenario())
+    assert not _signed_in(reloaded) and "超过30分钟未操作" in reloaded.texts()
+    assert not _signed_in(again) and "未操作" not in again.texts()  # ended once, said once
+    idle = [r for r in _audit(servers["tmp"]) if r["user"] == "闲置" and r["event"] == "sign_out"]
+    assert len(idle) == 1 and idle[0]["details"]["reason"] == "idle"
+
+
+@pytest.mark.slow
 def test_a_forged_or_altered_cookie_is_refused(servers):
     a, b = servers["ports"]
 

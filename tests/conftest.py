@@ -16,6 +16,7 @@ from data.importer import Importer
 os.environ.setdefault("DEMO_MODE", "1")
 os.environ.setdefault("AUDIT_LOG", str(Path(tempfile.gettempdir()) / "canlian-test-audit.log"))
 os.environ.setdefault("SIGNIN_DB", str(Path(tempfile.mkdtemp(prefix="canlian-signin-")) / "signin.sqlite"))
+os.environ.setdefault("SESSION_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="canlian-session-")) / "session.key"))
 os.environ.setdefault("CASES_DB", str(Path(tempfile.mkdtemp(prefix="canlian-cases-")) / "cases.sqlite"))  # 预警 cases
 
 SEED, PERSONS, UNTIL = 11, 3000, "2024-12"

@@ -202,10 +202,10 @@ def test_form_refuses_wrong_password_then_accepts(tmp_path):
 
     sign_in(at, "分析员", "wrong password")
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == ["用户名或口令不正确，或账号已停用。"]
+    assert [e.value for e in at.error] == ["用户名或密码不正确，或账号已停用。"]
     assert not any("signed in" in m.value for m in at.markdown)
     sign_in(at, "无此人", PASSWORD)
-    assert [e.value for e in at.error] == ["用户名或口令不正确，或账号已停用。"]  # same words: no user probing
+    assert [e.value for e in at.error] == ["用户名或密码不正确，或账号已停用。"]  # same words: no user probing
 
     sign_in(at, "分析员", PASSWORD)
     assert not at.exception, at.exception
@@ -483,14 +483,24 @@ def test_reset_and_sign_out_everywhere_end_open_sessions(tmp_path):
     assert "sign_out_all" in events and events.count("sign_out") >= 2
 
 
+def _age(at: AppTest, seconds: float) -> None:
+    """Move a session's last action back, and its browser session's (every tab of it idle)."""
+    at.session_state[auth.SEEN_KEY] = at.session_state[auth.SEEN_KEY] - seconds
+    con = signin_store._connect()
+    try:
+        con.execute("UPDATE web_sessions SET seen = seen - ? WHERE key=?", (seconds, at.session_state[auth.WEB_KEY]))
+    finally:
+        con.close()
+
+
 def test_idle_session_is_signed_out(tmp_path, monkeypatch):
     monkeypatch.setenv("IDLE_TIMEOUT_MIN", "5")
     auth.add_user("戊", "领导", PASSWORD)
     at = sign_in(AppTest.from_file(APP, default_timeout=30).run(), "戊", PASSWORD)
-    at.session_state[auth.SEEN_KEY] = at.session_state[auth.SEEN_KEY] - 4 * 60
+    _age(at, 4 * 60)
     at.run()
     assert any(m.value == "signed in: 戊 leader" for m in at.markdown)  # 4 minutes: still in
-    at.session_state[auth.SEEN_KEY] = at.session_state[auth.SEEN_KEY] - 6 * 60
+    _age(at, 6 * 60)
     at.run()
     assert not any("signed in" in m.value for m in at.markdown)
     assert audit_lines(tmp_path)[-1]["details"]["reason"] == "idle"

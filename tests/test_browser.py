@@ -250,7 +250,7 @@ def signed_server(duck_url, tmp_path_factory):
 def sign_in(page, name: str, password: str) -> None:
     """Fill the sign-in form."""
     page.get_by_label("用户名").fill(name)
-    page.get_by_label("口令").fill(password)
+    page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
 
 

@@ -98,7 +98,7 @@ def audit_records(tmp: Path) -> list[dict]:
 
 def signed_in(run) -> bool:
     """Whether a run drew the dashboard rather than the sign-in form."""
-    return not run.of("text_input") or "口令" not in {e.text_input.label for e in run.of("text_input")}
+    return not run.of("text_input") or "密码" not in {e.text_input.label for e in run.of("text_input")}
 
 
 # ---------------------------------------------------------------- clear_cache from a session that never signed in
@@ -410,7 +410,7 @@ def test_ten_colleagues_behind_one_address_sign_in_at_once(servers):
                 go.set()
             await go.wait()
             return await tab.rerun("about", widgets=[WidgetState(id=inputs["用户名"], string_value=COLLEAGUES[i]),
-                                                WidgetState(id=inputs["口令"], string_value=PASSWORD),
+                                                WidgetState(id=inputs["密码"], string_value=PASSWORD),
                                                 WidgetState(id=submit, trigger_value=True)])
 
     async def scenario():
@@ -463,7 +463,7 @@ def test_guessing_from_ten_sessions_on_two_processes_is_slowed_and_the_right_pas
             while signin_store.attempts("目标") < signin_store.FREE:
                 await asyncio.sleep(0.005)
             return await tab.rerun("", widgets=[WidgetState(id=inputs["用户名"], string_value="目标"),
-                                                WidgetState(id=inputs["口令"], string_value=PASSWORD),
+                                                WidgetState(id=inputs["密码"], string_value=PASSWORD),
                                                 WidgetState(id=submit, trigger_value=True)])
 
     async def attack():

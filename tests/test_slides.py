@@ -150,7 +150,7 @@ def _sign_in(page, url: str, path: str) -> None:
     """Open `path` and sign in as the leader."""
     page.goto(f"{url}/{path}")
     page.get_by_label("用户名").fill("领导甲")
-    page.get_by_label("口令").fill("leader-pass-123")
+    page.get_by_label("密码").fill("leader-pass-123")
     page.get_by_role("button", name="登录").click()
     settle(page)
 
@@ -161,9 +161,10 @@ def test_presenter_view_in_step_with_the_wall_and_clicker_keys(leader_server, br
     _sign_in(wall, leader_server, "briefing")
     link = wall.get_by_role("link", name="打开演示者视图（新窗口）").get_attribute("href")
     assert re.fullmatch(r"briefing\?presenter=[0-9a-f]{16}", link)
-    notes = context.new_page()
-    _sign_in(notes, leader_server, link)
+    notes = context.new_page()  # the presenter window: the same browser, signed in already (issue 29 §1)
+    notes.goto(f"{leader_server}/{link}")
     notes.get_by_text("等待开始").wait_for(timeout=30_000)
+    assert notes.get_by_label("密码").count() == 0
     wall.get_by_role("button", name="开始汇报（投影模式）").click()
     wall.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1')?.innerText === '全县总览'",
                            timeout=30_000)

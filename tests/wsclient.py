@@ -123,7 +123,7 @@ class Client:
         inputs = {e.text_input.label: e.text_input.id for e in form.of("text_input")}
         submit = next(e.button.id for e in form.of("button") if e.button.is_form_submitter)
         widgets = [WidgetState(id=inputs["用户名"], string_value=name),
-                   WidgetState(id=inputs["口令"], string_value=password),
+                   WidgetState(id=inputs["密码"], string_value=password),
                    WidgetState(id=submit, trigger_value=True)]
         return await self.rerun("", widgets=widgets)
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ui import signin_store
+from ui import session_cookie, signin_store
 from ui.accounts import (  # re-exported: auth.User, auth.add_user, …  # the sign-in page checks that the users file reads
     _UNREADABLE,
     AREA,
@@ -65,6 +65,12 @@ from ui.oidc_claims import (  # re-exported: auth.user_or_refusal, auth.NO_ROLE,
 SESSION_KEY = "auth_user"
 GEN_KEY = SESSION_KEY + "_generation"  # the user's session generation when this session signed in
 SEEN_KEY = SESSION_KEY + "_seen"  # the session's last action (time.time())
+WEB_KEY = SESSION_KEY + "_web"  # the browser session (ui/session_cookie.py) this session belongs to: its record key
+HANDOFF_KEY = SESSION_KEY + "_handoff"  # the one-time token the page still has to exchange for the cookie
+TOUCHED_KEY = SESSION_KEY + "_touched"  # when this session last wrote the browser session's last action
+CLEAR_COOKIE_KEY = SESSION_KEY + "_clear_cookie"  # signed out: the sign-in form removes the cookie
+SIGNIN_ERROR_KEY = "signin_error"  # a refused sign-in's words, said under the form
+DEFAULT_CONTACT = "县残联负责驾驶舱的管理员"
 
 
 # ---------------------------------------------------------------- the Streamlit gate
@@ -93,17 +99,36 @@ def _oidc_configured() -> bool:
         return False
 
 
-def _signed_in(user: User, source: str) -> User:
-    """Keep the user in the session and audit the sign-in."""
+def _signed_in(user: User, source: str, web: session_cookie.Record | None = None) -> User:
+    """Keep the user in the session and audit the sign-in. A password sign-in starts a browser session (its
+    record, and a one-time token the page exchanges for the HttpOnly cookie); `web`: the browser session this
+    new tab or reload resumed from its cookie."""
     import streamlit as st
 
     st.session_state[SESSION_KEY] = user
     st.session_state[SOURCE_KEY] = source
     st.session_state.pop(ENDED_KEY, None)
-    st.session_state[GEN_KEY] = signin_store.generation(user.name) if source != "demo" else 0
-    st.session_state[SEEN_KEY] = time.time()
-    audit("sign_in", user.name, role=user.role, area=user.area, method=source)
+    st.session_state.pop(CLEAR_COOKIE_KEY, None)
+    now = time.time()
+    st.session_state[GEN_KEY] = web.generation if web else signin_store.generation(user.name) if source != "demo" else 0
+    st.session_state[SEEN_KEY] = now
+    if web is not None:
+        st.session_state[WEB_KEY], st.session_state[TOUCHED_KEY] = web.key, now
+    elif source == "password":
+        try:
+            key, token = session_cookie.create(user.name, user.role, user.area, st.session_state[GEN_KEY], now)
+        except (OSError, ValueError) as exc:  # no secret (e.g. var/ not writable): signed in in this tab only
+            _log_cookie_problem(exc)
+        else:
+            st.session_state[WEB_KEY], st.session_state[HANDOFF_KEY], st.session_state[TOUCHED_KEY] = key, token, now
+    audit("sign_in", user.name, role=user.role, area=user.area, method="cookie" if web else source)
     return user
+
+
+def _log_cookie_problem(exc: Exception) -> None:
+    import logging
+
+    logging.getLogger("canlian.auth").warning("browser session not kept (%s): sign-in holds in this tab only", exc)
 
 
 SOURCE_KEY = SESSION_KEY + "_source"
@@ -112,7 +137,9 @@ LIVE_KEY = "briefing_live"  # ui.briefing_ui's playing of this session (ended wi
 ENDED_MESSAGES = {
     "account changed or disabled": "您的账号已停用或角色、乡镇已变更，请重新登录。",
     "sessions ended (reset, disable or sign-out everywhere)":
-        "您的登录已失效（口令已重设、账号已停用或已在其他设备“退出全部设备”），请重新登录。",
+        "您的登录已失效（密码已重设、账号已停用或已在其他设备“退出全部设备”），请重新登录。",
+    "signed out": "您已在本浏览器的另一个窗口退出登录，请重新登录。",
+    "expired": "登录已超过规定时长，请重新登录。",
 }
 
 
@@ -126,7 +153,7 @@ def _forget() -> None:
         from ui import briefing
 
         briefing.live_end(str(live))
-    for key in (SESSION_KEY, SOURCE_KEY, GEN_KEY, SEEN_KEY):
+    for key in (SESSION_KEY, SOURCE_KEY, GEN_KEY, SEEN_KEY, WEB_KEY, HANDOFF_KEY, TOUCHED_KEY):
         st.session_state.pop(key, None)
 
 
@@ -134,8 +161,10 @@ def ended_reason(state: Any, now: float | None = None) -> str:
     """Why a session's sign-in no longer holds ('' while it does), from its session state alone — so the
     server can ask it outside a page run too (a deferred download, an exported file; ui/server_guard.py):
     no user; a file user disabled, removed or with another role or area; the user's sessions ended (reset,
-    disable, 退出全部设备: the generation moved on); idle longer than IDLE_TIMEOUT_MIN. The public demo's
-    user never ends. (An OIDC sign-out clears the user from the session, see `_session_user`.)"""
+    disable, 退出全部设备: the generation moved on); its browser session ended (退出登录 in another tab of the
+    browser) or too old (SESSION_MAX_HOURS); idle longer than IDLE_TIMEOUT_MIN — without an action in any tab
+    of its browser session. The public demo's user never ends. (An OIDC sign-out clears the user from the
+    session, see `_session_user`.)"""
     user = state[SESSION_KEY] if SESSION_KEY in state else None
     if not isinstance(user, User):
         return "not signed in"
@@ -150,6 +179,14 @@ def ended_reason(state: Any, now: float | None = None) -> str:
         return "sessions ended (reset, disable or sign-out everywhere)"
     seen, idle = state[SEEN_KEY] if SEEN_KEY in state else None, idle_timeout_s()
     now = time.time() if now is None else now
+    web = state[WEB_KEY] if WEB_KEY in state else None
+    if web:
+        record = session_cookie.record(web)
+        if record is None or record.ended:
+            return "signed out"
+        if now - record.created > session_cookie.max_age_s():
+            return "expired"
+        seen = max(seen or 0.0, record.seen)  # an action in another tab of the browser counts too
     if idle > 0 and seen is not None and now - seen > idle:
         return "idle"
     return ""
@@ -166,6 +203,7 @@ def _end(user: User, reason: str, now: float) -> None:
     else:
         audit("sign_out", user.name, reason=reason)
         message = ENDED_MESSAGES.get(reason, "")
+    session_cookie.end(st.session_state.get(WEB_KEY), now)  # no tab or reload of this browser comes back in
     _forget()
     if message:
         st.session_state[ENDED_KEY] = message
@@ -188,8 +226,20 @@ def _session_user(touch: bool = True) -> User | None:
         _end(user, reason, now)
         return None
     if touch:
-        st.session_state[SEEN_KEY] = now
+        _touch(now)
     return user
+
+
+def _touch(now: float) -> None:
+    """An action: this session's idle clock, and (at most every TOUCH_EVERY_S) its browser session's."""
+    import streamlit as st
+
+    st.session_state[SEEN_KEY] = now
+    web = st.session_state.get(WEB_KEY)
+    every = min(session_cookie.TOUCH_EVERY_S, idle_timeout_s() / 10 or session_cookie.TOUCH_EVERY_S)
+    if web and now - st.session_state.get(TOUCHED_KEY, 0.0) >= every:
+        st.session_state[TOUCHED_KEY] = now
+        session_cookie.touch(web, now)
 
 
 def fragment_user() -> User:
@@ -213,7 +263,7 @@ def touch() -> None:
     import streamlit as st
 
     if SEEN_KEY in st.session_state:
-        st.session_state[SEEN_KEY] = time.time()
+        _touch(time.time())
 
 
 def _demo_user() -> User:
@@ -300,42 +350,66 @@ def _password_user() -> User:
         st.stop()
     if not has_users():
         st.warning("尚未创建任何用户，无法登录。")
-        st.markdown(f"请管理员在服务器上的项目目录中运行以下命令添加第一个用户（按提示输入口令），然后刷新本页：\n\n"
+        st.markdown(f"请管理员在服务器上的项目目录中运行以下命令添加第一个用户（按提示输入密码），然后刷新本页：\n\n"
                     f"```bash\n{FIRST_USER_COMMAND}\n```\n\n"
                     f"角色可选：领导、分析、乡镇（需 `--area` 12位乡镇代码）、宣传。用户文件：`{users_path()}`。")
         st.stop()
-    with st.form("signin", clear_on_submit=True):
-        name = st.text_input("用户名", key="signin_name", max_chars=MAX_NAME)
-        password = st.text_input("口令", type="password", key="signin_password", max_chars=256)
-        submitted = st.form_submit_button("登录", type="primary")
-    if submitted:
-        _password_attempt(name.strip(), password)
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):  # signed out: this browser forgets its session cookie
+        _cookie_script("clear=1")
+    with st.form("signin", clear_on_submit=False):  # a refused attempt keeps the name (the callback empties the password)
+        st.text_input("用户名", key="signin_name", max_chars=MAX_NAME)
+        st.text_input("密码", type="password", key="signin_password", max_chars=256)
+        st.form_submit_button("登录", type="primary", on_click=_submit)
+    if error := st.session_state.pop(SIGNIN_ERROR_KEY, None):
+        st.error(error)
+    st.caption(forgotten_text())
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises; keeps type checkers honest
 
 
-def _password_attempt(name: str, password: str) -> None:
-    """One sign-in attempt, counted in the shared store first: refused while the account or the address
-    must wait or is locked; a wrong password is a failure of the address; audited under the user's name, or
-    as unknown (never the typed text)."""
+def contact() -> str:
+    """Whom to ask for a forgotten password: env SIGNIN_CONTACT (e.g. '县残联办公室 王老师，电话 1234567')."""
+    return " ".join((os.environ.get("SIGNIN_CONTACT") or DEFAULT_CONTACT).split())[:120]
+
+
+def forgotten_text() -> str:
+    """Under the sign-in form: what to do when the password is forgotten (plain text: the contact is config)."""
+    from ui.labels import md_escape
+
+    return f"忘记密码或账号被锁定，请联系{md_escape(contact())}重设密码或解锁。"
+
+
+def _submit() -> None:
+    """The form's callback (it runs before the page): try the name and password; a refusal keeps the name in the
+    form, empties the password and leaves its words for under the form."""
     import streamlit as st
 
+    name, password = str(st.session_state.get("signin_name") or ""), str(st.session_state.get("signin_password") or "")
+    st.session_state["signin_password"] = ""
+    error = _password_attempt(name.strip(), password)
+    if error:
+        st.session_state[SIGNIN_ERROR_KEY] = error
+    else:
+        st.session_state.pop("signin_name", None)
+
+
+def _password_attempt(name: str, password: str) -> str:
+    """One sign-in attempt, counted in the shared store first: refused while the account or the address
+    must wait or is locked; a wrong password is a failure of the address; audited under the user's name, or
+    as unknown (never the typed text). The words of a refusal ('' when signed in)."""
     from ui.audit import session_context
 
     if not name or not password:
-        st.error("请输入用户名和口令。")
-        return
+        return "请输入用户名和密码。"
     who = name if is_user(name) else UNKNOWN_USER
     client = session_context()[1]
     verdict = signin_store.begin(name, client)
     if not verdict.allowed:
         audit("sign_in_refused", who, method="password", reason=verdict.reason, wait_s=round(verdict.wait_s))
         if verdict.reason == "locked":
-            st.error(f"尝试次数过多，该账号或本机地址已暂时锁定，请{max(1, round(verdict.wait_s / 60))}分钟后再试，"
-                     "或请管理员解锁。")
-        else:
-            st.error(f"尝试过于频繁，请{max(1, round(verdict.wait_s))}秒后再试。")
-        return
+            return (f"尝试次数过多，该账号或本机地址已暂时锁定，请{max(1, round(verdict.wait_s / 60))}分钟后再试，"
+                    "或请管理员解锁。")
+        return f"尝试过于频繁，请{max(1, round(verdict.wait_s))}秒后再试。"
     user = None
     try:
         user = verify(name, password)
@@ -344,11 +418,85 @@ def _password_attempt(name: str, password: str) -> None:
             signin_store.failed(client, verdict.ticket)
     if user is None:
         audit("sign_in_failed", who, method="password")
-        st.error("用户名或口令不正确，或账号已停用。")
-        return
+        return "用户名或密码不正确，或账号已停用。"
     signin_store.succeeded(name, client, verdict.ticket)
     _signed_in(user, "password")
-    st.rerun()
+    return ""
+
+
+def _cookie_script(body: str) -> None:
+    """Post `body` to the session route from this page (same origin, so the browser keeps or drops the HttpOnly
+    cookie the answer sets). Hidden: it draws nothing."""
+    import json
+
+    import streamlit as st
+    from streamlit import config
+
+    base = str(config.get_option("server.baseUrlPath") or "").strip("/")
+    url = "/" + "/".join(p for p in (base, session_cookie.ROUTE.strip("/")) if p)
+    st.html("<style>[data-testid=stLayoutWrapper]:has(> .st-key-canlian_session_cookie), .st-key-canlian_session_cookie"
+            "{display:none}</style>")  # no gap either (the wrapper would keep the column's spacing)
+    st.container(key="canlian_session_cookie").html(
+        f"<script>fetch({json.dumps(url)}, {{method: 'POST', credentials: 'same-origin', cache: 'no-store', "
+        f"headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: {json.dumps(body)}}})"
+        f".catch(function () {{}});</script>", unsafe_allow_javascript=True)
+
+
+def _hand_over_cookie() -> None:
+    """Right after a password sign-in: the page exchanges the one-time token for the session cookie (asked again
+    on each run until it has been exchanged or has expired)."""
+    import streamlit as st
+
+    token = st.session_state.get(HANDOFF_KEY)
+    if not token:
+        return
+    if session_cookie.pending(token):
+        _cookie_script(f"token={token}")
+    else:
+        st.session_state.pop(HANDOFF_KEY, None)
+
+
+REFUSED_COOKIE_KEY = SESSION_KEY + "_cookie_refused"
+
+
+def _cookie_user() -> User | None:
+    """A new tab, a reload or the presenter window: the browser session its cookie names, while it holds (signed
+    cookie, record not ended, same generation, not idle, not too old, the account unchanged). Otherwise None
+    (the form), with the reason said when the browser session has just run out."""
+    import streamlit as st
+
+    value = st.context.cookies.get(session_cookie.COOKIE)
+    if not isinstance(value, str) or not value:  # (AppTest's context is a mock)
+        return None
+    try:
+        session_id = session_cookie.verify(value)
+    except (OSError, ValueError) as exc:
+        _log_cookie_problem(exc)
+        return None
+    if session_id is None:  # forged or altered: refused, audited once per session
+        if not st.session_state.get(REFUSED_COOKIE_KEY):
+            st.session_state[REFUSED_COOKIE_KEY] = True
+            audit("sign_in_refused", UNKNOWN_USER, method="cookie", reason="bad signature")
+        return None
+    record = session_cookie.record(session_cookie.record_key(session_id))
+    if record is None:
+        return None
+    why = session_cookie.why_ended(record, signin_store.generation(record.user), idle_timeout_s())
+    user = User(record.user, record.role, record.area)
+    if not why:
+        current = current_record(user)
+        if current is None or current.disabled or (current.role, current.area) != (user.role, user.area):
+            why = "account changed or disabled"
+    if why:
+        if not record.ended:  # it ran out just now: end it, say why (once; a later tab finds it ended)
+            session_cookie.end(record.key)
+            audit("sign_out", user.name, reason=why, method="cookie")
+            if why == "idle":
+                st.info(f"超过{idle_timeout_s() / 60:.0f}分钟未操作，已自动退出登录，请重新登录。")
+            elif why in ENDED_MESSAGES:
+                st.info(ENDED_MESSAGES[why])
+        return None
+    return _signed_in(user, "password", web=record)
 
 
 def require_user() -> User:
@@ -357,6 +505,7 @@ def require_user() -> User:
         return _demo_user()
     user = _session_user()
     if user is not None:
+        _hand_over_cookie()
         return user
     import streamlit as st
 
@@ -365,6 +514,8 @@ def require_user() -> User:
         st.info(ended)
     if _oidc_configured():
         return _oidc_user()
+    if not ended and _cookie_user() is not None:
+        st.rerun()  # app.py again, now with the user (its navigation depends on the role)
     return _password_user()
 
 
@@ -384,7 +535,9 @@ def sign_out_button() -> None:
     if st.sidebar.button("退出登录", key="sign_out"):
         source = st.session_state.get(SOURCE_KEY)
         audit("sign_out", user.name, method=source)
+        session_cookie.end(st.session_state.get(WEB_KEY))  # every tab of this browser, the presenter window too
         _forget()
+        st.session_state[CLEAR_COOKIE_KEY] = source == "password"
         if source == "oidc":
             # st.logout clears st.user and sends the browser to /auth/logout, which redirects to the provider's
             # end_session_endpoint (its session ends too). Stop, not rerun: a rerun drops that redirect.
@@ -396,6 +549,7 @@ def sign_out_button() -> None:
         end_sessions(user.name)
         audit("sign_out_all", user.name, method=source)
         _forget()
+        st.session_state[CLEAR_COOKIE_KEY] = source == "password"
         if source == "oidc":
             st.logout()
         st.rerun()

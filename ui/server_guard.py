@@ -1,4 +1,5 @@
-"""Closes four side doors of Streamlit 1.67's server; `scripts/serve.py` calls `install()` before it starts.
+"""Closes four side doors of Streamlit 1.67's server and serves the session cookie; `scripts/serve.py` calls
+`install()` before it starts.
 
 Streamlit has no setting for any of them, so each is a small patch of its runtime, checked by
 tests/test_side_doors.py against a running server:
@@ -22,6 +23,8 @@ tests/test_side_doors.py against a running server:
    protection (a development server) there is no cookie, and only the time and session rules apply.
 4. **X-Forwarded-For from loopback.** uvicorn believes the header from 127.0.0.1 whatever TRUSTED_PROXIES
    says; its proxy handling is turned off, so only ui.audit.client_of decides (from TRUSTED_PROXIES).
+5. **The session cookie** (ui/session_cookie.py): `POST /_canlian/session` exchanges a sign-in's one-time token
+   for the HttpOnly cookie that Streamlit's scripts cannot set, and removes it after 退出登录.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import threading
 import time
 from typing import Any
 
-from ui import auth
+from ui import auth, session_cookie
 from ui.audit import UNKNOWN_USER, audit, context_of
 
 _LOGGER = logging.getLogger("canlian.guard")
@@ -201,6 +204,8 @@ def _wrap_app() -> None:
                                 "headers": [(b"content-type", b"text/plain")]})
                     await send({"type": "http.response.body", "body": b"Not Found"})
                     return
+                if path.rstrip("/").endswith(session_cookie.ROUTE):
+                    return await _session_route(scope, receive, send)
                 if "/media/" in path:
                     from starlette.requests import HTTPConnection
 
@@ -215,6 +220,58 @@ def _wrap_app() -> None:
         return guarded
 
     starlette_server.create_starlette_app = create_guarded
+
+
+def same_origin(headers: Any) -> bool:
+    """Whether a request comes from the dashboard's own pages: a browser's Sec-Fetch-Site says same-origin, and an
+    Origin header names the Host the request was sent to (nginx passes Host through with its port)."""
+    site = headers.get("sec-fetch-site")
+    if site is not None and site != "same-origin":
+        return False
+    origin = headers.get("origin")
+    if origin is not None:
+        from urllib.parse import urlsplit
+
+        if urlsplit(origin).netloc != headers.get("host", ""):
+            return False
+    return True
+
+
+async def _session_route(scope, receive, send) -> None:
+    """POST /_canlian/session: `token=…` (the one-time token of a sign-in that just succeeded) answers with the
+    HttpOnly session cookie; `clear=1` removes it (after 退出登录). Only the dashboard's own pages may ask."""
+    from urllib.parse import parse_qs
+
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+
+    request = Request(scope, receive)
+
+    async def answer(status: int, cookie: str = "") -> None:
+        headers = [(b"content-type", b"text/plain"), (b"cache-control", b"no-store")]
+        if cookie:
+            headers.append((b"set-cookie", cookie.encode("latin-1")))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    if request.method != "POST":
+        return await answer(405)
+    if not same_origin(request.headers):
+        _LOGGER.warning("session cookie request from another site refused")
+        return await answer(403)
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > 1024:
+            return await answer(413)
+    form = parse_qs(body.decode("ascii", "replace"))
+    secure = scope.get("scheme") == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
+    if form.get("clear"):
+        return await answer(204, session_cookie.clear_header(secure))
+    value = await run_in_threadpool(session_cookie.redeem, (form.get("token") or [""])[0])
+    if value is None:
+        return await answer(403)
+    return await answer(204, session_cookie.cookie_header(value, secure))
 
 
 def _no_proxy_headers() -> None:

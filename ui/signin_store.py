@@ -17,7 +17,8 @@ failures the address has left before its lock, so parallel guesses cannot outrun
 `unlock_address` lifts one address (`python -m ui.users unlock-address 1.2.3.4`).
 
 A user's generation goes up on `reset`, `disable` and 退出全部设备; a session signed in under an older
-generation ends at its next action. Nothing here imports streamlit.
+generation ends at its next action, and the user's browser sessions (ui/session_cookie.py, kept here too)
+end at once. Nothing here imports streamlit.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ def _connect() -> sqlite3.Connection:
     con.execute("CREATE TABLE IF NOT EXISTS pending (ticket TEXT PRIMARY KEY, client TEXT, started REAL)")
     con.execute("CREATE TABLE IF NOT EXISTS tried (account TEXT, client TEXT, last REAL, PRIMARY KEY (account, client))")
     con.execute("CREATE TABLE IF NOT EXISTS generations (user TEXT PRIMARY KEY, generation INTEGER)")
+    # Browser sessions of users-file sign-ins (ui/session_cookie.py): keyed by a hash of the cookie's id.
+    con.execute("CREATE TABLE IF NOT EXISTS web_sessions (key TEXT PRIMARY KEY, user TEXT, role TEXT, area TEXT, "
+                "generation INTEGER, created REAL, seen REAL, ended REAL)")
+    con.execute("CREATE TABLE IF NOT EXISTS handoffs (key TEXT PRIMARY KEY, session TEXT, expires REAL)")
     return con
 
 
@@ -257,6 +262,8 @@ def bump(user: str) -> int:
         con.execute("INSERT INTO generations VALUES (?, 1) ON CONFLICT(user) DO UPDATE SET generation = generation + 1",
                     (user,))
         value = con.execute("SELECT generation FROM generations WHERE user=?", (user,)).fetchone()[0]
+        # no browser of the user comes back in with its cookie either
+        con.execute("UPDATE web_sessions SET ended = ? WHERE user=? AND ended = 0", (time.time(), user))
         con.execute("COMMIT")
         return value
     finally:

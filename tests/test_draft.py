@@ -59,12 +59,20 @@ def shown_markdown(made: draft.Draft) -> str:
     return re.sub(r"\\(.)", r"\1", document.markdown(made)).replace("\u2060", "")
 
 
-def parse_appendix(markdown: str) -> list[dict[str, str]]:
-    """The appendix (附表2) back from the Markdown: one dict per number."""
+def parse_appendix(markdown: str, made: draft.Draft | None = None) -> list[dict[str, str]]:
+    """The appendix (附表2) back from the Markdown: one dict per number. 附表2 names no code key (a federation
+    files it); with the draft given, each row gets its cell ('单元') from the draft's trace of the same row,
+    after checking the row's number is the trace's."""
     rows = markdown.split("## 附表2")[1].splitlines()
     table = [r for r in rows if r.startswith("| ")]
     header = [c.strip() for c in table[0].strip("|").split("|")]
-    return [dict(zip(header, (c.strip() for c in r.strip("|").split("|")), strict=True)) for r in table[1:]]
+    parsed = [dict(zip(header, (c.strip() for c in r.strip("|").split("|")), strict=True)) for r in table[1:]]
+    if made is not None:
+        assert len(parsed) == len(made.traces)
+        for row, trace in zip(parsed, made.traces, strict=True):
+            assert row["数字"] == trace.text and row["指标"] == trace.metric, (row, trace)
+            row["单元"] = trace.cell
+    return parsed
 
 
 def body(markdown: str) -> str:
@@ -209,10 +217,10 @@ def number_of(text: str) -> tuple[float, str]:
     return (value * 10_000, unit) if unit == "万元" else (value, unit)
 
 
-def check_numbers(markdown: str, expected: Expected) -> int:
+def check_numbers(markdown: str, expected: Expected, made: draft.Draft) -> int:
     """Every appendix row's number equals the expected value of its cell; returns how many were shown."""
     shown = 0
-    for row in parse_appendix(markdown):
+    for row in parse_appendix(markdown, made):
         cell, text = row["单元"], row["数字"]
         want = expected.value(cell)
         if text.startswith("<5"):
@@ -239,7 +247,7 @@ def test_every_number_equals_its_query(wh, half):
     text = shown_markdown(made)
     rows = parse_appendix(text)
     assert len(rows) == len(made.traces) > 40
-    assert check_numbers(text, Expected(wh, half)) > 30
+    assert check_numbers(text, Expected(wh, half), made) > 30
     assert [h for h, _ in made.sections] == list(draft.SECTIONS)
 
 
@@ -281,7 +289,7 @@ def test_township_draft_shows_no_small_count(wh, town):
     assert_nothing_recoverable(made.pub)
     text = shown_markdown(made)
     assert made.unit_word == "村（社区）" and "<5" in text
-    check_numbers(text, Expected(wh, 0, town))
+    check_numbers(text, Expected(wh, 0, town), made)
     for trace in made.traces:
         cell = made.pub.cells[trace.cell]
         if cell.kind == "count" and not cell.mark:

@@ -14,6 +14,15 @@ from queries.catalog import CATEGORIES, METRICS, SUBSIDIES
 from queries.publish import AMOUNT, Publication, add_below_target, key
 
 
+# --- 防返贫监测 -------------------------------------------------------------------------------------------
+def add_elimination_time(pub: Publication, path: pd.DataFrame, eliminated: str, missing: str = "") -> None:
+    """The months from enrolment to elimination of the households eliminated in the period ('year_months')
+    and their mean over the eliminated households of cell `eliminated` ('year_mean', dashboard.monitoring_year_end's
+    path)."""
+    pub.add("year_months", float(path["months_in_year"].sum()), "count", "月", missing=missing)
+    pub.mean("year_mean", "year_months", eliminated, "个月", 1, missing=missing)
+
+
 # --- 康复服务 ---------------------------------------------------------------------------------------------
 def below_target(units: pd.DataFrame) -> pd.DataFrame:
     """The units whose rehab service rate is under its target (config/targets.yaml), the most people short

@@ -226,8 +226,7 @@ def _monitoring_cells(pub: Publication, data: _Inputs, period: Period, cov: Cove
                       cov.missing("monitoring", y))
     for column in ("enrolled", "eliminated"):
         pub.change(f"change_half_{column}@total", f"half_{column}@total", f"prev_half_{column}@total")
-    pub.add("year_months@total", float(data.path["months_in_year"].sum()), "count", "月", missing=why)
-    pub.mean("year_mean@total", "year_months@total", "half_eliminated@total", "个月", 1, missing=why)
+    builders.add_elimination_time(pub, data.path, "half_eliminated@total", why)  # the monitoring page's
 
 
 def _subsidy_cells(pub: Publication, data: _Inputs, period: Period, cov: Coverage) -> None:
@@ -379,8 +378,8 @@ class _Text:
         else:
             flows = (f"{self.year}年新纳入{self.t('enrolled')}" + self.changed("change_enrolled@total")
                      + f"，风险消除{self.t('eliminated')}" + self.changed("change_eliminated@total"))
-        months = self.pub.shown("year_mean@total")
-        flows += (f"，这些户从纳入到消除平均用时{self.n('year_mean@total', span)}" if months is not None else "") + "。"
+        months = self.pub.shown("year_mean")
+        flows += (f"，这些户从纳入到消除平均用时{self.n('year_mean', span)}" if months is not None else "") + "。"
         if p.half == 1:  # a stock at the end of June; the yearly gaps (paid or served in the year) wait for the year
             return [first + flows, f"截至{end}，尚无帮扶措施记录的在监测户{self.n('half_without_measure@total', f'截至{end}')}，"
                                    "需逐户落实帮扶措施。监测户中重度残疾人未领护理补贴、未获康复服务的情况按全年统计，在年度总结中列出。"]

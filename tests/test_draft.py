@@ -400,7 +400,8 @@ def test_docx_is_a4_with_gbt9704_margins(filed):
     _, _, doc = filed
     body, table = doc.sections[0], doc.sections[-1]
     assert (round(_mm(body.page_width)), round(_mm(body.page_height))) == (210, 297)
-    assert table.orientation == WD_ORIENT.LANDSCAPE and (round(_mm(table.page_width)), round(_mm(table.page_height))) == (297, 210)
+    assert table.orientation == WD_ORIENT.LANDSCAPE
+    assert (round(_mm(table.page_width)), round(_mm(table.page_height))) == (297, 210)
     for section in doc.sections:  # 天头 37, 下白边 35, 订口 28, 右 26 mm
         margins = [round(_mm(getattr(section, f"{side}_margin"))) for side in ("top", "bottom", "left", "right")]
         assert margins == [37, 35, 28, 26]
@@ -504,7 +505,7 @@ def test_no_symbol_in_prose(filed, wh, town):
 
 def test_appendices_name_no_code_key_or_path(filed):
     """附表 use the catalogue's labels: no cell key, column name or file path; headers without underscores."""
-    made, _, doc = filed
+    _, _, doc = filed
     annual, sources = doc.tables
     for table in (annual, sources):
         header = [c.text for c in table.rows[0].cells]

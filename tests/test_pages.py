@@ -59,7 +59,7 @@ def uncatalogued(pub) -> list[str]:
         if entry is None:
             bad.append(f"{cell_key}: 目录中没有")
         elif entry.key not in VIEW_FAMILIES and (cell.kind not in KINDS[entry.kind]
-                                                  or entry.unit and cell.kind != "change" and cell.unit != entry.unit):
+                                                  or (entry.unit and cell.kind != "change" and cell.unit != entry.unit)):
             bad.append(f"{cell_key}: {cell.kind} {cell.unit} ≠ 目录 {entry.kind} {entry.unit}")
     return bad
 

@@ -489,11 +489,15 @@ class _Text:
         else:
             short = self.pub.shown(key("modification_short", "total"))
             per = self.pub.shown("per_household")
-            out.append(f"{self.year}年，{self.area}计划实施困难重度残疾人家庭无障碍改造{self.t('modification_planned')}，"
-                       f"已完成{self.t('modification_completed')}，完成率{self.t('modification_rate')}"
+            parts = [("已完成", "完成户数", key("modification_completed", "total")),
+                     ("完成率", "完成率", key("modification_rate", "total")), ("投入", "投入金额", "spent@total")]
+            shown = [f"{word}{self.n(cell)}" for word, _, cell in parts if self.pub.shown(cell) is not None]
+            withheld = [name for _, name, cell in parts if self.pub.cells[cell].mark]
+            out.append(f"{self.year}年，{self.area}计划实施困难重度残疾人家庭无障碍改造{self.t('modification_planned')}"
+                       + "".join(f"，{part}" for part in shown)
                        + (f"，距{MODIFICATION_TEXT}目标还差{self.t('modification_short')}" if short else "")
-                       + f"，投入{self.n('spent@total')}" + (f"，户均{self.n('per_household')}" if per is not None else "")
-                       + "。")
+                       + (f"，平均{self.n('per_household')}" if per is not None else "")
+                       + (f"；{'、'.join(withheld)}为防推算不予公布" if withheld else "") + "。")
         if self.missing("care"):
             out.append(self.missing("care") + "。")
         else:

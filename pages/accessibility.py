@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from queries import dashboard
+from queries import builders, dashboard
 from queries.catalog import METRICS, PALETTE
 from queries.publish import Publication, add_units, key
 from queries.summary import accessibility_text
@@ -33,11 +33,7 @@ def build() -> Publication:
         columns={"planned": "modification_planned", "completed": "modification_completed"})
     add_units(pub, frame[["unit_code", "name", "modification_planned", "modification_completed"]],
               missing={c: missing for c in ("modification_planned", "modification_completed") if missing})
-    row = years[years["plan_year"] == view.year]
-    # `years` is the focus's own (the village's in its view), like the cards
-    pub.amount("spent@total", float(row["completed_amount_yuan"].sum()), key("modification_completed", focus),
-               missing=missing)
-    pub.mean("per_household", "spent@total", key("modification_completed", focus), "元/户", missing=missing)
+    builders.add_modification(pub, years, view.year, focus, missing)
     for year, r in years.set_index("plan_year").iterrows():
         pub.count(f"planned@{year}", r["planned"], "户")
         pub.count(f"completed@{year}", r["completed"], "户")
@@ -47,7 +43,7 @@ def build() -> Publication:
             pub.total(key("modification_planned", focus), [f"planned@{year}"])
     for year, r in care_wide.iterrows():
         pub.line(f"care{year}", list(r.items()), "count", "人")
-    pub.line("care", zip(care_year["care_type"], care_year["persons"], strict=True), "count", "人", care_missing)
+    builders.add_care(pub, care, view.year, care_missing)
     return pub
 
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from queries import dashboard
+from queries import builders, dashboard
 from queries.catalog import PALETTE
-from queries.publish import AMOUNT, Publication, add_units, key, unit_missing
+from queries.publish import Publication, add_units, unit_missing
 from queries.summary import employment_text
 from ui import charts, data, page
 from ui.render import screen, slide
@@ -27,16 +27,7 @@ def build() -> Publication:
     """Every number this page publishes, and how they relate."""
     pub = Publication()
     add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
-    pub.tally("bases@total", len(bases), "个")  # the register of bases, not the yearly employment extract
-    placed = pub.line("base_list", zip(bases["base_id"], bases["placed_persons"], strict=True), "count", "人")
-    pub.line("lifted", zip(bases["base_id"], bases["households_lifted"], strict=True), "count", "户")
-    # public money, not tied to persons: never withheld by itself
-    pub.add("funding@total", float(bases["funding_wan_yuan"].sum()) * 10_000, AMOUNT, "万元")
-    for unit, group in pd.Series(placed, index=bases.index).groupby(unit_of_base.to_numpy()):
-        if pub.has(key("base_placed", unit)):
-            pub.total(key("base_placed", unit), list(group))  # a unit's placements are its bases' rows
-    pub.total(key("base_placed", focus), ["base_list@total"])
-    pub.line("form", zip(this_year["form"], this_year["persons"], strict=True), "count", "人次", missing)
+    builders.add_employment(pub, bases, this_year, focus, missing, unit_of_base)
     if not pub.has("form@公益性岗位"):  # no record of the form this year: 0 (or why there is no number)
         pub.count("form@公益性岗位", 0, "人次", missing)
     pub.line("form_base", zip(this_year["form"], this_year["persons_at_base"], strict=True), "count", "人次", missing)

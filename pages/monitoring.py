@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from queries import dashboard
+from queries import builders, dashboard
 from queries.catalog import PALETTE
 from queries.publish import Publication, add_units, key, unit_missing
 from queries.summary import monitoring_text
@@ -42,8 +42,7 @@ def build() -> Publication:
         pub.mean(f"path_mean@{t}", f"path_months@{t}", f"path_eliminated@{t}", "个月", 1)
     pub.add("path_months@total", float(by_type["months_to_eliminate"].sum()), "count", "月")
     pub.mean("path_mean@total", "path_months@total", "path_eliminated@total", "个月", 1)
-    pub.add("year_months", float(path["months_in_year"].sum()), "count", "月")
-    pub.mean("year_mean", "year_months", key("eliminated", focus), "个月", 1)
+    builders.add_elimination_time(pub, path, key("eliminated", focus))
     for column, t in TYPES.items():
         pub.line(f"risk_{t}", list(risk_table[t].items()), "count", "户")
         pub.total(key(column, focus), [f"risk_{t}@total"])  # the risks of a type add up to its households

@@ -3,10 +3,10 @@ annual table. Everything it publishes is one Publication, suppressed once."""
 
 import streamlit as st
 
-from queries import dashboard
-from queries.catalog import MAP_METRICS, METRICS
+from queries import builders, dashboard
+from queries.catalog import MAP_METRICS, METRICS, NUMBERS
 from queries.publish import Publication, add_below_target, add_unit_years, add_units, key
-from queries.report import AMOUNT_COLUMNS, COUNT_COLUMNS, RATE_COLUMNS, REPORT_COLUMNS
+from queries.report import REPORT_KEYS
 from queries.summary import overview_text
 from ui import cases_view, charts, data, page
 from ui import view_state as vs
@@ -22,7 +22,7 @@ if units.empty:
     st.stop()
 focus = view.village or "total"
 REHAB, MODIFICATION = METRICS["rehab_rate"], METRICS["modification_rate"]  # targets: config/targets.yaml
-below = units[(units["rehab_rate"] < REHAB.target) & ~units["rehab_rate"].isna()]
+below = builders.below_target(units)
 county_row = data.q(dashboard.county_total, view.filters, view.year) if view.scope else None
 warnings_counts = cases_view.open_overdue_or_none(view.scope) if page.signed_in().role != "press" else None
 
@@ -109,12 +109,8 @@ page.slide_end(view)
 st.divider()
 st.subheader(f"年度分{page.unit_word(view)}统计表（{view.year}年）", anchor=False)
 st.caption("口径见“数据说明”，与年度统计表导出口径相同；金额单位万元，比率单位%。")
-REPORT_KEYS = {**COUNT_COLUMNS, **AMOUNT_COLUMNS,
-               **{label: {"生活补贴_覆盖率": "living_coverage", "护理补贴_覆盖率": "nursing_coverage",
-                          "康复服务率": "rehab_rate"}[label] for label in RATE_COLUMNS}}
-HEADER_UNITS = {"金额": "（万元）", "覆盖率": "（%）", "服务率": "（%）"}
-columns = [(label + next((u for end, u in HEADER_UNITS.items() if label.endswith(end)), ""), REPORT_KEYS[label])
-           for label in REPORT_COLUMNS[2:]]
+HEADER_UNITS = {"amount": "（万元）", "rate": "（%）"}  # report.md's headers, with the unit of money and rates
+columns = [(NUMBERS[k].report + HEADER_UNITS.get(NUMBERS[k].kind, ""), k) for k in REPORT_KEYS]
 total_name = ctx.townships.get(view.township, ctx.county_name)
 rows = [*zip(units["name"], units["unit_code"], strict=True), (f"合计（{total_name}）", "total")]
 screen.table(out, "annual", f"{area}年度分{page.unit_word(view)}统计表", ctx, rows, columns)

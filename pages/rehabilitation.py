@@ -4,9 +4,9 @@ children."""
 import pandas as pd
 import streamlit as st
 
-from queries import dashboard
+from queries import builders, dashboard
 from queries.catalog import METRICS, PALETTE
-from queries.publish import Publication, add_below_target, add_unit_years, key
+from queries.publish import Publication, add_unit_years, key
 from queries.summary import rehab_text
 from ui import charts, data, page
 from ui.labels import CATEGORY_LABELS, md_escape
@@ -22,26 +22,15 @@ groups = data.q(dashboard.rehab_by_group, view.filters, view.year)
 kinds = data.q(dashboard.rehab_by_type, view.filters, view.year)
 missing = ctx.missing("rehab", view.year)
 focus = view.village or "total"
-below = units[(units["rehab_rate"] < TARGET) & ~units["rehab_rate"].isna()].sort_values("rehab_short", ascending=False)
-cats = groups.groupby("category_code")[["need_persons", "served_persons"]].sum()
-kids = groups[groups["is_child"]].groupby("category_code")[["need_persons", "served_persons"]].sum()
+below = builders.below_target(units)
+cats, kids = builders.rehab_groups(groups)
 
 
 def build() -> Publication:
-    """Every number this page publishes, and how they relate."""
+    """Every number this page publishes, and how they relate (the rehab cells: queries/builders.py)."""
     pub = Publication()
     add_unit_years(pub, tables, view.year, ctx.missing)
-    add_below_target(pub, below, missing)
-    for block, frame in (("cat", cats), ("kid", kids)):
-        for measure in ("need_persons", "served_persons"):
-            pub.line(f"{block}_{measure}", [(CATEGORY_LABELS[c], v) for c, v in frame[measure].items()], "count", "人",
-                     missing)
-        for c in frame.index:
-            name = CATEGORY_LABELS[c]
-            pub.rate(f"{block}_rate@{name}", f"{block}_served_persons@{name}", f"{block}_need_persons@{name}", missing)
-        pub.rate(f"{block}_rate@total", f"{block}_served_persons@total", f"{block}_need_persons@total", missing)
-    for measure, column in (("need_persons", "rehab_need"), ("served_persons", "rehab_served")):
-        pub.total(key(column, focus), [f"cat_{measure}@total"])  # the categories add up to the area
+    builders.add_rehab(pub, below, groups, focus, missing)
     for measure in ("need_persons", "served_persons"):  # persons per service type (a person may have several)
         for t, v in zip(kinds["service_type"], kinds[measure], strict=True):
             pub.count(f"type_{measure}@{t}", v, "人", missing)

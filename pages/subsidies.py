@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from queries import dashboard
+from queries import builders, dashboard
 from queries.catalog import METRICS, PALETTE
 from queries.publish import Publication, add_units, change_pct, key, unit_missing
 from queries.summary import subsidy_text
@@ -36,27 +36,17 @@ def _months(first: str, last_: str) -> pd.DataFrame:
 
 
 monthly = _months(view.month_from, view.month_to)
-wide = monthly.pivot_table(index="pay_month", columns="subsidy_code", values=["amount_yuan", "payments"],
-                           aggfunc="sum", fill_value=0)
+wide = builders.subsidy_wide(monthly)
 
 
 def build() -> Publication:
     """Every number this page publishes, and how they relate."""
     pub = Publication()
     add_units(pub, units, missing=unit_missing(lambda d: ctx.missing(d, view.year)))
-    for year, block, why in ((view.year, "ytd", missing), (view.year - 1, "prev", prev_missing)):
-        rows = _months(f"{year}-01", f"{year}-{months_in_year:02d}")
-        persons = paid_persons[paid_persons["year"] == year]
-        for code in CODES:
-            pub.count(f"{block}_persons@{code}", persons.loc[persons["subsidy_code"] == code, "persons"].sum(), "人", why)
-            pub.amount(f"{block}_amount@{code}", rows.loc[rows["subsidy_code"] == code, "amount_yuan"].sum(),
-                       f"{block}_persons@{code}", missing=why)
+    builders.add_subsidy_to_date(pub, span, paid_persons, view.year, 1, months_in_year,
+                                 lambda y: missing if y == view.year else prev_missing)
+    builders.add_subsidy_months(pub, wide)
     for code in CODES:
-        if ("payments", code) in wide:
-            months = [m.strftime("%Y-%m") for m in wide.index]
-            counts = pub.line(f"payments_{code}", zip(months, wide[("payments", code)], strict=True), "count", "人次")
-            for month, count_key in zip(months, counts, strict=True):
-                pub.amount(f"amount_{code}@{month}", float(wide[("amount_yuan", code)][pd.Timestamp(month)]), count_key)
         chosen = groups[groups["subsidy_code"] == code]
         for by, labels, column in (("cat", CATEGORY_LABELS, "category_code"), ("level", LEVEL_LABELS, "level_code")):
             sums = chosen.groupby(column)[["eligible", "eligible_paid"]].sum()

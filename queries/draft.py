@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from queries import audience as aud
-from queries import dashboard, disclosure
-from queries.catalog import DATASETS, METRICS
+from queries import builders, dashboard, disclosure
+from queries.catalog import CATEGORIES, DATASETS, LEVELS, METRICS, MONITOR_TYPES, NUMBERS, SUBSIDIES, family, number
 from queries.common import Filters, county
 from queries.coverage import Coverage
 from queries.db import Warehouse
@@ -29,127 +29,34 @@ from queries.publish import (
     AMOUNT,
     CHANGE,
     LEGEND,
+    PRIMARY,
+    RATE,
+    Cell,
     Publication,
     add_units,
     direction,
     key,
     unit_missing,
 )
-from queries.report import AMOUNT_COLUMNS, COUNT_COLUMNS, REPORT_COLUMNS
+from queries.report import REPORT_KEYS
 
-# The targets (config/targets.yaml, through the catalogue): the value, and as the text says it ('80%').
-TARGET_REHAB, REHAB_TEXT = METRICS["rehab_rate"].target, METRICS["rehab_rate"].target_text
-TARGET_MODIFICATION, MODIFICATION_TEXT = METRICS["modification_rate"].target, METRICS["modification_rate"].target_text
+# The targets (config/targets.yaml, through the catalogue), as the text says them ('80%').
+REHAB_TEXT = METRICS["rehab_rate"].target_text
+MODIFICATION_TEXT = METRICS["modification_rate"].target_text
 HALVES = {0: (1, 12), 1: (1, 6), 2: (7, 12)}
-CATEGORIES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
-LEVELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
-TYPES = {"monitored_unstable": "脱贫不稳定户", "monitored_marginal": "边缘易致贫户", "monitored_sudden": "突发严重困难户"}
-SUBSIDIES = {"living": "困难残疾人生活补贴", "nursing": "重度残疾人护理补贴"}
+TYPES = MONITOR_TYPES
 YEARLY = ("rehab", "employment", "modification", "care")
 SECTIONS = ("一、基本情况", "二、防返贫动态监测", "三、两项补贴", "四、精准康复", "五、就业帮扶", "六、无障碍改造与托养",
             "七、存在问题与下一步")
-APPENDIX_HEADER = ["序号", "数字", "指标", "口径", "期间", "范围", "驾驶舱位置", "单元"]
-RATE_KEYS = {"生活补贴_覆盖率": "living_coverage", "护理补贴_覆盖率": "nursing_coverage", "康复服务率": "rehab_rate"}
-TABLE_KEYS = {**COUNT_COLUMNS, **AMOUNT_COLUMNS, **RATE_KEYS}
-
-# --- what each number is: metric, definition, where on the dashboard ------------------------------------
-ANNUAL = "总览 › 年度分乡镇统计表"
-FLOW = "防返贫监测 › 每月新纳入与风险消除户数"
-KIDS = "康复服务 › 0–16岁残疾儿童卡片"
-ELIGIBLE = "（config/eligibility.yaml）"
-_UNIT_INFO = {  # unit-table column → (metric, definition, where)
-    "persons": (METRICS["persons"].label, METRICS["persons"].definition, ANNUAL),
-    "living_eligible": ("生活补贴符合条件人数", "低保、证件正常的持证残疾人。" + ELIGIBLE, "两项补贴 › 覆盖率卡片"),
-    "nursing_eligible": ("护理补贴符合条件人数", "一、二级、证件正常的持证残疾人。" + ELIGIBLE,
-                         "两项补贴 › 覆盖率卡片"),
-    "monitored": (METRICS["monitored"].label, METRICS["monitored"].definition, "防返贫监测 › 在监测户卡片"),
-    "enrolled": ("年内新纳入户数", "纳入日期在当年的监测户。", ANNUAL),
-    "eliminated": ("年内风险消除户数", "风险消除日期在当年的监测户。", ANNUAL),
-    "without_measure": (METRICS["without_measure"].label, METRICS["without_measure"].definition, ANNUAL),
-    "living_persons": ("生活补贴发放人数", "年内至少领取一次困难残疾人生活补贴的人数。", ANNUAL),
-    "nursing_persons": ("护理补贴发放人数", "年内至少领取一次重度残疾人护理补贴的人数。", ANNUAL),
-    "living_amount_yuan": ("生活补贴发放金额", "年内困难残疾人生活补贴发放金额。", ANNUAL),
-    "nursing_amount_yuan": ("护理补贴发放金额", "年内重度残疾人护理补贴发放金额。", ANNUAL),
-    "living_eligible_paid": ("生活补贴符合条件已发放人数", "符合条件且年内至少领取一次的人数。", "两项补贴 › 覆盖率卡片"),
-    "nursing_eligible_paid": ("护理补贴符合条件已发放人数", "符合条件且年内至少领取一次的人数。", "两项补贴 › 覆盖率卡片"),
-    "living_unpaid": ("生活补贴应享未享人数", "符合条件但全年未领取生活补贴的人数。", "两项补贴 › 应享未享卡片"),
-    "nursing_unpaid": ("护理补贴应享未享人数", "符合条件但全年未领取护理补贴的人数。", "两项补贴 › 应享未享卡片"),
-    "unpaid_eligible": (METRICS["unpaid_eligible"].label, METRICS["unpaid_eligible"].definition, "总览 › 覆盖率卡片"),
-    "living_coverage": (METRICS["living_coverage"].label, METRICS["living_coverage"].definition, ANNUAL),
-    "nursing_coverage": (METRICS["nursing_coverage"].label, METRICS["nursing_coverage"].definition, ANNUAL),
-    "rehab_need": ("康复需求人数", "当年有康复服务需求记录的持证残疾人。", ANNUAL),
-    "rehab_served": ("康复已服务人数", "当年至少得到一次基本康复服务的人数。", ANNUAL),
-    "rehab_rate": (METRICS["rehab_rate"].label, METRICS["rehab_rate"].definition, ANNUAL),
-    "rehab_short": (f"距{REHAB_TEXT}目标差人数", f"达到{REHAB_TEXT}服务率还需服务的人数（已达标为0）。", "康复服务 › 未达标表"),
-    "bases": (METRICS["bases"].label, METRICS["bases"].definition, ANNUAL),
-    "base_placed": (METRICS["base_placed"].label, METRICS["base_placed"].definition, ANNUAL),
-    "modification_planned": ("无障碍改造计划户数", "计划年度为当年的改造户。", ANNUAL),
-    "modification_completed": ("无障碍改造完成户数", "计划年度为当年且已完成的改造户。", ANNUAL),
-    "modification_rate": (METRICS["modification_rate"].label, METRICS["modification_rate"].definition,
-                          "无障碍与托养 › 完成率卡片"),
-    "modification_short": (f"距{MODIFICATION_TEXT}目标差户数", f"达到{MODIFICATION_TEXT}完成率还需完成的户数（已达标为0）。",
-                           "总览 › 无障碍改造卡片"),
-    "monitored_unstable": ("在监测脱贫不稳定户", "期末在监测的脱贫不稳定户。", ANNUAL),
-    "monitored_marginal": ("在监测边缘易致贫户", "期末在监测的边缘易致贫户。", ANNUAL),
-    "monitored_sudden": ("在监测突发严重困难户", "期末在监测的突发严重困难户。", ANNUAL),
-    "severe_persons": ("监测户中重度残疾人", "期末在监测户中的一、二级持证残疾人。", "防返贫监测 › 重度残疾人保障缺口表"),
-    "without_nursing": ("其中未领护理补贴", "监测户中重度残疾人当年未领取护理补贴的人数。", "防返贫监测 › 重度残疾人保障缺口表"),
-    "without_rehab": ("其中未获康复服务", "监测户中重度残疾人当年未获基本康复服务的人数。", "防返贫监测 › 重度残疾人保障缺口表"),
-    "without_either": ("至少缺一项", "未领护理补贴或未获康复服务的人数。", "防返贫监测 › 重度残疾人保障缺口表"),
-}
-_OTHER_INFO = {  # cell family → (metric, definition, where)
-    "cat_persons": ("持证残疾人数（按残疾类别）", "证件正常的持证残疾人，按残疾类别。", "总览 › 侧栏选“残疾类别”后的持证残疾人"),
-    "level_persons": ("持证残疾人数（按残疾等级）", "证件正常的持证残疾人，按等级。", "总览 › 侧栏选“残疾等级”后的持证残疾人"),
-    "severe_register": ("重度（一、二级）持证残疾人数", "一级、二级持证残疾人之和。", "总览 › 侧栏“残疾等级”一级、二级之和"),
-    "end_monitored": ("期末在监测户数（按类别）", "纳入不晚于期末、期末前未消除风险的监测户。",
-                      "防返贫监测 › 主要风险图（按类别合计）"),
-    "half_without_measure": ("期末无帮扶措施户数", "6月末在监测、尚无帮扶措施记录的户。",
-                             "本稿（监测户数据按6月末计算；驾驶舱待办为年末数）"),
-    "half_enrolled": ("期内新纳入户数", "纳入月份在期内的监测户。", FLOW + "（所选月份合计）"),
-    "half_eliminated": ("期内风险消除户数", "风险消除月份在期内的监测户。", FLOW + "（所选月份合计）"),
-    "prev_half_enrolled": ("上年同期新纳入户数", "上年同期纳入的监测户。", FLOW + "（上年同月份）"),
-    "prev_half_eliminated": ("上年同期风险消除户数", "上年同期消除风险的监测户。", FLOW + "（上年同月份）"),
-    "year_mean": ("平均消除用时", "期内消除风险的户从纳入到消除的平均月数。", "防返贫监测 › 文字解读"),
-    "year_months": ("消除用时合计", "期内消除风险的户从纳入到消除的月数之和。", "防返贫监测 › 文字解读"),
-    "ytd_amount": ("补贴发放金额（期内累计）", "期内各月发放金额之和。", "两项补贴 › 累计（截至本月）卡片"),
-    "ytd_persons": ("补贴发放人数（期内累计）", "1月至期末至少领取一次的人数（不重复）。", "两项补贴 › 累计（截至本月）卡片"),
-    "prev_amount": ("上年同期发放金额", "上年同月份发放金额之和。", "两项补贴 › 累计卡片的同比"),
-    "prev_persons": ("上年同期发放人数", "上年1月至同月至少领取一次的人数。", "两项补贴 › 累计卡片的同比"),
-    "yoy_amount": ("发放金额同比", "（本期 − 上年同期）÷ 上年同期。", "两项补贴 › 累计卡片的同比"),
-    "yoy_persons": ("发放人数同比", "（本期 − 上年同期）÷ 上年同期。", "两项补贴 › 累计卡片的同比"),
-    "ytd_eligible_paid": ("符合条件已发放人数（1月至期末）", "符合条件且1月至期末至少领取一次的人数。",
-                          "两项补贴 › 累计（截至本月）"),
-    "ytd_coverage": ("补贴覆盖率（1月至期末）", "1月至期末已发放的符合条件人数 ÷ 符合条件人数。", "两项补贴 › 累计（截至本月）"),
-    "ytd_unpaid": ("应享未享人数（1月至期末）", "符合条件但1月至期末未领取的人数。", "两项补贴 › 累计（截至本月）"),
-    "change": ("较上年变化", "本年数 − 上年数（比率为百分点）。", "总览 / 各页文字解读“较上年”"),
-    "below_units": (f"未达{REHAB_TEXT}目标的单位数", f"康复服务率低于{REHAB_TEXT}的乡镇（村）个数。", "康复服务 › 未达标卡片"),
-    "below_short": ("未达标单位合计差人数", f"各未达标乡镇（村）距{REHAB_TEXT}目标所差人数之和。", "康复服务 › 未达标卡片"),
-    "kid_need_persons": ("0–16岁残疾儿童康复需求人数", "当年有康复需求记录的0–16岁持证残疾儿童。", KIDS),
-    "kid_served_persons": ("0–16岁残疾儿童已服务人数", "当年至少得到一次基本康复服务的0–16岁儿童。", KIDS),
-    "kid_rate": ("0–16岁残疾儿童康复服务率", "已服务 ÷ 有需求（0–16岁）。", KIDS),
-    "cat_need_persons": ("康复需求人数（按类别）", "当年有康复需求记录的持证残疾人，按残疾类别。", "康复服务 › 按残疾类别图"),
-    "cat_served_persons": ("康复已服务人数（按类别）", "当年得到基本康复服务的人数，按残疾类别。", "康复服务 › 按残疾类别图"),
-    "cat_rate": ("康复服务率（按类别）", "已服务 ÷ 有需求，按残疾类别。", "康复服务 › 按残疾类别图"),
-    "base_list": ("基地安置人数", "就业基地安置的残疾人数合计。", "就业帮扶 › 就业基地名录"),
-    "lifted": ("辐射带动户数", "就业基地辐射带动的残疾人家庭户数。", "就业帮扶 › 带动户数卡片"),
-    "funding": ("就业基地扶持资金", "就业基地获得的扶持资金合计。", "就业帮扶 › 带动户数卡片"),
-    "form": ("帮扶就业人次（按就业形式）", "当年就业情况记录的人次，按就业形式。", "就业帮扶 › 各年就业形式图"),
-    "spent": ("无障碍改造投入", "当年计划、已完成改造户的支出合计。", "无障碍与托养 › 户均改造支出卡片"),
-    "per_household": ("户均改造支出", "已完成户支出合计 ÷ 完成户数。", "无障碍与托养 › 户均改造支出卡片"),
-    "care": ("托养服务人数（按类型）", METRICS["care_persons"].definition, "无障碍与托养 › 托养服务卡片"),
-}
-
-
-def family(cell: str) -> str:
-    """The family of a cell key: 'prev:rehab_rate@total' → 'rehab_rate', 'change_rehab_rate@total' → 'change'."""
-    name = cell.split("@", 1)[0].split(":", 1)[-1]
-    return "change" if name.startswith("change_") else name
+APPENDIX_HEADER = ["序号", "数字", "指标", "口径", "期间", "范围", "驾驶舱位置"]
 
 
 def describe(cell: str) -> tuple[str, str, str]:
-    """(metric, definition, where on the dashboard) of a cell."""
-    name = family(cell)
-    return _UNIT_INFO.get(name) or _OTHER_INFO.get(name) or (name, "", "")
+    """(metric, definition, where on the dashboard) of a cell, from the catalogue (queries/catalog.NUMBERS)."""
+    entry = number(cell)
+    if entry is None:
+        raise KeyError(f"目录中没有数字 {family(cell)}（单元 {cell}）")
+    return entry.label, entry.definition, entry.where
 
 
 # --- the period ----------------------------------------------------------------------------------------
@@ -297,9 +204,7 @@ def _publication(data: _Inputs, period: Period, cov: Coverage) -> Publication:
     pub.total("severe_register@total", ["level_persons@一级", "level_persons@二级"])
     _monitoring_cells(pub, data, period, cov)
     _subsidy_cells(pub, data, period, cov)
-    _rehab_cells(pub, data, cov, year)
-    _employment_cells(pub, data, cov, year)
-    _modification_cells(pub, data, cov, year)
+    _yearly_cells(pub, data, cov, year)
     return pub
 
 
@@ -321,28 +226,23 @@ def _monitoring_cells(pub: Publication, data: _Inputs, period: Period, cov: Cove
                       cov.missing("monitoring", y))
     for column in ("enrolled", "eliminated"):
         pub.change(f"change_half_{column}@total", f"half_{column}@total", f"prev_half_{column}@total")
-    pub.add("year_months@total", float(data.path["months_in_year"].sum()), "count", "月", missing=why)
-    pub.mean("year_mean@total", "year_months@total", "half_eliminated@total", "个月", 1, missing=why)
+    builders.add_elimination_time(pub, data.path, "half_eliminated@total", why)  # the monitoring page's
 
 
 def _subsidy_cells(pub: Publication, data: _Inputs, period: Period, cov: Coverage) -> None:
-    """Amounts and persons of the period and of last year's same months (同比), coverage to the period's end."""
+    """Amounts and persons of the period and of last year's same months (同比) and the monthly trend, as the
+    subsidies page builds them (queries/builders.py); coverage to the period's end."""
     year, (first, last) = period.year, period.months
-    months = data.subsidy_months
-    last = min(last, cov.months_in("subsidy", year))
+    last = max(min(last, cov.months_in("subsidy", year)), first)
+    builders.add_subsidy_to_date(pub, data.subsidy_months, data.subsidy_persons, year, first, last,
+                                 lambda y: cov.missing("subsidy", y))
+    paid = data.subsidy_persons[data.subsidy_persons["year"] == year]
+    for code in SUBSIDIES:
+        pub.count(f"ytd_eligible_paid@{code}", paid.loc[paid["subsidy_code"] == code, "eligible_paid"].sum(), "人",
+                  cov.missing("subsidy", year))
     for y, block in ((year, "ytd"), (year - 1, "prev")):
-        why = cov.missing("subsidy", y)
-        rows = months[months["pay_month"].between(pd.Timestamp(y, first, 1), pd.Timestamp(y, max(last, first), 1))]
-        paid = data.subsidy_persons[data.subsidy_persons["year"] == y]
-        for code in SUBSIDIES:
-            pub.count(f"{block}_persons@{code}", paid.loc[paid["subsidy_code"] == code, "persons"].sum(), "人", why)
-            pub.amount(f"{block}_amount@{code}", rows.loc[rows["subsidy_code"] == code, "amount_yuan"].sum(),
-                       f"{block}_persons@{code}", missing=why)
-            if block == "ytd":
-                pub.count(f"ytd_eligible_paid@{code}", paid.loc[paid["subsidy_code"] == code, "eligible_paid"].sum(),
-                          "人", why)
         both = (pub.value(f"{block}_amount@living") or 0) + (pub.value(f"{block}_amount@nursing") or 0)
-        pub.add(f"{block}_amount@total", both, AMOUNT, "万元", missing=why)
+        pub.add(f"{block}_amount@total", both, AMOUNT, "万元", missing=cov.missing("subsidy", y))
         pub.total(f"{block}_amount@total", [f"{block}_amount@living", f"{block}_amount@nursing"])
     for code in SUBSIDIES:
         for measure in ("amount", "persons"):
@@ -353,66 +253,20 @@ def _subsidy_cells(pub: Publication, data: _Inputs, period: Period, cov: Coverag
         pub.count(f"ytd_unpaid@{code}", unpaid, "人", cov.missing("subsidy", year))
         pub.total(eligible, [f"ytd_eligible_paid@{code}", f"ytd_unpaid@{code}"])
     pub.change("yoy_amount@total", "ytd_amount@total", "prev_amount@total", relative=True)
-    this_year = _monthly(months, period)
-    wide = this_year.pivot_table(index="pay_month", columns="subsidy_code", values=["amount_yuan", "payments"],
-                                 aggfunc="sum", fill_value=0)
-    for code in SUBSIDIES:  # the monthly trend (the subsidies page's cells): amounts tied to payments
-        if ("payments", code) in wide:
-            month_keys = [m.strftime("%Y-%m") for m in wide.index]
-            counts = pub.line(f"payments_{code}", zip(month_keys, wide[("payments", code)], strict=True), "count", "人次")
-            for month, count_key in zip(month_keys, counts, strict=True):
-                pub.amount(f"amount_{code}@{month}", float(wide[("amount_yuan", code)][pd.Timestamp(month)]), count_key)
+    builders.add_subsidy_months(pub, builders.subsidy_wide(_monthly(data.subsidy_months, period)))
     if not period.half:  # the whole year to date is the annual table's (a reader sees both)
         for code in SUBSIDIES:
             pub.total(key(f"{code}_persons", "total"), [f"ytd_persons@{code}"])
             pub.total(key(f"{code}_amount_yuan", "total"), [f"ytd_amount@{code}"])
 
 
-def _rehab_cells(pub: Publication, data: _Inputs, cov: Coverage, year: int) -> None:
-    """The units below the rehab target and their people short, children 0-16 and categories (the rehab
-    page's cells)."""
-    why = cov.missing("rehab", year)
-    units = data.units
-    below = units[(units["rehab_rate"] < TARGET_REHAB) & ~units["rehab_rate"].isna()]
-    shorts = [key("rehab_short", c) for c in below["unit_code"]]
-    pub.derived("below_short@total", float(sum(pub.value(s) or 0 for s in shorts)), "人", shorts, why)
-    pub.tally("below_units@total", len(below), "个", why)
-    groups = data.groups
-    cats = groups.groupby("category_code")[["need_persons", "served_persons"]].sum()
-    kids = groups[groups["is_child"]].groupby("category_code")[["need_persons", "served_persons"]].sum()
-    for block, frame in (("cat", cats), ("kid", kids)):
-        for measure in ("need_persons", "served_persons"):
-            pub.line(f"{block}_{measure}", [(CATEGORIES[c], v) for c, v in frame[measure].items()], "count", "人", why)
-        for c in frame.index:
-            name = CATEGORIES[c]
-            pub.rate(f"{block}_rate@{name}", f"{block}_served_persons@{name}", f"{block}_need_persons@{name}", why)
-        pub.rate(f"{block}_rate@total", f"{block}_served_persons@total", f"{block}_need_persons@total", why)
-    for measure, column in (("need_persons", "rehab_need"), ("served_persons", "rehab_served")):
-        pub.total(key(column, "total"), [f"cat_{measure}@total"])
-
-
-def _employment_cells(pub: Publication, data: _Inputs, cov: Coverage, year: int) -> None:
-    """Bases, placements, households lifted, funding; employment by form in the year (the employment page's)."""
-    why = cov.missing("employment", year)
-    bases = data.bases
-    pub.tally("bases@total", len(bases), "个", why)
-    pub.line("base_list", zip(bases["base_id"], bases["placed_persons"], strict=True), "count", "人", why)
-    pub.line("lifted", zip(bases["base_id"], bases["households_lifted"], strict=True), "count", "户", why)
-    pub.add("funding@total", float(bases["funding_wan_yuan"].sum()) * 10_000, AMOUNT, "万元", missing=why)
-    pub.total(key("base_placed", "total"), ["base_list@total"])
-    this_year = data.forms[data.forms["year"] == year].sort_values("persons", ascending=False)
-    pub.line("form", zip(this_year["form"], this_year["persons"], strict=True), "count", "人次", why)
-
-
-def _modification_cells(pub: Publication, data: _Inputs, cov: Coverage, year: int) -> None:
-    """Spending and spending per household of the year's modifications; persons in care by type."""
-    why = cov.missing("modification", year)
-    row = data.modifications[data.modifications["plan_year"] == year]
-    pub.amount("spent@total", float(row["completed_amount_yuan"].sum()), key("modification_completed", "total"),
-               missing=why)
-    pub.mean("per_household@total", "spent@total", key("modification_completed", "total"), "元", missing=why)
-    care = data.care[data.care["year"] == year].sort_values("persons", ascending=False)
-    pub.line("care", zip(care["care_type"], care["persons"], strict=True), "count", "人", cov.missing("care", year))
+def _yearly_cells(pub: Publication, data: _Inputs, cov: Coverage, year: int) -> None:
+    """Rehab, employment, modification and care: the pages' own cells (queries/builders.py)."""
+    builders.add_rehab(pub, builders.below_target(data.units), data.groups, "total", cov.missing("rehab", year))
+    forms = data.forms[data.forms["year"] == year].sort_values("persons", ascending=False)
+    builders.add_employment(pub, data.bases, forms, "total", cov.missing("employment", year))
+    builders.add_modification(pub, data.modifications, year, "total", cov.missing("modification", year))
+    builders.add_care(pub, data.care, year, cov.missing("care", year))
 
 
 # --- the sentences ---------------------------------------------------------------------------------------
@@ -420,6 +274,18 @@ def _ranked(units: pd.DataFrame, column: str, count: int, ascending: bool = Fals
     """The units with the most (or, ascending, the lowest) of a column, at most `count`, zeros left out."""
     chosen = units[units[column].fillna(0) > 0] if not ascending else units[~units[column].isna()]
     return chosen.sort_values([column, "unit_code"], ascending=[ascending, True]).head(count)
+
+
+def prose(cell: Cell, text: str) -> str:
+    """A cell's text as a sentence says it: its number, or words where a table shows a symbol ('不足5户' for
+    '<5户'; a rate on fewer than 5 persons, a number withheld against recalculation, a number without data)."""
+    if cell.mark == PRIMARY:
+        return f"不足5{cell.unit}" if cell.kind != RATE else "（基数不足5，不计算）"
+    if cell.mark:
+        return "（为防推算，不予公布）"
+    if cell.value is None:
+        return "（无数据）"
+    return text
 
 
 class _Text:
@@ -432,8 +298,27 @@ class _Text:
         self.year = period.year
 
     def n(self, cell: str, period: str = "") -> str:
-        """A number of the text (default period: the year)."""
-        return self.w.n(cell, period or f"{self.year}年")
+        """A number of the text (default period: the year), in words when it is withheld: prose carries no
+        symbol ('<5', '×', '—'); 附表2 keeps the symbol the tables use."""
+        text = self.w.n(cell, period or f"{self.year}年")
+        return prose(self.pub.cells[cell], text)
+
+    def listing(self, units: pd.DataFrame, column: str) -> str:
+        """'甲镇12人、乙镇9人，另有2个乡镇不足5人': the units' shown numbers, the withheld ones counted in words
+        ('' when none is shown)."""
+        shown, small, other = [], 0, 0
+        for name, code in zip(units["name"], units["unit_code"], strict=True):
+            cell = self.pub.cells[key(column, code)]
+            if cell.mark == PRIMARY:
+                small += 1
+            elif cell.mark or cell.value is None:
+                other += 1
+            else:
+                shown.append(f"{name}{self.n(key(column, code))}")
+        unit = NUMBERS[column].unit
+        extra = ([f"另有{small}个{self.unit_word}不足5{unit}"] if small else []) + (
+            [f"另有{other}个{self.unit_word}的数字为防推算未列出"] if other else [])
+        return "，".join(["、".join(shown), *extra]) if shown else ""  # nothing to name: no list
 
     def t(self, column: str, period: str = "") -> str:
         """A number of the area's unit-table total."""
@@ -468,8 +353,9 @@ class _Text:
         levels = "，".join(f"{name}{self.n(f'level_persons@{name}')}" for name, _ in self.data.persons_by["level"])
         until = self.cov.until()
         return [
-            f"截至{until}，{self.area}持证残疾人{self.t('persons', f'截至{until}（在册）')}。按残疾类别，{cats}；"
-            f"按残疾等级，{levels}，其中重度（一、二级）残疾人{self.n('severe_register@total', f'截至{until}（在册）')}。"
+            f"{self.period.label()}（{self.period.span()}），{self.area}残疾人工作主要数据如下。持证残疾人按数据导出时的"
+            f"在册人数计：截至{until}，{self.area}持证残疾人{self.t('persons', f'截至{until}（在册）')}。按残疾类别，{cats}；"
+            f"按残疾等级，{levels}；重度（一、二级）残疾人合计{self.n('severe_register@total', f'截至{until}（在册）')}。"
             f"符合困难残疾人生活补贴条件的{self.t('living_eligible', f'截至{until}（在册）')}，"
             f"符合重度残疾人护理补贴条件的{self.t('nursing_eligible', f'截至{until}（在册）')}。"]
 
@@ -492,15 +378,16 @@ class _Text:
         else:
             flows = (f"{self.year}年新纳入{self.t('enrolled')}" + self.changed("change_enrolled@total")
                      + f"，风险消除{self.t('eliminated')}" + self.changed("change_eliminated@total"))
-        months = self.pub.shown("year_mean@total")
-        flows += (f"，这些户从纳入到消除平均用时{self.n('year_mean@total', span)}" if months is not None else "") + "。"
+        months = self.pub.shown("year_mean")
+        flows += (f"，这些户从纳入到消除平均用时{self.n('year_mean', span)}" if months is not None else "") + "。"
         if p.half == 1:  # a stock at the end of June; the yearly gaps (paid or served in the year) wait for the year
             return [first + flows, f"截至{end}，尚无帮扶措施记录的在监测户{self.n('half_without_measure@total', f'截至{end}')}，"
                                    "需逐户落实帮扶措施。监测户中重度残疾人未领护理补贴、未获康复服务的情况按全年统计，在年度总结中列出。"]
         year_end = self.cov.year_end("monitoring", self.year)
         gaps = (f"截至{year_end}，尚无帮扶措施记录的在监测户{self.t('without_measure', f'截至{year_end}')}，需逐户落实帮扶措施；"
-                f"在监测户中的重度残疾人{self.t('severe_persons', f'截至{year_end}')}，其中当年未领护理补贴"
-                f"{self.t('without_nursing', f'{self.year}年')}、未获康复服务{self.t('without_rehab', f'{self.year}年')}。")
+                f"在监测户中的重度残疾人{self.t('severe_persons', f'截至{year_end}')}；当年未领护理补贴的"
+                f"{self.t('without_nursing', f'{self.year}年')}，未获康复服务的{self.t('without_rehab', f'{self.year}年')}"
+                "（一人可能两项都缺，两数不相加）。")
         return [first + flows, gaps]
 
     # 三、两项补贴
@@ -558,15 +445,14 @@ class _Text:
                  + (f"，距{REHAB_TEXT}目标还差{self.t('rehab_short')}。" if short
                     else f"，达到{REHAB_TEXT}目标。" if short == 0 else "。"))
         units = self.data.units
-        below = units[(units["rehab_rate"] < TARGET_REHAB) & ~units["rehab_rate"].isna()]
-        below = below.sort_values(["rehab_short", "unit_code"], ascending=[False, True])
+        below = builders.below_target(units)
         if len(below):
             listed = "、".join(name + (f"（{self.n(key('rehab_rate', code))}，差{self.n(key('rehab_short', code))}）"
                                       if self.pub.shown(key("rehab_rate", code)) is not None else "")
                                for name, code in zip(below["name"].head(5), below["unit_code"].head(5), strict=True))
             more = "等" if len(below) > 5 else ""
-            second = (f"{self.n('below_units@total')}{self.unit_word}未达{REHAB_TEXT}目标"
-                      + self.shown_clause("below_short@total", "，合计差{}") + f"，差距较大的有{listed}{more}。")
+            second = (f"{self.n('below_units')}{self.unit_word}未达{REHAB_TEXT}目标"
+                      + self.shown_clause("below_short", "，合计差{}") + f"，差距较大的有{listed}{more}。")
         else:
             second = f"各{self.unit_word}均达到{REHAB_TEXT}目标。"
         kids = (f"0-16岁残疾儿童有康复需求{self.n('kid_need_persons@total')}，已服务{self.n('kid_served_persons@total')}，"
@@ -591,7 +477,7 @@ class _Text:
                      f"{self.n('base_list@total')}，辐射带动{self.n('lifted@total')}残疾人家庭，扶持资金"
                      f"{self.n('funding@total')}。")
         forms = [n.split("@", 1)[1] for n in self.pub.cells if n.startswith("form@") and not n.endswith("@total")]
-        ranked = "、".join(f"{form}{self.n(f'form@{form}')}" for form in forms[:4])
+        ranked = "、".join(f"{form}{self.n(f'form@{form}')}" for form in forms)  # every form: the list adds up
         return [start + f"{self.year}年共帮扶残疾人就业{self.n('form@total')}" + (f"，其中{ranked}。" if ranked else "。")]
 
     # 六、无障碍改造与托养
@@ -602,16 +488,21 @@ class _Text:
             out.append(self.missing("modification") + "。")
         else:
             short = self.pub.shown(key("modification_short", "total"))
-            per = self.pub.shown("per_household@total")
-            out.append(f"{self.year}年，{self.area}计划实施困难重度残疾人家庭无障碍改造{self.t('modification_planned')}，"
-                       f"已完成{self.t('modification_completed')}，完成率{self.t('modification_rate')}"
+            per = self.pub.shown("per_household")
+            parts = [("已完成", "完成户数", key("modification_completed", "total")),
+                     ("完成率", "完成率", key("modification_rate", "total")), ("投入", "投入金额", "spent@total")]
+            shown = [f"{word}{self.n(cell)}" for word, _, cell in parts if self.pub.shown(cell) is not None]
+            withheld = [name for _, name, cell in parts if self.pub.cells[cell].mark]
+            out.append(f"{self.year}年，{self.area}计划实施困难重度残疾人家庭无障碍改造{self.t('modification_planned')}"
+                       + "".join(f"，{part}" for part in shown)
                        + (f"，距{MODIFICATION_TEXT}目标还差{self.t('modification_short')}" if short else "")
-                       + f"，投入{self.n('spent@total')}" + (f"，户均{self.n('per_household@total')}" if per is not None else "")
-                       + "。")
+                       + (f"，平均{self.n('per_household')}" if per is not None else "")
+                       + (f"；{'、'.join(withheld)}为防推算不予公布" if withheld else "") + "。")
         if self.missing("care"):
             out.append(self.missing("care") + "。")
         else:
-            kinds = [n.split("@", 1)[1] for n in self.pub.cells if n.startswith("care@") and not n.endswith("@total")]
+            kinds = sorted((n.split("@", 1)[1] for n in self.pub.cells if n.startswith("care@") and not n.endswith("@total")),
+                           key=lambda kind: -(self.pub.value(f"care@{kind}") or 0))
             listed = "、".join(f"{k}{self.n(f'care@{k}')}" for k in kinds)
             out.append(f"全年提供托养照护服务{self.n('care@total')}" + (f"，其中{listed}。" if listed else "。"))
         return out
@@ -622,26 +513,25 @@ class _Text:
         units, out, steps = self.data.units, [], []
         if not self.missing("rehab"):
             shown = units["unit_code"].map(lambda c: self.pub.shown(key("rehab_rate", c)) is not None).astype(bool)
-            weakest = _ranked(units[(units["rehab_rate"] < TARGET_REHAB) & shown], "rehab_rate", 3, ascending=True)
+            below = builders.below_target(units)
+            weakest = _ranked(below[shown[below.index]], "rehab_rate", 3, ascending=True)
             listed = "、".join(f"{name}{self.n(key('rehab_rate', code))}" for name, code in
                                zip(weakest["name"], weakest["unit_code"], strict=True))
             if listed:
                 out.append(f"一是康复服务不均衡，服务率最低的{self.unit_word}为{listed}。")
-            if len(units[(units["rehab_rate"] < TARGET_REHAB) & ~units["rehab_rate"].isna()]):
-                steps.append(f"对未达标的{self.n('below_units@total')}{self.unit_word}逐一对账"
-                             + self.shown_clause("below_short@total", "，补齐所差{}的康复服务"))
+            if len(below):
+                steps.append(f"对未达标的{self.n('below_units')}{self.unit_word}逐一对账"
+                             + self.shown_clause("below_short", "，补齐所差{}的康复服务"))
         if not self.missing("subsidy"):
             top = _ranked(units, "unpaid_eligible", 3)
-            listed = "、".join(f"{name}{self.n(key('unpaid_eligible', code))}" for name, code in
-                               zip(top["name"], top["unit_code"], strict=True))
+            listed = self.listing(top, "unpaid_eligible")
             out.append(f"{'二' if out else '一'}是两项补贴仍有应享未享{self.t('unpaid_eligible')}"
                        + (f"，较多的是{listed}。" if listed else "。"))
             if self.pub.shown(key("unpaid_eligible", "total")) != 0:
                 steps.append(f"对应享未享的{self.t('unpaid_eligible')}逐人核实，做到应补尽补")
         if not self.missing("monitoring"):
             top = _ranked(units, "without_measure", 3)
-            listed = "、".join(f"{name}{self.n(key('without_measure', code))}" for name, code in
-                               zip(top["name"], top["unit_code"], strict=True))
+            listed = self.listing(top, "without_measure")
             order = "一二三四"[len(out)]
             out.append(f"{order}是无帮扶措施记录的在监测户仍有{self.t('without_measure')}"
                        + (f"，主要在{listed}" if listed else "")
@@ -714,20 +604,20 @@ def _notes(pub: Publication, cov: Coverage, period: Period, audience: str = aud.
 
 
 def annual_table_shown(pub: Publication, units: pd.DataFrame, area: str) -> pd.DataFrame:
-    """report.md's table as the suppressed publication shows it (text cells), the total row last."""
+    """report.md's table as the suppressed publication shows it (text cells), the total row last; its headers
+    are the catalogue's labels with their units ('康复服务率（%）'), as a federation's table says them."""
     rows = [*zip(units["name"], units["unit_code"], strict=True), (f"合计（{area}）", "total")]
-    headers = {"金额": "（万元）", "覆盖率": "（%）", "服务率": "（%）"}
     body = []
     for name, code in rows:
         line = {"名称": name}
-        for label in REPORT_COLUMNS[2:]:
-            head = label + next((u for end, u in headers.items() if label.endswith(end)), "")
-            line[head] = pub.text(key(TABLE_KEYS[label], code), unit=False)
+        for column in REPORT_KEYS:
+            line[NUMBERS[column].heading] = pub.text(key(column, code), unit=False)
         body.append(line)
     return pd.DataFrame(body)
 
 
 def appendix_rows(draft: Draft) -> list[list[str]]:
-    """One row per number of the text: number, metric, definition, period, area, where, cell key."""
-    return [[str(i), t.text, t.metric, t.definition, t.period, t.area, t.where, t.cell]
+    """One row per number of the text: number, metric, definition, period, area, where (no code key: the
+    traces keep each row's cell)."""
+    return [[str(i), t.text, t.metric, t.definition, t.period, t.area, t.where]
             for i, t in enumerate(draft.traces, 1)]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from queries.catalog import BREAKDOWNS, GRAINS, METRICS, TIME_BREAKDOWNS, Metric
+from queries.catalog import BREAKDOWNS, METRICS, NUMBERS, TIME_BREAKDOWNS, Metric
 from queries.common import Filters, numeric_columns, run_sql
 from queries.db import Warehouse
 from queries.metrics import shortfall
@@ -104,10 +104,12 @@ def publish(pub: Publication, metric: Metric, frame: pd.DataFrame, rows: list[st
     values = {(r, c or ALL): rec for r, c, rec in zip(frame["row_key"], frame["col_key"],
                                                       frame[measures(metric)].to_dict("records"), strict=True)}
     sum_rows, sum_cols = additive(metric, by), additive(metric, col_by)
+    # each part's unit from the catalogue's entry for the column (persons 人, households 户, payments 人次)
     if metric.numerator:
-        parts = {"n": (metric.numerator, GRAINS[metric.grain]), "d": (metric.denominator, GRAINS[metric.grain])}
+        parts = {"n": (metric.numerator, NUMBERS[metric.numerator].unit),
+                 "d": (metric.denominator, NUMBERS[metric.denominator].unit)}
     elif metric.count_column:
-        parts = {"n": (metric.count_column, "人次")}
+        parts = {"n": (metric.count_column, NUMBERS[metric.count_column].unit)}
     else:
         parts = {"v": (metric.column, metric.unit)}
     kind = "tally" if metric.kind == "tally" else "count"
@@ -143,7 +145,7 @@ def _gap(pub: Publication, metric: Metric, r: str, c: str) -> None:
     unpaid) for a 100% target, else the persons or households short of it (a derived count)."""
     n, d, g = key("n", r, c), key("d", r, c), key("g", r, c)
     num, den, why = pub.value(n) or 0, pub.value(d) or 0, pub.cells[n].missing
-    unit = GRAINS[metric.grain]
+    unit = NUMBERS[metric.numerator].unit
     if metric.target >= 100:
         pub.count(g, den - num, unit, why)
         pub.total(d, [n, g])

@@ -30,18 +30,16 @@ def rate(numerator: float, denominator: float) -> float | None:
 
 
 def shortfalls(numerators: np.ndarray, denominators: np.ndarray, target_pct: float) -> np.ndarray:
-    """`shortfall` for whole columns: ceil(target·d/100) − n, at least 0 (0 without a denominator)."""
-    d = np.asarray(denominators).astype("float64")
-    need = np.ceil(np.round(target_pct * d / 100, 9)).astype("int64")
-    return np.maximum(need - np.asarray(numerators).astype("int64"), 0)
+    """`shortfall` for each unit of whole columns (the same function, not a second rule)."""
+    pairs = zip(np.asarray(numerators).tolist(), np.asarray(denominators).tolist(), strict=True)
+    return np.array([shortfall(n, d, target_pct) for n, d in pairs], dtype="int64")
 
 
 def rates(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
-    """`rate` for whole columns; NaN where the denominator is 0."""
-    n = np.asarray(numerators).astype("int64")
-    d = np.asarray(denominators).astype("int64")
-    tenths = (2000 * n + d) // np.maximum(2 * d, 1)
-    return np.where(d > 0, tenths / 10, np.nan)
+    """`rate` for each unit of whole columns (the same function, not a second rule); NaN where the
+    denominator is 0."""
+    pairs = zip(np.asarray(numerators).tolist(), np.asarray(denominators).tolist(), strict=True)
+    return np.array([np.nan if (r := rate(n, d)) is None else r for n, d in pairs], dtype="float64")
 
 
 def _derived(column: Callable[[str], np.ndarray]) -> dict[str, np.ndarray]:

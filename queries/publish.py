@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from queries.catalog import GRAINS, METRICS, RATES
+from queries.catalog import METRICS, RATES, UNIT_NUMBERS
 from queries.metrics import rate, shortfall
 
 COUNT, TALLY, AMOUNT, RATE, MEAN, CHANGE = "count", "tally", "amount", "rate", "mean", "change"
@@ -83,7 +83,7 @@ class Publication:
     def rate(self, key: str, numerator: str, denominator: str, missing: str = "") -> str:
         """numerator ÷ denominator in %, one decimal, half up; None without a denominator."""
         n, d = self.value(numerator), self.value(denominator)
-        value = None if not d or n is None else pct(n, d)
+        value = None if not d or n is None else rate(n, d)  # the one rate rule (queries.metrics)
         return self.add(key, value, RATE, "%", (numerator, denominator), missing)
 
     def mean(self, key: str, total: str, count: str, unit: str, digits: int = 0, missing: str = "") -> str:
@@ -172,11 +172,6 @@ def change_pct(now: float, before: float) -> float:
     return float(ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def pct(numerator: float, denominator: float) -> float:
-    """Percent with one decimal, half rounded up (`metrics.rate`, the one rate rule); the denominator is not 0."""
-    return rate(numerator, denominator)
-
-
 def cell_text(cell: Cell, with_unit: bool = True) -> str:
     """'1,234人', '86.4%', '12.34万元', '3.2个月'; '<5人', '×', '—' when withheld; '—' without a value."""
     unit = cell.unit if with_unit else ""
@@ -210,27 +205,17 @@ def number_text(value: float, unit: str = "", digits: int = 0) -> str:
 
 
 # --- the unit table: what most pages publish -------------------------------------------------------
-UNIT_COUNTS = {  # column → unit; persons or households with an attribute
-    "persons": "人", "living_eligible": "人", "nursing_eligible": "人", "monitored_unstable": "户",
-    "monitored_marginal": "户", "monitored_sudden": "户", "enrolled": "户", "eliminated": "户",
-    "without_measure": "户", "living_persons": "人", "living_eligible_paid": "人", "nursing_persons": "人",
-    "nursing_eligible_paid": "人", "rehab_need": "人", "rehab_served": "人", "base_placed": "人",
-    "modification_planned": "户", "modification_completed": "户", "severe_persons": "人",
-    "without_nursing": "人", "without_rehab": "人", "without_either": "人",
-    "monitored": "户", "living_unpaid": "人", "nursing_unpaid": "人", "unpaid_eligible": "人",
-}
-UNIT_AMOUNTS = {"living_amount_yuan": "living_persons", "nursing_amount_yuan": "nursing_persons"}
-UNIT_TALLIES = {"bases": "个"}
-# Sums within a unit's row: total = parts.
-ROW_SUMS = {
-    "monitored": ("monitored_unstable", "monitored_marginal", "monitored_sudden"),
-    "living_eligible": ("living_eligible_paid", "living_unpaid"),
-    "nursing_eligible": ("nursing_eligible_paid", "nursing_unpaid"),
-    "unpaid_eligible": ("living_unpaid", "nursing_unpaid"),
-}
+# Its columns and their relations, all from the catalogue (queries/catalog.NUMBERS, `by="unit"`).
+UNIT_COUNTS = {k: n.unit for k, n in UNIT_NUMBERS.items()  # column → unit; persons or households with an attribute
+               if n.kind in ("persons", "households") and not n.gap}
+UNIT_AMOUNTS = {k: n.count for k, n in UNIT_NUMBERS.items() if n.kind == "amount"}  # amount → the persons paid
+UNIT_TALLIES = {k: n.unit for k, n in UNIT_NUMBERS.items() if n.kind == "tally"}
+# Sums within a unit's row: total = parts (in the order of their first part).
+ROW_SUMS = dict(sorted(((k, n.parts) for k, n in UNIT_NUMBERS.items() if n.parts),
+                       key=lambda item: list(UNIT_NUMBERS).index(item[1][0])))
 UNIT_RATES = dict(RATES)  # the catalogue's rates: key → (numerator, denominator)
-SHORTFALLS = {f"{k.removesuffix('_rate')}_short": (*RATES[k], METRICS[k].target, GRAINS[METRICS[k].grain])
-              for k in ("rehab_rate", "modification_rate")}
+# Gaps to a rate's target: column → (numerator, denominator, target, unit).
+SHORTFALLS = {k: (*RATES[n.gap], METRICS[n.gap].target, n.unit) for k, n in UNIT_NUMBERS.items() if n.gap}
 
 
 _TABLE_COLUMNS = {*UNIT_COUNTS, *UNIT_AMOUNTS, *UNIT_TALLIES, *UNIT_RATES, *SHORTFALLS}
@@ -295,17 +280,12 @@ def add_units(pub: Publication, units: pd.DataFrame, block: str = "", missing: d
     return codes
 
 
-# The dataset each column of the unit table comes from (its coverage decides whether a year has data).
-UNIT_DATASETS = {
-    "monitoring": ("monitored_unstable", "monitored_marginal", "monitored_sudden", "monitored", "enrolled",
-                   "eliminated", "without_measure", "severe_persons", "without_nursing", "without_rehab",
-                   "without_either"),
-    "subsidy": ("living_persons", "living_eligible_paid", "living_amount_yuan", "living_unpaid", "nursing_persons",
-                "nursing_eligible_paid", "nursing_amount_yuan", "nursing_unpaid", "unpaid_eligible",
-                "without_nursing", "without_either"),
-    "rehab": ("rehab_need", "rehab_served", "without_rehab", "without_either"),
-    "modification": ("modification_planned", "modification_completed"),
-}
+# The datasets whose coverage decides whether a column of the unit table has a value for a period.
+UNIT_DATASETS: dict[str, tuple[str, ...]] = {}
+for _column, _number in UNIT_NUMBERS.items():
+    if not _number.gap and _number.kind != "rate":
+        for _dataset in _number.covered_by:
+            UNIT_DATASETS[_dataset] = (*UNIT_DATASETS.get(_dataset, ()), _column)
 
 
 def unit_missing(missing: Callable[[str], str]) -> dict[str, str]:
@@ -327,5 +307,5 @@ def add_below_target(pub: Publication, below: pd.DataFrame, missing: str = "") -
     """The units under the rehab target: how many ('below_units') and the people they lack together
     ('below_short', hidden with any unit's gap)."""
     shorts = [key("rehab_short", c) for c in below["unit_code"]]
-    pub.derived("below_short", float(sum(pub.value(s) for s in shorts)), "人", shorts, missing)
+    pub.derived("below_short", float(sum(pub.value(s) or 0 for s in shorts)), "人", shorts, missing)
     pub.tally("below_units", len(below), "个", missing)

@@ -11,42 +11,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from queries.catalog import RATES
+from queries.catalog import NUMBERS
 from queries.cells import write_csv, write_xlsx
 from queries.common import Filters, county, numeric_columns, run_sql
 from queries.db import Warehouse, WarehouseError, connect
 from queries.metrics import rate
 from queries.publish import half_up
 
-# report.md's columns, in order, with the count(s) each is made of.
-COUNT_COLUMNS = {
-    "持证残疾人数": "persons",
-    "在监测户数_脱贫不稳定户": "monitored_unstable",
-    "在监测户数_边缘易致贫户": "monitored_marginal",
-    "在监测户数_突发严重困难户": "monitored_sudden",
-    "年内新纳入户数": "enrolled",
-    "年内风险消除户数": "eliminated",
-    "无帮扶措施户数": "without_measure",
-    "生活补贴_人数": "living_persons",
-    "护理补贴_人数": "nursing_persons",
-    "康复需求人数": "rehab_need",
-    "康复已服务人数": "rehab_served",
-    "就业基地数": "bases",
-    "基地安置人数": "base_placed",
-    "无障碍改造_计划户数": "modification_planned",
-    "无障碍改造_完成户数": "modification_completed",
-}
-AMOUNT_COLUMNS = {"生活补贴_金额": "living_amount_yuan", "护理补贴_金额": "nursing_amount_yuan"}
-# report.md's rate columns: the catalogue's metrics (numerator and denominator from there).
-RATE_METRICS = {"生活补贴_覆盖率": "living_coverage", "护理补贴_覆盖率": "nursing_coverage", "康复服务率": "rehab_rate"}
-RATE_COLUMNS = {label: RATES[key] for label, key in RATE_METRICS.items()}
-REPORT_COLUMNS = [
-    "区划代码", "名称", "持证残疾人数", "在监测户数_脱贫不稳定户", "在监测户数_边缘易致贫户",
-    "在监测户数_突发严重困难户", "年内新纳入户数", "年内风险消除户数", "无帮扶措施户数",
-    "生活补贴_人数", "生活补贴_金额", "生活补贴_覆盖率", "护理补贴_人数", "护理补贴_金额", "护理补贴_覆盖率",
-    "康复需求人数", "康复已服务人数", "康复服务率", "就业基地数", "基地安置人数",
-    "无障碍改造_计划户数", "无障碍改造_完成户数",
-]
+# report.md's columns, in order: each a number of the catalogue (its `report` header there).
+REPORT_KEYS = ("persons", "monitored_unstable", "monitored_marginal", "monitored_sudden", "enrolled", "eliminated",
+               "without_measure", "living_persons", "living_amount_yuan", "living_coverage", "nursing_persons",
+               "nursing_amount_yuan", "nursing_coverage", "rehab_need", "rehab_served", "rehab_rate", "bases",
+               "base_placed", "modification_planned", "modification_completed")
+REPORT_COLUMNS = ["区划代码", "名称", *(NUMBERS[k].report for k in REPORT_KEYS)]
+# header → the catalogue's key, by kind (a rate: its numerator and denominator from the catalogue)
+COUNT_COLUMNS = {NUMBERS[k].report: k for k in REPORT_KEYS if NUMBERS[k].kind not in ("amount", "rate")}
+AMOUNT_COLUMNS = {NUMBERS[k].report: k for k in REPORT_KEYS if NUMBERS[k].kind == "amount"}
+RATE_COLUMNS = {NUMBERS[k].report: (NUMBERS[k].numerator, NUMBERS[k].denominator) for k in REPORT_KEYS
+                if NUMBERS[k].kind == "rate"}
 TOTAL_NAME = "合计"
 # The counts the table is made of.
 _KEYS = list(dict.fromkeys([*COUNT_COLUMNS.values(), *AMOUNT_COLUMNS.values(),

@@ -59,12 +59,20 @@ def shown_markdown(made: draft.Draft) -> str:
     return re.sub(r"\\(.)", r"\1", document.markdown(made)).replace("\u2060", "")
 
 
-def parse_appendix(markdown: str) -> list[dict[str, str]]:
-    """The appendix (附表2) back from the Markdown: one dict per number."""
+def parse_appendix(markdown: str, made: draft.Draft | None = None) -> list[dict[str, str]]:
+    """The appendix (附表2) back from the Markdown: one dict per number. 附表2 names no code key (a federation
+    files it); with the draft given, each row gets its cell ('单元') from the draft's trace of the same row,
+    after checking the row's number is the trace's."""
     rows = markdown.split("## 附表2")[1].splitlines()
     table = [r for r in rows if r.startswith("| ")]
     header = [c.strip() for c in table[0].strip("|").split("|")]
-    return [dict(zip(header, (c.strip() for c in r.strip("|").split("|")), strict=True)) for r in table[1:]]
+    parsed = [dict(zip(header, (c.strip() for c in r.strip("|").split("|")), strict=True)) for r in table[1:]]
+    if made is not None:
+        assert len(parsed) == len(made.traces)
+        for row, trace in zip(parsed, made.traces, strict=True):
+            assert row["数字"] == trace.text and row["指标"] == trace.metric, (row, trace)
+            row["单元"] = trace.cell
+    return parsed
 
 
 def body(markdown: str) -> str:
@@ -209,10 +217,10 @@ def number_of(text: str) -> tuple[float, str]:
     return (value * 10_000, unit) if unit == "万元" else (value, unit)
 
 
-def check_numbers(markdown: str, expected: Expected) -> int:
+def check_numbers(markdown: str, expected: Expected, made: draft.Draft) -> int:
     """Every appendix row's number equals the expected value of its cell; returns how many were shown."""
     shown = 0
-    for row in parse_appendix(markdown):
+    for row in parse_appendix(markdown, made):
         cell, text = row["单元"], row["数字"]
         want = expected.value(cell)
         if text.startswith("<5"):
@@ -239,7 +247,7 @@ def test_every_number_equals_its_query(wh, half):
     text = shown_markdown(made)
     rows = parse_appendix(text)
     assert len(rows) == len(made.traces) > 40
-    assert check_numbers(text, Expected(wh, half)) > 30
+    assert check_numbers(text, Expected(wh, half), made) > 30
     assert [h for h, _ in made.sections] == list(draft.SECTIONS)
 
 
@@ -271,7 +279,8 @@ def test_no_other_number_in_the_text(wh, town):
         text = body(shown_markdown(made))
         for trace in sorted(made.traces, key=lambda t: -len(t.text)):
             text = text.replace(trace.text.removeprefix("-"), "")  # the prose says a fall in words
-        text = re.sub(r"\d{4}年|\d{1,2}-\d{1,2}月|\d{1,2}月|85%|90%|0-16岁", "", text)
+        # words for a withheld number ('不足5户', '另有2个乡镇不足5人') are not numbers of the data
+        text = re.sub(r"另有\d+个|不足5|\d{4}年|\d{1,2}-\d{1,2}月|\d{1,2}月|85%|90%|0-16岁", "", text)
         assert not re.search(r"\d", text), re.findall(r".{0,12}\d.{0,12}", text)
 
 
@@ -280,8 +289,9 @@ def test_township_draft_shows_no_small_count(wh, town):
     assert made.pub.suppressed
     assert_nothing_recoverable(made.pub)
     text = shown_markdown(made)
-    assert made.unit_word == "村（社区）" and "<5" in text
-    check_numbers(text, Expected(wh, 0, town))
+    assert made.unit_word == "村（社区）" and "<5" in text.split("## 说明")[1]  # in the tables
+    assert "不足5" in body(text) and not re.search("<5|×", body(text))  # the prose says it in words
+    check_numbers(text, Expected(wh, 0, town), made)
     for trace in made.traces:
         cell = made.pub.cells[trace.cell]
         if cell.kind == "count" and not cell.mark:
@@ -364,3 +374,145 @@ def test_appendix_keeps_the_sign_of_a_fall(wh):
     assert any(made.pub.shown(t.cell) < 0 for t in changes), "the test county's draft states no fall"
     for t in changes:
         assert t.text.startswith("-") == (made.pub.shown(t.cell) < 0), (t.cell, t.text)
+
+
+# --- the Word draft as a federation files it (issue 29 §4) ------------------------------------------------
+@pytest.fixture(scope="module")
+def filed(wh):
+    """The county's 2024 draft and the previous year's (whose data runs on past its end), and the county's
+    2024 draft as a .docx read back by python-docx (figures left out: test_docx_holds… draws them)."""
+    import docx
+
+    from queries import audience
+
+    # the previous year's internal draft (exact: no suppression to wait for; the wording is the same)
+    made, before = make(wh), draft.build(wh, coverage(wh), Filters(scope=""), YEAR - 1, audience=audience.INTERNAL)
+    return made, before, docx.Document(io.BytesIO(document.docx_bytes(made, images=[])))
+
+
+def _mm(length) -> float:
+    return length / 36_000  # EMU per millimetre
+
+
+def test_docx_is_a4_with_gbt9704_margins(filed):
+    from docx.enum.section import WD_ORIENT
+
+    _, _, doc = filed
+    body, table = doc.sections[0], doc.sections[-1]
+    assert (round(_mm(body.page_width)), round(_mm(body.page_height))) == (210, 297)
+    assert table.orientation == WD_ORIENT.LANDSCAPE
+    assert (round(_mm(table.page_width)), round(_mm(table.page_height))) == (297, 210)
+    for section in doc.sections:  # 天头 37, 下白边 35, 订口 28, 右 26 mm
+        margins = [round(_mm(getattr(section, f"{side}_margin"))) for side in ("top", "bottom", "left", "right")]
+        assert margins == [37, 35, 28, 26]
+        footer = section.footer._element.xml
+        assert "PAGE" in footer and "— " in "".join(p.text for p in section.footer.paragraphs)  # — 1 —
+
+
+def _east_asian(run) -> str:
+    from docx.oxml.ns import qn
+
+    return run._element.rPr.rFonts.get(qn("w:eastAsia"))
+
+
+def test_docx_title_and_body_fonts(filed):
+    """Title 2号小标宋 (22 pt), body 3号仿宋_GB2312 (16 pt) on a fixed 28-pt line, headings 3号黑体, each
+    font declared in the font table with a fallback."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    made, _, doc = filed
+    title = next(p for p in doc.paragraphs if p.text == made.title)
+    assert {(_east_asian(r), r.font.size.pt) for r in title.runs} == {("方正小标宋简体", 22)}
+    body = [p for p in doc.paragraphs if p.text in [t for _, texts in made.sections for t in texts]]
+    assert len(body) == sum(len(texts) for _, texts in made.sections)
+    for paragraph in body:
+        assert {(_east_asian(r), r.font.size.pt) for r in paragraph.runs} == {("仿宋_GB2312", 16)}
+        assert paragraph.paragraph_format.line_spacing.pt == 28
+        assert paragraph.paragraph_format.first_line_indent.pt == 32  # two characters
+    headings = [p for p in doc.paragraphs if p.text in draft.SECTIONS]
+    assert {(_east_asian(r), r.font.size.pt) for p in headings for r in p.runs} == {("黑体", 16)}
+    fonts = doc.part.part_related_by(RT.FONT_TABLE).blob.decode("utf-8")
+    for names in document.FONTS.values():  # named with its fallback
+        assert f'w:name="{names[0]}"><w:altName w:val="{names[1]}"/>' in fonts
+    assert "仿宋_GB2312、仿宋" in doc.core_properties.comments
+
+
+def _first_sentence(made: draft.Draft) -> str:
+    return made.sections[0][1][0].split("。")[0]
+
+
+def test_first_sentence_says_the_period(filed, wh):
+    made, before, doc = filed
+    assert _first_sentence(made).startswith(f"{YEAR}年（{YEAR}年1-12月）")
+    # the data run to 2024年12月: the 2023 summary opens on 2023, not on "截至2024年…"
+    assert _first_sentence(before).startswith(f"{YEAR - 1}年（{YEAR - 1}年1-12月）")
+    assert "截至" not in _first_sentence(before)
+    half = make(wh, 1)
+    assert _first_sentence(half).startswith(f"{YEAR}年上半年（{YEAR}年1-6月）")
+    assert f"统计期间：{YEAR}年1-12月" in "\n".join(p.text for p in doc.paragraphs[:3])
+
+
+_NUMBER = re.compile(r"(不足5)?([\d,]+(?:\.\d+)?)?(万元|人次|人|户|%|个)")
+
+
+def _numbers(text: str) -> list[tuple[float | None, str]]:
+    """(value, unit) of each number in the text, None for one said in words ('不足5户')."""
+    return [(None if small or not value else float(value.replace(",", "")), unit)
+            for small, value, unit in _NUMBER.findall(text) if small or value]
+
+
+def qizhong_problems(paragraphs: list[str]) -> list[str]:
+    """The '其中' lists that do not add up to the number they belong to and do not say what they leave out."""
+    bad = []
+    for paragraph in paragraphs:
+        for start in [m.start() for m in re.finditer("其中", paragraph)]:
+            end = paragraph.find("。", start)
+            clause = paragraph[start:end if end >= 0 else None]
+            items = _numbers(clause)
+            if not items:
+                continue
+            unit = items[0][1]
+            parts = [v for v, u in items if u == unit]
+            if None in parts or "不予公布" in clause:
+                if not re.search("不足5|不予公布|另有", clause):
+                    bad.append(clause)
+                continue  # a withheld part: said in words
+            before = [v for v, u in _numbers(paragraph[:start]) if u == unit]
+            total = before[-1] if before else None
+            tolerance = 0.01 * len(parts) if unit == "万元" else 0
+            if total is None or abs(sum(parts) - total) > tolerance + 1e-9:
+                bad.append(f"{total} ≠ {clause}")
+    return bad
+
+
+def test_qizhong_lists_add_up(filed, wh, town):
+    for made in (filed[0], filed[1], make(wh, 1), make(wh, 0, town)):
+        prose = [t for _, texts in made.sections for t in texts]
+        assert sum(t.count("其中") for t in prose) >= 3
+        assert not qizhong_problems(prose), qizhong_problems(prose)
+    # the check can fail: a list of overlapping subsets does not add up
+    assert qizhong_problems(["监测户中的重度残疾人26人，其中未领护理补贴20人、未获康复服务12人。"])
+
+
+def test_no_symbol_in_prose(filed, wh, town):
+    """'<5', '×', '—' are table symbols: the prose says '不足5户', '（为防推算，不予公布）'."""
+    made = make(wh, 0, town)
+    for one in (filed[0], made):
+        prose = "\n".join(t for _, texts in one.sections for t in texts)
+        assert not re.search(r"<5|×|—", prose), re.findall(r".{0,10}(?:<5|×|—).{0,4}", prose)
+    assert "不足5" in "\n".join(t for _, texts in made.sections for t in texts)
+
+
+def test_appendices_name_no_code_key_or_path(filed):
+    """附表 use the catalogue's labels: no cell key, column name or file path; headers without underscores."""
+    _, _, doc = filed
+    annual, sources = doc.tables
+    for table in (annual, sources):
+        header = [c.text for c in table.rows[0].cells]
+        assert not any("_" in h for h in header), header
+        for row in table.rows:
+            for cell in row.cells:
+                assert not re.search(r"[A-Za-z_]{3,}|@|\.ya?ml|config/", cell.text), cell.text
+    header = [c.text for c in annual.rows[0].cells]
+    assert "康复服务率（%）" in header and "持证残疾人数（人）" in header
+    assert "单元" not in [c.text for c in sources.rows[0].cells]

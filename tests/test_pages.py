@@ -44,6 +44,24 @@ def test_page_renders(page):
     assert not at.error
     # The charts' export menus are closed: their size/watermark/make controls are not drawn on a rerun.
     assert not [w.key for w in [*at.radio, *at.checkbox, *at.button] if str(w.key).endswith(("_size", "_wm", "_make"))]
+    if "published" in at.session_state:  # every number it publishes is named in the catalogue
+        assert not uncatalogued(at.session_state["published"]), uncatalogued(at.session_state["published"])
+
+
+def uncatalogued(pub) -> list[str]:
+    """The cells of a publication that the catalogue (queries/catalog.NUMBERS) does not name, or names with
+    another unit or kind (指标分析's cells take the unit and kind of the view's metric)."""
+    from queries.catalog import KINDS, VIEW_FAMILIES, number
+
+    bad = []
+    for cell_key, cell in pub.cells.items():
+        entry = number(cell_key)
+        if entry is None:
+            bad.append(f"{cell_key}: 目录中没有")
+        elif entry.key not in VIEW_FAMILIES and (cell.kind not in KINDS[entry.kind]
+                                                  or (entry.unit and cell.kind != "change" and cell.unit != entry.unit)):
+            bad.append(f"{cell_key}: {cell.kind} {cell.unit} ≠ 目录 {entry.kind} {entry.unit}")
+    return bad
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -3,17 +3,16 @@ formatted in queries/publish.py)."""
 
 from __future__ import annotations
 
-from queries.catalog import PALETTE  # noqa: F401 (the interface's colours are the catalogue's)
+from queries.catalog import CATEGORIES, LEVELS, PALETTE, SUBSIDIES  # noqa: F401 (the catalogue's colours and words)
+from queries.catalog import MONITOR_TYPES as CATALOGUE_TYPES
 from queries.text import streamlit_markdown
 
 APP_TITLE = "残联数据驾驶舱"
 SOURCE = "数据来源：全国残疾人人口基础数据库、两项补贴系统、防返贫监测系统（县残联导出）"
 
-CATEGORY_LABELS = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
-LEVEL_LABELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
-SUBSIDY_LABELS = {"living": "困难残疾人生活补贴", "nursing": "重度残疾人护理补贴"}
+CATEGORY_LABELS, LEVEL_LABELS, SUBSIDY_LABELS = CATEGORIES, LEVELS, SUBSIDIES  # the catalogue's vocabulary
 SUBSIDY_SHORT = {"living": "生活补贴", "nursing": "护理补贴"}
-MONITOR_TYPES = ["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"]
+MONITOR_TYPES = list(CATALOGUE_TYPES.values())
 
 # One meaning per colour on every page, slide and image (the map's classes use the same two ends):
 # below target the warning colour, at or above it a calm blue; the target line is dark grey, dashed.

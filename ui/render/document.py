@@ -13,9 +13,12 @@ from pathlib import Path
 import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Mm, Pt, RGBColor
+from lxml import etree
 
 from maps import layers
 from queries import audience as aud
@@ -26,18 +29,81 @@ from queries.text import markdown_inline
 from ui import charts, press
 from ui.labels import SOURCE
 
-FONT = "Noto Sans CJK SC"
 IMAGE_SIZE = (1920, 1080)
-IMAGE_WIDTH = Cm(16)
+IMAGE_WIDTH = Cm(15.6)  # the type area of A4 under GB/T 9704: 210 − 28 − 26 mm
+
+# The layout of a federation's document (GB/T 9704-2012 党政机关公文格式): A4; margins 天头 37 mm, bottom
+# 35 mm, 订口 (left) 28 mm, right 26 mm; the title in 2号小标宋, the body in 3号仿宋_GB2312 at a fixed 28-point
+# line (22 lines of 28 characters), first-level headings in 3号黑体, second-level in 3号楷体_GB2312, page
+# numbers "— 1 —" in 4号宋体. Each font is named with its fallbacks: the first goes into the runs, the next
+# into the document's font table as its altName (Word substitutes it when the first is not installed; every
+# one is declared GB2312, charset 86, so any Chinese font is the last resort), and the list is in the
+# document's properties for whoever opens it.
+A4 = (Mm(210), Mm(297))
+MARGINS = {"top_margin": Mm(37), "bottom_margin": Mm(35), "left_margin": Mm(28), "right_margin": Mm(26)}
+FONTS = {
+    "title": ("方正小标宋简体", "华文中宋", "宋体", "Noto Serif CJK SC"),
+    "body": ("仿宋_GB2312", "仿宋", "FangSong", "Noto Serif CJK SC"),
+    "heading": ("黑体", "SimHei", "Noto Sans CJK SC"),
+    "subheading": ("楷体_GB2312", "楷体", "KaiTi", "Noto Serif CJK SC"),
+    "number": ("宋体", "SimSun", "Noto Serif CJK SC"),
+}
+SIZES = {"二号": 22, "三号": 16, "四号": 14, "小四": 12, "五号": 10.5, "小五": 9, "六号": 7.5}
+LINE = Pt(28)
 
 
-def _font(run, size: float | None = None, bold: bool = False) -> None:
-    """A CJK font on a run (Word needs the East Asian font set separately)."""
-    run.font.name = FONT
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+def _font(run, size: float | None = None, bold: bool = False, role: str = "body") -> None:
+    """A run in the layout's font for its role (Word needs the East Asian font set separately)."""
+    name = FONTS[role][0]
+    run.font.name = name
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("w:eastAsia", "w:ascii", "w:hAnsi"):
+        fonts.set(qn(attribute), name)
     if size:
         run.font.size = Pt(size)
     run.bold = bold or None
+    run.font.color.rgb = RGBColor(0, 0, 0)
+
+
+def _font_table(doc: Document) -> None:
+    """Declare each font of the layout in the document's font table with its first fallback as altName."""
+    part = doc.part.part_related_by(RT.FONT_TABLE)
+    table = etree.fromstring(part.blob)
+    for names in FONTS.values():
+        font = etree.SubElement(table, qn("w:font"), {qn("w:name"): names[0]})
+        etree.SubElement(font, qn("w:altName"), {qn("w:val"): names[1]})
+        etree.SubElement(font, qn("w:charset"), {qn("w:val"): "86"})
+        etree.SubElement(font, qn("w:family"), {qn("w:val"): "roman" if names[0] != "黑体" else "modern"})
+        etree.SubElement(font, qn("w:pitch"), {qn("w:val"): "variable"})
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _page(section, landscape: bool = False) -> None:
+    """A4 (portrait, or landscape for the wide annual table) with GB/T 9704's margins."""
+    width, height = A4
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (height, width) if landscape else (width, height)
+    for side, value in MARGINS.items():
+        setattr(section, side, value)
+
+
+def _page_number(section) -> None:
+    """'— 1 —' centred at the foot of every page (4号宋体)."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(paragraph.add_run("— "), SIZES["四号"], role="number")
+    run = paragraph.add_run()
+    _font(run, SIZES["四号"], role="number")
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._element.append(element)
+    _font(paragraph.add_run(" —"), SIZES["四号"], role="number")
 
 
 def _caption(draft: Draft, title: str) -> press.Caption:
@@ -96,12 +162,12 @@ def figures(draft: Draft) -> list[tuple[str, bytes]]:
 
 
 def _table(doc: Document, header: list[str], rows: list[list[object]], size: float) -> None:
-    """A bordered table with a bold header row, all text in the CJK font at `size` points."""
+    """A bordered table with a bold header row (黑体), its cells in 仿宋 at `size` points."""
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = ""
-        _font(cell.paragraphs[0].add_run(str(text)), size, bold=True)
+        _font(cell.paragraphs[0].add_run(str(text)), size, role="heading")
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
@@ -110,66 +176,82 @@ def _table(doc: Document, header: list[str], rows: list[list[object]], size: flo
 
 
 def _heading(doc: Document, text: str, level: int) -> None:
-    """A heading in the CJK font."""
+    """A heading: level 1 in 3号黑体 ('一、基本情况'), level 2 in 3号楷体 (figures' titles), indented two
+    characters like the body, black, on the body's fixed line."""
     heading = doc.add_heading("", level=level)
-    _font(heading.add_run(text), None, bold=True)
+    heading.paragraph_format.first_line_indent = Pt(2 * SIZES["三号"])
+    heading.paragraph_format.space_before = heading.paragraph_format.space_after = Pt(0)
+    _exact(heading)
+    _font(heading.add_run(text), SIZES["三号"], role="heading" if level == 1 else "subheading")
 
 
-def _paragraph(doc: Document, text: str, size: float = 12, indent: bool = True) -> None:
-    """A body paragraph, first line indented by two characters as the federations write."""
+def _exact(paragraph) -> None:
+    """The body's fixed 28-point line."""
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph.paragraph_format.line_spacing = LINE
+
+
+def _paragraph(doc: Document, text: str, size: float = SIZES["三号"], indent: bool = True, role: str = "body",
+               centre: bool = False) -> None:
+    """A body paragraph (3号仿宋 on a fixed 28-point line), first line indented by two characters as the
+    federations write."""
     paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
     if indent:
         paragraph.paragraph_format.first_line_indent = Pt(2 * size)
-    _font(paragraph.add_run(text), size)
-
-
-def _landscape(doc: Document) -> None:
-    """A new landscape section (the annual table is wide)."""
-    section = doc.add_section()
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    for side in ("left_margin", "right_margin"):
-        setattr(section, side, Cm(1.5))
+    if size >= SIZES["四号"]:
+        _exact(paragraph)
+    if centre:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(paragraph.add_run(text), size, role=role)
 
 
 def docx_bytes(draft: Draft, images: list[tuple[str, bytes]] | None = None) -> bytes:
-    """The draft as a .docx file (images made here unless given)."""
+    """The draft as a .docx file in GB/T 9704's layout (images made here unless given)."""
     images = figures(draft) if images is None else images
     doc = Document()
     doc.core_properties.title = draft.title
     doc.core_properties.author = "残联数据驾驶舱"
-    title = doc.add_heading("", level=0)
-    _font(title.add_run(draft.title), 18, bold=True)
+    doc.core_properties.comments = "字体（依次替代）：" + "；".join("、".join(names) for names in FONTS.values())
+    _font_table(doc)
+    _page(doc.sections[0])
+    title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _paragraph(doc, f"数据截至{draft.until}", 11, indent=False)
+    title.paragraph_format.space_after = Pt(SIZES["三号"])
+    _font(title.add_run(draft.title), SIZES["二号"], role="title")
+    _paragraph(doc, f"（统计期间：{draft.period.span()}；数据截至{draft.until}）", SIZES["三号"], indent=False,
+               role="subheading", centre=True)
     for heading, paragraphs in draft.sections:
         _heading(doc, heading, 1)
         for text in paragraphs:
             _paragraph(doc, text)
     _heading(doc, "说明", 1)
     for note in draft.notes:
-        _paragraph(doc, note, 10.5, indent=False)
+        _paragraph(doc, note, SIZES["四号"])
     for title_text, png in images:
         _heading(doc, title_text, 2)
         doc.add_picture(io.BytesIO(png), width=IMAGE_WIDTH)
-        _paragraph(doc, f"{SOURCE}　数据截至{draft.until}", 9, indent=False)
-    _landscape(doc)
+        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _paragraph(doc, f"{SOURCE}　数据截至{draft.until}", SIZES["小五"], indent=False)
+    _page(doc.add_section(), landscape=True)
     _heading(doc, f"附表1　{draft.area}年度分{draft.unit_word}统计表（{draft.period.year}年）", 1)
     legend = aud.legend_text(draft.pub) if draft.audience == aud.INTERNAL else aud.PUBLIC_LEGEND
-    _paragraph(doc, "金额单位万元，比率单位%；口径同驾驶舱“总览”年度分乡镇统计表。" + legend, 9, indent=False)
-    _table(doc, list(draft.table.columns), draft.table.to_numpy().tolist(), 6.5)
+    _paragraph(doc, "金额单位万元，比率单位%；口径同驾驶舱“总览”年度分乡镇统计表。" + legend, SIZES["小五"], indent=False)
+    _table(doc, list(draft.table.columns), draft.table.to_numpy().tolist(), SIZES["六号"])
     _heading(doc, "附表2　数字来源", 1)
-    _paragraph(doc, "正文中每个数字一行：可在驾驶舱所列位置按所列期间和范围查到。", 9, indent=False)
-    _table(doc, APPENDIX_HEADER, appendix_rows(draft), 7.5)
+    _paragraph(doc, "正文中每个数字一行：可在驾驶舱所列位置按所列期间和范围查到。", SIZES["小五"], indent=False)
+    _table(doc, APPENDIX_HEADER, appendix_rows(draft), SIZES["小五"])
+    for section in doc.sections:
+        section.footer.is_linked_to_previous = False
+        _page_number(section)
     if draft.audience == aud.INTERNAL:  # every printed page says what it is
         doc.core_properties.keywords = aud.EXPORT_MARK
         for section in doc.sections:
             section.header.is_linked_to_previous = False
-            section.footer.is_linked_to_previous = False
             head = section.header.paragraphs[0]
             head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            _font(head.add_run(aud.SLIDE_MARK), 10.5, bold=True)
-            _font(section.footer.paragraphs[0].add_run(f"{aud.EXPORT_MARK}，请勿外传"), 9)
+            _font(head.add_run(aud.SLIDE_MARK), SIZES["五号"], bold=True, role="heading")
+            _font(section.footer.add_paragraph().add_run(f"{aud.EXPORT_MARK}，请勿外传"), SIZES["小五"])
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
@@ -188,7 +270,7 @@ def markdown(draft: Draft) -> str:
     link, an image, HTML or a formula in whatever renders the file."""
     md = markdown_inline
     lines = ([f"**{aud.SLIDE_MARK}**", ""] if draft.audience == aud.INTERNAL else [])
-    lines += [f"# {md(draft.title)}", "", f"数据截至{md(draft.until)}", ""]
+    lines += [f"# {md(draft.title)}", "", f"（统计期间：{draft.period.span()}；数据截至{md(draft.until)}）", ""]
     for heading, paragraphs in draft.sections:
         lines += [f"## {md(heading)}", ""]
         for paragraph in paragraphs:

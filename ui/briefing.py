@@ -417,15 +417,16 @@ def refs(briefing: Briefing) -> list[Ref]:
 
 
 STALE = "这一页已被另一个窗口或另一位同事改动、移动或删除，没有修改。列表已更新为最新内容，请核对后再操作一次。"
-ACTIONS = ("delete", "up", "down", "rename", "note", "duplicate", "insert")
+ACTIONS = ("delete", "up", "down", "text", "duplicate", "insert")
 
 
-def edit(action: str, ref: Ref, path: Path | None = None, text: str = "", entry: object = None) -> int:
+def edit(action: str, ref: Ref, path: Path | None = None, title: str | None = None, note: str | None = None,
+         entry: object = None) -> int:
     """Change one entry of a script under the lock and return the place of the entry acted on afterwards:
-    delete, up, down, rename (`text`: the title), note (`text`), duplicate (the copy right after it), or
-    insert (`entry`, as `edit` returned it deleted, back at `ref.index`: an undo). BriefingError when the
-    file cannot be read, when the entry is no longer what the editor saw (STALE), or for a change that
-    cannot be made (a rename of an entry that cannot be played, a move past the ends)."""
+    delete, up, down, text (a new `title` and/or `note`; None leaves it), duplicate (the copy right after it),
+    or insert (`entry`, as `removed` gave it before a delete, back at `ref.index`: an undo). BriefingError
+    when the file cannot be read, when the entry is no longer what the editor saw (STALE), or for a change
+    that cannot be made (new text for an entry that cannot be played, a move past the ends, an empty title)."""
     if action not in ACTIONS:
         raise BriefingError("未知的操作。")
     path = path or briefing_path()
@@ -433,8 +434,9 @@ def edit(action: str, ref: Ref, path: Path | None = None, text: str = "", entry:
         briefing, _ = load(path)
         _refuse_unreadable(briefing)
         flat = [(s, e) for s, e, _ in briefing.entries()]
+        full = len(flat) >= MAX_SLIDES
         if action == "insert":
-            if len(briefing.slides) + len(briefing.kept) >= MAX_SLIDES:
+            if full:
                 raise BriefingError(f"汇报脚本最多{MAX_SLIDES}页，请先删去一些。")
             at = max(0, min(ref.index, len(flat)))
             flat.insert(at, _entry(entry))
@@ -454,15 +456,14 @@ def edit(action: str, ref: Ref, path: Path | None = None, text: str = "", entry:
             at = other
         elif slide is None:  # kept as written: fixed by hand, not through the editor
             raise BriefingError("这一项不能放映（页面不存在或写法不对），只能删除、移动或在脚本文件中手工修改。")
-        elif action == "rename":
-            title = plain(text, MAX_TITLE)
-            if not title:
+        elif action == "text":
+            new_title = slide.title if title is None else plain(title, MAX_TITLE)
+            if not new_title:
                 raise BriefingError("标题不能为空。")
-            flat[at] = (replace(slide, title=title), None)
-        elif action == "note":
-            flat[at] = (replace(slide, note=plain(text, MAX_NOTE, multiline=True)), None)
+            new_note = slide.note if note is None else plain(note, MAX_NOTE, multiline=True)
+            flat[at] = (replace(slide, title=new_title, note=new_note), None)
         elif action == "duplicate":
-            if len(briefing.slides) + len(briefing.kept) >= MAX_SLIDES:
+            if full:
                 raise BriefingError(f"汇报脚本最多{MAX_SLIDES}页，请先删去一些。")
             flat.insert(at + 1, (replace(slide), None))
             at += 1

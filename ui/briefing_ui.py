@@ -9,11 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
 from queries import audience as aud
-from ui import auth, briefing
+from ui import auth, briefing, briefing_editor
 from ui import view_state as vs
 from ui.auth import LIVE_KEY, User
 from ui.labels import md_escape
@@ -260,32 +259,6 @@ def _follow(ctx: Context, live_id: str) -> None:
         go_to_slide(ctx, live.at, live.area)
 
 
-def params_text(ctx: Context, page_name: str, params: dict[str, str]) -> str:
-    """A slide's filters in words ('2024年，东湖镇，肢体残疾，排名'), never as URL parameters."""
-    from queries.catalog import MAP_METRICS
-    from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
-    from ui.render import slide
-
-    words = []
-    for name, value in params.items():
-        if name == "year":
-            words.append(f"{value}年")
-        elif name == "town":
-            words.append(ctx.townships.get(value, "未知乡镇"))
-        elif name == "village":
-            words.append(next((v[value] for v in ctx.villages.values() if value in v), "未知村（社区）"))
-        elif name in ("cat", "level") and value.isdigit():
-            labels = CATEGORY_LABELS if name == "cat" else LEVEL_LABELS
-            words.append(labels.get(int(value), "") + ("残疾" if name == "cat" else ""))
-        elif name == "metric":
-            words.append(MAP_METRICS.get(value, ""))
-        elif name == "part":
-            words.append("显示" + slide.parts(page_name).get(value, "主图"))
-        elif name in ("from", "to"):
-            words.append(("自" if name == "from" else "至") + value.replace("-", "年", 1) + "月")
-    return "，".join(w for w in words if w) or "默认"
-
-
 def presenter_link(live_id: str) -> str:
     """The presenter view of a playing (relative: it works behind a proxy's path prefix too)."""
     return f"briefing?presenter={live_id}"
@@ -396,28 +369,32 @@ def page(ctx: Context) -> None:
     if error := st.session_state.pop("brief_meeting_error", None):
         st.error(error)
     st.caption(f"场合：{meeting_text(who)}")
-    if not script.slides:
+    editable = briefing.may_edit(user, area)
+    if editable:
+        briefing_editor.messages()
+        if briefing.is_example(script):
+            st.info("这是示例脚本（5页）。要做自己的汇报，点下方“新建汇报脚本”从空白开始；"
+                    "或直接用侧栏的“加入汇报”，它会问是新建还是接在示例之后。")
+    if not script.entries():
         st.info("汇报脚本中还没有幻灯片：在任一页面的侧栏点“加入汇报”，把当前视图加进来。"
-                if briefing.may_edit(user, area) else "这份汇报脚本中还没有幻灯片。")
+                if editable else "这份汇报脚本中还没有幻灯片。")
+        if editable:
+            briefing_editor.new_script(area, area_label(ctx, area), script)
         st.stop()
     notes = briefing.shows_notes(user, area)
-    rows, number = [], 0
-    for s, entry, why in script.entries():  # every slide of the file: those that cannot play say why
-        if s is None:
-            title = entry.get("title", "") if isinstance(entry, dict) else entry
-            rows.append({"页": "—", "标题": briefing.plain(title, briefing.MAX_TITLE), "页面": "—", "筛选": "—",
-                         "状态": f"不能放映：{why}", **({"讲稿": ""} if notes else {})})
-            continue
-        number += 1
-        rows.append({"页": str(number), "标题": s.title, "页面": briefing.PAGES[s.page],
-                     "筛选": params_text(ctx, s.page, s.params), "状态": "可放映", **({"讲稿": s.note} if notes else {})})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")  # a table: plain text, never Markdown
-    start = st.selectbox("从第几页开始", range(len(script.slides)),
-                         format_func=lambda i: f"第{i + 1}页　{script.slides[i].title}", key="brief_start")
-    live_id = st.session_state.setdefault(LIVE_KEY, briefing.new_live_id())
-    cols = st.columns([2, 2, 3])
-    if cols[0].button("开始汇报（投影模式）", type="primary", key="brief_go"):
-        go_to_slide(ctx, start, area)
-    cols[1].link_button("打开演示者视图（新窗口）", presenter_link(live_id))
-    cols[2].caption("投影屏显示幻灯片；演示者视图在另一个窗口显示讲稿、下一页和时钟，两边同步翻页。"
-                    "翻页笔（→、PageDown、空格 / ←、PageUp）两边都可用。")
+    # every entry of the file, in words; those that cannot play say why (a table: plain text, never Markdown)
+    st.dataframe(briefing_editor.table(ctx, script, notes), hide_index=True, width="stretch")
+    if editable:
+        briefing_editor.editor(area, script)
+    if script.slides:
+        start = st.selectbox("从第几页开始", range(len(script.slides)),
+                             format_func=lambda i: f"第{i + 1}页　{script.slides[i].title}", key="brief_start")
+        live_id = st.session_state.setdefault(LIVE_KEY, briefing.new_live_id())
+        cols = st.columns([2, 2, 3])
+        if cols[0].button("开始汇报（投影模式）", type="primary", key="brief_go"):
+            go_to_slide(ctx, start, area)
+        cols[1].link_button("打开演示者视图（新窗口）", presenter_link(live_id))
+        cols[2].caption("投影屏显示幻灯片；演示者视图在另一个窗口显示讲稿、下一页和时钟，两边同步翻页。"
+                        "翻页笔（→、PageDown、空格 / ←、PageUp）两边都可用。")
+    if editable:
+        briefing_editor.new_script(area, area_label(ctx, area), script)

@@ -193,7 +193,7 @@ def test_unknown_entries_are_kept_through_edits(script):
 
 
 def test_who_sees_the_editor(script, duck_url, towns):
-    town = list(towns)[0]
+    town = next(iter(towns))
     for user, editor in ((LEADER, True), (auth.User("乙", "analyst"), True), (auth.User("丁", "press"), False),
                          (auth.User("丙", "township", town), True)):
         at = signed(user)
@@ -205,13 +205,13 @@ def test_who_sees_the_editor(script, duck_url, towns):
 
 
 def test_unreadable_script_offers_no_editor(script):
-    script.write_bytes("title: x\nslides:\n\t- title: a\n".encode())
+    script.write_bytes(b"title: x\nslides:\n\t- title: a\n")
     at = signed()
     assert any("制表符" in e.value for e in at.error)
     assert not [b for b in at.button if b.key in ("brief_new", "brief_delete", "brief_up")]
     with pytest.raises(briefing.BriefingError):
         briefing.new_script("新", False, script)
-    assert script.read_bytes() == "title: x\nslides:\n\t- title: a\n".encode()
+    assert script.read_bytes() == b"title: x\nslides:\n\t- title: a\n"
 
 
 # ---------------------------------------------------------------- 加入汇报
@@ -321,3 +321,99 @@ def test_moves_and_appends_from_two_processes_lose_nothing(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path), "30"], cwd=root) for code in (EDITOR, ADDER)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     assert sorted(titles(path)) == sorted([f"原{i}" for i in range(6)] + [f"加{i}" for i in range(30)])
+
+
+# ---------------------------------------------------------------- a leader in a real browser (slow)
+
+SIX = ("总览", "康复服务", "两项补贴", "防返贫监测", "指标分析", "就业帮扶")
+
+
+@pytest.fixture(scope="module")
+def leader_url(duck_url, tmp_path_factory):
+    """The dashboard with a leader account and a county script that does not exist yet (it starts as the
+    example); (url, script path)."""
+    import os
+
+    from tests.test_browser import serving
+
+    folder = tmp_path_factory.mktemp("editor")
+    users = folder / "users.yaml"
+    auth.add_user("领导甲", "leader", "leader-pass-123", path=users)
+    env = {k: v for k, v in os.environ.items() if k != "DEMO_MODE"}
+    env |= {"WAREHOUSE_URL": duck_url, "USERS_FILE": str(users), "AUDIT_LOG": str(folder / "audit.log"),
+            "BRIEFING_FILE": str(folder / "briefing.yaml")}
+    with serving(env) as url:
+        yield url, folder / "briefing.yaml"
+
+
+def _add_view(page) -> str:
+    """加入汇报 in the sidebar with the proposed title; the title added."""
+    from tests.test_browser import settle
+
+    page.get_by_role("button", name="加入汇报").click()
+    field = page.get_by_label("本页标题")
+    field.wait_for(timeout=30_000)
+    title = field.input_value()
+    page.get_by_role("button", name="加入汇报脚本").click()
+    page.get_by_text("已加入").wait_for(timeout=30_000)
+    settle(page)
+    page.keyboard.press("Escape")
+    return title
+
+
+@pytest.mark.slow
+def test_a_leader_builds_reorders_and_presents_six_slides(leader_url, browser):
+    from tests.test_browser import SHOTS, assert_no_error, settle
+    from tests.test_slides import _sign_in
+
+    url, path = leader_url
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    wall = context.new_page()
+    _sign_in(wall, url, "")
+    added = []
+    for name in SIX:  # the pages from the sidebar, each view added with the title proposed for it
+        if name != "总览":
+            wall.locator("[data-testid=stSidebarNav]").get_by_role("link", name=name, exact=True).click()
+            settle(wall)
+        added.append(_add_view(wall))
+        assert name.replace("指标分析", "康复服务率") in added[-1], added  # the view shown, not the last title
+    assert titles(path) == added  # a new script (the example's five were not kept in front of them)
+    wall.locator("[data-testid=stSidebarNav]").get_by_role("link", name="汇报", exact=True).click()
+    settle(wall)
+    # reorder: the sixth slide to third place, with three clicks on 上移 (the choice follows the slide)
+    wall.locator(".st-key-brief_sel_county").click()
+    wall.get_by_role("option", name=f"第6页　{added[5]}（就业帮扶）").click()
+    settle(wall)
+    for _ in range(3):
+        wall.locator(".st-key-brief_up button").click()
+        settle(wall)
+    order = [added[0], added[1], added[5], added[2], added[3], added[4]]
+    assert titles(path) == order
+    # and a new title for the first
+    wall.locator(".st-key-brief_sel_county").click()
+    wall.get_by_role("option", name=f"第1页　{added[0]}（总览）").click()
+    settle(wall)
+    wall.get_by_role("button", name="编辑").click()
+    wall.get_by_label("标题", exact=True).fill("今年工作总览")
+    wall.get_by_label("讲稿（只在演示者视图中显示）").fill("先讲总数")
+    wall.locator(".st-key-brief_save button").click()
+    settle(wall)
+    order[0] = "今年工作总览"
+    assert titles(path) == order
+    assert_no_error(wall)
+    wall.screenshot(path=SHOTS / "briefing-editor.png")
+    # present it: the presenter window beside the wall, both in step
+    link = wall.get_by_role("link", name="打开演示者视图（新窗口）").get_attribute("href")
+    notes = context.new_page()
+    _sign_in(notes, url, link)
+    notes.get_by_text("等待开始").wait_for(timeout=30_000)
+    wall.get_by_role("button", name="开始汇报（投影模式）").click()
+    for n, title in enumerate(order, start=1):
+        wall.wait_for_function(f"() => document.querySelector('h1')?.innerText === {title!r}", timeout=30_000)
+        notes.get_by_text(f"第 {n}/6 页").wait_for(timeout=30_000)
+        if n == 1:
+            assert notes.get_by_text("先讲总数").is_visible()
+        settle(wall)
+        assert_no_error(wall)
+        wall.keyboard.press("ArrowRight")
+    context.close()

@@ -195,7 +195,7 @@ def editor(area: str, script: briefing.Briefing) -> None:
         cols[3].button("复制", key="brief_dup", disabled=slide is None, on_click=_act,
                        args=("duplicate", area, ref, choice), width="stretch")
         cols[4].button("删除", key="brief_delete", on_click=_act, args=("delete", area, ref, choice), width="stretch")
-        with cols[5].popover("改标题/讲稿", disabled=slide is None, width="stretch"):
+        with cols[5].popover("编辑", help="改这一页的标题和讲稿", disabled=slide is None, width="stretch"):
             if slide is not None:
                 if st.session_state.get(EDITED) != (area, ref):  # another slide, or changed: its text as it is
                     st.session_state["brief_edit_title"] = slide.title

@@ -19,6 +19,15 @@ from ui.state import Context
 MESSAGE = "brief_edit_message"  # (kind, text) said above the editor after an action
 UNDO = "brief_deleted"  # (area, place, the deleted entry as written, its title): 撤销删除 puts it back
 EDITED = "brief_edit_for"  # the Ref the title and note fields were filled from
+CHOSEN = "brief_chosen"  # (area, place) of the slide the editor acts on
+
+
+def labelled_key(base: str, labels: list[str]) -> str:
+    """A widget key that changes with its options' labels: a browser keeps showing a keyed selectbox's old
+    labels after a rename (Streamlit keeps the widget's identity), so a renamed list is a new widget."""
+    import hashlib
+
+    return f"{base}_{hashlib.sha256(chr(31).join(labels).encode('utf-8')).hexdigest()[:10]}"
 
 
 def slide_words(ctx: Context, page: str, params: dict[str, str]) -> tuple[str, str]:
@@ -96,7 +105,12 @@ def _say(kind: str, text: str) -> None:
     st.session_state[MESSAGE] = (kind, text)
 
 
-def _act(action: str, area: str, ref: briefing.Ref, choice: str) -> None:
+def _choose(area: str, key: str) -> None:
+    """Callback of the editor's choice: remember the slide chosen."""
+    st.session_state[CHOSEN] = (area, st.session_state[key])
+
+
+def _act(action: str, area: str, ref: briefing.Ref) -> None:
     """Callback of 上移/下移/复制/删除: the change under the lock; the choice follows the slide."""
     path = briefing.script_path(area)
     try:
@@ -113,10 +127,10 @@ def _act(action: str, area: str, ref: briefing.Ref, choice: str) -> None:
     else:
         st.session_state.pop(UNDO, None)
         _say("success", {"up": "已上移。", "down": "已下移。", "duplicate": "已复制，副本在原页之后。"}[action])
-    st.session_state[choice] = at
+    st.session_state[CHOSEN] = (area, at)
 
 
-def _undo(choice: str) -> None:
+def _undo() -> None:
     """Callback of 撤销删除: the deleted slide back in its place."""
     said = st.session_state.pop(UNDO, None)
     if not said:
@@ -127,7 +141,7 @@ def _undo(choice: str) -> None:
     except briefing.BriefingError as exc:
         _say("error", str(exc))
         return
-    st.session_state[choice] = at
+    st.session_state[CHOSEN] = (area, at)
     _say("success", f"已恢复“{title}”。")
 
 
@@ -179,22 +193,24 @@ def editor(area: str, script: briefing.Briefing) -> None:
     """Choose a slide, then move, duplicate, delete it or give it a new title and note."""
     entries = script.entries()
     refs = briefing.refs(script)
-    choice = f"brief_sel_{area or 'county'}"
-    if st.session_state.get(choice, 0) not in range(len(entries)):
-        st.session_state[choice] = max(0, len(entries) - 1)
     labels = _label(script)
+    area_chosen, place = st.session_state.get(CHOSEN, (area, 0))
+    place = min(place, len(entries) - 1) if area_chosen == area else 0
+    choice = labelled_key(f"brief_sel_{area or 'county'}", labels)
+    if st.session_state.get(choice) != place:  # the slide last acted on stays chosen
+        st.session_state[choice] = place
     with st.container(border=True, key="brief_editor"):
         cols = st.columns([4, 1, 1, 1, 1, 1.3], vertical_alignment="bottom")
         chosen = cols[0].selectbox("编辑幻灯片：选择一页", range(len(entries)), format_func=labels.__getitem__,
-                                   key=choice)
+                                   key=choice, on_change=_choose, args=(area, choice))
         ref, slide = refs[chosen], entries[chosen][0]
-        cols[1].button("↑ 上移", key="brief_up", disabled=chosen == 0, on_click=_act, args=("up", area, ref, choice),
+        cols[1].button("↑ 上移", key="brief_up", disabled=chosen == 0, on_click=_act, args=("up", area, ref),
                        width="stretch")
         cols[2].button("↓ 下移", key="brief_down", disabled=chosen == len(entries) - 1, on_click=_act,
-                       args=("down", area, ref, choice), width="stretch")
+                       args=("down", area, ref), width="stretch")
         cols[3].button("复制", key="brief_dup", disabled=slide is None, on_click=_act,
-                       args=("duplicate", area, ref, choice), width="stretch")
-        cols[4].button("删除", key="brief_delete", on_click=_act, args=("delete", area, ref, choice), width="stretch")
+                       args=("duplicate", area, ref), width="stretch")
+        cols[4].button("删除", key="brief_delete", on_click=_act, args=("delete", area, ref), width="stretch")
         with cols[5].popover("编辑", help="改这一页的标题和讲稿", disabled=slide is None, width="stretch"):
             if slide is not None:
                 if st.session_state.get(EDITED) != (area, ref):  # another slide, or changed: its text as it is
@@ -208,4 +224,4 @@ def editor(area: str, script: briefing.Briefing) -> None:
         if (said := st.session_state.get(UNDO)) and said[0] == area:
             undo = st.columns([5, 1], vertical_alignment="center")
             undo[0].caption(md_escape(f"已删除“{said[3]}”。"))
-            undo[1].button("撤销删除", key="brief_undo", on_click=_undo, args=(choice,), width="stretch")
+            undo[1].button("撤销删除", key="brief_undo", on_click=_undo, width="stretch")

@@ -387,8 +387,9 @@ def page(ctx: Context) -> None:
     if editable:
         briefing_editor.editor(area, script)
     if script.slides:
-        start = st.selectbox("从第几页开始", range(len(script.slides)),
-                             format_func=lambda i: f"第{i + 1}页　{script.slides[i].title}", key="brief_start")
+        starts = [f"第{i + 1}页　{s.title}" for i, s in enumerate(script.slides)]
+        start = st.selectbox("从第几页开始", range(len(script.slides)), format_func=starts.__getitem__,
+                             key=briefing_editor.labelled_key("brief_start", starts))
         live_id = st.session_state.setdefault(LIVE_KEY, briefing.new_live_id())
         cols = st.columns([2, 2, 3])
         if cols[0].button("开始汇报（投影模式）", type="primary", key="brief_go"):

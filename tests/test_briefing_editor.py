@@ -150,13 +150,16 @@ def test_rename_and_edit_the_note(script):
 
 
 def test_new_script_from_empty_and_from_the_example_keeps_the_old_one(script):
+    from queries.audience import PUBLIC
+
+    briefing.set_audience(PUBLIC, script)  # a 公开场合 script: its successor is one too until changed
     before = script.read_bytes()
     at = signed()
     at.text_input(key="brief_new_title").input("三季度汇报").run()
     at.button(key="brief_new").click().run()
     assert not at.exception
     fresh = briefing.load(script)[0]
-    assert fresh.title == "三季度汇报" and fresh.entries() == []
+    assert fresh.title == "三季度汇报" and fresh.entries() == [] and fresh.audience == PUBLIC
     backups = list(script.parent.glob("briefing.yaml.*.bak"))
     assert len(backups) == 1 and backups[0].read_bytes() == before  # nothing lost
     assert any(backups[0].name in s.value.replace("\\", "") for s in at.success)
@@ -207,6 +210,16 @@ def test_who_sees_the_editor(script, duck_url, towns):
     at = signed(LEADER)
     at.selectbox(key="brief_area").set_value(town).run()  # a township's script: the leader plays, does not edit
     assert not [b for b in at.button if b.key in ("brief_new", "brief_delete")]
+
+
+def test_an_action_after_the_rights_ended_changes_nothing(script):
+    at = signed()
+    choose(at, 1)
+    at.session_state[auth.SESSION_KEY] = auth.User("领导甲", "press")  # the account lost its rights meanwhile
+    before = script.read_bytes()
+    at.button(key="brief_delete").click().run()  # its callback runs before the page's sign-in check
+    assert script.read_bytes() == before
+    assert any("无权编辑" in e.value for e in at.error)
 
 
 def test_unreadable_script_offers_no_editor(script):
@@ -355,7 +368,8 @@ def _add_view(page) -> str:
     """加入汇报 in the sidebar with the proposed title; the title added."""
     from tests.test_browser import settle
 
-    page.get_by_role("button", name="加入汇报").click()
+    settle(page)
+    page.get_by_role("button", name="加入汇报").click(no_wait_after=True)  # a popover: nothing to navigate
     field = page.get_by_label("本页标题")
     field.wait_for(timeout=30_000)
     title = field.input_value()
@@ -406,8 +420,8 @@ def test_a_leader_builds_reorders_and_presents_six_slides(leader_url, browser):
     order[0] = "今年工作总览"
     assert titles(path) == order
     # the choices name the new title (a keyed selectbox would keep showing the old one)
-    assert "今年工作总览" in wall.locator("[class*='st-key-brief_sel_county']").inner_text()
-    assert "今年工作总览" in wall.locator("[class*='st-key-brief_start']").inner_text()
+    assert "今年工作总览" in wall.locator("[class*='st-key-brief_sel_county'] input").input_value()
+    assert "今年工作总览" in wall.locator("[class*='st-key-brief_start'] input").input_value()
     assert_no_error(wall)
     wall.screenshot(path=SHOTS / "briefing-editor.png")
     # present it: the presenter window beside the wall, both in step

@@ -105,6 +105,18 @@ def _say(kind: str, text: str) -> None:
     st.session_state[MESSAGE] = (kind, text)
 
 
+def may_write(area: str) -> bool:
+    """Whether this session may still change the area's script: a callback runs before the page (so before
+    its sign-in check), and the sign-in may have ended or the role changed since the page was drawn."""
+    from ui import auth
+
+    user = st.session_state.get(auth.SESSION_KEY)
+    if auth.ended_reason(st.session_state) or not isinstance(user, auth.User) or not briefing.may_edit(user, area):
+        _say("error", "登录已结束或账号无权编辑这份汇报脚本，没有修改。")
+        return False
+    return True
+
+
 def _choose(area: str, key: str) -> None:
     """Callback of the editor's choice: remember the slide chosen."""
     st.session_state[CHOSEN] = (area, st.session_state[key])
@@ -112,6 +124,8 @@ def _choose(area: str, key: str) -> None:
 
 def _act(action: str, area: str, ref: briefing.Ref) -> None:
     """Callback of 上移/下移/复制/删除: the change under the lock; the choice follows the slide."""
+    if not may_write(area):
+        return
     path = briefing.script_path(area)
     try:
         deleted = briefing.removed(ref, path) if action == "delete" else None
@@ -136,6 +150,8 @@ def _undo() -> None:
     if not said:
         return
     area, place, entry, title = said
+    if not may_write(area):
+        return
     try:
         at = briefing.edit("insert", briefing.Ref(place, ""), briefing.script_path(area), entry=entry)
     except briefing.BriefingError as exc:
@@ -147,6 +163,8 @@ def _undo() -> None:
 
 def _save_text(area: str, ref: briefing.Ref) -> None:
     """Callback of 保存: the slide's new title and note."""
+    if not may_write(area):
+        return
     try:
         briefing.edit("text", ref, briefing.script_path(area), title=st.session_state.get("brief_edit_title", ""),
                       note=st.session_state.get("brief_edit_note", ""))
@@ -160,6 +178,8 @@ def _save_text(area: str, ref: briefing.Ref) -> None:
 def _new(area: str, audience: str) -> None:
     """Callback of 新建: a new script (empty or the example), the old one kept beside it."""
     from_example = st.session_state.get("brief_new_from") == "example"
+    if not may_write(area):
+        return
     try:
         backup = briefing.new_script(st.session_state.get("brief_new_title", ""), from_example,
                                      briefing.script_path(area), audience)

@@ -107,6 +107,9 @@ def _add(user: User, page: str, ctx: Context, first_part: str) -> None:
     """Callback of 加入汇报: the view as chosen (only its page's parameters) to the user's script; the title
     and note are cleared for the next slide."""
     area = briefing.own_area(user)
+    if not briefing_editor.may_write(area):  # the sign-in ended (or the role changed) since the page was drawn
+        st.session_state[ADD_MESSAGE] = ("error", st.session_state.pop(briefing_editor.MESSAGE)[1])
+        return
     params = vs.view().to_params(default_view(ctx))  # as chosen, not as resolved for this page
     params.pop("mode", None)
     params.pop("part", None)
@@ -370,8 +373,8 @@ def page(ctx: Context) -> None:
         st.error(error)
     st.caption(f"场合：{meeting_text(who)}")
     editable = briefing.may_edit(user, area)
+    briefing_editor.messages()  # what the last action did (or why it was refused)
     if editable:
-        briefing_editor.messages()
         if briefing.is_example(script):
             st.info("这是示例脚本（5页）。要做自己的汇报，点下方“新建汇报脚本”从空白开始；"
                     "或直接用侧栏的“加入汇报”，它会问是新建还是接在示例之后。")

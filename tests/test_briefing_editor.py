@@ -186,6 +186,22 @@ def test_a_slide_changed_elsewhere_is_not_touched(script):
     assert titles(script) == ["别处改过", "全县总览", "补贴", "监测", "别处加的"]
 
 
+def test_text_typed_over_a_slide_changed_elsewhere_is_kept(script):
+    at = signed()
+    choose(at, 1)
+    at.text_input(key="brief_edit_title").input("我的新标题").run()
+    at.text_area(key="brief_edit_note").input("我写了很久的讲稿").run()
+    briefing.edit("text", briefing.refs(briefing.load(script)[0])[1], script, note="别处改的讲稿")
+    at.button(key="brief_save").click().run()
+    assert briefing.load(script)[0].slides[1].note == "别处改的讲稿"  # not written over unseen
+    assert any("仍在“编辑”框中" in e.value for e in at.error)
+    assert at.text_input(key="brief_edit_title").value == "我的新标题"  # nothing typed is lost
+    assert at.text_area(key="brief_edit_note").value == "我写了很久的讲稿"
+    at.button(key="brief_save").click().run()  # saved on purpose, having seen the message
+    assert (briefing.load(script)[0].slides[1].title, briefing.load(script)[0].slides[1].note) == (
+        "我的新标题", "我写了很久的讲稿")
+
+
 def test_unknown_entries_are_kept_through_edits(script):
     raw = yaml.safe_load(script.read_text(encoding="utf-8"))
     raw["slides"].insert(1, {"title": "旧版页面", "page": "old_page", "params": {"year": "2023"}, "note": "手写"})

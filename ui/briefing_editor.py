@@ -161,14 +161,23 @@ def _undo() -> None:
     _say("success", f"已恢复“{title}”。")
 
 
-def _save_text(area: str, ref: briefing.Ref) -> None:
+def _save_text(area: str, ref: briefing.Ref, slide: briefing.Slide | None = None) -> None:
     """Callback of 保存: the slide's new title and note."""
     if not may_write(area):
         return
+    path = briefing.script_path(area)
     try:
-        briefing.edit("text", ref, briefing.script_path(area), title=st.session_state.get("brief_edit_title", ""),
+        briefing.edit("text", ref, path, title=st.session_state.get("brief_edit_title", ""),
                       note=st.session_state.get("brief_edit_note", ""))
     except briefing.BriefingError as exc:
+        # What was typed stays in the fields (nothing typed is lost): when the slide is still in its place (the
+        # same page and view, changed elsewhere), the fields are not refilled from the file; 保存 again writes it.
+        script, _ = briefing.load(path)
+        entries, refs = script.entries(), briefing.refs(script)
+        now = entries[ref.index][0] if ref.index < len(entries) else None
+        if slide is not None and now is not None and (now.page, now.params) == (slide.page, slide.params):
+            st.session_state[EDITED] = (area, refs[ref.index])
+            exc = briefing.BriefingError(f"{exc}您输入的标题和讲稿仍在“编辑”框中，核对后可再点“保存”。")
         _say("error", str(exc))
         return
     st.session_state.pop(EDITED, None)  # filled afresh from the file
@@ -240,7 +249,7 @@ def editor(area: str, script: briefing.Briefing) -> None:
                 st.text_input("标题", key="brief_edit_title", max_chars=briefing.MAX_TITLE)
                 st.text_area("讲稿（只在演示者视图中显示）", key="brief_edit_note", max_chars=briefing.MAX_NOTE,
                              height=160)
-                st.button("保存", key="brief_save", type="primary", on_click=_save_text, args=(area, ref))
+                st.button("保存", key="brief_save", type="primary", on_click=_save_text, args=(area, ref, slide))
         if (said := st.session_state.get(UNDO)) and said[0] == area:
             undo = st.columns([5, 1], vertical_alignment="center")
             undo[0].caption(md_escape(f"已删除“{said[3]}”。"))

@@ -284,10 +284,7 @@ def load(path: Path | None = None) -> tuple[Briefing, list[str]]:
             kept.append((i - 1, entry, why))
             problems.append(f"第{i}页不能放映：{why}（仍保留在脚本文件中，可手工修改）。")
             continue
-        params = entry.get("params") if isinstance(entry.get("params"), dict) else {}
-        slides.append(clean_slide(Slide(title=str(entry.get("title") or ""), page=entry["page"],
-                                        params={str(k): str(v) for k, v in params.items()},
-                                        note=str(entry.get("note") or ""))))
+        slides.append(_entry(entry)[0])
     return Briefing(plain(raw.get("title"), MAX_TITLE) or "汇报", slides[:MAX_SLIDES], kept, audience=audience), problems
 
 

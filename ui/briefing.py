@@ -375,15 +375,15 @@ def _backup(path: Path) -> Path | None:
 
 def new_script(title: str, from_example: bool, path: Path | None = None, audience: str = INTERNAL) -> Path | None:
     """Start a new script in place of the current one: empty, or a copy of the example. The current file is
-    kept beside it as a backup (returned; None when there was none); one that cannot be read is never
+    kept beside it as a backup (returned; None when it had no slide); one that cannot be read is never
     replaced (BriefingError)."""
     path = path or briefing_path()
     if audience not in MEETINGS:
         raise BriefingError("场合须为内部会议或公开场合。")
     with _locked(path):
-        if path.exists():
-            _refuse_unreadable(load(path)[0])
-        backup = _backup(path)
+        current = load(path)[0]
+        _refuse_unreadable(current)
+        backup = _backup(path) if current.entries() else None  # an empty script has nothing to keep
         slides = example().slides if from_example else []
         _write(path, _dump(Briefing(plain(title, MAX_TITLE) or "汇报", slides, audience=audience)))
         return backup

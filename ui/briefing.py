@@ -8,11 +8,19 @@ analysts edit the county's, a township user only their township's; notes are sho
 edit. Titles and notes are plain text with length limits. A write goes to a temporary file renamed over the
 script, and an append holds an exclusive lock (fcntl) on a lock file beside it, so appends from several
 dashboard processes lose nothing. Nothing here imports streamlit.
+
+The 汇报 page edits a script (`edit`: delete, move up/down, rename, note, duplicate, insert back) and starts
+a new one (`new_script`: empty or the example; the old file is kept beside it as a backup). An edit names
+the entry it acts on by its place and its fingerprint as the editor saw it (`Ref`): under the lock, an entry
+that another window or process changed or moved in the meantime is not touched (BriefingError, nothing
+written), while an append elsewhere does not disturb it. A slide keeps only the parameters its own page
+reads (`own_params`), and a view its page refuses (a 指标分析 breakdown it cannot draw) is not added (`refusal`).
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -21,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -38,6 +46,19 @@ MAX_TITLE = 60
 MAX_NOTE = 1000
 MAX_SLIDES = 100
 MAX_PARAM = 40
+# The URL parameters each page reads; a slide keeps only its own page's (a metric chosen on 指标分析 means
+# nothing on 康复服务, a month range nothing on a page without a trend). `mode` is the script's audience.
+_FILTERS = ("year", "town", "village", "cat", "level")
+PAGE_PARAMS: dict[str, tuple[str, ...]] = {
+    "overview": (*_FILTERS, "metric", "part"),
+    "monitoring": (*_FILTERS, "from", "to", "part"),
+    "subsidies": (*_FILTERS, "from", "to", "part"),
+    "rehabilitation": (*_FILTERS, "part"),
+    "employment": (*_FILTERS, "part"),
+    "accessibility": (*_FILTERS, "part"),
+    "explore": (*_FILTERS, "metric", "by", "cols", "from", "to"),
+    "about": (),
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
@@ -105,6 +126,32 @@ def clean_slide(slide: Slide) -> Slide:
     params = {plain(k, MAX_PARAM): plain(v, MAX_PARAM) for k, v in list(slide.params.items())[:12]}
     return Slide(title=plain(slide.title, MAX_TITLE) or PAGES[slide.page], page=slide.page, params=params,
                  note=plain(slide.note, MAX_NOTE, multiline=True))
+
+
+def own_params(page: str, params: dict[str, str]) -> dict[str, str]:
+    """The parameters of a view that its page reads (in their order), the rest left out; the overview's map
+    metric only when the overview maps it."""
+    from queries.catalog import MAP_METRICS
+
+    kept = {k: v for k, v in params.items() if k in PAGE_PARAMS.get(page, ())}
+    if page == "overview" and kept.get("metric") not in MAP_METRICS:
+        kept.pop("metric", None)
+    return kept
+
+
+def refusal(page: str, params: dict[str, str]) -> str:
+    """'' when the page can draw the view of these parameters, else the page's own sentence saying why not
+    (指标分析: a metric that has no such breakdown, villages without a township)."""
+    if page != "explore":
+        return ""
+    from queries.catalog import METRICS
+    from queries.explore import refusal as explore_refusal
+
+    metric = METRICS.get(params.get("metric") or "rehab_rate")
+    if metric is None:
+        return f"未知的指标“{plain(params.get('metric'), 20)}”。"
+    return explore_refusal(metric, params.get("by") or "township", params.get("cols") or "",
+                           params.get("town") or params.get("village") or "")
 
 
 # ---------------------------------------------------------------- who may do what
@@ -237,10 +284,7 @@ def load(path: Path | None = None) -> tuple[Briefing, list[str]]:
             kept.append((i - 1, entry, why))
             problems.append(f"第{i}页不能放映：{why}（仍保留在脚本文件中，可手工修改）。")
             continue
-        params = entry.get("params") if isinstance(entry.get("params"), dict) else {}
-        slides.append(clean_slide(Slide(title=str(entry.get("title") or ""), page=entry["page"],
-                                        params={str(k): str(v) for k, v in params.items()},
-                                        note=str(entry.get("note") or ""))))
+        slides.append(_entry(entry)[0])
     return Briefing(plain(raw.get("title"), MAX_TITLE) or "汇报", slides[:MAX_SLIDES], kept, audience=audience), problems
 
 
@@ -278,19 +322,176 @@ def set_audience(audience: str, path: Path | None = None) -> None:
         _write(path, _dump(briefing))
 
 
-def add_slide(slide: Slide, path: Path | None = None) -> int:
+def add_slide(slide: Slide, path: Path | None = None, instead_of_example: bool = False) -> int:
     """Append a slide (plain text, within the limits) under the lock; returns the new number of slides.
-    Refused (BriefingError naming the file and the problem) when the file cannot be read."""
+    Refused (BriefingError naming the file and the problem) when the file cannot be read, or when its page
+    refuses the view (`refusal`). `instead_of_example`: if the script is still the untouched example, the
+    slide starts a new script instead (the example kept as a backup beside it)."""
     path = path or briefing_path()
     slide = clean_slide(slide)
+    if why := refusal(slide.page, slide.params):
+        raise BriefingError(f"这个视图不能加入汇报：{why}")
     with _locked(path):
         briefing, _ = load(path)
         _refuse_unreadable(briefing)
+        if instead_of_example and is_example(briefing):
+            _backup(path)
+            briefing = Briefing(briefing.title, [], audience=briefing.audience)
         if len(briefing.slides) + len(briefing.kept) >= MAX_SLIDES:
             raise BriefingError(f"汇报脚本最多{MAX_SLIDES}页，请先删去一些。")
         briefing.slides.append(slide)
         _write(path, _dump(briefing))
         return len(briefing.slides)
+
+
+# ---------------------------------------------------------------- the editor (汇报 page)
+
+
+def example() -> Briefing:
+    """The example script (config/briefing.example.yaml)."""
+    return load(EXAMPLE)[0]
+
+
+def is_example(briefing: Briefing) -> bool:
+    """Whether a script is still the example as shipped (its slides unchanged, nothing else in it)."""
+    model = example()
+    return (bool(briefing.slides) and not briefing.kept and not briefing.error
+            and [asdict(s) for s in briefing.slides] == [asdict(s) for s in model.slides])
+
+
+def _backup(path: Path) -> Path | None:
+    """Copy a script aside before it is replaced (`briefing.yaml.20261207-013000.bak` beside it)."""
+    if not path.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{stamp}.bak")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
+    target.write_bytes(path.read_bytes())  # the bytes as they are (a new name: nothing is written over)
+    return target
+
+
+def new_script(title: str, from_example: bool, path: Path | None = None, audience: str = INTERNAL) -> Path | None:
+    """Start a new script in place of the current one: empty, or a copy of the example. The current file is
+    kept beside it as a backup (returned; None when it had no slide); one that cannot be read is never
+    replaced (BriefingError)."""
+    path = path or briefing_path()
+    if audience not in MEETINGS:
+        raise BriefingError("场合须为内部会议或公开场合。")
+    with _locked(path):
+        current = load(path)[0]
+        _refuse_unreadable(current)
+        backup = _backup(path) if current.entries() else None  # an empty script has nothing to keep
+        slides = example().slides if from_example else []
+        _write(path, _dump(Briefing(plain(title, MAX_TITLE) or "汇报", slides, audience=audience)))
+        return backup
+
+
+def _raw(slide: Slide | None, entry: object) -> object:
+    """An entry as it stands in the file."""
+    return asdict(slide) if slide is not None else entry
+
+
+def fingerprint(slide: Slide | None, entry: object = None) -> str:
+    """A short fingerprint of one entry (a slide, or a kept entry as written)."""
+    text = json.dumps(_raw(slide, entry), ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An entry of a script as the editor saw it: its place among all entries and its fingerprint."""
+
+    index: int
+    mark: str
+
+
+def refs(briefing: Briefing) -> list[Ref]:
+    """A Ref for every entry of the script, in the file's order."""
+    return [Ref(i, fingerprint(s, e)) for i, (s, e, _) in enumerate(briefing.entries())]
+
+
+STALE = "这一页已被另一个窗口或另一位同事改动、移动或删除，没有修改。列表已更新为最新内容，请核对后再操作一次。"
+ACTIONS = ("delete", "up", "down", "text", "duplicate", "insert")
+
+
+def edit(action: str, ref: Ref, path: Path | None = None, title: str | None = None, note: str | None = None,
+         entry: object = None) -> int:
+    """Change one entry of a script under the lock and return the place of the entry acted on afterwards:
+    delete, up, down, text (a new `title` and/or `note`; None leaves it), duplicate (the copy right after it),
+    or insert (`entry`, as `removed` gave it before a delete, back at `ref.index`: an undo). BriefingError
+    when the file cannot be read, when the entry is no longer what the editor saw (STALE), or for a change
+    that cannot be made (new text for an entry that cannot be played, a move past the ends, an empty title)."""
+    if action not in ACTIONS:
+        raise BriefingError("未知的操作。")
+    path = path or briefing_path()
+    with _locked(path):
+        briefing, _ = load(path)
+        _refuse_unreadable(briefing)
+        flat = [(s, e) for s, e, _ in briefing.entries()]
+        full = len(flat) >= MAX_SLIDES
+        if action == "insert":
+            if full:
+                raise BriefingError(f"汇报脚本最多{MAX_SLIDES}页，请先删去一些。")
+            at = max(0, min(ref.index, len(flat)))
+            flat.insert(at, _entry(entry))
+            _write(path, _dump(_rebuild(briefing, flat)))
+            return at
+        if not 0 <= ref.index < len(flat) or fingerprint(*flat[ref.index]) != ref.mark:
+            raise BriefingError(STALE)
+        slide, _ = flat[ref.index]
+        at = ref.index
+        if action == "delete":
+            flat.pop(at)
+        elif action in ("up", "down"):
+            other = at - 1 if action == "up" else at + 1
+            if not 0 <= other < len(flat):
+                raise BriefingError("已经是第一页。" if action == "up" else "已经是最后一页。")
+            flat[at], flat[other] = flat[other], flat[at]
+            at = other
+        elif slide is None:  # kept as written: fixed by hand, not through the editor
+            raise BriefingError("这一项不能放映（页面不存在或写法不对），只能删除、移动或在脚本文件中手工修改。")
+        elif action == "text":
+            new_title = slide.title if title is None else plain(title, MAX_TITLE)
+            if not new_title:
+                raise BriefingError("标题不能为空。")
+            new_note = slide.note if note is None else plain(note, MAX_NOTE, multiline=True)
+            flat[at] = (replace(slide, title=new_title, note=new_note), None)
+        elif action == "duplicate":
+            if full:
+                raise BriefingError(f"汇报脚本最多{MAX_SLIDES}页，请先删去一些。")
+            flat.insert(at + 1, (replace(slide), None))
+            at += 1
+        _write(path, _dump(_rebuild(briefing, flat)))
+        return at
+
+
+def removed(ref: Ref, path: Path | None = None) -> object:
+    """The entry a Ref names, as written in the file (what `edit('insert')` puts back after a delete)."""
+    briefing, _ = load(path or briefing_path())
+    flat = briefing.entries()
+    if not 0 <= ref.index < len(flat) or fingerprint(flat[ref.index][0], flat[ref.index][1]) != ref.mark:
+        raise BriefingError(STALE)
+    return _raw(flat[ref.index][0], flat[ref.index][1])
+
+
+def _entry(raw: object) -> tuple[Slide | None, object]:
+    """A file's entry as (slide, None) when it can be played, else (None, the entry as written)."""
+    if isinstance(raw, dict) and raw.get("page") in PAGES:
+        params = raw.get("params") if isinstance(raw.get("params"), dict) else {}
+        return clean_slide(Slide(title=str(raw.get("title") or ""), page=raw["page"],
+                                 params={str(k): str(v) for k, v in params.items()},
+                                 note=str(raw.get("note") or ""))), None
+    return None, raw
+
+
+def _rebuild(briefing: Briefing, flat: list[tuple[Slide | None, object]]) -> Briefing:
+    """The script with its entries in this order (kept ones at their new places)."""
+    slides = [s for s, _ in flat if s is not None]
+    kept = [(i, e, "") for i, (s, e) in enumerate(flat) if s is None]
+    return Briefing(briefing.title, slides, kept, audience=briefing.audience)
 
 
 # ---------------------------------------------------------------- a briefing being played (presenter view)

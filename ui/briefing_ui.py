@@ -9,11 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
 from queries import audience as aud
-from ui import auth, briefing
+from ui import auth, briefing, briefing_editor
 from ui import view_state as vs
 from ui.auth import LIVE_KEY, User
 from ui.labels import md_escape
@@ -79,37 +78,92 @@ def area_label(ctx: Context, area: str) -> str:
     return ctx.county_name if area == briefing.COUNTY else ctx.townships.get(area, area)
 
 
+def proposed_title(page_title: str, page: str, ctx: Context, view: View) -> str:
+    """The title 加入汇报 proposes: what the view actually shows (the drilled township's or village's name,
+    指标分析's metric and breakdown, the category and level chosen), never an earlier slide's title."""
+    from queries.catalog import BREAKDOWNS, METRICS
+    from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
+
+    area = area_name(ctx, view)
+    if page == "about":
+        return page_title
+    if page == "explore":
+        metric = METRICS.get(view.metric)
+        what = metric.label if metric else page_title
+        by = BREAKDOWNS.get(view.by, "") + (f"×{BREAKDOWNS[view.cols]}" if view.cols in BREAKDOWNS else "")
+        title = f"{area}{what}" + (f"（按{by}）" if by else "")
+    else:
+        chosen = [CATEGORY_LABELS[view.category] + "残疾"] if view.category in CATEGORY_LABELS else []
+        chosen += [LEVEL_LABELS[view.level]] if view.level in LEVEL_LABELS else []
+        title = f"{area}{page_title}" + (f"（{'、'.join(chosen)}）" if chosen else "")
+    return title[:briefing.MAX_TITLE]
+
+
+ADD_MESSAGE = "brief_add_message"  # (kind, text) said in the 加入汇报 box after an add
+INSTEAD = "brief_instead"  # the choice over the untouched example: start a new script (True) or append after it
+
+
+def _add(user: User, page: str, ctx: Context, first_part: str) -> None:
+    """Callback of 加入汇报: the view as chosen (only its page's parameters) to the user's script; the title
+    and note are cleared for the next slide."""
+    area = briefing.own_area(user)
+    if not briefing_editor.may_write(area):  # the sign-in ended (or the role changed) since the page was drawn
+        st.session_state[ADD_MESSAGE] = ("error", st.session_state.pop(briefing_editor.MESSAGE)[1])
+        return
+    params = vs.view().to_params(default_view(ctx))  # as chosen, not as resolved for this page
+    params.pop("mode", None)
+    params.pop("part", None)
+    part = st.session_state.get("brief_part") or ""
+    if part and part != first_part:
+        params["part"] = part
+    if area != briefing.COUNTY:
+        params["town"] = area  # a township's script shows that township, whatever the URL said
+    params = briefing.own_params(page, params)
+    slide = briefing.Slide(st.session_state.get("brief_title", ""), page, params, st.session_state.get("brief_note", ""))
+    try:
+        count = briefing.add_slide(slide, briefing.script_path(area),
+                                   instead_of_example=bool(st.session_state.get(INSTEAD, True)))
+    except briefing.BriefingError as exc:  # e.g. a hand-edited file that cannot be read: not written over
+        st.session_state[ADD_MESSAGE] = ("error", str(exc))
+    else:
+        st.session_state[ADD_MESSAGE] = ("success", f"已加入“{briefing.plain(slide.title, briefing.MAX_TITLE)}”"
+                                                    f"，汇报共 {count} 页。")
+        st.session_state["brief_note"] = ""
+        st.session_state.pop("brief_title_for", None)  # the next proposal is made afresh
+
+
 def add_to_briefing(user: User, title: str, page: str, ctx: Context, view: View) -> None:
-    """Sidebar: add the current view to the script the user may edit (their township's, or the county's)."""
+    """Sidebar: add the current view to the script the user may edit (their township's, or the county's).
+    The proposed title follows the view shown; a view the page refuses is not offered, with the reason."""
     area = briefing.own_area(user)
     if not briefing.may_edit(user, area):
         return
     with st.sidebar.popover("加入汇报"):
         st.caption(f"加入：{area_label(ctx, area)}的汇报脚本")
-        slide_title = st.text_input("本页标题", value=f"{area_name(ctx, view)}{title}"[:briefing.MAX_TITLE],
-                                    key="brief_title", max_chars=briefing.MAX_TITLE)
+        params = vs.view().to_params(default_view(ctx))
+        why = briefing.refusal(page, params)
+        if why:  # the page itself cannot draw this view: no slide of it either
+            st.warning(md_escape(f"这个视图不能加入汇报：{why}"))
+        shown = (page, tuple(sorted(briefing.own_params(page, params).items())))
+        if st.session_state.get("brief_title_for") != shown:  # a new view: a new proposal (not the last title)
+            st.session_state["brief_title"] = proposed_title(title, page, ctx, view)
+            st.session_state["brief_title_for"] = shown
+        st.text_input("本页标题", key="brief_title", max_chars=briefing.MAX_TITLE)
         from ui.render import slide as slides
 
         offered = slides.parts(page)
-        part = ""
         if len(offered) > 1:  # what does not fit one screen is another slide of the same page
-            part = st.selectbox("幻灯片显示", list(offered), format_func=offered.get, key="brief_part",
+            st.selectbox("幻灯片显示", list(offered), format_func=offered.get, key="brief_part",
                                 index=list(offered).index(slides.part(view)) if view.part in offered else 0)
-        note = st.text_area("讲稿（只在演示者视图中显示，可不填）", key="brief_note", max_chars=briefing.MAX_NOTE)
-        if st.button("加入汇报脚本", key="brief_add"):
-            params = vs.view().to_params(default_view(ctx))  # as chosen, not as resolved for this page
-            params.pop("mode", None)
-            params.pop("part", None)
-            if part and part != next(iter(offered)):
-                params["part"] = part
-            if area != briefing.COUNTY:
-                params["town"] = area  # a township's script shows that township, whatever the URL said
-            try:
-                count = briefing.add_slide(briefing.Slide(slide_title, page, params, note), briefing.script_path(area))
-            except briefing.BriefingError as exc:  # e.g. a hand-edited file that cannot be read: not written over
-                st.error(md_escape(str(exc)))
-            else:
-                st.success(f"已加入，汇报共 {count} 页。")
+        st.text_area("讲稿（只在演示者视图中显示，可不填）", key="brief_note", max_chars=briefing.MAX_NOTE)
+        script, _ = briefing.load(briefing.script_path(area))
+        if briefing.is_example(script):  # never silently slides 6–11 of the example's five
+            st.radio("当前脚本是示例（5页）", [True, False], key=INSTEAD,
+                     format_func=lambda new: "新建汇报，从这一页开始（示例另存为备份）" if new else "接在示例的5页之后")
+        st.button("加入汇报脚本", key="brief_add", disabled=bool(why), on_click=_add,
+                  args=(user, page, ctx, next(iter(offered), "")))
+        if said := st.session_state.pop(ADD_MESSAGE, None):
+            (st.error if said[0] == "error" else st.success)(md_escape(said[1]))
 
 
 def go_to_slide(ctx: Context, index: int, area: str | None = None) -> None:
@@ -206,32 +260,6 @@ def _follow(ctx: Context, live_id: str) -> None:
     live = briefing.live_read(live_id)
     if live is not None and live.at != st.session_state.get(AT_KEY):
         go_to_slide(ctx, live.at, live.area)
-
-
-def params_text(ctx: Context, page_name: str, params: dict[str, str]) -> str:
-    """A slide's filters in words ('2024年，东湖镇，肢体残疾，排名'), never as URL parameters."""
-    from queries.catalog import MAP_METRICS
-    from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
-    from ui.render import slide
-
-    words = []
-    for name, value in params.items():
-        if name == "year":
-            words.append(f"{value}年")
-        elif name == "town":
-            words.append(ctx.townships.get(value, "未知乡镇"))
-        elif name == "village":
-            words.append(next((v[value] for v in ctx.villages.values() if value in v), "未知村（社区）"))
-        elif name in ("cat", "level") and value.isdigit():
-            labels = CATEGORY_LABELS if name == "cat" else LEVEL_LABELS
-            words.append(labels.get(int(value), "") + ("残疾" if name == "cat" else ""))
-        elif name == "metric":
-            words.append(MAP_METRICS.get(value, ""))
-        elif name == "part":
-            words.append("显示" + slide.parts(page_name).get(value, "主图"))
-        elif name in ("from", "to"):
-            words.append(("自" if name == "from" else "至") + value.replace("-", "年", 1) + "月")
-    return "，".join(w for w in words if w) or "默认"
 
 
 def presenter_link(live_id: str) -> str:
@@ -344,28 +372,33 @@ def page(ctx: Context) -> None:
     if error := st.session_state.pop("brief_meeting_error", None):
         st.error(error)
     st.caption(f"场合：{meeting_text(who)}")
-    if not script.slides:
+    editable = briefing.may_edit(user, area)
+    briefing_editor.messages()  # what the last action did (or why it was refused)
+    if editable:
+        if briefing.is_example(script):
+            st.info("这是示例脚本（5页）。要做自己的汇报，点下方“新建汇报脚本”从空白开始；"
+                    "或直接用侧栏的“加入汇报”，它会问是新建还是接在示例之后。")
+    if not script.entries():
         st.info("汇报脚本中还没有幻灯片：在任一页面的侧栏点“加入汇报”，把当前视图加进来。"
-                if briefing.may_edit(user, area) else "这份汇报脚本中还没有幻灯片。")
+                if editable else "这份汇报脚本中还没有幻灯片。")
+        if editable:
+            briefing_editor.new_script(area, area_label(ctx, area), script)
         st.stop()
     notes = briefing.shows_notes(user, area)
-    rows, number = [], 0
-    for s, entry, why in script.entries():  # every slide of the file: those that cannot play say why
-        if s is None:
-            title = entry.get("title", "") if isinstance(entry, dict) else entry
-            rows.append({"页": "—", "标题": briefing.plain(title, briefing.MAX_TITLE), "页面": "—", "筛选": "—",
-                         "状态": f"不能放映：{why}", **({"讲稿": ""} if notes else {})})
-            continue
-        number += 1
-        rows.append({"页": str(number), "标题": s.title, "页面": briefing.PAGES[s.page],
-                     "筛选": params_text(ctx, s.page, s.params), "状态": "可放映", **({"讲稿": s.note} if notes else {})})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")  # a table: plain text, never Markdown
-    start = st.selectbox("从第几页开始", range(len(script.slides)),
-                         format_func=lambda i: f"第{i + 1}页　{script.slides[i].title}", key="brief_start")
-    live_id = st.session_state.setdefault(LIVE_KEY, briefing.new_live_id())
-    cols = st.columns([2, 2, 3])
-    if cols[0].button("开始汇报（投影模式）", type="primary", key="brief_go"):
-        go_to_slide(ctx, start, area)
-    cols[1].link_button("打开演示者视图（新窗口）", presenter_link(live_id))
-    cols[2].caption("投影屏显示幻灯片；演示者视图在另一个窗口显示讲稿、下一页和时钟，两边同步翻页。"
-                    "翻页笔（→、PageDown、空格 / ←、PageUp）两边都可用。")
+    # every entry of the file, in words; those that cannot play say why (a table: plain text, never Markdown)
+    st.dataframe(briefing_editor.table(ctx, script, notes), hide_index=True, width="stretch")
+    if editable:
+        briefing_editor.editor(area, script)
+    if script.slides:
+        starts = [f"第{i + 1}页　{s.title}" for i, s in enumerate(script.slides)]
+        start = st.selectbox("从第几页开始", range(len(script.slides)), format_func=starts.__getitem__,
+                             key=briefing_editor.labelled_key("brief_start", starts))
+        live_id = st.session_state.setdefault(LIVE_KEY, briefing.new_live_id())
+        cols = st.columns([2, 2, 3])
+        if cols[0].button("开始汇报（投影模式）", type="primary", key="brief_go"):
+            go_to_slide(ctx, start, area)
+        cols[1].link_button("打开演示者视图（新窗口）", presenter_link(live_id))
+        cols[2].caption("投影屏显示幻灯片；演示者视图在另一个窗口显示讲稿、下一页和时钟，两边同步翻页。"
+                        "翻页笔（→、PageDown、空格 / ←、PageUp）两边都可用。")
+    if editable:
+        briefing_editor.new_script(area, area_label(ctx, area), script)

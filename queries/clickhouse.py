@@ -116,12 +116,12 @@ def open_chdb(path: Path, database: str | None, read_only: bool, timeout_s: floa
                     f" chDB runs one directory per process: {text}", "BAD_ARGUMENTS") from exc
             if "initializing EmbeddedServer" in text:
                 pid = holder_pid(path)
-                if pid and pid != str(os.getpid()):
-                    raise ClickHouseError(
-                        f"chDB 目录 {path} 正被另一个进程（PID {pid}）使用：chDB 是嵌入式引擎，一个目录同时只能由一个进程"
-                        "打开。多个看板进程或边运行看板边导入，请改用 ClickHouse 服务器（clickhousedb://…，见 "
-                        f"docs/clickhouse.md）。 The chDB directory is held by process {pid}; several processes need a "
-                        "ClickHouse server.", "DIRECTORY_LOCKED") from exc
+                holder = f"另一个进程（PID {pid}）" if pid and pid != str(os.getpid()) else "另一个进程"
+                raise ClickHouseError(
+                    f"chDB 目录 {path} 正被{holder}使用：chDB 是嵌入式引擎，一个目录同时只能由一个进程打开。"
+                    "多个看板进程或边运行看板边导入，请改用 ClickHouse 服务器（clickhousedb://…，见 docs/clickhouse.md）。"
+                    " The chDB directory is held by another process; several processes need a ClickHouse server."
+                    f" ({text})", "DIRECTORY_LOCKED") from exc
             raise ClickHouseError(text, error_code(exc)) from exc
 
 

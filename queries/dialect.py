@@ -42,7 +42,9 @@ CLICKHOUSE_SETTINGS: dict[str, object] = {
     "count_distinct_implementation": "uniqExact",  # count(DISTINCT x) exact: never uniq (an estimate)
     "union_default_mode": "DISTINCT",  # a bare UNION removes duplicates, as in SQL
     "allow_experimental_correlated_subqueries": 1,  # NOT EXISTS (… WHERE inner.x = outer.x)
-    "prefer_column_name_to_alias": 1,  # sum(x) AS x, then sum(x) elsewhere: the column, as in SQL
+    # sum(x) AS x, then sum(x) elsewhere: the column, as in SQL. (So an ORDER BY of an alias that shadows a
+    # column reads the column too: the shared SQL never orders by such an alias; name it otherwise.)
+    "prefer_column_name_to_alias": 1,
 }
 
 

@@ -45,6 +45,9 @@ CLICKHOUSE_SETTINGS: dict[str, object] = {
     # sum(x) AS x, then sum(x) elsewhere: the column, as in SQL. (So an ORDER BY of an alias that shadows a
     # column reads the column too: the shared SQL never orders by such an alias; name it otherwise.)
     "prefer_column_name_to_alias": 1,
+    # On a cluster: a JOIN or IN over two Distributed tables sends the right side to every shard (exact
+    # whatever the sharding; the default refuses such a query). No effect on one server or chDB.
+    "distributed_product_mode": "global",
 }
 
 

@@ -137,11 +137,10 @@ class _Server:
 
 
 def write_clickhouse(con: duckdb.DuckDBPyConnection, url: str, tables: list[str],
-                     log: Callable[[str], None] = print, fail_after: str | None = None) -> None:
+                     log: Callable[[str], None] = lambda _: None) -> None:
     """Copy every warehouse table into a new ClickHouse database, then swap it in (RENAME DATABASE).
 
-    Until the swap nothing the dashboard reads is touched; on any error the new database is dropped.
-    `fail_after` (tests only) raises after that table is loaded, as a failure half-way would."""
+    Until the swap nothing the dashboard reads is touched; on any error the new database is dropped."""
     target = parse(url)
     cluster = target.cluster
     data_db = f"{target.database}_shard" if cluster else target.database
@@ -165,8 +164,6 @@ def write_clickhouse(con: duckdb.DuckDBPyConnection, url: str, tables: list[str]
                 con.execute(f"COPY (SELECT {select} FROM {table}) TO '{parquet}' (FORMAT parquet)")
                 server.load(new, table, parquet)
                 parquet.unlink()
-                if table == fail_after:
-                    raise RuntimeError(f"test: import stopped after {table}")
         for table in tables:  # every row arrived
             want = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             got = int(server.command(f"SELECT count() FROM {new}.{table}") or 0)

@@ -491,7 +491,7 @@ class Importer:
                       self.folder / "rejects.csv", encoding="utf-8-sig")  # a file's name stays text in Excel
             self.step("写入数据仓库")
             step = time.monotonic()
-            publish(self.con, self.target, building, self.log)
+            publish(self.con, self.target, building)
             self.log(f"  写入：{time.monotonic() - step:.1f} s")
             self.write_identities()
         finally:
@@ -537,7 +537,7 @@ def attach_output(con: duckdb.DuckDBPyConnection, building: Path) -> None:
     con.execute(f"SET search_path = 'wh.main,{STAGING_DB}.main'")
 
 
-def publish(con: duckdb.DuckDBPyConnection, target: str, building: Path, log=print) -> None:
+def publish(con: duckdb.DuckDBPyConnection, target: str, building: Path) -> None:
     """Check that the new warehouse holds exactly the warehouse tables, then swap it in atomically."""
     made = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'").fetchall()}
     if made != set(WAREHOUSE_TABLES):
@@ -548,7 +548,7 @@ def publish(con: duckdb.DuckDBPyConnection, target: str, building: Path, log=pri
     elif is_clickhouse(target):
         from data.chwriter import write_clickhouse
 
-        write_clickhouse(con, target, WAREHOUSE_TABLES, log)
+        write_clickhouse(con, target, WAREHOUSE_TABLES)
     con.execute(f"USE {STAGING_DB}")
     con.execute("DETACH wh")
     if is_duckdb(target):

@@ -185,7 +185,9 @@ class Reader:
             else:
                 self._client.command(sql)
         except Exception as exc:
-            raise ClickHouseError(str(exc), error_code(exc)) from exc
+            code = error_code(exc)
+            said = "数据仓库连接为只读（read-only）：" if code == "READONLY" else ""
+            raise ClickHouseError(said + str(exc), code) from exc
 
     def close(self) -> None:
         if self._session is not None:

@@ -8,16 +8,18 @@ import datetime as dt
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from data import chwriter
+from data.importer import Importer
 from queries import clickhouse, dialect
 from queries.common import Filters, sql_text
 from queries.db import Warehouse, WarehouseError, connect
 from queries.report import annual_table
-from tests.conftest import import_to, open_app, shown_text
+from tests.conftest import KEY, import_to, open_app, shown_text
 
 PAGES = {
     "overview": "总览", "monitoring": "防返贫监测", "subsidies": "两项补贴", "rehabilitation": "康复服务",
@@ -143,6 +145,26 @@ def test_every_page_opens_on_chdb_with_duckdbs_text(page, ch_url, duck_url, duck
 def same_import(text: str) -> str:
     """A page's text without the import's own time (the two warehouses were imported seconds apart)."""
     return re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", "<imported_at>", text)
+
+
+@pytest.fixture(scope="module")
+def holdout_ch(ch_url, tmp_path_factory) -> tuple[Path, str]:
+    """test_holdout's county imported with --warehouse chdb:///…: its own database in the session's chDB directory
+    (one directory per process)."""
+    from test_holdout import make_holdout
+
+    folder = make_holdout(tmp_path_factory.mktemp("holdout-ch"))
+    url = f"{ch_url}?database=holdout"
+    Importer(folder, url, "2026-10", KEY, log=lambda *_: None).run()
+    return folder, url
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("year", range(2021, 2027))
+def test_holdout_county_on_chdb_equals_pandas(holdout_ch, year):
+    from test_holdout import assert_year_equals_pandas
+
+    assert_year_equals_pandas(*holdout_ch, year)
 
 
 # --- read-only, one process per directory, the swap -----------------------------------------------------------

@@ -22,7 +22,6 @@ from queries.dialect import CHDB_SCHEME, CLICKHOUSE_SETTINGS, clickhouse_bind, c
 
 DEFAULT_DATABASE = "warehouse"
 _CODE = re.compile(r"\(([A-Z_]+)\)\s*$")
-MISSING = {"UNKNOWN_TABLE", "UNKNOWN_DATABASE"}
 
 
 class ClickHouseError(RuntimeError):

@@ -239,8 +239,6 @@ class Warehouse:
                     continue
                 if exc.code in ("TIMEOUT_EXCEEDED", "QUERY_WAS_CANCELLED"):
                     raise WarehouseError(f"查询超过 {self.timeout_s:g} 秒被中止") from exc
-                if exc.code in clickhouse.MISSING:
-                    raise
                 raise WarehouseError(f"ClickHouse 查询失败：{exc}") from exc
         raise AssertionError("unreachable")
 

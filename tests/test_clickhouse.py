@@ -19,7 +19,7 @@ from queries import clickhouse, dialect
 from queries.common import Filters, sql_text
 from queries.db import Warehouse, WarehouseError, connect
 from queries.report import annual_table
-from tests.conftest import KEY, import_to, open_app, shown_text
+from tests.conftest import ENGINE_URLS, KEY, import_to, open_app, shown_text
 
 PAGES = {
     "overview": "总览", "monitoring": "防返贫监测", "subsidies": "两项补贴", "rehabilitation": "康复服务",
@@ -132,14 +132,16 @@ def duck_pages(duck_url):
         mp.undo()
 
 
+@pytest.mark.parametrize("engine", ["chdb", pytest.param("postgresql", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_opens_on_chdb_with_duckdbs_text(page, ch_url, duck_url, duck_pages, monkeypatch):
-    monkeypatch.setenv("WAREHOUSE_URL", ch_url)
+def test_every_page_opens_with_duckdbs_text(page, engine, duck_url, duck_pages, monkeypatch, request):
+    url = request.getfixturevalue(ENGINE_URLS[engine])
+    monkeypatch.setenv("WAREHOUSE_URL", url)
     at = open_app(page, {"year": "2024"})
     assert not at.exception, at.exception
     assert at.title[0].value == PAGES[page]
     assert not at.error, [e.value for e in at.error]
-    assert same_import(shown_text(at).replace(ch_url, duck_url)) == same_import(duck_pages[page])
+    assert same_import(shown_text(at).replace(url, duck_url)) == same_import(duck_pages[page])
 
 
 def same_import(text: str) -> str:

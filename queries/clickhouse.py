@@ -98,6 +98,7 @@ def open_chdb(path: Path, database: str | None, read_only: bool, timeout_s: floa
     args = {}
     if read_only:
         args["mode"] = "ro"
+        args["readonly"] = 1  # readonly=1, as the server's dashboard profile: no writes, no setting changed by a query
         args.update({k: v for k, v in CLICKHOUSE_SETTINGS.items()})
         if timeout_s:
             args["max_execution_time"] = f"{timeout_s:g}"

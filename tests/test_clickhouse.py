@@ -179,6 +179,9 @@ def test_the_dashboards_connection_cannot_write(ch_url):
             with pytest.raises(clickhouse.ClickHouseError, match=r"READONLY|readonly"):
                 wh.execute_unsafe(statement)
         assert len(wh.frame("SELECT key FROM meta_import")) == 5
+        assert wh.frame("SELECT toString(getSetting('readonly')) AS r")["r"].iloc[0] == "1"
+        with pytest.raises(WarehouseError, match="READONLY"):  # nor can a query change the dialect's settings
+            wh.frame("SELECT 1 AS x SETTINGS join_use_nulls = 0")
     finally:
         wh.close()
 

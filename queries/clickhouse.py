@@ -155,7 +155,7 @@ class Reader:
         names = list(CLICKHOUSE_SETTINGS)
         frame = self.frame("SELECT " + ", ".join(f"toString(getSetting('{n}')) AS {n}" for n in names), {})
         def expected(value: object) -> str:
-            return "true" if value == 1 else str(value).lower()
+            return {1: "true", 0: "false"}.get(value, str(value).lower()) if isinstance(value, int) else str(value).lower()
 
         wrong = [n for n in names if str(frame[n].iloc[0]).lower() != expected(CLICKHOUSE_SETTINGS[n])]
         if wrong:

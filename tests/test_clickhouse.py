@@ -238,3 +238,41 @@ def test_a_second_process_is_refused_the_chdb_directory(ch_url):
 def test_missing_chdb_directory_says_import_first(tmp_path):
     with pytest.raises(WarehouseError, match="请先导入"):
         Warehouse(f"chdb://{tmp_path / 'none'}")
+
+
+# --- the standard's answers on every engine ------------------------------------------------------------------
+
+def test_sql_gives_the_standards_answers_on_every_engine(any_url):
+    """What ClickHouse answers otherwise by default: a sum over no rows, an outer join's missing side, a
+    rolled-up key, an exact distinct count, a shadowing alias; the same on the three engines."""
+    wh = connect(any_url)
+    try:
+        empty = wh.frame("SELECT sum(persons) AS s, count(*) AS n FROM mart_person_town WHERE township_code = :t",
+                         t="none")
+        assert pd.isna(empty["s"].iloc[0]) and int(empty["n"].iloc[0]) == 0
+        joined = wh.frame("SELECT r.region_code, p.persons FROM dim_region r "
+                          "LEFT JOIN mart_person_town p ON p.township_code = :t WHERE r.level = 'county'", t="none")
+        assert len(joined) == 1 and pd.isna(joined["persons"].iloc[0])
+        rolled = wh.frame("SELECT sex, sum(persons) AS persons FROM mart_person_town GROUP BY ROLLUP (sex) "
+                          "ORDER BY sex NULLS LAST")
+        assert list(rolled["sex"].iloc[:2]) == ["F", "M"] and pd.isna(rolled["sex"].iloc[2])
+        assert int(rolled["persons"].iloc[2]) == int(rolled["persons"].iloc[:2].sum())
+        distinct = wh.frame("SELECT count(DISTINCT person_id) AS n, count(*) AS rows FROM fact_subsidy_payment")
+        persons = wh.frame("SELECT person_id FROM fact_subsidy_payment")["person_id"].nunique()
+        assert int(distinct["n"].iloc[0]) == persons
+        shadow = wh.frame("SELECT township_code, sum(persons) AS persons FROM mart_person_town "
+                          "GROUP BY township_code HAVING sum(persons) > 0 ORDER BY township_code LIMIT 1")
+        assert int(shadow["persons"].iloc[0]) > 0
+    finally:
+        wh.close()
+
+
+def test_a_profile_without_the_dialects_settings_is_refused(ch_url, monkeypatch):
+    wh = connect(ch_url)
+    try:
+        wrong = {**dialect.CLICKHOUSE_SETTINGS, "count_distinct_implementation": "uniq"}
+        monkeypatch.setattr(clickhouse, "CLICKHOUSE_SETTINGS", wrong)  # as if the server's profile said uniqExact
+        with pytest.raises(clickhouse.ClickHouseError, match="count_distinct_implementation=uniqExact（应为 uniq）"):
+            wh._ch.check_settings()
+    finally:
+        wh.close()

@@ -141,8 +141,8 @@ def store_path(warehouse: str | None = None) -> Path | None:
         from queries.db import warehouse_url  # no streamlit there: queries/ stays below data/ only here
 
         warehouse = warehouse_url()
-    if warehouse.startswith(("postgresql:", "postgresql+", "postgres:")):
-        return None
+    if warehouse.startswith(("postgresql:", "postgresql+", "postgres:", "chdb:", "clickhouse")):
+        return None  # a server (or chDB directory): the store's file is named by IDENTITY_STORE
     return Path(warehouse).with_suffix(SUFFIX)
 
 

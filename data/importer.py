@@ -1,4 +1,4 @@
-"""Import a federation's extracts folder into a new read-only warehouse (DuckDB file or PostgreSQL).
+"""Import a federation's extracts folder into a new read-only warehouse (DuckDB file, PostgreSQL or ClickHouse).
 
     python -m data.importer EXTRACTS_DIR --warehouse TARGET [--as-of YYYY-MM]
 
@@ -35,7 +35,8 @@ from data import boundaries, identity, registers
 from data.readers import BOUNDARY_TABLES, TABLES, ExtractError, files_for, read_table
 from data.rules import REASONS, RULES, reason_sql
 from queries.cells import write_csv
-from queries.db import PG_SCHEMA, SCHEMA_VERSION, is_postgres
+from queries.clickhouse import ClickHouseError
+from queries.db import PG_SCHEMA, SCHEMA_VERSION, is_clickhouse, is_duckdb, is_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 ELIGIBILITY_FILE = ROOT / "config" / "eligibility.yaml"
@@ -131,8 +132,8 @@ def gib(n: float) -> str:
 
 
 def work_dir_for(target: str) -> Path:
-    """The staging folder of this run: beside the warehouse file (its disk), or in TMPDIR for PostgreSQL."""
-    base = Path(tempfile.gettempdir()) / "canlian-import" if is_postgres(target) else Path(target)
+    """The staging folder of this run: beside the warehouse file (its disk), or in TMPDIR for a server."""
+    base = Path(target) if is_duckdb(target) else Path(tempfile.gettempdir()) / "canlian-import"
     base.parent.mkdir(parents=True, exist_ok=True)
     return base.with_name(f"{base.name}.staging-{os.getpid()}")
 
@@ -187,15 +188,25 @@ def pseudonym_key(target: str, key_file: str | None) -> bytes:
     """The HMAC key: env PSEUDONYM_KEY, else a 0600 key file beside the warehouse (created once)."""
     if os.environ.get("PSEUDONYM_KEY"):
         return os.environ["PSEUDONYM_KEY"].encode()
-    path = Path(key_file) if key_file else (
-        Path("pseudonym.key") if is_postgres(target) else Path(target).with_suffix(".key")
-    )
+    path = Path(key_file) if key_file else default_key_path(target)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return path.read_text().strip().encode()
+
+
+def default_key_path(target: str) -> Path:
+    """The key file's default place: beside a DuckDB file or chDB directory, else ./pseudonym.key."""
+    if is_duckdb(target):
+        return Path(target).with_suffix(".key")
+    if target.startswith("chdb://"):
+        from queries.clickhouse import parse
+
+        path = parse(target).path
+        return path.with_name(path.name + ".key")
+    return Path("pseudonym.key")
 
 
 def pseudonyms(values: pd.Series, key: bytes, domain: bytes) -> pd.Series:
@@ -506,8 +517,8 @@ class Importer:
 
 def building_path(target: str, work: Path) -> Path:
     """Where the new warehouse is built: beside the old file (renamed over it when complete), or in the
-    work folder when it goes on to PostgreSQL. Half-built files of killed imports are removed."""
-    if is_postgres(target):
+    work folder when it goes on to PostgreSQL or ClickHouse. Half-built files of killed imports are removed."""
+    if not is_duckdb(target):
         return work / "warehouse.duckdb"
     final = Path(target)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -534,9 +545,13 @@ def publish(con: duckdb.DuckDBPyConnection, target: str, building: Path) -> None
     con.execute("SET preserve_insertion_order = true")
     if is_postgres(target):
         write_postgres(con, target)
+    elif is_clickhouse(target):
+        from data.chwriter import write_clickhouse
+
+        write_clickhouse(con, target, WAREHOUSE_TABLES)
     con.execute(f"USE {STAGING_DB}")
     con.execute("DETACH wh")
-    if not is_postgres(target):
+    if is_duckdb(target):
         os.replace(building, target)
 
 
@@ -590,14 +605,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(
         prog="python -m data.importer",
-        description="把残联导出的数据文件夹导入只读数据仓库（DuckDB 文件或 PostgreSQL）。"
+        description="把残联导出的数据文件夹导入只读数据仓库（DuckDB 文件、PostgreSQL 或 ClickHouse）。"
                     " Import a federation's extracts folder into the warehouse.",
         epilog="可选的伙伴名单（民政低保特困、死亡人员、乡村振兴监测对象，见 docs/compare.md）与其他文件放在同一文件夹。"
                "配置了姓名库密钥（环境变量 IDENTITY_KEY 或 IDENTITY_KEY_FILE，放在 var/ 之外）时，另写加密的姓名库"
                "（默认在数据仓库文件旁，后缀 .identity；环境变量 IDENTITY_STORE 可指定）。")
     parser.add_argument("extracts_dir", type=Path, help="数据文件夹（见 extracts.md 的文件约定）")
     parser.add_argument("--warehouse", required=True,
-                        help="目标：DuckDB 文件路径，或 postgresql+psycopg://用户@主机/库")
+                        help="目标：DuckDB 文件路径；postgresql+psycopg://用户@主机/库；"
+                             "clickhousedb://用户:密码@主机:8123/库（ClickHouse 服务器，集群加 ?cluster=名称）；"
+                             "chdb:///绝对路径/目录（嵌入式 chDB，见 docs/clickhouse.md）")
     parser.add_argument("--as-of", default=dt.date.today().strftime("%Y-%m"),
                         help="数据截止月 YYYY-MM：晚于它的月份和日期被拒绝（默认：本月）")
     parser.add_argument("--key-file", help="假名化密钥文件（默认：仓库旁的 .key 文件；环境变量 PSEUDONYM_KEY 优先）")
@@ -629,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
             identity.check_key(identity_key)
         Importer(args.extracts_dir, args.warehouse, args.as_of, key, memory_limit=args.memory_limit,
                  identity_key=identity_key).run()
-    except (ExtractError, DiskSpaceError, identity.IdentityError) as exc:
+    except (ExtractError, DiskSpaceError, identity.IdentityError, ClickHouseError) as exc:
         print(f"错误：{exc}（数据仓库未改动）", file=sys.stderr)
         return 2
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from queries.db import Warehouse
+from queries.dialect import Statement
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -43,8 +44,8 @@ class Filters:
 
 @cache
 def sql_text(name: str) -> str:
-    """The statement in queries/sql/NAME.sql."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """The statement in queries/sql/NAME.sql (an engine with its own queries/sql/ENGINE/NAME.sql runs that)."""
+    return Statement((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"), name)
 
 
 def numeric_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -48,8 +48,7 @@ def default_month(wh: Warehouse) -> str:
 
 def _has_registers(wh: Warehouse) -> bool:
     """Whether the warehouse was built by an importer that knows the partner registers."""
-    frame = wh.frame("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'meta_register'"
-                     " AND table_schema = current_schema()")
+    frame = wh.frame(sql_text("has_registers"))
     return bool(int(frame["n"].iloc[0]))
 
 

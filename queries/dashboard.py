@@ -161,8 +161,10 @@ TABLE_COUNTS = ["dim_region", "dim_person", "dim_household", "dim_employment_bas
 
 def row_counts(wh: Warehouse) -> pd.DataFrame:
     """Rows in each dimension and fact table (names from a fixed list, not from input)."""
-    sql = " UNION ALL ".join(f"SELECT '{t}' AS table_name, count(*) AS n FROM {t}" for t in TABLE_COUNTS)
-    return _numeric(wh.frame(sql), "table_name")
+    # ORDER BY the list's order: a UNION ALL has none of its own (ClickHouse runs its branches in parallel).
+    union = " UNION ALL ".join(f"SELECT {i} AS k, '{t}' AS table_name, count(*) AS n FROM {t}"
+                               for i, t in enumerate(TABLE_COUNTS))
+    return _numeric(wh.frame(f"SELECT table_name, n FROM ({union}) c ORDER BY k"), "table_name")
 
 
 def county_total(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:

@@ -1,17 +1,18 @@
-"""Read-only access to the warehouse, on DuckDB (a file) or PostgreSQL (a URL)."""
+"""Read-only access to the warehouse, on DuckDB (a file), PostgreSQL or ClickHouse (a URL: chdb:///dir embedded,
+clickhousedb://… a server). What differs between the engines is in queries/dialect.py."""
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from queries import dialect
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_WAREHOUSE = ROOT / "var" / "demo.duckdb"
@@ -28,7 +29,6 @@ PG_SCHEMA = "warehouse"
 # 5: monthly marts for 指标分析 (mart_subsidy_paid_month, mart_eligible_month), partner registers (fact_register_*).
 SCHEMA_VERSION = "5"
 
-_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
 
 class WarehouseError(RuntimeError):
@@ -45,8 +45,18 @@ def warehouse_url() -> str:
 
 
 def is_postgres(url: str) -> bool:
-    """True for a SQLAlchemy PostgreSQL URL, False for a DuckDB file path."""
-    return url.startswith(("postgresql:", "postgresql+", "postgres:"))
+    """True for a SQLAlchemy PostgreSQL URL."""
+    return dialect.engine_of(url) == dialect.POSTGRESQL
+
+
+def is_clickhouse(url: str) -> bool:
+    """True for a ClickHouse URL: chdb:///dir (embedded) or clickhousedb://… (a server)."""
+    return dialect.engine_of(url) == dialect.CLICKHOUSE
+
+
+def is_duckdb(url: str) -> bool:
+    """True for a DuckDB file path (anything that is not a PostgreSQL or ClickHouse URL)."""
+    return dialect.engine_of(url) == dialect.DUCKDB
 
 
 class _Watchdog:
@@ -107,7 +117,21 @@ class Warehouse:
         self._lock = threading.Condition()
         self._active = 0  # DuckDB queries running now: close() waits for them
         self._closed = False
-        if is_postgres(self.url):
+        self.engine = dialect.engine_of(self.url)
+        self._ch = None
+        if self.engine == dialect.CLICKHOUSE:
+            from queries import clickhouse
+
+            try:
+                self._ch = clickhouse.Reader(self.url, self.timeout_s)
+            except (clickhouse.ClickHouseError, ValueError) as exc:
+                if getattr(exc, "code", "") == "UNKNOWN_DATABASE":
+                    raise WarehouseError(
+                        f"找不到数据仓库 {self.url}。请先导入数据：python -m data.importer 数据目录 --warehouse {self.url}"
+                    ) from exc
+                raise WarehouseError(f"无法打开 ClickHouse 数据仓库：{exc}") from exc
+            self._duck = self._engine = None
+        elif is_postgres(self.url):
             import sqlalchemy as sa
 
             options = (
@@ -163,10 +187,12 @@ class Warehouse:
 
     def frame(self, sql: str, **params: object) -> pd.DataFrame:
         """Run one SELECT with bound `:name` parameters; return a DataFrame."""
-        names, duck_sql = _parsed(sql)
-        used = {name: params[name] for name in names}
+        sql = dialect.statement_text(self.engine, sql)
+        used = {name: params[name] for name in dialect.parameters(sql)}
         if self._duck is not None:
-            return self._duck_frame(duck_sql, used)
+            return self._duck_frame(dialect.duckdb_sql(sql), used)
+        if self._ch is not None:
+            return self._ch_frame(sql, used)
         import sqlalchemy as sa
 
         if self._closed:
@@ -198,8 +224,29 @@ class Warehouse:
                 self._active -= 1
                 self._lock.notify_all()
 
+    def _ch_frame(self, sql: str, params: dict) -> pd.DataFrame:
+        """ClickHouse: one query; a swap by the importer (its database renamed away for a moment) is waited out."""
+        from queries import clickhouse
+
+        for attempt in range(20):
+            if self._closed:
+                raise WarehouseRetired("数据仓库已被新的导入替换，请重试。")
+            try:
+                return self._ch.frame(sql, params)
+            except clickhouse.ClickHouseError as exc:
+                if exc.code == "UNKNOWN_DATABASE" and attempt < 19:
+                    time.sleep(0.1)  # RENAME DATABASE warehouse_new TO warehouse is under way
+                    continue
+                if exc.code in ("TIMEOUT_EXCEEDED", "QUERY_WAS_CANCELLED"):
+                    raise WarehouseError(f"查询超过 {self.timeout_s:g} 秒被中止") from exc
+                raise WarehouseError(f"ClickHouse 查询失败：{exc}") from exc
+        raise AssertionError("unreachable")
+
     def execute_unsafe(self, sql: str) -> None:
         """Run a statement as-is on the app's own connection (used only by the read-only tests)."""
+        if self._ch is not None:
+            self._ch.command(sql)
+            return
         if self._duck is not None:
             self._duck.execute(sql)
             return
@@ -216,12 +263,8 @@ class Warehouse:
             self._duck.close()
         if self._engine is not None:
             self._engine.dispose()
-
-
-@lru_cache(maxsize=256)
-def _parsed(sql: str) -> tuple[frozenset[str], str]:
-    """The `:name` parameters a statement uses, and its DuckDB form (`$name`); cached per statement."""
-    return frozenset(_PARAM.findall(sql)), _PARAM.sub(r"$\1", sql)
+        if self._ch is not None:
+            self._ch.close()
 
 
 def connect(url: str | None = None) -> Warehouse:
@@ -234,6 +277,8 @@ def _missing_table(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, duckdb.CatalogException) or getattr(seen, "sqlstate", None) == "42P01":
+            return True
+        if getattr(seen, "code", None) in ("UNKNOWN_TABLE", "UNKNOWN_DATABASE"):  # ClickHouse
             return True
         seen = seen.__cause__ or getattr(seen, "orig", None)
     return False

@@ -81,15 +81,29 @@ def pg_url(extracts, pg_server) -> str:
     return pg_server
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
+@pytest.fixture(scope="session")
+def ch_url(extracts, tmp_path_factory) -> str:
+    """The same extracts imported into an embedded ClickHouse (chDB) directory, once per session.
+
+    chDB runs one directory per process: every chDB test of the session uses this one (a test needing
+    another database of its own names it with ?database=…)."""
+    url = f"chdb://{tmp_path_factory.mktemp('ch') / 'county'}"
+    import_to(extracts, url)
+    return url
+
+
+ENGINE_URLS = {"duckdb": "duck_url", "postgresql": "pg_url", "chdb": "ch_url"}
+
+
+@pytest.fixture(params=list(ENGINE_URLS))
 def any_url(request) -> str:
-    """Each test using this runs on both engines."""
-    return request.getfixturevalue("duck_url" if request.param == "duckdb" else "pg_url")
+    """Each test using this runs on the three engines: DuckDB, PostgreSQL and ClickHouse (embedded chDB)."""
+    return request.getfixturevalue(ENGINE_URLS[request.param])
 
 
 def pytest_collection_modifyitems(items) -> None:
     """Tests on PostgreSQL (the `any_url` postgresql case, or a pg fixture) are slow: `pytest -m "not slow"`
-    runs them on DuckDB only; the default run (CI) runs both."""
+    runs them on DuckDB and chDB only; the default run (CI) runs all three."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if {"pg_url", "pg_server"} & set(item.fixturenames) or {"postgresql", "pg_url"} & set(map(str, params.values())):

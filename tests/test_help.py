@@ -13,7 +13,7 @@ COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.warning
             "ui.users", "bench.run", "bench.disclosure",
             "bench.first_paint", "bench.memory", "bench.explore", "bench.import_memory", "bench.cold_pages", "scripts.time_pages",
             "scripts.draft",
-            "queries.compare", "data.identity"]
+            "queries.compare", "data.identity", "bench.clickhouse"]
 
 
 def test_every_command_line_module_is_listed():

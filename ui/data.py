@@ -21,10 +21,10 @@ import streamlit as st
 from queries import dashboard
 from queries.common import Filters, county
 from queries.coverage import coverage
-from queries.db import Warehouse, WarehouseError, WarehouseRetired, is_postgres, warehouse_url
+from queries.db import Warehouse, WarehouseError, WarehouseRetired, is_duckdb, warehouse_url
 from ui.state import Context
 
-# How often a process asks PostgreSQL which import it holds (one small SELECT); a DuckDB file is checked on
+# How often a process asks PostgreSQL (or ClickHouse) which import it holds (one small SELECT); a DuckDB file is checked on
 # every call (one stat), since an import swaps in a new file.
 IMPORT_CHECK_S = float(os.environ.get("IMPORT_CHECK_S", "2"))
 
@@ -59,7 +59,7 @@ class Live:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.duck = not is_postgres(url)
+        self.duck = is_duckdb(url)
         self._lock = threading.Lock()
         self._open: _Open | None = None
         self._checked = 0.0  # monotonic time PostgreSQL's import id was last read

@@ -4,9 +4,11 @@
 -- the range (:snap = 'year'), or :month_to only (:snap = 'end'); per :by key (× :cols key): township, village,
 -- category, level, year, month. Parameters: :by, :cols, :snap, :month_from, :month_to, :township, :village,
 -- :category, :level. Township marts for the county, village marts inside one township. Keys are text.
-WITH snaps AS (
-    SELECT CAST(g.m AS DATE) AS month
-    FROM generate_series(CAST(:month_from AS TIMESTAMP), CAST(:month_to AS TIMESTAMP), INTERVAL '1 month') AS g(m)
+-- The months as a recursive CTE: the one series DuckDB, PostgreSQL and ClickHouse all write the same way.
+WITH RECURSIVE snaps AS (
+    SELECT CAST(:month_from AS DATE) AS month
+    UNION ALL
+    SELECT CAST(month + INTERVAL '1 month' AS DATE) FROM snaps WHERE month < CAST(:month_to AS DATE)
 ),
 ends AS (
     SELECT month, CAST(EXTRACT(YEAR FROM month) * 100 + EXTRACT(MONTH FROM month) AS INTEGER) AS ym FROM snaps

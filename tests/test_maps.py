@@ -215,3 +215,7 @@ def test_static_map_on_a_page_then_the_deck(duck_url, monkeypatch):
     assert [p.get("fill") for p in root.findall("{http://www.w3.org/2000/svg}path")] == fills
     slide = open_app(params={"mode": "present"})
     assert not slide.exception and not any("st-key-mapbox" in h.value for h in slide.html)
+    again = open_app()  # the same session's next run: deck.gl is loaded in its browser, no picture is sent
+    again.run()
+    assert not again.exception and not any("st-key-mapbox" in h.value for h in again.html)
+    assert again.get("deck_gl_json_chart")

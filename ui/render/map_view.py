@@ -21,6 +21,7 @@ from ui.wording import unit_word, until_caption
 MAP_HEIGHT, MAP_FIT_HEIGHT = 380, 300  # a page's map box, and its height on a laptop screen (ui.page.PAGE_CSS)
 
 POINT_COLOUR = (230, 159, 0)  # the employment bases' dots
+MAP_DRAWN = "map_drawn"  # session key: a map was sent to this browser session (its deck.gl is loaded)
 
 PRESENT_CHART_HEIGHT = 480  # 1080 − the question, the headline row and the 截至 line (the most a slide gives it)
 
@@ -77,9 +78,11 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     map_key = f"{key_}_{view.township or 'county'}"
     box = PRESENT_HEIGHT if view.present else height
     # On a page, the map's picture first (issue 29 §6): an SVG of the same map at the same place shows as soon
-    # as the page's first elements do, and gives way to the interactive map once deck.gl has drawn it.
-    holder = st.container() if view.present else st.container(key=f"mapbox_{map_key}")
-    if not view.present:
+    # as the page's first elements do, and gives way to the interactive map once deck.gl has drawn it. Only
+    # while this browser session has not drawn a map yet: afterwards deck.gl is loaded and draws at once.
+    holder = st.container() if view.present else st.container(key=f"mapbox_{map_key}")  # the same block each run
+    if not view.present and not st.session_state.get(MAP_DRAWN):
+        st.session_state[MAP_DRAWN] = True
         picture, width, pic_height = static_map.svg(
             collection, view_state.longitude, view_state.latitude, view_state.zoom, labels, size,
             points.assign(radius=layers.point_radius(points["size_persons"])) if has_points else None, POINT_COLOUR)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from queries import audience as aud
 from queries.db import WarehouseError
-from ui import auth, briefing, briefing_ui, data, trim
+from ui import auth, briefing, briefing_ui, data
 from ui import view_state as vs
 from ui.labels import md_escape
 from ui.render import slide
@@ -86,7 +86,6 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
     """Every page's start: sign-in, open the warehouse (or explain why not), filters, title, breadcrumb.
     The page opens on the latest year its own `datasets` cover, unless a year was chosen. `period(view)`:
     what the filters line says instead of the year when the view shows another period ('' for the year)."""
-    trim.start()  # once per process: freed heap back to the system (ui/trim.py)
     user = auth.require_user()
     auth.sign_out_button()
     st.session_state[data.PAGE_DATASETS] = datasets  # every 截至 line of this run: the page's own data

@@ -424,3 +424,7 @@ def test_open_and_overdue_counted_in_the_store(tmp_path):
     assert cs.open_overdue_counts(s, "", TODAY) == (11, 6)
     assert cs.open_overdue_counts(s, towns[0], TODAY) == (5, 3)  # subjects 2, 4, 6 of the first sync; 8, 10
     assert sum(s.open_groups()["n"]) == 11 and len(s.open_groups()) < 11  # groups, not rows
+    plan = s.frame("EXPLAIN QUERY PLAN SELECT rule, opened_on, closed_on, state, count(*) AS n FROM cases "
+                   "WHERE (:t = '' OR township_code = :t) AND state IN ('待核查', '核查中') "
+                   "GROUP BY rule, opened_on, closed_on, state", t="")
+    assert "COVERING INDEX cases_open" in " ".join(plan["detail"])  # the index alone, not the cases' rows

@@ -219,3 +219,15 @@ def test_static_map_on_a_page_then_the_deck(duck_url, monkeypatch):
     again.run()
     assert not again.exception and not any("st-key-mapbox" in h.value for h in again.html)
     assert again.get("deck_gl_json_chart")
+
+
+def test_a_served_session_keeps_no_publication(duck_url, monkeypatch):
+    """Streamlit keeps a closed session's state for two minutes (up to 128 sessions): the publication a run drew
+    is kept in it only for the tests (KEEP_PUBLISHED=1, tests/conftest.py), never by a served session (issue 23 §11)."""
+    from tests.conftest import open_app
+
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+    assert "published" in open_app().session_state  # the tests read it back
+    monkeypatch.delenv("KEEP_PUBLISHED")  # as served
+    served = open_app()
+    assert not served.exception and "published" not in served.session_state

@@ -5,8 +5,10 @@
 Starts the dashboard (scripts/serve.py) on a free loopback port, then opens the link in a fresh browser
 context each run (no cache, no cookies: a colleague's first click) and times from navigation start until
 the page is complete: the script has finished, no placeholder (skeleton) is left, every chart has drawn its
-plot and every map its canvas. The first run is the server's first visitor; the target (≤ 2 s) is for every
-run. Prints one line per run and a RESULT line with JSON.
+plot and every map its canvas; and, on the way, when the headline cards were drawn, when the map was on
+screen (its static picture first, maps/static_map.py), when it became interactive and when every chart was
+drawn (MARKS_JS). The first run is the server's first visitor. Targets (issue 29 §6): cards within 1.5 s, the
+complete page within 1.2 × the floor app. Prints one line per run and a RESULT line with JSON.
 
 Each run also times the floor, bench/floor_app.py (a title, one plotly chart, one pydeck map, under plain
 `streamlit run`), right after the page: what Streamlit's own bootstrap and chart and map code cost on this
@@ -19,7 +21,6 @@ import argparse
 import json
 import os
 import statistics
-import time
 from contextlib import ExitStack
 
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
@@ -36,20 +37,51 @@ COMPLETE_JS = """() => {
 }"""
 
 
+# Milestones as a person sees them, each the first moment (ms after navigation start, the page's own clock) its
+# condition held, checked every animation frame: the headline cards drawn; the map on screen (its static
+# picture, or the interactive map where there is no picture); every map interactive (deck.gl's canvas);
+# every chart drawn. `complete` is COMPLETE_JS.
+MARKS_JS = """(() => {
+  const complete = COMPLETE;
+  const marks = window.__paint = {};
+  const seen = (name, ok) => { if (!(name in marks) && ok) marks[name] = performance.now(); };
+  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const tick = () => {
+    const cards = [...document.querySelectorAll('.kpi-card')];
+    seen('cards', cards.length > 0 && cards.every(visible));
+    const pictures = [...document.querySelectorAll('[class*=st-key-mapbox]')];
+    const decks = [...document.querySelectorAll('[data-testid=stDeckGlJsonChart]')];
+    const drawn = decks.length > 0 && decks.every(d => d.querySelector('canvas'));
+    seen('map', pictures.some(p => getComputedStyle(p).backgroundImage.startsWith('url(')) || drawn);
+    seen('map_interactive', drawn);
+    const plots = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+    seen('charts', plots.length > 0 && plots.every(p => p.querySelector('.main-svg')));
+    seen('complete', complete());
+    if (!('complete' in marks)) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();""".replace("COMPLETE", COMPLETE_JS)
+
 # bench/floor_app.py under plain `streamlit run`.
 FLOOR_SERVER = ("-m", "streamlit", "run", "bench/floor_app.py", "--server.headless", "true")
 
 
 def first_paint(browser, url: str) -> float:
     """Seconds from navigation start to the complete page, in a fresh context."""
+    return paint_marks(browser, url)["complete"]
+
+
+def paint_marks(browser, url: str) -> dict[str, float]:
+    """Seconds from navigation start to each milestone of MARKS_JS that the page reached, and to `complete`
+    (COMPLETE_JS), in a fresh context."""
     context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context.add_init_script(MARKS_JS)
     page = context.new_page()
-    start = time.perf_counter()
     page.goto(url, wait_until="commit")
-    page.wait_for_function(COMPLETE_JS, timeout=60_000, polling=50)
-    seconds = time.perf_counter() - start
+    page.wait_for_function("() => window.__paint && 'complete' in window.__paint", timeout=60_000, polling=50)
+    marks = page.evaluate("() => window.__paint")
     context.close()
-    return seconds
+    return {name: ms / 1000 for name, ms in marks.items()}
 
 
 def main() -> None:
@@ -68,15 +100,22 @@ def main() -> None:
         p = stack.enter_context(sync_playwright())
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         times: dict[str, list[float]] = {name: [] for name in links}
+        marks: dict[str, dict[str, list[float]]] = {name: {} for name in links}
         for run in range(args.runs):  # interleaved: both see the machine as it is at that moment
             for name, url in links.items():
-                times[name].append(first_paint(browser, url))
+                seen = paint_marks(browser, url)
+                times[name].append(seen["complete"])
+                for mark, seconds in seen.items():
+                    marks[name].setdefault(mark, []).append(seconds)
             print(f"run {run + 1}: " + "  ".join(f"{name} {t[-1]:.2f} s" for name, t in times.items())
+                  + "  (" + ", ".join(f"{m} {v[-1]:.2f}" for m, v in marks["page"].items() if m != "complete") + ")"
                   + ("  (the servers' first visitors)" if run == 0 else ""))
         browser.close()
     print("RESULT " + json.dumps({"path": args.path, "runs": args.runs, **{
         name: {"first_s": round(t[0], 2), "median_s": round(statistics.median(t), 2), "min_s": round(min(t), 2),
-               "max_s": round(max(t), 2)} for name, t in times.items()}}, ensure_ascii=False))
+               "max_s": round(max(t), 2),
+               "marks_median_s": {m: round(statistics.median(v), 2) for m, v in marks[name].items()}}
+        for name, t in times.items()}}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

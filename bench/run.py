@@ -346,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     as_of = args.until
     info = machine()
     started = dt.datetime.now(dt.UTC)
+    load_start = os.getloadavg()
     log(f"bench: {args.persons:,} persons; machine {info['cores']} cores, {info['memory_gib']:.1f} GiB")
 
     # 1. province: generate, import
@@ -448,7 +449,9 @@ def main(argv: list[str] | None = None) -> int:
     md = [
         "# Benchmark results (province scale)",
         "",
-        f"Run {started:%Y-%m-%d %H:%M} UTC by `{' '.join(['.venv/bin/python -m bench.run', *(argv or sys.argv[1:])])}`.",
+        f"Run {started:%Y-%m-%d %H:%M} UTC by `{' '.join(['.venv/bin/python -m bench.run', *(argv or sys.argv[1:])])}`; "
+        f"load average (1, 5, 15 min) {', '.join(f'{x:.1f}' for x in load_start)} at the start, "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (2 cores: above 2, other work took CPU time).",
         f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory_gib']:.1f} GiB RAM, {info['os']}. "
         f"Python {info['python']}, DuckDB {info['duckdb']}, Streamlit {info['streamlit']}, pandas {info['pandas']}, "
         f"pyarrow {info['pyarrow']}" + (f", PostgreSQL {pg_version}" if pg_version else "") + ".",
@@ -501,11 +504,14 @@ def main(argv: list[str] | None = None) -> int:
         "## Province: each page's script once cold (AppTest, server time)",
         "",
         "Caches cleared before each page, so each time includes opening the warehouse and every query. Run in a "
-        "separate process whose peak memory is the dashboard's.",
+        "separate process whose peak memory is the dashboard's. Wall seconds, and the process's CPU seconds "
+        "(script and DuckDB threads): on a loaded machine the wall time includes waiting for a core.",
         "",
-        "| page | default s | township s |",
-        "|---|---|---|",
-        *[f"| {bp.PAGE_TITLES.get(p, p)} | {cold['default'][p]:.3f} | {cold['township'].get(p, float('nan')):.3f} |"
+        "| page | default s | township s | default CPU s | township CPU s |",
+        "|---|---|---|---|---|",
+        *[f"| {bp.PAGE_TITLES.get(p, p)} | {cold['default'][p]:.3f} | {cold['township'].get(p, float('nan')):.3f} | "
+          f"{cold.get('cpu', {}).get('default', {}).get(p, float('nan')):.3f} | "
+          f"{cold.get('cpu', {}).get('township', {}).get(p, float('nan')):.3f} |"
           for p in cold["default"]],
         "",
         f"Dashboard process peak RSS: **{peak_mb:.0f} MB** (after importing the app: {cold['rss_imported_mb']:.0f} MB).",

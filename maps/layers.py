@@ -175,11 +175,12 @@ def place_labels(collection: dict, size: float, zoom: float | None) -> list[dict
     return rows
 
 
-def label_layer(collection: dict, size: int = 14, zoom: float | None = None) -> pdk.Layer:
+def label_layer(collection: dict, size: int = 14, zoom: float | None = None,
+                rows: list[dict] | None = None) -> pdk.Layer:
     """Chinese names at a point inside each polygon, dark with a white halo (legible on any fill and off
     the polygon; character_set 'auto' makes deck.gl build the CJK glyphs it needs from the local font).
-    Given the view's zoom, names never overlap (`place_labels`)."""
-    rows = place_labels(collection, size, zoom)
+    Given the view's zoom, names never overlap (`place_labels`; `rows`: its result, when already made)."""
+    rows = place_labels(collection, size, zoom) if rows is None else rows
     return pdk.Layer(
         "TextLayer", pd.DataFrame(rows, columns=["name", "position", "offset"]), id=LAYER_LABELS,
         get_position="position", get_text="name", get_size=size, get_pixel_offset="offset",
@@ -189,6 +190,11 @@ def label_layer(collection: dict, size: int = 14, zoom: float | None = None) -> 
     )
 
 
+def point_radius(sizes: pd.Series) -> pd.Series:
+    """A point's radius in metres: its area grows with the persons it stands for."""
+    return 200 + 120 * sizes.clip(lower=0).pow(0.5)
+
+
 def point_layer(points: pd.DataFrame, size_column: str, colour: list[int]) -> pdk.Layer:
     """Circles at lon/lat, area proportional to `size_column` (persons placed). Text columns are HTML-escaped:
     they only feed the tooltip, which deck.gl renders as HTML."""
@@ -196,7 +202,7 @@ def point_layer(points: pd.DataFrame, size_column: str, colour: list[int]) -> pd
     for column in data.columns:
         if data[column].dtype == object or pd.api.types.is_string_dtype(data[column]):
             data[column] = data[column].map(lambda v: html.escape(v) if isinstance(v, str) else v)
-    data["radius"] = 200 + 120 * data[size_column].clip(lower=0).pow(0.5)
+    data["radius"] = point_radius(data[size_column])
     return pdk.Layer(
         "ScatterplotLayer", data, id=LAYER_POINTS, get_position=["lon", "lat"], get_radius="radius",
         radius_units=literal("meters"), get_fill_color=[*colour, 200], get_line_color=[255, 255, 255],

@@ -14,6 +14,7 @@ from data.importer import Importer
 
 # The app's tests run signed in as the demo's read-only analyst unless a test signs in otherwise.
 os.environ.setdefault("DEMO_MODE", "1")
+os.environ.setdefault("KEEP_PUBLISHED", "1")  # each run's publication in its session state, for the tests to read
 os.environ.setdefault("AUDIT_LOG", str(Path(tempfile.gettempdir()) / "canlian-test-audit.log"))
 os.environ.setdefault("SIGNIN_DB", str(Path(tempfile.mkdtemp(prefix="canlian-signin-")) / "signin.sqlite"))
 os.environ.setdefault("SESSION_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="canlian-session-")) / "session.key"))

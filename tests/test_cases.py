@@ -485,3 +485,35 @@ def test_checklist_names_full_or_masked():
     masked = checklist.with_names(rows, cases, people)
     assert list(masked["姓名"]) == ["张*明", "张*明、李*", ""] and list(masked["户编号"]) == ["H001", "H001", ""]
     assert list(checklist.with_names(rows, cases, people, full=True)["姓名"]) == ["张三明", "张三明、李四", ""]
+
+
+def test_open_and_overdue_counted_in_the_store(tmp_path):
+    """总览's card counts open and overdue cases from the store's groups (issue 23 §12a: not every case's row):
+    the same numbers as judging each case's row, over states, townships and opening days."""
+    s = cs.Store(str(tmp_path / "c.sqlite"))
+    rule = "monitored_without_measure"  # 期限 10 working days
+    towns = ["990101001000", "990101002000"]
+
+    def found(n: int, start: int) -> dict:
+        return {rule: pd.DataFrame({"subject": [str(start + i) for i in range(n)],
+                                    "township_code": [towns[i % 2] for i in range(n)], "village_code": [None] * n,
+                                    "period": ["2024-11-01"] * n, "enrolled_date": ["2024-11-01"] * n})}
+
+    month = {rule: dt.date(2024, 12, 1)}
+    s.sync(found(7, 0), "a", month, TODAY - dt.timedelta(days=21))  # opened three weeks before: overdue
+    s.sync(found(12, 0), "b", month, TODAY)  # five more, opened today
+    rows = s.cases().set_index("subject")
+    s.false_alarm(int(rows.loc["0", "case_id"]), int(rows.loc["0", "version"]), "乡镇员", "重复")  # closed
+    s.accept(int(rows.loc["8", "case_id"]), int(rows.loc["8", "version"]), "乡镇员")  # 核查中: still open
+    for township in ["", *towns]:
+        every = cs.with_deadlines(s.cases(township=township), TODAY)
+        is_open = every["state"].isin(cs.OPEN_STATES)
+        expected = (int(is_open.sum()), int((is_open & every["is_overdue"]).sum()))
+        assert cs.open_overdue_counts(s, township, TODAY) == expected
+    assert cs.open_overdue_counts(s, "", TODAY) == (11, 6)
+    assert cs.open_overdue_counts(s, towns[0], TODAY) == (5, 3)  # subjects 2, 4, 6 of the first sync; 8, 10
+    assert sum(s.open_groups()["n"]) == 11 and len(s.open_groups()) < 11  # groups, not rows
+    plan = s.frame("EXPLAIN QUERY PLAN SELECT rule, opened_on, closed_on, state, count(*) AS n FROM cases "
+                   "WHERE (:t = '' OR township_code = :t) AND state IN ('待核查', '核查中') "
+                   "GROUP BY rule, opened_on, closed_on, state", t="")
+    assert "COVERING INDEX cases_open" in " ".join(plan["detail"])  # the index alone, not the cases' rows

@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.warnings", "cases.store",
             "ui.users", "bench.run", "bench.disclosure",
-            "bench.first_paint", "bench.memory", "bench.explore", "bench.import_memory", "bench.cold_pages", "scripts.time_pages",
+            "bench.first_paint", "bench.memory", "bench.explore", "bench.import_memory", "bench.cold_pages", "bench.profile_page",
+            "scripts.time_pages",
             "scripts.draft",
             "queries.compare", "data.identity", "bench.clickhouse"]
 

@@ -147,3 +147,87 @@ def test_names_never_overlap_at_the_view_zoom(shapes, size):
     assert len(rows) >= 0.7 * len(shapes)  # most names stay; the ones left out are the crowded small ones
     every = layers.label_layer(collection, size).data  # without a zoom (tests, exports): every name
     assert len(every) == len(shapes)
+
+
+def _svg_of(style: str):
+    """The SVG inside a static map's style (a base64 data URL), parsed."""
+    import base64
+    import re
+    import xml.etree.ElementTree as ET
+
+    data = re.search(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", style).group(1)
+    return ET.fromstring(base64.b64decode(data).decode("utf-8"))
+
+
+def test_static_map_lies_where_the_deck_draws(shapes):
+    """The static picture (issue 29 §6) is the deck's map: every polygon in its colour, each vertex where deck.gl's
+    Web Mercator puts it at the view's zoom relative to the view's centre (the picture is centred in the map's
+    box as the deck is), every name placed as the label layer places it, names as text."""
+    import math
+
+    from maps import static_map
+
+    ns = "{http://www.w3.org/2000/svg}"
+    hostile = shapes.copy()
+    hostile.loc[hostile.index[0], "name"] = "<b>镇</b>&$x$"
+    values = pd.DataFrame({"unit_code": hostile["region_code"], "v": [60.0 + i for i in range(len(hostile))]})
+    classes, legend = layers.classify_rate(values.set_index("unit_code")["v"], 85)
+    collection = layers.feature_collection(hostile, values.assign(value_text="x"), classes, legend)
+    layers.area_layer(collection)
+    view = layers.view_for(hostile, 600, 280)
+    labels = layers.place_labels(collection, 14, view.zoom)
+    text, width, height = static_map.svg(collection, view.longitude, view.latitude, view.zoom, labels, 14)
+    root = _svg_of(static_map.css("box", text, width, height, 380, 300))
+    assert (int(root.get("width")), int(root.get("height"))) == (width, height)
+    paths = root.findall(f"{ns}path")
+    assert len(paths) == len(collection["features"])
+    world = 512 * 2**view.zoom
+    cx = (view.longitude + 180) / 360 * world
+    cy = (1 - math.asinh(math.tan(math.radians(view.latitude))) / math.pi) / 2 * world
+    for path, feature in zip(paths, collection["features"], strict=True):
+        r, g, b, _ = feature["properties"]["fill"]
+        assert path.get("fill") == f"rgb({r},{g},{b})"
+        lon, lat = feature["geometry"]["coordinates"][0][0] if feature["geometry"]["type"] == "Polygon" \
+            else feature["geometry"]["coordinates"][0][0][0]
+        x = (lon + 180) / 360 * world - cx
+        y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * world - cy
+        first = path.get("d")[1:].split("L")[0].split()
+        assert abs(float(first[0]) - x) <= 0.5 and abs(float(first[1]) - y) <= 0.5
+        assert abs(float(first[0])) <= width / 2 and abs(float(first[1])) <= height / 2  # inside the picture
+    names = [t.text for t in root.iter(f"{ns}text")]
+    assert names == [row["name"] for row in labels] and "<b>镇</b>&$x$" in names  # text, not markup
+
+
+def test_static_map_on_a_page_then_the_deck(duck_url, monkeypatch):
+    """On 总览 the map's box carries the static picture of the very map the deck draws (same units, same
+    colours), shown until the deck's canvas is there; a slide (projector) has none."""
+    from tests.conftest import open_app
+
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+    at = open_app()
+    assert not at.exception
+    style = next(h.value for h in at.html if "st-key-mapbox_overview_map_county" in h.value)
+    assert ".st-key-mapbox_overview_map_county:has(canvas) {background: none" in style.replace("\n", " ")
+    root = _svg_of(style)
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    areas = next(layer for layer in spec["layers"] if layer["id"] == layers.LAYER_AREAS)
+    fills = [f"rgb({r},{g},{b})" for r, g, b, _ in (f["properties"]["fill"] for f in areas["data"]["features"])]
+    assert [p.get("fill") for p in root.findall("{http://www.w3.org/2000/svg}path")] == fills
+    slide = open_app(params={"mode": "present"})
+    assert not slide.exception and not any("st-key-mapbox" in h.value for h in slide.html)
+    again = open_app()  # the same session's next run: deck.gl is loaded in its browser, no picture is sent
+    again.run()
+    assert not again.exception and not any("st-key-mapbox" in h.value for h in again.html)
+    assert again.get("deck_gl_json_chart")
+
+
+def test_a_served_session_keeps_no_publication(duck_url, monkeypatch):
+    """Streamlit keeps a closed session's state for two minutes (up to 128 sessions): the publication a run drew
+    is kept in it only for the tests (KEEP_PUBLISHED=1, tests/conftest.py), never by a served session (issue 23 §11)."""
+    from tests.conftest import open_app
+
+    monkeypatch.setenv("WAREHOUSE_URL", duck_url)
+    assert "published" in open_app().session_state  # the tests read it back
+    monkeypatch.delenv("KEEP_PUBLISHED")  # as served
+    served = open_app()
+    assert not served.exception and "published" not in served.session_state

@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cases.store import CLOSED_STATES, OPEN_STATES, Store, store_url, sync_warehouse, with_deadlines
+from cases.store import CLOSED_STATES, OPEN_STATES, Store, open_overdue_counts, store_url, sync_warehouse, with_deadlines
 from queries.warnings import config
 from ui import data
 
@@ -50,10 +50,10 @@ def closed_count(frame: pd.DataFrame) -> int:
     return 0 if frame.empty else int(frame["state"].isin(CLOSED_STATES).sum())
 
 
-def open_overdue_or_none(scope: str) -> tuple[int, int] | None:
+def open_overdue_or_none(scope: str, today: dt.date | None = None) -> tuple[int, int] | None:
     """(open, overdue) of a scope for 总览's card; None when the store or the rules cannot be read (the card
     is then left out: 总览 must not fail for the case store)."""
     try:
-        return open_overdue(cases(scope))
+        return open_overdue_counts(store(), scope, today)
     except Exception:  # a broken CASES_DB or rules file is said on the 预警 page itself
         return None

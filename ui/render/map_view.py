@@ -7,7 +7,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from maps import layers
+from maps import layers, static_map
 from queries import dashboard
 from queries.disclosure import SMALL
 from ui import data, press
@@ -19,6 +19,9 @@ from ui.state import Context, View
 from ui.wording import unit_word, until_caption
 
 MAP_HEIGHT, MAP_FIT_HEIGHT = 380, 300  # a page's map box, and its height on a laptop screen (ui.page.PAGE_CSS)
+
+POINT_COLOUR = (230, 159, 0)  # the employment bases' dots
+MAP_DRAWN = "map_drawn"  # session key: a map was sent to this browser session (its deck.gl is loaded)
 
 PRESENT_CHART_HEIGHT = 480  # 1080 − the question, the headline row and the 截至 line (the most a slide gives it)
 
@@ -65,18 +68,31 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
                   else layers.view_for(shapes, 600, MAP_FIT_HEIGHT - 20))
     stack = [layers.area_layer(collection, view.village)]
     tooltip = "<b>{name}</b><br/>{value_text}"
-    if points is not None and len(points):
-        stack.append(layers.point_layer(points, "size_persons", [230, 159, 0]))
+    has_points = points is not None and len(points) > 0
+    if has_points:
+        stack.append(layers.point_layer(points, "size_persons", POINT_COLOUR))
         tooltip = point_tooltip or tooltip
-    stack.append(layers.label_layer(collection, size, view_state.zoom))  # names above the bases' dots
+    labels = layers.place_labels(collection, size, view_state.zoom)
+    stack.append(layers.label_layer(collection, size, view_state.zoom, rows=labels))  # names above the bases' dots
     deck = layers.deck(stack, view_state, tooltip)
     map_key = f"{key_}_{view.township or 'county'}"
     box = PRESENT_HEIGHT if view.present else height
-    if not can_drill(view):
-        st.pydeck_chart(deck, height=box, key=map_key)
-    else:
-        st.pydeck_chart(deck, height=box, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
-                        selection_mode="single-object")
+    # On a page, the map's picture first (issue 29 §6): an SVG of the same map at the same place shows as soon
+    # as the page's first elements do, and gives way to the interactive map once deck.gl has drawn it. Only
+    # while this browser session has not drawn a map yet: afterwards deck.gl is loaded and draws at once.
+    holder = st.container() if view.present else st.container(key=f"mapbox_{map_key}")  # the same block each run
+    if not view.present and not st.session_state.get(MAP_DRAWN):
+        st.session_state[MAP_DRAWN] = True
+        picture, width, pic_height = static_map.svg(
+            collection, view_state.longitude, view_state.latitude, view_state.zoom, labels, size,
+            points.assign(radius=layers.point_radius(points["size_persons"])) if has_points else None, POINT_COLOUR)
+        st.html(static_map.css(f"st-key-mapbox_{map_key}", picture, width, pic_height, box, MAP_FIT_HEIGHT))
+    with holder:
+        if not can_drill(view):
+            st.pydeck_chart(deck, height=box, key=map_key)
+        else:
+            st.pydeck_chart(deck, height=box, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
+                            selection_mode="single-object")
     legend_html(items, unit)
     known = set(shapes["region_code"])
     missing = [n for c, n in (ctx.villages.get(view.township, {}) if view.township else ctx.townships).items()

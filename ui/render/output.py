@@ -3,6 +3,7 @@ screen draws and the one every export takes (`Output`), and the units' shown val
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pandas as pd
@@ -16,6 +17,13 @@ from ui.state import View
 from ui.viewer import audience, signed_in
 
 
+def keep_published() -> bool:
+    """Whether a run keeps its publication in the session state (KEEP_PUBLISHED=1: the tests, which read it
+    back). A served session does not: Streamlit keeps a closed session's state for two minutes (up to 128
+    sessions), and a province page's publication is some 45,000 cells (issue 23 §11)."""
+    return os.environ.get("KEEP_PUBLISHED") == "1"
+
+
 class Output:
     """What a page publishes: the publication as this view's audience may see it (`pub`: exact for an
     internal audience, suppressed for a public one), and, made only when an export asks for it, the other
@@ -27,7 +35,8 @@ class Output:
         self.audience = audience(view)
         self._pubs: dict[str, Publication] = {}
         self.pub = self.of(self.audience)
-        st.session_state["published"] = self.pub  # what this run drew (the tests read it back)
+        if keep_published():  # what this run drew, for the tests to read back; not kept by a served session
+            st.session_state["published"] = self.pub
 
     def of(self, who: str) -> Publication:
         """The publication for an audience: exact (INTERNAL) or with every small number withheld (PUBLIC).

@@ -22,6 +22,9 @@ from queries.catalog import GRAINS, METRICS, RATES
 from queries.metrics import rate, shortfall
 
 COUNT, TALLY, AMOUNT, RATE, MEAN, CHANGE = "count", "tally", "amount", "rate", "mean", "change"
+# A link: a number no view shows, that only ties others by an identity the reader knows (stock(t−1) + in(t) =
+# stock(t) + out(t) = a link; persons(t+1) = persons(t) + a link ≥ 0). Always withheld, never protected itself.
+LINK = "link"
 PRIMARY, SECONDARY, WITHHELD = "<5", "×", "—"
 LEGEND = "<5：人数少于5；×：为防推算隐去；—：分母不足5或无法计算"
 HIDDEN_CLASS = "已隐去"

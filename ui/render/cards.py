@@ -77,16 +77,21 @@ def legend(pub: Publication, keys: list[str] | None = None) -> None:
 
 def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str, str]],
           columns: list[tuple[str, str]], block: str = "", first: str = "",
-          keys: Callable[[str, str], str] | None = None) -> None:
+          keys: Callable[[str, str], str] | None = None, order: str = "") -> None:
     """A table of cells: one row per (label, unit code), one column per (header, metric column); drawn as
     the view may show it, its XLSX from the publication of the version chosen (内部版 exact, 对外版
-    suppressed). `keys(column, row)` names the cells when they are not the unit table's."""
+    suppressed). `keys(column, row)` names the cells when they are not the unit table's. With `order` (a
+    column), the rows (given in code order, a total row last) are ranked by its values as each version
+    shows them (`ranked`): a withheld value is never placed by what it hides, and a caption says so."""
     first = first or unit_word(out.view)
     keys = keys or (lambda column, code: key(column, code, block))
 
+    def rows_of(pub: Publication) -> list[tuple[str, str]]:
+        return ranked(pub, rows, lambda code: keys(order, code)) if order else rows
+
     def frame_of(pub: Publication, for_excel: bool) -> pd.DataFrame:
         body = []
-        for label, code in rows:
+        for label, code in rows_of(pub):
             line = {first: label}
             for header, column in columns:
                 cell = keys(column, code)
@@ -102,7 +107,22 @@ def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str
 
     st.dataframe(frame_of(out.pub, False), hide_index=True, width="stretch")
     legend(out.pub, [keys(column, code) for _, code in rows for _, column in columns])
+    if order and any(out.pub.hidden(keys(order, code)) for _, code in rows if out.pub.has(keys(order, code))):
+        st.caption(ORDER_NOTE)
     export_table(key_, title, workbook, ctx, out)
+
+ORDER_NOTE = "按数值从大到小排列；数值已隐去的排在后面，按区划代码顺序，不代表其大小。"
+
+
+def ranked(pub: Publication, rows: list[tuple[str, str]], cell: Callable[[str], str]) -> list[tuple[str, str]]:
+    """Rows (label, code) ranked by the shown value of `cell(code)`, largest first; rows whose value is
+    withheld follow in the order given (code order), so the order says nothing the cells do not (issue 25
+    §3: twelve "<5" in falling order beside their column's total pinned them); a 'total' row stays last."""
+    body = [r for r in rows if r[1] != "total"]
+    shown = [r for r in body if pub.shown(cell(r[1])) is not None]
+    shown.sort(key=lambda r: -pub.shown(cell(r[1])))  # stable: ties keep the code order
+    return [*shown, *(r for r in body if r not in shown), *(r for r in rows if r[1] == "total")]
+
 
 def summary(out: Output, text: str) -> None:
     """文字解读: the page's paragraph, from the same publication as the cards; ready to copy; not on a slide."""

@@ -55,7 +55,8 @@ def test_the_bases_map_sends_only_what_the_page_shows():
     assert pub.suppressed
     (deck,) = _payloads(at)[1]
     points = next(layer for layer in deck["layers"] if layer.get("id") == "points")["data"]
-    allowed = {*public_set_point_columns(), "size_persons", "placed_text", "lifted_text", "radius"}
+    allowed = {"base_id", "name", "base_type", "township_name", "lon", "lat", "funding_wan_yuan", "recognised_year",
+               "size_persons", "placed_text", "lifted_text", "radius"}  # no placed_persons, households_lifted
     assert points and all(set(p) <= allowed for p in points), {k for p in points for k in p} - allowed
     hidden = 0
     for point in points:
@@ -71,18 +72,6 @@ def test_the_bases_map_sends_only_what_the_page_shows():
     for feature in areas:  # the choropleth's features: names and texts, never a number
         assert all(not isinstance(v, int | float) or k == "line_width" for k, v in feature["properties"].items()
                    if k not in ("fill", "line")), feature["properties"]
-
-
-def public_set_point_columns() -> tuple[str, ...]:
-    """The bases' columns the employment page lets onto its map."""
-    import ast
-    from pathlib import Path
-
-    tree = ast.parse((Path(__file__).resolve().parent.parent / "pages" / "employment.py").read_text("utf-8"))
-    node = next(n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "POINT_COLUMNS")
-    columns = ast.literal_eval(node.value)
-    assert not {"placed_persons", "households_lifted"} & set(columns)
-    return columns
 
 
 def _traces_hide_what_they_mark(figure: dict) -> int:
@@ -260,3 +249,151 @@ def test_the_press_sees_no_reject_counts():
     assert all("拒绝行数" not in d.value.columns and "行数" not in d.value.columns for d in at.dataframe)
     staff = open_app("about", {}, user=ANALYST)
     assert "拒绝" in shown_text(staff)
+
+
+# --- §2, §6: the public set of two consecutive years, with the identities, by an independent integer program ----
+def _two_year_system(pubs: dict[int, Publication]) -> tuple[dict, dict, list, dict]:
+    """Variables (every count, amount and tally of both years' tables: '<5' in 1..4, '×' ≥ 0, shown ones
+    fixed) with their kinds, and the equations a reader knows: every stated sum, and between the years, per
+    unit and for the total, stock(t) = stock(t−1) + 新纳入(t) − 风险消除(t) (where it holds) and persons, bases
+    and their placements never falling (col(t) − col(t−1) = a slack ≥ 0). Built from the publications alone
+    (nothing of queries.public_set)."""
+    kinds, bounds, rows, truth = {}, {}, [], {}
+    for year, pub in pubs.items():
+        for k, c in pub.cells.items():
+            if c.kind in ("count", "amount", "tally") and c.value is not None:
+                v = round(c.value * 100) if c.kind == "amount" else int(c.value)
+                name = f"{year}|{k}"
+                kinds[name], truth[name] = c.kind, v
+                bounds[name] = (1, 4) if c.mark == PRIMARY else ((0, np.inf) if c.mark else (v, v))
+        for total, parts in pub.sums:
+            members = [f"{year}|{p}" for p in parts]
+            if f"{year}|{total}" in bounds and all(m in bounds for m in members):
+                rows.append({f"{year}|{total}": -1, **{m: 1 for m in members}})
+    first, second = sorted(pubs)
+    units = {k.split("@", 1)[1] for k in pubs[second].cells if k.startswith("monitored@")}
+    for unit in sorted(units):
+        now = {c: f"{second}|{c}@{unit}" for c in ("monitored", "enrolled", "eliminated", "persons", "base_placed",
+                                                   "bases")}
+        last = {c: f"{first}|{c}@{unit}" for c in ("monitored", "persons", "base_placed", "bases")}
+        if not all(n in truth for n in [*now.values(), *last.values()]):
+            continue
+        if truth[now["monitored"]] - truth[last["monitored"]] - truth[now["enrolled"]] + truth[now["eliminated"]] == 0:
+            rows.append({now["monitored"]: 1, last["monitored"]: -1, now["enrolled"]: -1, now["eliminated"]: 1})
+        for c in ("persons", "base_placed", "bases"):
+            slack = f"slack|{c}@{unit}"
+            kinds[slack], truth[slack], bounds[slack] = "slack", truth[now[c]] - truth[last[c]], (0, np.inf)
+            rows.append({now[c]: 1, last[c]: -1, slack: -1})
+    return kinds, bounds, rows, truth
+
+
+def _ends(members: list[str], matrix: np.ndarray, bounds: dict, cell: str, cap: float) -> tuple[int, int]:
+    """The smallest and largest value of `cell` over the integer solutions of matrix · x = 0 within bounds."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    lower = np.array([bounds[m][0] for m in members], dtype=float)
+    upper = np.array([min(bounds[m][1], cap) for m in members], dtype=float)
+    found = []
+    for sign in (1.0, -1.0):
+        objective = np.zeros(len(members))
+        objective[members.index(cell)] = sign
+        result = milp(objective, constraints=LinearConstraint(matrix, 0, 0), bounds=Bounds(lower, upper),
+                      integrality=np.ones(len(members)))
+        assert result.status == 0, result.message
+        found.append(round(result.x[members.index(cell)]))
+    return found[0], found[1]
+
+
+def _pinned(pubs: dict[int, Publication]) -> list[tuple[str, int, int]]:
+    """Every withheld count of both years that does not keep its protection interval given the system
+    (`_two_year_system`): a "<5" that cannot be 1 or cannot be 4, a "×" (true value not 0) whose feasible
+    range is narrower than 5 — unless it is as narrow with every number withheld but the tallies (never
+    withheld) and the counts of 1-4 as "<5": what no marking can hide. Per connected system, two integer
+    programs per withheld count (and two more for its bound when it fails)."""
+    kinds, bounds, rows, truth = _two_year_system(pubs)
+    parent = {n: n for n in kinds}
+
+    def root(n):
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for row in rows:
+        first = next(iter(row))
+        for n in row:
+            parent[root(n)] = root(first)
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(root(next(iter(row))), []).append(row)
+    cap = 10 * max(abs(v) for v in truth.values()) + 1000
+    base = {m: bounds[m] if kinds[m] == "tally" else
+            ((1, 4) if kinds[m] == "count" and 0 < truth[m] < 5 else (0, np.inf)) for m in kinds}
+    out = []
+    for group_rows in groups.values():
+        members = sorted({n for row in group_rows for n in row})
+        hidden = [n for n in members if kinds[n] == "count" and bounds[n][0] != bounds[n][1]]
+        if not hidden:
+            continue
+        matrix = np.zeros((len(group_rows), len(members)))
+        for r, row in enumerate(group_rows):
+            for n, coefficient in row.items():
+                matrix[r, members.index(n)] = coefficient
+        for n in hidden:
+            lo, hi = _ends(members, matrix, bounds, n, cap)
+            small = bounds[n] == (1, 4)
+            ok = (lo <= 1 and hi >= 4) if small else (truth[n] == 0 or hi - lo >= 5)
+            if not ok:
+                blo, bhi = _ends(members, matrix, base, n, cap)
+                ok = (lo <= max(1, blo) and hi >= min(4, bhi)) if small else hi - lo >= min(5, bhi - blo)
+            if not ok:
+                out.append((n, lo, hi))
+    return out
+
+
+def _tables(duck_url, years):
+    from queries import dashboard
+    from queries.common import Filters
+    from queries.db import connect
+
+    return {y: f for y, f in dashboard.unit_tables(connect(duck_url), Filters(scope=""), years[-1]).items() if y in years}
+
+
+def _table_pubs(tables, preset=None) -> dict[int, Publication]:
+    """Each year's county-by-township table as a public view publishes it (its own pass, or with the public
+    set's marks)."""
+    from queries import disclosure
+    from queries.publish import add_units
+
+    out = {}
+    for year, frame in tables.items():
+        pub = Publication()
+        add_units(pub, frame)
+        marks = public_set.preset_for(preset, pub, year) if preset else None
+        assert preset is None or marks
+        out[year] = disclosure.apply(pub, True, marks)
+    return out
+
+
+@pytest.mark.slow
+def test_each_years_table_alone_gives_counts_away_across_years(duck_url):
+    """The issue's 'stock and flow' and 'years' reproduction: each year's table protected on its own (the
+    view-by-view rule) leaves withheld counts that last year's table and the identities pin. This is what
+    the linked solve is for; it also shows the checker below can find a leak."""
+    pinned = _pinned(_table_pubs(_tables(duck_url, (2023, 2024))))
+    assert pinned, "the two years' tables protected alone should leak through the identities"
+
+
+@pytest.mark.slow
+def test_the_public_set_of_two_years_keeps_every_interval(duck_url):
+    """Done when: an independent integer program over the public tables of two consecutive years, with the
+    identities, pins no withheld count — the tables taking their marks from the public set's linked solve."""
+    tables = _tables(duck_url, (2023, 2024))
+    marks = public_set.solve(tables)
+    assert not marks["_unproven"][0]
+    pubs = _table_pubs(tables, marks)
+    for year, pub in pubs.items():  # the same cell, the same mark, whichever view
+        for k, cell in pub.cells.items():
+            if f"{year}|{k}" in marks:
+                assert cell.mark == marks[f"{year}|{k}"][0], (year, k)
+    assert not _pinned(pubs)

@@ -49,13 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     passes: list[dict] = []
     original = disclosure.apply
 
-    def timed(pub, suppress):
+    def timed(pub, suppress, preset=None):
         if not suppress:
             return original(pub, suppress)
         disclosure._MEMO.clear()
         before = copy.deepcopy(pub)
         start = time.perf_counter()
-        out = original(pub, suppress)
+        out = original(pub, suppress, preset)
         seconds = time.perf_counter() - start
         marks = [c.mark for c in out.cells.values() if c.value is not None]
         # the county's own numbers (the total row, the headline cards' cells): what a press release quotes
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         passes.append({"cells": len(marks), "seconds": seconds, "<5": marks.count("<5"), "×": marks.count("×"),
                        "totals": len(totals), "totals_withheld": sum(m is not None for m in totals),
                        "—": marks.count("—"), "joint": out.joint, "unproven": getattr(out, "unproven", ""),
-                       "input": before})
+                       "input": before, "preset": preset})
         return out
 
     disclosure.apply = timed
@@ -95,10 +95,10 @@ def main(argv: list[str] | None = None) -> int:
                 disclosure._MEMO.clear()
                 again = copy.deepcopy(last["input"])
                 start = time.perf_counter()
-                original(again, True)
+                original(again, True, last["preset"])
                 times.append(time.perf_counter() - start)
             warm = min(times)
-            row = {k: v for k, v in last.items() if k != "input"} | {"page": page, "view": role, "warm_s": warm}
+            row = {k: v for k, v in last.items() if k not in ("input", "preset")} | {"page": page, "view": role, "warm_s": warm}
             rows.append(row)
             share = (row["<5"] + row["×"] + row["—"]) / max(row["cells"], 1)
             print(f"{page:15s} {role:8s} cells {row['cells']:5d}  <5 {row['<5']:4d}  × {row['×']:4d}  — {row['—']:4d}"

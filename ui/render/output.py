@@ -34,7 +34,8 @@ class Output:
         A public one assumes nothing known from another view: the public sees no view exactly."""
         if who not in self._pubs:
             pub, suppress = self._build(), aud.suppress(who)
-            self._pubs[who] = disclosure.apply(pub, suppress, self._preset(pub) if suppress else None)
+            preset = self._preset(pub) if suppress else None
+            self._pubs[who] = disclosure.apply(pub, suppress, preset) if preset else disclosure.apply(pub, suppress)
         return self._pubs[who]
 
     def _preset(self, pub: Publication) -> dict[str, str | None] | None:

@@ -232,8 +232,7 @@ def test_add_to_briefing_and_play_it_back(app_env, tmp_path, monkeypatch, town):
     at.switch_page("pages/briefing.py").run()
     at.button(key="brief_go").click().run()
     at.switch_page("pages/explore.py").run()
-    assert at.session_state["view_state"].public  # a month breakdown is not public (issue 25): refused, said
-    assert any("对外口径不提供" in w.value for w in at.warning) and not at.get("plotly_chart")
+    assert at.session_state["view_state"].public and at.session_state["published"].suppressed
 
 
 @pytest.mark.parametrize(("metric", "unit", "number_format"), [("rehab_rate", "%", "0.0"),

@@ -80,10 +80,13 @@ def _traces_hide_what_they_mark(figure: dict) -> int:
     marked = 0
     for trace in figure.get("data", []):
         texts = trace.get("text")
-        if not isinstance(texts, list):
+        if trace.get("type") != "bar" or not isinstance(texts, list):  # (label traces sit at a fixed position)
             continue
-        axis = "x" if trace.get("orientation") == "h" else "y"
-        values = _plain(trace.get(axis))
+        numeric = [_plain(trace.get(a)) for a in ("x", "y")]
+        numeric = [v for v in numeric if v and all(x is None or isinstance(x, int | float) for x in v)]
+        if len(numeric) != 1:  # the value axis is the one axis of numbers
+            continue
+        values = numeric[0]
         for i, text in enumerate(texts):
             if isinstance(text, str) and any(m in text for m in MARKS) and i < len(values):
                 marked += 1

@@ -3,13 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from queries import compare, dashboard
+from queries import compare, dashboard, public_set
 from queries.catalog import METRICS
 from queries.publish import Publication
 from ui import data, page
 from ui.render import screen
 
 ctx, view = page.setup("数据说明", "数据的来源、时间范围、导入情况和每个指标的定义。")
+REJECTS_NOTE = "导入被拒绝的行数属内部信息，对外口径不显示。"
 
 record = data.q(dashboard.import_record, view.scope)
 meta = dict(zip(record["meta"]["key"], record["meta"]["value"], strict=True))
@@ -17,13 +18,16 @@ months = data.q(dashboard.data_months)
 years = data.q(dashboard.data_years)
 
 files = record["files"]
+# The public set has no reject counts (issue 25): a count of 1 rejected row points at one person's record.
+internal = public_set.REJECTS_PUBLIC or not page.suppressing(view)
 pub = Publication()
 pub.tally("loaded", files["rows_loaded"].sum(), "行")
 pub.tally("rejected", files["rows_rejected"].sum(), "行")
 cols = st.columns(3)
 screen.text_card(cols[0], "最近一次导入", str(meta.get("imported_at", "—")).replace("T", " ")[:19], "")
 screen.text_card(cols[1], "数据截止月", str(meta.get("as_of", "—")), f"最新数据：{data.data_until(ctx)}")
-screen.card(cols[2], pub, "导入行数", "loaded", f"拒绝 {pub.text('rejected')}（明细见数据文件夹中的拒绝清单）")
+screen.card(cols[2], pub, "导入行数", "loaded",
+            f"拒绝 {pub.text('rejected')}（明细见数据文件夹中的拒绝清单）" if internal else "")
 
 st.subheader("各类数据的时间范围")
 AREAS = {"subsidy": "两项补贴发放", "monitoring": "防返贫监测", "rehab": "康复服务", "employment": "就业情况",
@@ -37,7 +41,9 @@ spans = pd.concat([
 st.dataframe(spans, hide_index=True, width="stretch")
 
 rejects = record["rejects"]
-if rejects.empty:
+if not internal:
+    st.caption(REJECTS_NOTE)
+elif rejects.empty:
     st.success("上次导入没有被拒绝的行。")
 else:
     st.subheader("被拒绝的行（按原因）")
@@ -53,7 +59,7 @@ st.dataframe(pd.DataFrame({
     "时间范围": [f"{pd.Timestamp(a):%Y年%m月}—{pd.Timestamp(b):%Y年%m月}" if ok and a is not None and a == a else "—"
              for ok, a, b in zip(partner["is_imported"], partner["first_month"], partner["last_month"], strict=True)],
     "有效行数": partner["rows_loaded"].astype(int), "匹配到持证残疾人的行数": partner["rows_matched"].astype(int),
-    "拒绝行数": partner["rows_rejected"].astype(int),
+    **({"拒绝行数": partner["rows_rejected"].astype(int)} if internal else {}),
 }), hide_index=True, width="stretch")
 st.caption("名单按身份证号（15位自动转为18位，小写x按X）与持证残疾人匹配；数据仓库只保存匹配到的人的假名编号和日期，"
            "不保存姓名和身份证号。未匹配的行（多为无残疾人证的人）不参与比对。")
@@ -88,18 +94,19 @@ st.caption("持证残疾人数：某年的人数为当年年末前发证（发�
            "往年曾注销、后来恢复的证件无法区分。补贴、康复、监测等按年份的数据只在其数据覆盖的年份显示；"
            "某类数据不覆盖所选年份时，页面写明“暂无数据”及其截至月份，而不显示0。")
 
-with st.expander("技术信息（管理员）", expanded=False):  # table names and reason codes: for whoever runs the import
-    left, right = st.columns(2)
-    with left:
-        st.caption("数据仓库表行数")
-        st.dataframe(data.q(dashboard.row_counts).rename(columns={"table_name": "表", "n": "行数"}), hide_index=True,
-                     width="stretch")
-    with right:
-        st.caption("各文件导入情况")
-        st.dataframe(files.rename(columns={"table_name": "数据表", "file": "文件", "rows_read": "读入",
-                                           "rows_loaded": "载入", "rows_rejected": "拒绝"}),
-                     hide_index=True, width="stretch")
-    if not rejects.empty:
-        st.caption("被拒绝的行（原因代码）")
-        st.dataframe(rejects.rename(columns={"table_name": "数据表", "file": "文件", "reason": "原因代码",
-                                             "reason_text": "原因", "rows": "行数"}), hide_index=True, width="stretch")
+if internal:  # table names, reason codes and reject counts: for whoever runs the import, never the public
+    with st.expander("技术信息（管理员）", expanded=False):
+        left, right = st.columns(2)
+        with left:
+            st.caption("数据仓库表行数")
+            st.dataframe(data.q(dashboard.row_counts).rename(columns={"table_name": "表", "n": "行数"}), hide_index=True,
+                         width="stretch")
+        with right:
+            st.caption("各文件导入情况")
+            st.dataframe(files.rename(columns={"table_name": "数据表", "file": "文件", "rows_read": "读入",
+                                               "rows_loaded": "载入", "rows_rejected": "拒绝"}),
+                         hide_index=True, width="stretch")
+        if not rejects.empty:
+            st.caption("被拒绝的行（原因代码）")
+            st.dataframe(rejects.rename(columns={"table_name": "数据表", "file": "文件", "reason": "原因代码",
+                                                 "reason_text": "原因", "rows": "行数"}), hide_index=True, width="stretch")

@@ -12,6 +12,8 @@ from ui.render import screen, slide
 
 ctx, view = page.setup("就业帮扶", "{area}残疾人就业基地与就业帮扶，{year}。", datasets=("employment",))
 BASES_NOTE = "就业基地及其安置人数不按残疾类别、等级筛选。"
+# The bases' columns the map's dots and tooltip may carry (nothing withheld: their figures go as text).
+POINT_COLUMNS = ("base_id", "name", "base_type", "township_name", "lon", "lat", "funding_wan_yuan", "recognised_year")
 
 units = data.q(dashboard.unit_tables, view.filters, view.year)[view.year]  # shared with 总览, 康复服务
 bases = data.q(dashboard.employment_bases, view.filters, view.year)
@@ -55,10 +57,12 @@ screen.legend(pub)
 left, right = slide.columns(view, [3, 2], ("map", "chart"))
 with left:
     st.subheader("就业基地分布（圆点大小 = 安置人数）", anchor=False)
+    # Only what the tooltip and the dots show go to the browser (issue 25 §4): the layer's data is sent whole,
+    # so the bases' true placements and households (placed_persons, households_lifted) never join it.
     shown = [pub.shown(f"base_list@{b}") for b in bases["base_id"]]
-    points = bases.assign(size_persons=[s or 0 for s in shown],
-                          placed_text=[pub.text(f"base_list@{b}") for b in bases["base_id"]],
-                          lifted_text=[pub.text(f"lifted@{b}") for b in bases["base_id"]])
+    points = bases[list(POINT_COLUMNS)].assign(
+        size_persons=[s or 0 for s in shown], placed_text=[pub.text(f"base_list@{b}") for b in bases["base_id"]],
+        lifted_text=[pub.text(f"lifted@{b}") for b in bases["base_id"]])
     tooltip = ("<b>{name}</b><br/>{base_type}　{township_name}<br/>安置残疾人 {placed_text}，带动 {lifted_text}"
                "<br/>扶持资金 {funding_wan_yuan} 万元，{recognised_year} 年认定")
     screen.region_map(out, ctx, units, "base_placed", "人", points=points, point_tooltip=tooltip, key_="employment_map",

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import explore as ex
+from queries import public_set
 from queries.catalog import BREAKDOWNS, GRAINS, METRICS, TIME_BREAKDOWNS
 from queries.explore import ALL, TOTAL, key
 from queries.publish import AMOUNT, COUNT, RATE, Publication
@@ -50,6 +51,14 @@ if not view.present:
                   lambda b: BREAKDOWNS.get(b, "不交叉"))
 
 m = METRICS[view.metric]
+if page.suppressing(view) and (outside := public_set.explore_refusal(view.metric, view.by, view.cols)):
+    # The public sees the public set only (issue 25): a cross, a village, a category or month range could be
+    # set beside the pages' tables to recover what they withhold. Said, with the nearest public view.
+    st.warning(outside)
+    nearest = public_set.nearest_explore(view.metric)
+    st.button(f"查看对外公开的“{m.label}”按乡镇（街道）数据", key="x_public", on_click=vs.to_public_view,
+              kwargs={"by": nearest["by"], "cols": nearest["cols"], "township": "", "village": ""})
+    st.stop()
 why = ex.refusal(m, view.by, view.cols, view.township)
 if why:
     st.warning(why)

@@ -49,6 +49,13 @@ def build() -> Publication:
     for column in ("enrolled", "eliminated"):
         pub.line(f"flow_{column}", [(m.strftime("%Y-%m"), v) for m, v in zip(flow["month"], flow[column], strict=True)],
                  "count", "户")
+        # Months add up to the year (issue 25: Jan–Nov's bars beside the year's total gave December away).
+        # Stated where the chart's months lie in the year, all of them up to its end; a range that cuts the
+        # year is not public (the press sees the year's months) and internal views withhold nothing.
+        within = [m.strftime("%Y-%m") for m in flow["month"] if m.year == view.year]
+        if within and within == sorted(within) and len(within) == len(flow) and within[0].endswith("-01") \
+                and pub.has(key(column, focus)) and pub.value(key(column, focus)) == pub.value(f"flow_{column}@total"):
+            pub.total(key(column, focus), [f"flow_{column}@total"])
     return pub
 
 
@@ -134,7 +141,7 @@ with right:
         screen.chart(out, risk_chart, ctx, "monitoring_risks", title=f"{area}在监测户主要风险")
 
 st.subheader(f"待办：无帮扶措施的在监测户（按{page.unit_word(view)}）", anchor=False)
-todo = units[units["without_measure"] > 0].sort_values("without_measure", ascending=False)
+todo = units[units["without_measure"] > 0].sort_values("unit_code")  # ranked by what is shown (screen.table)
 if missing:
     st.info(missing)
 elif todo.empty:
@@ -142,10 +149,10 @@ elif todo.empty:
 else:
     screen.table(out, "monitoring_todo", f"{area}无帮扶措施的在监测户", ctx,
                  [*zip(todo["name"], todo["unit_code"], strict=True), ("合计（全部）", "total")],
-                 [("在监测户（户）", "monitored"), ("无帮扶措施（户）", "without_measure")])
+                 [("在监测户（户）", "monitored"), ("无帮扶措施（户）", "without_measure")], order="without_measure")
 
 st.subheader(f"监测户中的重度残疾人：未领护理补贴或未获康复服务（{view.year}年）", anchor=False)
-gap = units[units["severe_persons"] > 0].sort_values("without_either", ascending=False)
+gap = units[units["severe_persons"] > 0].sort_values("unit_code")  # ranked by what is shown (screen.table)
 # Whether they were paid or served can only be said for a year the other two datasets cover.
 gap_missing = "；".join(m for m in (ctx.missing("subsidy", view.year), ctx.missing("rehab", view.year)) if m)
 if missing or gap.empty:
@@ -157,5 +164,5 @@ else:
     screen.table(out, "monitoring_gap", f"{area}监测户中重度残疾人保障缺口", ctx,
                  [*zip(gap["name"], gap["unit_code"], strict=True), ("合计（全部）", "total")],
                  [("重度残疾人（人）", "severe_persons"), ("未领护理补贴（人）", "without_nursing"),
-                  ("未获康复服务（人）", "without_rehab"), ("至少缺一项（人）", "without_either")])
+                  ("未获康复服务（人）", "without_rehab"), ("至少缺一项（人）", "without_either")], order="without_either")
 page.until_caption(ctx)

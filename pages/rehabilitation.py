@@ -41,7 +41,9 @@ out = screen.Output(build, view)
 pub = out.pub
 area = page.area_name(ctx, view)
 k = lambda column: key(column, focus)  # noqa: E731
-names = "、".join(below["name"].head(5)) + ("等" if len(below) > 5 else "")
+# The five largest gaps as shown (a withheld gap is never ranked by what it hides: screen.ranked).
+biggest = screen.ranked(pub, list(zip(below["name"], below["unit_code"], strict=True)), lambda c: key("rehab_short", c))
+names = "、".join(name for name, _ in biggest[:5]) + ("等" if len(below) > 5 else "")
 if not view.village:
     screen.summary(out, rehab_text(pub, area, ctx.year_end("rehab", view.year), focus, (len(below), "below_short"),
                                    names, page.unit_word(view), "kid_rate@total"))
@@ -91,7 +93,7 @@ else:
     screen.table(out, "rehab_below", f"{area}康复服务率未达标{page.unit_word(view)}", ctx,
                  [*zip(below["name"], below["unit_code"], strict=True)],
                  [("需求（人）", "rehab_need"), ("已服务（人）", "rehab_served"), ("服务率（%）", "rehab_rate"),
-                  (f"距{TARGET:g}%还差（人）", "rehab_short")])
+                  (f"距{TARGET:g}%还差（人）", "rehab_short")], order="rehab_short")
     st.caption(md_escape(f"未达标{page.unit_word(view)}合计差 {pub.text('below_short')}；{area}整体距目标差 "
                f"{pub.text(k('rehab_short'))}（已达标的{page.unit_word(view)}超出目标的部分抵消了一部分）。"))
 

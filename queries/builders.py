@@ -25,10 +25,11 @@ def add_elimination_time(pub: Publication, path: pd.DataFrame, eliminated: str, 
 
 # --- 康复服务 ---------------------------------------------------------------------------------------------
 def below_target(units: pd.DataFrame) -> pd.DataFrame:
-    """The units whose rehab service rate is under its target (config/targets.yaml), the most people short
-    first (ties in the unit table's order); units without a rate are not under it."""
+    """The units whose rehab service rate is under its target (config/targets.yaml), in code order (an
+    output ranks them by what it shows, `publish.ranked`: an order by the true gaps would tell the public
+    what a withheld gap hides); units without a rate are not under it."""
     below = units[(units["rehab_rate"] < METRICS["rehab_rate"].target) & ~units["rehab_rate"].isna()]
-    return below.sort_values("rehab_short", ascending=False, kind="stable")
+    return below.sort_values("unit_code", kind="stable")
 
 
 def rehab_groups(groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -467,10 +467,16 @@ NUMBERS: dict[str, Number] = {n.key: n for n in [
     _n("cat_eligible_paid", "符合条件已发放人数（按残疾类别）", "人", "符合条件且年内至少领取一次的人数，按残疾类别。",
        "category",
        "subsidy", "两项补贴 › 按类别、等级的覆盖率"),
+    _n("cat_unpaid", "应享未享人数（按残疾类别）", "人",
+       "符合条件但年内未领取的人数，按残疾类别（符合条件 = 已发放 + 应享未享）。",
+       "category", "subsidy", "两项补贴 › 按类别、等级的覆盖率（不绘出，与两组柱同受保护）"),
     _n("level_eligible", "符合条件人数（按残疾等级）", "人", "符合补贴条件的持证残疾人，按残疾等级。", "level", "persons",
        "两项补贴 › 按类别、等级的覆盖率", needs=()),
     _n("level_eligible_paid", "符合条件已发放人数（按残疾等级）", "人", "符合条件且年内至少领取一次的人数，按残疾等级。", "level",
        "subsidy", "两项补贴 › 按类别、等级的覆盖率"),
+    _n("level_unpaid", "应享未享人数（按残疾等级）", "人",
+       "符合条件但年内未领取的人数，按残疾等级（符合条件 = 已发放 + 应享未享）。",
+       "level", "subsidy", "两项补贴 › 按类别、等级的覆盖率（不绘出，与两组柱同受保护）"),
     # 康复服务
     _n("kid_need_persons", "0–16岁残疾儿童康复需求人数", "人", "当年有康复需求记录的0–16岁持证残疾儿童。", "category", "rehab",
        KIDS),
@@ -553,7 +559,8 @@ NUMBERS: dict[str, Number] = {n.key: n for n in [
 # 指标分析's cells take the unit and kind of the view's metric: their unit and kind are not checked here.
 VIEW_FAMILIES = ("v", "n", "d", "g")
 
-_SUFFIXED = re.compile(r"^(cat_eligible_paid|cat_eligible|level_eligible_paid|level_eligible|payments)_(living|nursing)$")
+_SUFFIXED = re.compile(r"^(cat_eligible_paid|cat_eligible|cat_unpaid|level_eligible_paid|level_eligible|level_unpaid|payments)"
+                       r"_(living|nursing)$")
 _PATTERNS = [(re.compile(r"^y\d{4}$"), "form_year"), (re.compile(r"^care\d{4}$"), "care_year"),
              (re.compile(r"^amount_(living|nursing)$"), "month_amount"), (re.compile(r"^risk_.+$"), "risk"),
              (re.compile(r"^(change|yoy)_(?!amount$|persons$).*$"), "change"),

@@ -29,9 +29,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from queries.publish import AMOUNT, CHANGE, COUNT, MEAN, PRIMARY, RATE, SECONDARY, TALLY, WITHHELD, Publication
+from queries.publish import AMOUNT, CHANGE, COUNT, LINK, MEAN, PRIMARY, RATE, SECONDARY, TALLY, WITHHELD, Publication
 
-_LINE_KINDS = (COUNT, AMOUNT)
+_LINE_KINDS = (COUNT, AMOUNT, LINK)
 SMALL = 5
 INF = 10**12
 PROTECTION = SMALL  # a "×" of persons or households (true value not 0) ranges over max − min ≥ this
@@ -53,6 +53,8 @@ def protected(mark: str | None, value: float, lo: float, hi: float, kind: str = 
     (the counts of 1-4 as "<5"): what those already tell cannot be asked of the view (a township's known
     total of 3 bounds its villages by 3, a village's "<5" its categories by 4, whatever is withheld)."""
     blo, bhi = base if base is not None else (-INF, INF)
+    if kind == LINK:  # a link is nobody's number: it only ties others
+        return True
     if mark == PRIMARY:
         return lo <= max(1, blo) and hi >= min(SMALL - 1, bhi)
     if value == 0:
@@ -109,20 +111,24 @@ def _line_ranges(values: list[int], marks: list[str | None]) -> dict[int, list[t
 
 
 def line_is_safe(values: list[int], marks: list[str | None], kind: str = COUNT,
-                 known: list[bool] | None = None) -> bool:
+                 known: list[bool] | None = None, links: list[bool] | None = None) -> bool:
     """Exactly, for one line (its cells, then its total last): every suppressed member keeps its
     protection interval (`protected`) given the shown ones and the equation sum(cells) = total. `known`
-    says which members the reader knows from elsewhere (they bound the others whatever is withheld)."""
+    says which members the reader knows from elsewhere (they bound the others whatever is withheld);
+    `links` which are links (kind LINK: never shown, nothing to protect)."""
     ranges = _line_ranges(values, marks)
     base = None
     for i, feasible in ranges.items():
         if not feasible:
             return False
+        if links and links[i]:
+            continue
         if _member_safe(marks[i], values[i], feasible, kind, None):
             continue
         if base is None:  # every member the reader does not know withheld: what the line itself allows
             base = _line_ranges(values, [None if known and known[j] else
-                                         PRIMARY if kind == COUNT and primary(values[j]) else SECONDARY
+                                         PRIMARY if kind == COUNT and primary(values[j]) and not (links and links[j])
+                                         else SECONDARY
                                          for j in range(len(values))])
         if not _member_safe(marks[i], values[i], feasible, kind, base.get(i)):
             return False
@@ -224,9 +230,10 @@ def _line_pass(pub: Publication, lines: list[list[str]], stuck: list) -> bool:
         kind = pub.cells[line[0]].kind
         values = [_scaled(pub.cells[k].value, kind) for k in line]
         known = [pub.cells[k].known for k in line]
+        links = [pub.cells[k].kind == LINK for k in line]
         while True:
             marks = [pub.cells[k].mark for k in line]
-            if line_is_safe(values, marks, kind, known):
+            if line_is_safe(values, marks, kind, known, links):
                 break
             victim = _withhold_next(pub, line, lambda i, v=values, m=marks: _changes_line(v, m, i))
             if victim is None or not _hide(pub, victim):
@@ -395,13 +402,31 @@ _MEMO_SIZE = 512
 _MEMO_LOCK = threading.Lock()
 
 
-def apply(pub: Publication, suppress: bool) -> Publication:
+def apply(pub: Publication, suppress: bool, preset: dict[str, str | None] | None = None) -> Publication:
     """Withhold, in place, what the view must not show (nothing unless `suppress`); returns `pub`.
     The marks depend only on the cells and sums, so a page's rerun reuses the last answer (the integer
-    programming costs 0.1–1 s; a signature costs a millisecond)."""
+    programming costs 0.1–1 s; a signature costs a millisecond). `preset`: marks settled elsewhere for some
+    cells (the public set's, solved once per import over every year with the identities between them:
+    queries.public_set), kept as they are; the rest of the view is withheld around them."""
     pub.suppressed = suppress
     if not suppress:
         return pub
+    if preset:
+        before = {k: (c.mark, c.known) for k, c in pub.cells.items()}
+        for k, mark in preset.items():
+            if k in pub.cells:
+                pub.cells[k].mark, pub.cells[k].fixed = mark, True
+        done = _memo_withhold(pub)
+        for k in preset:
+            if k in pub.cells:
+                pub.cells[k].fixed = False
+        if done:
+            return pub
+        # The page states more of the set's cells than the set does and only they could close what it gives
+        # away: withheld as before (its table alone first), safe for this view though not with the others.
+        log.warning("the public set's marks could not be kept on this view: it is withheld on its own")
+        for k, (mark, known) in before.items():
+            pub.cells[k].mark, pub.cells[k].known = mark, known
     if pub.table and len(pub.table) < len(pub.cells):
         # The unit table first, on its own: its marks are then the same in every view that shows it (the
         # township's, each village's), whatever else the view publishes; the rest is withheld around it,
@@ -477,6 +502,8 @@ def _withhold(pub: Publication, solved: dict) -> bool:
         if cell.kind == COUNT and cell.value is not None and 0 < cell.value < SMALL and not cell.known \
                 and not cell.fixed:
             cell.mark = PRIMARY
+        elif cell.kind == LINK:  # never shown: the reader knows only that it is a non-negative integer
+            cell.mark = SECONDARY
     lines = _lines(pub)
     stuck: list = []  # what could not be made safe
     leaks: list[str] = []

@@ -36,6 +36,7 @@ from queries.publish import (
     add_units,
     direction,
     key,
+    ranked,
     unit_missing,
 )
 from queries.report import REPORT_KEYS
@@ -446,10 +447,12 @@ class _Text:
                     else f"，达到{REHAB_TEXT}目标。" if short == 0 else "。"))
         units = self.data.units
         below = builders.below_target(units)
-        if len(below):
+        if len(below):  # the largest gaps as this version shows them (publish.ranked: none placed by what it hides)
+            biggest = ranked(self.pub, list(zip(below["name"], below["unit_code"], strict=True)),
+                             lambda code: key("rehab_short", code))[:5]
             listed = "、".join(name + (f"（{self.n(key('rehab_rate', code))}，差{self.n(key('rehab_short', code))}）"
                                       if self.pub.shown(key("rehab_rate", code)) is not None else "")
-                               for name, code in zip(below["name"].head(5), below["unit_code"].head(5), strict=True))
+                               for name, code in biggest)
             more = "等" if len(below) > 5 else ""
             second = (f"{self.n('below_units')}{self.unit_word}未达{REHAB_TEXT}目标"
                       + self.shown_clause("below_short", "，合计差{}") + f"，差距较大的有{listed}{more}。")

@@ -22,6 +22,9 @@ from queries.catalog import METRICS, RATES, UNIT_NUMBERS
 from queries.metrics import rate, shortfall
 
 COUNT, TALLY, AMOUNT, RATE, MEAN, CHANGE = "count", "tally", "amount", "rate", "mean", "change"
+# A link: a number no view shows, that only ties others by an identity the reader knows (stock(t−1) + in(t) =
+# stock(t) + out(t) = a link; persons(t+1) = persons(t) + a link ≥ 0). Always withheld, never protected itself.
+LINK = "link"
 PRIMARY, SECONDARY, WITHHELD = "<5", "×", "—"
 LEGEND = "<5：人数少于5；×：为防推算隐去；—：分母不足5或无法计算"
 HIDDEN_CLASS = "已隐去"
@@ -309,3 +312,13 @@ def add_below_target(pub: Publication, below: pd.DataFrame, missing: str = "") -
     shorts = [key("rehab_short", c) for c in below["unit_code"]]
     pub.derived("below_short", float(sum(pub.value(s) or 0 for s in shorts)), "人", shorts, missing)
     pub.tally("below_units", len(below), "个", missing)
+
+
+def ranked(pub: Publication, rows: list[tuple[str, str]], cell: Callable[[str], str]) -> list[tuple[str, str]]:
+    """Rows (label, code) ranked by the shown value of `cell(code)`, largest first; rows whose value is
+    withheld follow in the order given (code order), so the order says nothing the cells do not (issue 25
+    §3: twelve "<5" in falling order beside their column's total pinned them); a 'total' row stays last."""
+    body = [r for r in rows if r[1] != "total"]
+    shown = [r for r in body if pub.shown(cell(r[1])) is not None]
+    shown.sort(key=lambda r: -pub.shown(cell(r[1])))  # stable: ties keep the code order
+    return [*shown, *(r for r in body if r not in shown), *(r for r in rows if r[1] == "total")]

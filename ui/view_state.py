@@ -11,6 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from queries.catalog import MAP_METRICS
+from queries.public_set import year_months
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.state import Context, View, default_view, parse, revalidated, with_widget
 
@@ -59,6 +60,12 @@ def set_area(township: str, village: str = "") -> None:
     update(township=township, village=village)
     new_generation()
     st.session_state["scroll_top"] = True
+
+
+def to_public_view(**changes) -> None:
+    """Callback: the view moves to the nearest one of the public set (a 指标分析 cross → its rows by township)."""
+    update(**changes)
+    new_generation()
 
 
 def choose_part(key: str | None = None) -> None:
@@ -130,6 +137,8 @@ def current_view(ctx: Context, page_year: int, trend: bool = False, own_township
     if span == (default.month_from, default.month_to) and ctx.months:  # no range chosen: the chosen year's
         span = (max(ctx.months[0], f"{year - 1}-01"), min(ctx.months[-1], f"{year}-12"))
         span = span if span[0] <= span[1] else (default.month_from, default.month_to)
+    if fixed_area and ctx.months:  # the public set's months: the year's, never a free range (issue 25)
+        span = year_months(year, ctx.months)
     sb = st.sidebar
     _widget(sb.selectbox, "年度", ctx.years, "year", "w_year", lambda y: f"{y}年", shown=year)
     if not fixed_area:
@@ -143,7 +152,10 @@ def current_view(ctx: Context, page_year: int, trend: bool = False, own_township
                 lambda c: CATEGORY_LABELS.get(c, "全部类别"))
         _widget(sb.selectbox, "残疾等级", [0, *LEVEL_LABELS], "level", "w_level",
                 lambda c: LEVEL_LABELS.get(c, "全部等级"))
-    if trend and ctx.months:
+    if trend and ctx.months and fixed_area:
+        sb.caption(f"月份范围：{span[0][:4]}年{int(span[0][5:])}月至{span[1][:4]}年{int(span[1][5:])}月"
+                   "（对外口径按所选年度，不提供任选月份范围）")
+    elif trend and ctx.months:
         _widget(sb.select_slider, "月份范围", ctx.months, "range", "w_range", lambda m: f"{m[:4]}年{int(m[5:])}月",
                 shown=span)
     present_key = f"w_present_{st.session_state.get('view_gen', 0)}"

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import audience as aud
-from queries.publish import Publication, key
+from queries.publish import Publication, key, ranked
 from ui import press
 from ui.render import xlsx
 from ui.render.downloads import export_table
@@ -77,17 +77,23 @@ def legend(pub: Publication, keys: list[str] | None = None) -> None:
 
 def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str, str]],
           columns: list[tuple[str, str]], block: str = "", first: str = "",
-          keys: Callable[[str, str], str] | None = None, height: int | str = "auto") -> None:
+          keys: Callable[[str, str], str] | None = None, order: str = "",
+          height: int | str = "auto") -> None:
     """A table of cells: one row per (label, unit code), one column per (header, metric column); drawn as
     the view may show it, its XLSX from the publication of the version chosen (内部版 exact, 对外版
-    suppressed). `keys(column, row)` names the cells when they are not the unit table's; `height` is
-    st.dataframe's ("content": every row without scrolling)."""
+    suppressed). `keys(column, row)` names the cells when they are not the unit table's. With `order` (a
+    column), the rows (given in code order, a total row last) are ranked by its values as each version
+    shows them (`ranked`): a withheld value is never placed by what it hides, and a caption says so. `height`
+    is st.dataframe's ("content": every row without scrolling)."""
     first = first or unit_word(out.view)
     keys = keys or (lambda column, code: key(column, code, block))
 
+    def rows_of(pub: Publication) -> list[tuple[str, str]]:
+        return ranked(pub, rows, lambda code: keys(order, code)) if order else rows
+
     def frame_of(pub: Publication, for_excel: bool) -> pd.DataFrame:
         body = []
-        for label, code in rows:
+        for label, code in rows_of(pub):
             line = {first: label}
             for header, column in columns:
                 cell = keys(column, code)
@@ -103,7 +109,12 @@ def table(out: Output, key_: str, title: str, ctx: Context, rows: list[tuple[str
 
     st.dataframe(frame_of(out.pub, False), hide_index=True, width="stretch", height=height)
     legend(out.pub, [keys(column, code) for _, code in rows for _, column in columns])
+    if order and any(out.pub.hidden(keys(order, code)) for _, code in rows if out.pub.has(keys(order, code))):
+        st.caption(ORDER_NOTE)
     export_table(key_, title, workbook, ctx, out)
+
+ORDER_NOTE = "按数值从大到小排列；数值已隐去的排在后面，按区划代码顺序，不代表其大小。"
+
 
 def summary(out: Output, text: str) -> None:
     """文字解读: the page's paragraph, from the same publication as the cards; ready to copy; not on a slide."""

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import audience as aud
-from queries import disclosure
+from queries import disclosure, public_set
 from queries.publish import Publication, key
 from queries.text import plotly_text
 from ui.state import View
@@ -42,8 +42,23 @@ class Output:
         """The publication for an audience: exact (INTERNAL) or with every small number withheld (PUBLIC).
         A public one assumes nothing known from another view: the public sees no view exactly."""
         if who not in self._pubs:
-            self._pubs[who] = disclosure.apply(self._build(), aud.suppress(who))
+            pub, suppress = self._build(), aud.suppress(who)
+            preset = self._preset(pub) if suppress else None
+            self._pubs[who] = disclosure.apply(pub, suppress, preset) if preset else disclosure.apply(pub, suppress)
         return self._pubs[who]
+
+    def _preset(self, pub: Publication) -> dict[str, str | None] | None:
+        """The public set's marks for this view's unit tables (issue 25: solved once per import over every
+        year with the identities between years, so a year's table has the same marks on every page and in
+        every year's view), when the view is the set's — the county by township, every category and level —
+        and the linked solve is on (`public_set.linked`); else None (the table withheld on its own)."""
+        v = self.view
+        if not pub.table or not public_set.linked() or v.township or v.village or v.category or v.level or v.scope:
+            return None
+        from ui import data  # late: data opens the warehouse
+
+        years = tuple(data.context("").years)
+        return public_set.preset_for(data.q(public_set.public_marks, years), pub, v.year) or None
 
     def safe(self) -> Publication:
         """The publication with every small number withheld (对外版 exports)."""

@@ -9,7 +9,7 @@ that own each concern. The only place the page's numbers become pixels; their te
 - `ui.render.downloads`: press PNGs, XLSX in their versions, the Word draft, their title lines.
 """
 
-from ui.render.cards import against_target, card, legend, rate_reached, summary, table, text_card
+from ui.render.cards import against_target, card, legend, ranked, rate_reached, summary, table, text_card
 from ui.render.chart import PLOTLY_CONFIG, can_drill, chart, drill_hint, plotted_values, present_figure
 from ui.render.downloads import caption_for, draft_download, export_menu, export_name, export_table
 from ui.render.map_view import legend_html, region_map
@@ -17,5 +17,5 @@ from ui.render.output import Output, chart_name, unit_frame
 
 __all__ = ["PLOTLY_CONFIG", "Output", "against_target", "can_drill", "caption_for", "card", "chart", "chart_name",
            "draft_download", "drill_hint", "export_menu", "export_name", "export_table", "legend", "legend_html",
-           "plotted_values", "present_figure", "rate_reached", "region_map", "summary", "table", "text_card",
+           "plotted_values", "present_figure", "ranked", "rate_reached", "region_map", "summary", "table", "text_card",
            "unit_frame"]

@@ -1,0 +1,196 @@
+"""The public set (issue 25): the fixed list of tables the public may see, per year — what a 统计公报 or a
+press release carries — read from the catalogue. The 公开 audience (the press role, a 公开场合 slide, a
+published image: queries.audience) sees these views and no other, so every sum and identity linking them is
+known in advance and can be protected together (docs/decisions/public-set.md).
+
+For each year of the data:
+- each page's county view by township: every category and level together (no category or level filter),
+  its cards, unit table, charts and map (`PAGES`); its months are the year's, January to December (or to
+  the last month the data holds), never a free range;
+- 指标分析: every metric of the catalogue by township for the year, no cross (`explore_allowed`);
+- 数据说明: the data's months and definitions, not the import's reject counts (`REJECTS_PUBLIC`).
+
+What is outside the set is refused with a sentence that says what is public (`explore_refusal`,
+`outside_text`) and the nearest public view (`nearest_explore`). Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from queries import disclosure
+from queries.catalog import BREAKDOWNS, METRICS
+from queries.publish import LINK, Publication, add_units, key
+
+# The pages whose county-by-township view is public, every year (URL page names).
+PAGES = ("overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility")
+# 指标分析: the breakdowns the public may ask for (rows), and none as a cross (columns).
+EXPLORE_BY = ("township",)
+REJECTS_PUBLIC = False  # 数据说明's reject counts (rows of 1 point at a person's record) are internal
+PUBLIC_WORDS = ("对外公开的数据为各页面全县分乡镇（街道）、全部残疾类别和等级的年度数据及其图表；"
+                "指标分析只提供各指标按乡镇（街道）的年度数据，不提供交叉分析、村（社区）、类别、等级或月份范围。")
+
+
+@dataclass(frozen=True)
+class PublicTable:
+    """One table of the public set: a page's (or 指标分析's metric's) county view by township in a year."""
+
+    page: str
+    year: int
+    metric: str = ""  # 指标分析's metric ('' for a page)
+
+    @property
+    def by(self) -> str:
+        return "township"
+
+
+def tables(years: list[int]) -> list[PublicTable]:
+    """Every public table of these years: each page's county view, and each catalogue metric by township."""
+    return [PublicTable(p, y) for y in years for p in PAGES] + \
+        [PublicTable("explore", y, m) for y in years for m in METRICS if "township" in METRICS[m].breakdowns]
+
+
+def year_months(year: int, months: list[str]) -> tuple[str, str]:
+    """The public month range of a year: its January (or the data's first month) to its December (or the
+    data's last month); the whole data's span when the year has no month."""
+    inside = [m for m in months if m.startswith(f"{year}-")]
+    if not inside:
+        return (months[0], months[-1]) if months else (f"{year}-01", f"{year}-12")
+    return inside[0], inside[-1]
+
+
+def explore_allowed(metric: str, by: str, cols: str) -> bool:
+    """Whether a 指标分析 view is in the public set: a catalogue metric by township, no cross."""
+    return metric in METRICS and by in EXPLORE_BY and not cols
+
+
+def explore_refusal(metric: str, by: str, cols: str) -> str:
+    """'' for a public 指标分析 view, else the sentence saying what is public instead."""
+    if explore_allowed(metric, by, cols):
+        return ""
+    asked = BREAKDOWNS.get(by, by) + (f" × {BREAKDOWNS.get(cols, cols)}" if cols else "")
+    return f"对外口径不提供“{asked}”的分析（可相互推算出被隐去的小数字）。{PUBLIC_WORDS}"
+
+
+def nearest_explore(metric: str) -> dict[str, str]:
+    """The public 指标分析 view nearest to one outside the set: the same metric by township, no cross."""
+    return {"metric": metric if metric in METRICS else next(iter(METRICS)), "by": "township", "cols": ""}
+
+
+def outside_text(what: str) -> str:
+    """What a public slide or image of a view outside the set says instead of its numbers."""
+    return f"{what}不在对外公开的数据范围内，不能用于公开场合或对外图片。{PUBLIC_WORDS}"
+
+
+# --- protected together (issue 25 §2) ------------------------------------------------------------------
+LINKED_SETTING = "PUBLIC_SET_LINKED"  # environment: "1" solves the public set's years together (see `linked`)
+
+
+def linked() -> bool:
+    """Whether public views take their unit tables' marks from the public set solved over every year at once
+    (PUBLIC_SET_LINKED=1), rather than each view's table on its own. Off by default until the solve is fast
+    enough to run on a page view: docs/decisions/public-set.md."""
+    return os.environ.get(LINKED_SETTING, "") == "1"
+
+
+# Identities a reader knows between the years' unit tables, per unit and for the county's total:
+STOCK_FLOW = ("monitored", "enrolled", "eliminated")  # stock(t) = stock(t−1) + in(t) − out(t): households
+# Counted in year t ⇒ counted in t+1 (a register: certificates issued by the year's end, bases recognised by
+# it, each base's placements the same every year): the column never falls, so col(t+1) = col(t) + a link ≥ 0.
+GROWING = ("persons", "base_placed", "bases")
+
+
+def block(year: int) -> str:
+    """The block of a year's unit table in the public set's publication."""
+    return f"y{year}:"
+
+
+def publication(tables: dict[int, pd.DataFrame]) -> Publication:
+    """The public set's unit tables (the county by township, every category and level) of every year, as one
+    publication: each year's table with its sums (`add_units`), and between neighbouring years the identities
+    a reader knows, each stated only where it holds exactly in these numbers (a false one would be no one's
+    knowledge, and could make the system infeasible)."""
+    pub = Publication()
+    codes: dict[int, list[str]] = {}
+    for year in sorted(tables):
+        codes[year] = add_units(pub, tables[year], block(year))
+    for year in sorted(tables):
+        before = year - 1
+        if before not in tables:
+            continue
+        for unit in [*sorted(set(codes[year]) & set(codes[before])), "total"]:
+            def now(c: str, u: str = unit, y: int = year) -> str:
+                return key(c, u, block(y))
+
+            def then(c: str, u: str = unit, y: int = before) -> str:
+                return key(c, u, block(y))
+
+            if all(pub.has(now(c)) and pub.value(now(c)) is not None for c in STOCK_FLOW) and pub.has(then("monitored")) \
+                    and pub.value(then("monitored")) is not None:
+                stock, enrolled, eliminated, last = (pub.value(now("monitored")), pub.value(now("enrolled")),
+                                                     pub.value(now("eliminated")), pub.value(then("monitored")))
+                if stock + eliminated == last + enrolled:  # last(t−1) + in(t) = stock(t) + out(t) = a link
+                    link = pub.add(f"link:flow{year}@{unit}", float(last + enrolled), LINK)
+                    pub.total(link, [then("monitored"), now("enrolled")])
+                    pub.total(link, [now("monitored"), now("eliminated")])
+            for column in GROWING:
+                a, b = (pub.value(then(column)) if pub.has(then(column)) else None,
+                        pub.value(now(column)) if pub.has(now(column)) else None)
+                if a is not None and b is not None and b >= a:
+                    link = pub.add(f"link:{column}{year}@{unit}", float(b - a), LINK)
+                    pub.total(now(column), [then(column), link])
+    return pub
+
+
+def solve(tables: dict[int, pd.DataFrame]) -> dict[str, tuple[str | None, float | None]]:
+    """The marks of the public set's unit tables, every year protected together (`publication`), as
+    `f"{year}|{key}"` → (mark, value): '<5', '×', '—' or None, and the value it was solved for. One
+    disclosure pass over the whole system: the same cell gets the same mark in every view that shows it,
+    whichever year's page it is on. '_unproven' says why, when the set could not be proven safe."""
+    pub = publication(tables)
+    pub.table = set()  # one system: the years' tables and the identities between them, withheld together
+    pub = disclosure.apply(pub, True)
+    out: dict[str, tuple[str | None, float | None]] = {}
+    for name, cell in pub.cells.items():
+        if name.startswith("y") and ":" in name and cell.kind != LINK:
+            year, rest = name[1:].split(":", 1)
+            out[f"{year}|{rest}"] = (cell.mark, cell.value)
+    out["_unproven"] = (pub.unproven or None, None)
+    return out
+
+
+def public_marks(wh, years: tuple[int, ...]) -> dict[str, tuple[str | None, float | None]]:
+    """`solve` over the county's unit tables of these years (a query: the dashboard caches it per import, so
+    it is solved once per import and process, not per page view)."""
+    from queries import dashboard
+    from queries.common import Filters
+
+    tables: dict[int, pd.DataFrame] = {}
+    for year in years:
+        for y, frame in dashboard.unit_tables(wh, Filters(scope=""), year).items():
+            if y in years:
+                tables.setdefault(y, frame)
+    return solve(tables)
+
+
+def preset_for(marks: dict[str, tuple[str | None, float | None]], pub: Publication,
+               year: int) -> dict[str, str | None]:
+    """The public set's marks for a page's unit tables (block '' is `year`, block 'prev:' the year before:
+    `add_unit_years`), or {} when the page's table is not the set's (another value anywhere: another area,
+    filter or import), or when the set itself was not proven safe."""
+    if marks.get("_unproven", (None, None))[0]:
+        return {}
+    out = {}
+    for name in pub.table:
+        prev = name.startswith("prev:")
+        found = marks.get(f"{year - 1 if prev else year}|{name.removeprefix('prev:')}")
+        if found is None:
+            continue
+        mark, value = found
+        if value != pub.cells[name].value:
+            return {}
+        out[name] = mark
+    return out

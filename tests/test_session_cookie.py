@@ -495,18 +495,19 @@ def test_in_a_real_browser(servers):
 
             page.get_by_role("button", name="退出登录").click()
             _settle(page)
-            assert page.get_by_label("密码").count() == 1
+            page.get_by_label("密码").wait_for(timeout=30_000)  # the sign-in form, once its run has drawn
             presenter.wait_for_selector("text=另一个窗口退出登录", timeout=30_000)  # its next tick
-            assert presenter.get_by_label("密码").count() == 1
+            presenter.get_by_label("密码").wait_for(timeout=30_000)  # the sign-in form, once its run has drawn
             tab.get_by_role("link", name="汇报").first.click()  # the other tab's next action
             tab.wait_for_selector("text=另一个窗口退出登录", timeout=30_000)
-            assert tab.get_by_label("密码").count() == 1
+            tab.get_by_label("密码").wait_for(timeout=30_000)  # the sign-in form, once its run has drawn
             _settle(page)
             assert not [c for c in context.cookies() if c["name"] == session_cookie.COOKIE]  # removed
             fresh = context.new_page()
             fresh.goto(base + "/about")
             _settle(fresh)
-            assert not _in(fresh) and fresh.get_by_label("密码").count() == 1
+            fresh.get_by_label("密码").wait_for(timeout=30_000)
+            assert not _in(fresh)
         finally:
             browser.close()
             site.shutdown()

@@ -175,6 +175,7 @@ def test_the_same_drill_is_suppressed_for_the_public(drill):
     assert marks and aud.BANNER[aud.PUBLIC] in marks[0] and aud.SLIDE_MARK not in marks[0]
 
 
+@pytest.mark.slow  # every page × every way of asking (about 20 s; CI runs it)
 def test_press_is_public_whatever_it_asks_for():
     at = open_app("rehabilitation", {"year": str(YEAR), "mode": "present"}, auth.User("宣传员", "press"))
     assert not at.exception

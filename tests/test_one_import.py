@@ -68,6 +68,7 @@ def markers(at) -> set[str]:
     return {t.rsplit(" ", 1)[1] for t in texts}
 
 
+@pytest.mark.slow  # a stress run: 20 s of rapid swaps under a page (CI runs it)
 def test_no_run_mixes_two_imports(two_imports, tmp_path, monkeypatch):
     target = tmp_path / "county.duckdb"
     shutil.copyfile(two_imports["old"], target)

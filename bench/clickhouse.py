@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     parser.add_argument("--skip-pages", action="store_true", help="only the national mart")
+    parser.add_argument("--skip-national", action="store_true", help="only the pages' queries on the generated set")
     args = parser.parse_args(argv)
     args.work = args.work.resolve()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     started = time.monotonic()
     pages_md, page_facts = ("", {}) if args.skip_pages else county_pages(args.persons, args.work, args.until, args.reps)
-    national_md, nat = national(args.work, args.reps)
+    national_md, nat = ("", {}) if args.skip_national else national(args.work, args.reps)
     load_after = os.getloadavg()
     import chdb
 
@@ -221,10 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Run {dt.datetime.now():%Y-%m-%d %H:%M} by `python -m bench.clickhouse --persons {args.persons} "
             f"--reps {args.reps}` ({time.monotonic() - started:.0f} s): {info['cores']} cores, "
             f"{info['memory_gib']:.0f} GiB, DuckDB {info['duckdb']}, chDB {chdb.__version__} (ClickHouse "
-            f"{chdb.engine_version}). **The machine was shared and loaded**: 2 cores for 7 engineers' test runs, "
-            f"load average {load[0]:.1f} at the start and {load_after[0]:.1f} at the end; absolute times are "
-            "several times what an idle machine gives, and the two engines were timed one after the other, "
-            "so compare them with that in mind.", ""]
+            f"{chdb.engine_version}). " + load_sentence(load[0], load_after[0], info["cores"]), ""]
     if pages_md:
         text += [f"### The pages' queries, {args.persons:,} persons, same extracts imported into both "
                  f"(p50 ms of each page's queries together, {args.reps} runs per view)", "",
@@ -234,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                  f"{ms(page_facts['query_p50']['DuckDB'])} ms, chDB {ms(page_facts['query_p50']['chDB'])} ms; p95 "
                  f"DuckDB {ms(page_facts['query_p95']['DuckDB'])} ms, chDB {ms(page_facts['query_p95']['chDB'])} ms.",
                  "", pages_md, ""]
-    text += [f"### National mart: {NATIONAL_TOWNSHIPS:,} townships × {NATIONAL_MONTHS} months × {SUBSIDIES} subsidies × "
+    if national_md:
+        text += [f"### National mart: {NATIONAL_TOWNSHIPS:,} townships × {NATIONAL_MONTHS} months × {SUBSIDIES} subsidies × "
              f"{LEVELS} levels = {nat['rows']:,} rows", "",
              "Generated directly at mart grain in each engine by the same arithmetic (so the answers must be equal), "
              "ordered (pay_month, township_code) like the township marts. Build: DuckDB "
@@ -242,18 +241,33 @@ def main(argv: list[str] | None = None) -> int:
              f"{nat['ch_mb']:.0f} MB of parts. {args.reps} timed runs after one warm-up, through queries.db.Warehouse "
              "(parameters bound, results as DataFrames).", "", national_md, ""]
     section = "\n".join(text)
-    write_section(args.out, section)
+    write_section(args.out, section, section_title(args.persons))
     print(section)
     return 0
 
 
-def write_section(out: Path, section: str) -> None:
+def load_sentence(before: float, after: float, cores: int) -> str:
+    """What the load average says about the absolute times (the two engines are timed one after the other)."""
+    busy = max(before, after) > cores
+    head = ("**The machine was shared and loaded**" if busy else "The machine was otherwise quiet")
+    return (f"{head}: load average {before:.1f} at the start and {after:.1f} at the end on {cores} cores"
+            + ("; absolute times are several times what an idle machine gives" if busy else "")
+            + ", and the two engines were timed one after the other, so compare them with that in mind.")
+
+
+def section_title(persons: int) -> str:
+    """One section per scale: the county-size run and the province run (≥ 1,000,000 persons) are kept side by side."""
+    return SECTION if persons < 1_000_000 else f"{SECTION[:-len(' (issue 30)')]} at province scale (issue 30)"
+
+
+def write_section(out: Path, section: str, title: str = SECTION) -> None:
     """Replace this module's section of RESULTS.md (up to the next '## ' heading), or append it; the prose
     under '### What a 3-node cluster would change' (written by hand) is kept."""
     old = out.read_text(encoding="utf-8") if out.exists() else ""
     lines = old.splitlines()
-    if SECTION in lines:
-        start = lines.index(SECTION)
+    section = section.replace(SECTION, title, 1)
+    if title in lines:
+        start = lines.index(title)
         end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
         kept = lines[start:end]
         hand = kept[kept.index(HAND):] if HAND in kept else []

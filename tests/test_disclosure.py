@@ -126,6 +126,7 @@ tables = st.integers(min_value=2, max_value=6).flatmap(lambda n: st.lists(
     st.tuples(*[st.integers(min_value=0, max_value=12)] * 3), min_size=n, max_size=n))
 
 
+@pytest.mark.slow  # many integer programs: the quick set leaves it to CI
 @settings(max_examples=120, deadline=None)
 @given(tables)
 def test_rows_and_columns_together_give_nothing_away(rows):
@@ -192,6 +193,7 @@ def test_texts():
     assert cell_text(pub.cells[pub.count("x", None, "人", missing="2026年暂无补贴发放数据")]) == "—"
 
 
+@pytest.mark.slow  # many integer programs: the quick set leaves it to CI
 @pytest.mark.parametrize("town", ["", "990101002000"])
 @pytest.mark.parametrize("cat,level", [(0, 0), (4, 2)])
 def test_unit_table_of_the_test_county(duck_url, town, cat, level):

@@ -125,6 +125,7 @@ def employment(placed: dict[str, list[int]], know_total: bool = False) -> Public
 
 
 # --- A. soundness ----------------------------------------------------------------------------------
+@pytest.mark.slow  # many integer programs: the quick set leaves it to CI
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_breakdowns_of_table_cells_give_nothing_away(data):
@@ -139,6 +140,7 @@ def test_breakdowns_of_table_cells_give_nothing_away(data):
     check(pub)
 
 
+@pytest.mark.slow  # many integer programs: the quick set leaves it to CI
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.sampled_from([0, 1, 2, 4, 5, 9]), min_size=0, max_size=2), min_size=2, max_size=4))
 def test_the_employment_pages_bases_give_nothing_away(placed):
@@ -241,6 +243,7 @@ def table_marks(pub: Publication) -> dict[str, str | None]:
     return {k: pub.cells[k].mark for k in sorted(pub.table)}
 
 
+@pytest.mark.slow  # many integer programs: the quick set leaves it to CI
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_table_has_the_same_marks_in_two_views(data):

@@ -27,6 +27,8 @@ import sqlalchemy as sa
 
 from queries.warnings import Config, absent, candidates, config, rule_month, working_days_many
 
+SYNC_BATCH = 5_000  # cases written per statement when an import is synchronised (memory, not speed)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "var" / "cases.sqlite"
 
@@ -280,38 +282,46 @@ class Store:
                 open_subjects = dict(zip(open_cases["subject"], open_cases["case_id"], strict=False))
                 seen: set[str] = set()
                 month = months[rule].isoformat()[:7]
-                kept, new = [], []  # written with one executemany each: a county's first sync opens thousands
-                for row in frame.to_dict("records"):
-                    subject, period = str(row["subject"]), str(row["period"])
-                    if subject in seen:
-                        continue
-                    seen.add(subject)
-                    facts = json.dumps(_facts(row), ensure_ascii=False)
-                    if subject in open_subjects:
-                        kept.append({"facts": facts, "month": month, "imp": import_id, "id": int(open_subjects[subject])})
-                    elif (subject, period) not in keys:  # a closed case's period is never reopened
-                        new.append({"rule": rule, "subject": subject, "period": period, "kind": kinds.get(rule, ""),
-                                    "township": str(row["township_code"]), "village": _text(row.get("village_code")),
-                                    "facts": facts, "month": month, "state": PENDING, "opened": today.isoformat(),
-                                    "imp": import_id, "now": _now()})
-                if kept:
-                    con.execute(sa.text("UPDATE cases SET facts = :facts, data_month = :month, last_import = :imp"
-                                        " WHERE case_id = :id"), kept)
+                kept = new = 0
+                for start in range(0, len(frame), SYNC_BATCH):  # a batch at a time: a province opens 366,000
+                    keep_rows, new_rows = [], []
+                    for row in frame.iloc[start:start + SYNC_BATCH].to_dict("records"):
+                        subject, period = str(row["subject"]), str(row["period"])
+                        if subject in seen:
+                            continue
+                        seen.add(subject)
+                        facts = json.dumps(_facts(row), ensure_ascii=False)
+                        if subject in open_subjects:
+                            keep_rows.append({"facts": facts, "month": month, "imp": import_id,
+                                              "id": int(open_subjects[subject])})
+                        elif (subject, period) not in keys:  # a closed case's period is never reopened
+                            new_rows.append({"rule": rule, "subject": subject, "period": period,
+                                             "kind": kinds.get(rule, ""), "township": str(row["township_code"]),
+                                             "village": _text(row.get("village_code")), "facts": facts,
+                                             "month": month, "state": PENDING, "opened": today.isoformat(),
+                                             "imp": import_id, "now": _now()})
+                    if keep_rows:
+                        con.execute(sa.text("UPDATE cases SET facts = :facts, data_month = :month, last_import = :imp"
+                                            " WHERE case_id = :id"), keep_rows)
+                    if new_rows:
+                        con.execute(sa.text(
+                            "INSERT INTO cases (rule, subject, period, subject_kind, township_code, village_code,"
+                            " facts, data_month, state, opened_on, first_import, last_import, version, updated_at)"
+                            " VALUES (:rule, :subject, :period, :kind, :township, :village, :facts, :month, :state,"
+                            " :opened, :imp, :imp, 1, :now)"), new_rows)
+                    kept, new = kept + len(keep_rows), new + len(new_rows)
                 if new:
-                    con.execute(sa.text(
-                        "INSERT INTO cases (rule, subject, period, subject_kind, township_code, village_code, facts,"
-                        " data_month, state, opened_on, first_import, last_import, version, updated_at) VALUES"
-                        " (:rule, :subject, :period, :kind, :township, :village, :facts, :month, :state, :opened,"
-                        " :imp, :imp, 1, :now)"), new)
                     opened = con.execute(sa.text("SELECT case_id FROM cases WHERE rule = :r AND first_import = :imp"),
                                          {"r": rule, "imp": import_id}).scalars().all()
-                    con.execute(sa.text(
-                        "INSERT INTO case_history (case_id, at, actor, action, from_state, to_state, detail) "
-                        "VALUES (:id, :at, :actor, 'open', NULL, :t, :d)"),
-                        [{"id": int(i), "at": _now(), "actor": SYSTEM, "t": PENDING,
-                          "d": f"导入 {import_id}，数据月份 {month}"} for i in opened])
-                result.kept += len(kept)
-                result.opened += len(new)
+                    for start in range(0, len(opened), SYNC_BATCH):
+                        con.execute(sa.text(
+                            "INSERT INTO case_history (case_id, at, actor, action, from_state, to_state, detail) "
+                            "VALUES (:id, :at, :actor, 'open', NULL, :t, :d)"),
+                            [{"id": int(i), "at": _now(), "actor": SYSTEM, "t": PENDING,
+                              "d": f"导入 {import_id}，数据月份 {month}"} for i in opened[start:start + SYNC_BATCH]])
+                del frame
+                result.kept += kept
+                result.opened += new
                 for case in open_cases.itertuples():
                     if case.subject in seen and case.state == GONE:
                         back = CHECKING if case.assignee else PENDING
@@ -426,18 +436,36 @@ def open_overdue_counts(store: Store, township: str = "", today: dt.date | None 
     return int(groups["n"].sum()), int(groups.loc[groups["is_overdue"], "n"].sum())
 
 
+class _Candidates(Mapping):
+    """Rule key → its candidates, queried when asked for and not kept: the store synchronises one rule at a
+    time, so a process holds one rule's cases at once, not every rule's (a province: 366,000 cases)."""
+
+    def __init__(self, wh, rules: dict, months: dict) -> None:
+        self.wh, self.rules, self.months = wh, rules, months
+
+    def __getitem__(self, key: str) -> pd.DataFrame | None:
+        at = self.months.get(key)
+        return candidates(self.wh, self.rules[key], at) if at else None
+
+    def __iter__(self):
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
 def sync_warehouse(store: Store, wh, import_id: str, today: dt.date | None = None, cfg: Config | None = None,
                    month: str = "") -> SyncResult:
     """Evaluate every rule on the warehouse and synchronise the store with the result. A rule that cannot be
     evaluated (no data; a 比对项 whose register this import lacks) leaves its cases as they are."""
     cfg = cfg or config()
-    found, months = {}, {}
     gone = absent(wh, cfg)
+    months = {}
     for rule in cfg.rules:
         at = None if rule.key in gone else rule_month(wh, rule, month)
-        found[rule.key] = candidates(wh, rule, at) if at else None
         if at:
             months[rule.key] = at
+    found = _Candidates(wh, {r.key: r for r in cfg.rules}, months)
     meta = wh.frame("SELECT value FROM meta_import WHERE key = 'imported_at'")
     imported_at = str(meta["value"].iloc[0]) if len(meta) else ""
     return store.sync(found, import_id, months, today, {r.key: r.subject for r in cfg.rules}, imported_at)

@@ -4,6 +4,8 @@ clickhousedb://… a server). What differs between the engines is in queries/dia
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +23,11 @@ STATEMENT_TIMEOUT_S = float(os.environ.get("STATEMENT_TIMEOUT_S", "10"))
 # scheduling of parallel pipelines (about a fifth of a page's query time at county scale, the same at
 # province scale), and the processes' sessions are the parallelism (one process per core).
 DUCKDB_THREADS = max(1, int(os.environ.get("DUCKDB_THREADS", "1")))
+# DuckDB's memory for the dashboard's reads (buffer pool and operators; past it, operators spill to a temporary
+# folder of this process): with the default the whole process stays under 600 MB at province scale, the case
+# store's first synchronisation included (bench/RESULTS.md). Same notation as DuckDB's memory_limit.
+DUCKDB_MEMORY_LIMIT = os.environ.get("DUCKDB_MEMORY_LIMIT", "256MB")
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 PG_SCHEMA = "warehouse"
 # Bump when the importer changes a table the queries read; the app refuses older warehouses.
 # 2: township marts (mart_*_town), read by every query at county level.
@@ -158,6 +165,11 @@ class Warehouse:
                 # A SET, not connect(config=...): another connection to the file in this process (the
                 # importer's checks, tests) would then refuse to open with a different configuration.
                 self._duck.execute(f"SET threads = {DUCKDB_THREADS:d}")
+                if not _MEMORY.fullmatch(DUCKDB_MEMORY_LIMIT.strip()):
+                    raise WarehouseError(f"环境变量 DUCKDB_MEMORY_LIMIT 须为如 256MB、1GB 的大小：{DUCKDB_MEMORY_LIMIT!r}")
+                self._duck.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT.strip()}'")  # checked just above
+                spill = Path(tempfile.gettempdir()) / f"canlian-duckdb-{os.getpid()}"  # the warehouse's folder may be read-only
+                self._duck.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
             except duckdb.Error as exc:
                 raise WarehouseError(f"无法以只读方式打开数据仓库 {path}：{exc}") from exc
             self._engine = None

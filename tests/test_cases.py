@@ -517,3 +517,19 @@ def test_open_and_overdue_counted_in_the_store(tmp_path):
                    "WHERE (:t = '' OR township_code = :t) AND state IN ('待核查', '核查中') "
                    "GROUP BY rule, opened_on, closed_on, state", t="")
     assert "COVERING INDEX cases_open" in " ".join(plan["detail"])  # the index alone, not the cases' rows
+
+
+def test_sync_in_small_batches_opens_the_same_cases(synced, duck_url, tmp_path, monkeypatch):
+    """The store is written a batch at a time (memory at province scale): batches of 3 give the same cases,
+    their history, and no duplicate across batches, as one batch did."""
+    monkeypatch.setattr(cs, "SYNC_BATCH", 3)
+    wh = connect(duck_url)
+    small = cs.Store(str(tmp_path / "small.sqlite"))
+    result = cs.sync_warehouse(small, wh, wh.import_id(), TODAY)
+    assert result.opened == sum(synced[1].values())
+    one = cs.Store(synced[0]).cases()[["rule", "subject", "period", "township_code"]]
+    many = small.cases()[["rule", "subject", "period", "township_code"]]
+    order = ["rule", "subject", "period"]
+    assert many.sort_values(order).reset_index(drop=True).equals(one.sort_values(order).reset_index(drop=True))
+    history = small.frame("SELECT case_id, count(*) AS n FROM case_history GROUP BY case_id")
+    assert len(history) == len(many) and (history["n"] == 1).all()  # every case opened once, in its batch

@@ -90,3 +90,20 @@ def test_failure_on_other_pages(monkeypatch, tmp_path, page):
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception and "找不到数据仓库" in messages(at)
+
+
+def test_duckdb_memory_is_bounded_and_a_bad_setting_is_said(monkeypatch, duck_url):
+    """The dashboard's DuckDB reads run under DUCKDB_MEMORY_LIMIT (spilling to a folder of the process's own);
+    a value that is not a size stops with a message naming the variable."""
+    from queries import db
+
+    wh = db.connect(duck_url)
+    try:
+        limit = wh.frame("SELECT current_setting('memory_limit') AS v")["v"].iloc[0]
+        assert limit.replace(" ", "").upper().startswith(("244.1MIB", "256.0MIB", "256MB", "244MB")), limit
+        assert "canlian-duckdb-" in wh.frame("SELECT current_setting('temp_directory') AS v")["v"].iloc[0]
+    finally:
+        wh.close()
+    monkeypatch.setattr(db, "DUCKDB_MEMORY_LIMIT", "lots'; DROP")
+    with pytest.raises(db.WarehouseError, match="DUCKDB_MEMORY_LIMIT"):
+        db.connect(duck_url)

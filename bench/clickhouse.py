@@ -5,7 +5,7 @@ grain in each engine by the same formula) timed on both. Writes its section of b
     .venv/bin/python -m bench.clickhouse --persons 45000 --reps 5
 
 Data goes under var/bench/ (git-ignored): the extracts and the DuckDB warehouse of that size are reused
-(bench.run makes the same ones), the chDB directory var/bench/chdb is rebuilt.
+(bench.run makes the same ones), the chDB directory var/bench/chdb-N is rebuilt (kept with --reuse).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def timed(fn, reps: int, warm: int = 1) -> list[float]:
     return out
 
 
-def county_pages(persons: int, work: Path, until: str, reps: int) -> tuple[str, dict]:
+def county_pages(persons: int, work: Path, until: str, reps: int, reuse: bool = False) -> tuple[str, dict]:
     """Both engines' page-query times on one generated set (same extracts, same run)."""
     from bench import run as brun
     from data.generate import generate
@@ -113,12 +113,13 @@ def county_pages(persons: int, work: Path, until: str, reps: int) -> tuple[str, 
         start = time.monotonic()
         Importer(extracts, str(duck_path), as_of, KEY, log=lambda *_: None).run()
         facts["duckdb_import_s"] = time.monotonic() - start
-    ch_dir = work / "chdb"
-    shutil.rmtree(ch_dir, ignore_errors=True)
+    ch_dir = work / f"chdb-{persons}"
     ch_url = f"chdb://{ch_dir}"
-    start = time.monotonic()
-    Importer(extracts, ch_url, as_of, KEY, log=lambda *_: None).run()
-    facts["chdb_import_s"] = time.monotonic() - start
+    if not (reuse and ch_dir.exists()):
+        shutil.rmtree(ch_dir, ignore_errors=True)
+        start = time.monotonic()
+        Importer(extracts, ch_url, as_of, KEY, log=lambda *_: None).run()
+        facts["chdb_import_s"] = time.monotonic() - start
     tables = {}
     for name, url in (("DuckDB", str(duck_path)), ("chDB", ch_url)):
         wh = Warehouse(url)
@@ -206,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     parser.add_argument("--skip-pages", action="store_true", help="only the national mart")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the chDB directory of this size already imported (var/bench/chdb-N) again")
     parser.add_argument("--skip-national", action="store_true", help="only the pages' queries on the generated set")
     args = parser.parse_args(argv)
     args.work = args.work.resolve()
@@ -213,20 +216,23 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     load = os.getloadavg()
     started = time.monotonic()
-    pages_md, page_facts = ("", {}) if args.skip_pages else county_pages(args.persons, args.work, args.until, args.reps)
+    pages_md, page_facts = (("", {}) if args.skip_pages
+                            else county_pages(args.persons, args.work, args.until, args.reps, args.reuse))
     national_md, nat = ("", {}) if args.skip_national else national(args.work, args.reps)
     load_after = os.getloadavg()
     import chdb
 
     text = [SECTION, "",
             f"Run {dt.datetime.now():%Y-%m-%d %H:%M} by `python -m bench.clickhouse --persons {args.persons} "
-            f"--reps {args.reps}` ({time.monotonic() - started:.0f} s): {info['cores']} cores, "
+            f"--reps {args.reps}{' --skip-national' * args.skip_national}{' --reuse' * args.reuse}` "
+            f"({time.monotonic() - started:.0f} s): {info['cores']} cores, "
             f"{info['memory_gib']:.0f} GiB, DuckDB {info['duckdb']}, chDB {chdb.__version__} (ClickHouse "
             f"{chdb.engine_version}). " + load_sentence(load[0], load_after[0], info["cores"]), ""]
     if pages_md:
         text += [f"### The pages' queries, {args.persons:,} persons, same extracts imported into both "
                  f"(p50 ms of each page's queries together, {args.reps} runs per view)", "",
-                 f"Import: chDB {page_facts['chdb_import_s']:.0f} s"
+                 (f"Import: chDB {page_facts['chdb_import_s']:.0f} s" if "chdb_import_s" in page_facts
+                  else "Both warehouses imported before (not timed in this run)")
                  + (f", DuckDB {page_facts['duckdb_import_s']:.0f} s" if "duckdb_import_s" in page_facts else "")
                  + f"; {page_facts['DuckDB_payments']:,} payment rows in each. Every query: p50 DuckDB "
                  f"{ms(page_facts['query_p50']['DuckDB'])} ms, chDB {ms(page_facts['query_p50']['chDB'])} ms; p95 "

@@ -12,6 +12,8 @@ tests/expected.py (nothing of queries/): each township's counts of the year, and
 - a township record (a bar, map feature, table row, sentence naming the township) showing a mark carries no
   true count of 1-4 of that township, anywhere in it (a shown count is never 1-4 publicly, so a 1-4 there is
   a withheld value sent along);
+- a sentence naming a township (Markdown, HTML, alerts, headings, the map's tooltip) says none of its true
+  counts of 1-4 ("3人", "3户");
 - a bar or point labelled with a mark carries no value on its value axis (0 or nothing);
 - every check is seen to bite: the pages do mark bases and townships, so the loops ran over something.
 One server for the module; slow (a process start and eight pages)."""
@@ -102,6 +104,7 @@ class Record:
     texts: list[str] = field(default_factory=list)  # every text it carries (shown or not)
     values: list[float] = field(default_factory=list)  # a chart point's value axis
     hidden: list[float] = field(default_factory=list)  # numbers it carries that no text of it shows
+    sentence: str = ""  # a clause of a text element (Markdown, HTML, alert, heading, tooltip)
 
     @property
     def marked(self) -> bool:
@@ -214,7 +217,7 @@ def _frame_records(data: bytes, where: str) -> list[Record]:
 def _text_records(text: str, where: str) -> list[Record]:
     """A text cut into clauses (a sentence naming a township says its numbers in the same clause)."""
     plain = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    return [Record(f"{where}: {clause.strip()[:60]}", {clause}, [], [clause])
+    return [Record(f"{where}: {clause.strip()[:60]}", {clause}, [], [clause], sentence=clause)
             for clause in re.split(r"[。；;\n]|，(?=[^，]*[镇乡街道区村])", plain) if clause.strip()]
 
 
@@ -301,6 +304,11 @@ def leaks(pages: dict[str, list], small: dict[str, set[int]], bases: pd.DataFram
         for record in mine:
             shown = {int(tok) for t in record.texts for tok in NUMBER.findall(t)}
             out += [f"{name} = {v}: {record.where}" for v in sorted(values) if v in record.hidden and v not in shown]
+    # 2b. a sentence naming a township says none of its true counts of 1-4 (as "3人", "3户")
+    for name, values in small.items():
+        for record in (r for r in everything if name in r.sentence):
+            out += [f"{name} = {v} in words: {record.where}" for v in sorted(values)
+                    if re.search(rf"(?<![\d.]){v}(人|户)", record.sentence)]
     # 3. a bar or point labelled with a mark has no value on its value axis
     marked_points = [r for r in everything if r.values and r.marked]
     out += [f"value {r.values} under a mark: {r.where}" for r in marked_points if any(v != 0 for v in r.values)]

@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             if at.exception:
                 print(page, role, at.exception, file=sys.stderr)
                 continue
+            if at.session_state.get("outside_public_set") and not passes:  # issue 25 §1: a public view outside the set
+                print(f"{page:15s} {role:8s} outside the public set: no number shown", flush=True)
+                continue
             if not passes:  # an internal view (issue 24: exact, no pass to time)
                 print(f"{page:15s} {role:8s} exact (internal audience)", flush=True)
                 continue

@@ -51,13 +51,17 @@ if not view.present:
                   lambda b: BREAKDOWNS.get(b, "不交叉"))
 
 m = METRICS[view.metric]
-if page.suppressing(view) and (outside := public_set.explore_refusal(view.metric, view.by, view.cols)):
+filtered = public_set.filters_outside(view.township, view.village, view.category, view.level)
+if page.suppressing(view) and (outside := public_set.explore_refusal(view.metric, view.by, view.cols)
+                               or (public_set.outside_text("、".join(filtered)) if filtered else "")):
     # The public sees the public set only (issue 25): a cross, a village, a category or month range could be
-    # set beside the pages' tables to recover what they withhold. Said, with the nearest public view.
+    # set beside the pages' tables to recover what they withhold; so could one township's or one category's
+    # rows on a 公开场合 slide. Said, with the nearest public view (its filters off: the county by township).
     st.warning(outside)
     nearest = public_set.nearest_explore(view.metric)
     st.button(f"查看对外公开的“{m.label}”按乡镇（街道）数据", key="x_public", on_click=vs.to_public_view,
-              kwargs={"by": nearest["by"], "cols": nearest["cols"], "township": "", "village": ""})
+              kwargs={"by": nearest["by"], "cols": nearest["cols"], "township": "", "village": "", "category": 0,
+                      "level": 0})
     st.stop()
 why = ex.refusal(m, view.by, view.cols, view.township)
 if why:

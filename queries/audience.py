@@ -6,7 +6,8 @@ view, not its medium, decides whether `disclosure.apply` withholds anything, and
 and on a projector slide (ui.page.audience), the press PNGs, the XLSX tables, the report draft.
 
 - 宣传 (press): always 公开, whatever the medium, meeting or version asked for.
-- 导出图片 (a PNG made for publication): always 公开, whoever makes it.
+- 导出图片 (a PNG made for publication): 公开, whoever makes it — of a view of the public set; the staff's
+  image of a view outside the set is 内部 and marked 内部资料 (`image`).
 - A slide: the meeting's audience — 内部会议 (the default: exact, marked 内部资料 注意保密) or 公开场合.
 - An export (XLSX, report draft): the version chosen — 内部版 (exact, marked and audited) or 对外版.
 - The screen of 领导, 分析 or 乡镇: 内部, at county, township and village level and with any filter.
@@ -57,6 +58,14 @@ def decide(role: str, medium: str, meeting: str = INTERNAL, version: str = INTER
     if medium in (TABLE, DRAFT):
         return _key(version, VERSIONS)
     return PUBLIC  # IMAGE, and any medium this function does not know
+
+
+def image(role: str, in_public_set: bool) -> str:
+    """The audience of a 导出图片 PNG: an image of a view of the public set (queries.public_set) is made for
+    publication, PUBLIC whoever makes it; a view outside the set cannot be published at all, so the staff's
+    image of it is INTERNAL (exact, as on their screen, marked 内部资料 on the image and in its file name).
+    Anyone else gets PUBLIC (the press never sees a view outside the set)."""
+    return INTERNAL if not in_public_set and role in INTERNAL_ROLES else PUBLIC
 
 
 def suppress(audience: str) -> bool:

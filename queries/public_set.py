@@ -85,6 +85,45 @@ def outside_text(what: str) -> str:
     return f"{what}不在对外公开的数据范围内，不能用于公开场合或对外图片。{PUBLIC_WORDS}"
 
 
+# Pages with no view in the set besides PAGES and 指标分析: 数据说明 is public (without the reject counts), 汇报
+# shows no number of its own. Every other page (数据比对, 预警) has no public view at all.
+NO_NUMBERS = ("about", "briefing")
+
+
+def filters_outside(township: str = "", village: str = "", category: int = 0, level: int = 0) -> list[str]:
+    """What puts a view's area and filters outside the set (the set is the county by township, every
+    category and level): [] for the county view."""
+    parts = []
+    if village:
+        parts.append("单个村（社区）的数据")
+    elif township:
+        parts.append("单个乡镇（街道）的数据")
+    if category or level:
+        parts.append("按残疾类别或等级筛选的数据")
+    return parts
+
+
+def page_outside(page: str, title: str, township: str = "", village: str = "", category: int = 0, level: int = 0,
+                 span: tuple[str, str] | None = None, year_span: tuple[str, str] | None = None) -> str:
+    """'' when a page's view is in the public set, else what puts it outside, as the subject of
+    `outside_text` ('单个乡镇（街道）的数据、任选的月份范围'). `span` is a trend page's month range and
+    `year_span` the year's (`year_months`); a page without a trend passes neither. 指标分析's own choices
+    (metric, breakdown, cross) are `explore_refusal`'s; its area and filters are here."""
+    if page in NO_NUMBERS:
+        return ""
+    if page not in PAGES and page != "explore":
+        return f"“{title}”页面的数据"
+    parts = filters_outside(township, village, category, level)
+    if span is not None and year_span is not None and tuple(span) != tuple(year_span):
+        parts.append(f"任选的月份范围（{_month(span[0])}至{_month(span[1])}）")
+    return "、".join(parts)
+
+
+def _month(month: str) -> str:
+    """'2024-03' → '2024年3月'."""
+    return f"{month[:4]}年{int(month[5:7])}月" if len(month) >= 7 and month[5:7].isdigit() else month
+
+
 # --- protected together (issue 25 §2) ------------------------------------------------------------------
 LINKED_SETTING = "PUBLIC_SET_LINKED"  # environment: "1" solves the public set's years together (see `linked`)
 

@@ -159,18 +159,17 @@ def test_drill_shows_every_village_exactly(drill, role, mode):
         assert any(aud.BANNER[aud.INTERNAL] in h.value for h in at.html)
 
 
-def test_the_same_drill_is_suppressed_for_the_public(drill):
-    """A 公开场合 slide of the same township: suppressed as before (the drill above is exact by choice, not
-    because this township has nothing to hide), nothing recoverable, its corner says 对外口径."""
-    town, expected = drill
+def test_the_same_drill_on_a_public_slide_is_not_public(drill):
+    """A 公开场合 slide of the same township: outside the public set (issue 25 §1, the county by township), so it
+    shows no number — it says so and offers the county view — and its corner says 对外口径. (Issue 24 had it
+    suppressed on its own; tests/test_outside_set.py has the rule on every page.)"""
+    town, _ = drill
     at = open_app("rehabilitation", {"year": str(YEAR), "town": town, "mode": "public", "part": "chart"},
                   auth.User("领导", "leader"))
     assert not at.exception, at.exception
-    pub = at.session_state["published"]
-    assert pub.suppressed
-    withheld = [v for v in expected.index if pub.hidden(key("rehab_rate", v))]
-    assert len(withheld) >= 3
-    assert_nothing_recoverable(pub)
+    assert any("不在对外公开的数据范围内" in w.value for w in at.warning)
+    assert not at.get("plotly_chart") and not at.get("deck_gl_json_chart") and not at.dataframe
+    assert at.button(key="outside_public")
     marks = [h.value for h in at.html if "audience-mark" in h.value]
     assert marks and aud.BANNER[aud.PUBLIC] in marks[0] and aud.SLIDE_MARK not in marks[0]
 
@@ -190,8 +189,8 @@ def test_the_legend_says_what_its_symbols_mean_in_that_audience(drill):
     exact = open_app("rehabilitation", {"year": str(YEAR), "town": town}, auth.User("领导", "leader"))
     captions = " ".join(c.value for c in exact.caption)
     assert "分母不足5" not in captions and "<5：" not in captions  # no symbol of the public legend internally
-    public = open_app("rehabilitation", {"year": str(YEAR), "town": town, "mode": "public"}, auth.User("领导", "leader"))
-    assert any(aud.PUBLIC_LEGEND in c.value for c in public.caption)
+    public = open_app("rehabilitation", {"year": str(YEAR), "mode": "public"}, auth.User("领导", "leader"))  # the county:
+    assert any(aud.PUBLIC_LEGEND in c.value for c in public.caption)  # a public view is of the set (issue 25)
 
 
 # --- exports: 内部版 equals the screen, 对外版 the suppressed publication, audited ---------------------------
@@ -263,11 +262,12 @@ def test_internal_xlsx_equals_the_screen_and_is_audited(drill, monkeypatch, tmp_
 
 def test_public_xlsx_is_the_suppressed_publication(drill, monkeypatch):
     town, expected = drill
-    made, _ = _exports(monkeypatch, "rehabilitation", {"year": str(YEAR), "town": town},
-                       auth.User("领导", "leader"))
+    made, at = _exports(monkeypatch, "rehabilitation", {"year": str(YEAR), "town": town},
+                        auth.User("领导", "leader"))
     name = next(n for n in made if not n.startswith("内部资料_") and "未达标" in n)
-    public = open_app("rehabilitation", {"year": str(YEAR), "town": town, "mode": "public"},
-                      auth.User("领导", "leader")).session_state["published"]
+    # (a 公开场合 slide of a township is outside the public set since issue 25: the 对外版 is checked against
+    # the suppressed publication the page made for it)
+    public = at.session_state["published_of"][aud.PUBLIC]
     assert public.suppressed
     codes = {name: code for code, name in expected["name"].items()}
     _, rows = _sheet_rows(made[name])
@@ -290,8 +290,10 @@ def test_press_gets_the_public_table_only(monkeypatch):
     assert labels and all("对外版" in label for label in labels)
 
 
-def test_every_png_is_public(drill, monkeypatch):
-    """导出图片 made by a leader from an exact screen: the PNG's figure comes from the suppressed publication."""
+def test_every_png_of_the_public_set_is_public(drill, monkeypatch):
+    """导出图片 made by a leader from an exact screen of a view of the public set (the county by township): the
+    PNG's figure comes from the suppressed publication. (A view outside the set gives the staff an internal
+    image, marked: tests/test_outside_set.py.)"""
     import streamlit as st
 
     from ui import press
@@ -310,8 +312,7 @@ def test_every_png_is_public(drill, monkeypatch):
     monkeypatch.setattr(st, "popover", lambda *a, **k: Open())
     monkeypatch.setattr(press, "chart_png", lambda fig, caption, size: figures.append((fig, caption)) or b"png")
     monkeypatch.setattr(screen, "draft_download", lambda ctx, view: None)
-    town, _ = drill
-    at = open_app("rehabilitation", {"year": str(YEAR), "town": town}, auth.User("领导", "leader"))
+    at = open_app("rehabilitation", {"year": str(YEAR)}, auth.User("领导", "leader"))
     assert not at.exception, at.exception
     assert not at.session_state["published"].suppressed  # the screen is exact
     at.button(key="rehab_rank_make").click().run()
@@ -371,7 +372,7 @@ def test_briefing_audience_is_in_the_script(tmp_path):
 @pytest.mark.parametrize("audience", [aud.INTERNAL, aud.PUBLIC])
 def test_township_briefing_stays_in_the_township_either_way(duck_url, audience, tmp_path):
     """A 乡镇 user's script (even one naming another township) plays their own township, exact at a 内部会议
-    and suppressed in a 公开场合; the presenter view says which."""
+    and, in a 公开场合, not at all (a township is outside the public set, issue 25); the presenter view says which."""
     import os
 
     from streamlit.testing.v1 import AppTest
@@ -396,7 +397,10 @@ def test_township_briefing_stays_in_the_township_either_way(duck_url, audience, 
     assert not at.exception, at.exception
     view = at.session_state["view_state"]
     assert view.present and view.township == own and view.public == (audience == aud.PUBLIC)
-    assert at.session_state["published"].suppressed == (audience == aud.PUBLIC)
+    if audience == aud.PUBLIC:  # issue 25 §1: a township's view is outside the public set: no number, said
+        assert any("不在对外公开的数据范围内" in w.value for w in at.warning) and not at.get("plotly_chart")
+    else:
+        assert not at.session_state["published"].suppressed
     # The projected slide says which in its corner (the briefing bar is hidden: the slide alone is projected).
     assert any(f"data-audience='{audience}'" in h.value for h in at.html)
     presenter = AppTest.from_file(APP, default_timeout=60)

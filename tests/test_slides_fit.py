@@ -18,7 +18,6 @@ from data.importer import Importer
 from tests.conftest import KEY, UNTIL
 from tests.test_browser import SHOTS, assert_no_error, serving, settle, wait_drawn
 from tests.test_slides import browser, settled_height  # noqa: F401 (the module's browser fixture)
-from ui.render.chart import ALL_HIDDEN
 
 pytestmark = pytest.mark.slow
 BARE = "990101001000"  # the township whose villages lose their boundaries
@@ -94,11 +93,16 @@ def test_a_rare_category_and_level_fits(site, browser, name, part):  # noqa: F81
     page.close()
 
 
-def test_a_chart_with_every_value_withheld_says_so(site, browser):  # noqa: F811
+def test_a_public_slide_outside_the_set_says_so(site, browser):  # noqa: F811
+    """A 公开场合 slide of a rare category and level is outside the public set (issue 25 §1): no chart at all (it
+    was one whose every value was withheld, ALL_HIDDEN), the sentence saying what is public, the way to it."""
     page = open_slide(browser, f"{site}/rehabilitation?year=2024&mode=public&cat=3&level=1&part=chart",  # 公开场合
-                      "fit-all-withheld")
-    assert page.get_by_text(ALL_HIDDEN).is_visible()
-    assert page.locator("[data-testid=stMain] .js-plotly-plot").count() == 0  # no axis without bars
+                      "fit-outside-set")
+    assert page.get_by_text("不在对外公开的数据范围内").is_visible()
+    assert page.get_by_role("button", name="查看对外公开的").is_visible()
+    assert page.locator("[data-testid=stMain] .js-plotly-plot").count() == 0
+    main = settled_height(page)  # nothing to scroll (no 截至 line: no number on the slide)
+    assert main[0] <= main[1] <= 1080, main
     page.close()
 
 

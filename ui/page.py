@@ -10,13 +10,14 @@ import duckdb
 import streamlit as st
 
 from queries import audience as aud
+from queries import public_set
 from queries.db import WarehouseError
 from ui import auth, briefing, briefing_ui, data
 from ui import view_state as vs
 from ui.labels import md_escape
 from ui.render import slide
-from ui.state import Context, View
-from ui.viewer import audience, scope_of, signed_in, suppressing  # noqa: F401  (page.X for the pages)
+from ui.state import Context, View, default_view
+from ui.viewer import OUTSIDE_KEY, audience, scope_of, signed_in, suppressing  # also page.X for the pages
 from ui.wording import area_name, filters_text, unit_word, until_caption, year_label  # noqa: F401
 
 PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
@@ -121,7 +122,43 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
         briefing_ui.add_to_briefing(user, title, page, ctx, view)
     header(title, caption.format(area=area_name(ctx, view), year=year_label(ctx, view.year)), ctx, view,
            period(view) if period else "")
+    st.session_state[OUTSIDE_KEY] = outside_of(page, title, ctx, view, trend)
+    if page in public_set.PAGES and suppressing(view) and st.session_state[OUTSIDE_KEY]:
+        refuse_outside(title, st.session_state[OUTSIDE_KEY], user.role, ctx)
     return ctx, view
+
+
+def outside_of(page: str, title: str, ctx: Context, view: View, trend: bool) -> str:
+    """What puts the view outside the public set ('' in it): its area or filters, a trend page's month range
+    other than the year's, 指标分析's cross or breakdown, or a page with no public view (数据比对, 预警)."""
+    asked = []
+    if page == "explore":
+        from queries.catalog import BREAKDOWNS, TIME_BREAKDOWNS
+
+        if not public_set.explore_allowed(view.metric, view.by, view.cols):
+            asked = [f"按“{BREAKDOWNS.get(view.by, view.by)}"
+                     + (f" × {BREAKDOWNS.get(view.cols, view.cols)}" if view.cols else "") + "”的分析"]
+        trend = view.by in TIME_BREAKDOWNS or view.cols in TIME_BREAKDOWNS  # else the year, whatever the range
+    year_span = public_set.year_months(view.year, ctx.months) if trend and ctx.months else None
+    found = public_set.page_outside(page or "", title, view.township, view.village, view.category, view.level,
+                                    (view.month_from, view.month_to) if year_span else None, year_span)
+    return "、".join([*asked, *([found] if found else [])])
+
+
+def refuse_outside(title: str, what: str, role: str, ctx: Context) -> None:
+    """A public view (a 公开场合 slide) of a page outside the public set (issue 25) shows no number: it says
+    what is outside and what is public, and offers the nearest public view — the same page, the county by
+    township, every category and level, the same year and its months. A 乡镇 user sees only their township,
+    so has no public view to go to: said instead."""
+    st.warning(public_set.outside_text(what))
+    if role == "township":
+        st.info("乡镇账号只能查看本乡镇的数据：公开场合的汇报请用全县视图（由县残联的账号放映）。")
+    else:
+        default = default_view(ctx)  # its months are "none chosen": a public view shows the year's
+        st.button(f"查看对外公开的“{title}”：全县分乡镇（街道），全部类别和等级", key="outside_public",
+                  on_click=vs.to_public_view, kwargs={"township": "", "village": "", "category": 0, "level": 0,
+                                                      "month_from": default.month_from, "month_to": default.month_to})
+    st.stop()
 
 
 def slide_end(view: View) -> None:

@@ -134,11 +134,14 @@ def current_view(ctx: Context, page_year: int, trend: bool = False, own_township
         st.warning(said[0])
     year = view().year or page_year
     span = (view().month_from, view().month_to)
-    if span == (default.month_from, default.month_to) and ctx.months:  # no range chosen: the chosen year's
+    span_unchosen = span == (default.month_from, default.month_to)
+    if span_unchosen and ctx.months:  # no range chosen: the chosen year's
         span = (max(ctx.months[0], f"{year - 1}-01"), min(ctx.months[-1], f"{year}-12"))
         span = span if span[0] <= span[1] else (default.month_from, default.month_to)
     if fixed_area and ctx.months:  # the public set's months: the year's, never a free range (issue 25)
         span = year_months(year, ctx.months)
+    elif view().present and view().public and ctx.months and span_unchosen:  # a 公开场合 slide: the set's months
+        span = year_months(year, ctx.months)  # unless a range was chosen: then the page says it is not public
     sb = st.sidebar
     _widget(sb.selectbox, "年度", ctx.years, "year", "w_year", lambda y: f"{y}年", shown=year)
     if not fixed_area:

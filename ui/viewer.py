@@ -31,3 +31,20 @@ def audience(view: View) -> str:
 def suppressing(view: View) -> bool:
     """Whether the view withholds small numbers (its audience is public)."""
     return aud.suppress(audience(view))
+
+
+# What puts the view a page is drawing outside the public set (issue 25: queries.public_set.page_outside), ''
+# when it is in the set: said by the page frame on every run, before anything is drawn, and read by the
+# exports (a 导出图片 of a view outside the set is the staff's internal image, `image_audience`).
+OUTSIDE_KEY = "outside_public_set"
+
+
+def outside() -> str:
+    """What puts this run's view outside the public set ('' in the set, or outside any page frame)."""
+    return st.session_state.get(OUTSIDE_KEY, "")
+
+
+def image_audience() -> str:
+    """The audience of a 导出图片 PNG of this run's view (queries.audience.image): public for a view of the
+    set, internal (exact, marked 内部资料) for the staff's image of a view outside it."""
+    return aud.image(signed_in().role, not outside())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 import streamlit as st
 
@@ -19,10 +20,14 @@ from ui.exports import audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
 from ui.render.output import Output
 from ui.state import Context, View, default_view
-from ui.viewer import signed_in
+from ui.viewer import image_audience, outside, signed_in
 from ui.wording import area_name, year_label
 
 EXPORT_NOTE = "导出图片为对外口径：总是隐去人数少于5的数字及可据以推算的数字。"
+# A view outside the public set (issue 25): the staff's image is internal; `what` puts the view outside.
+INTERNAL_IMAGE_NOTE = ("{what}不在对外公开的数据范围内，不能制作对外图片。导出的是**内部版**图片：数字未隐去，"
+                       "图上标“内部资料 注意保密”并加水印，文件名以“内部资料_”开头，下载记入审计日志，仅供内部使用。"
+                       "对外图片请回到全县分乡镇（街道）、全部类别和等级的视图导出。")
 
 VERSION_NOTES = {aud.INTERNAL: "内部版：数字未隐去，仅供内部使用，文件名和页眉页脚标“内部资料”，下载记入审计日志。",
                  aud.PUBLIC: "对外版：隐去人数少于5的数字及可据以推算的数字，附图例。"}
@@ -50,7 +55,10 @@ def export_menu(key_: str, title: str, ctx: Context, view: View, render, period:
     are drawn only while it is open: closed, it costs one button per chart on every rerun, not five.
     The file made belongs to the size it was made at: choosing another size drops it (the download button
     never serves a 1920×1080 file under 1080×1080), and its name carries the size. A map needs the county's
-    审图号 (config/press.yaml): until it is set, the menu says so, and the press role may not export maps."""
+    审图号 (config/press.yaml): until it is set, the menu says so, and the press role may not export maps.
+    A view outside the public set (issue 25) cannot be published: the staff's image of it is the internal one
+    (exact as their screen; "内部资料 注意保密" under its title, the 内部资料 watermark, the file name starting
+    with 内部资料_, audited as 内部版), and the menu says why and which view is public."""
     menu = st.popover("导出图片", key=f"{key_}_menu", on_change="rerun")
     if not menu.open:
         return
@@ -60,23 +68,33 @@ def export_menu(key_: str, title: str, ctx: Context, view: View, render, period:
                 st.error(press.APPROVAL_REFUSED)
                 return
             st.warning(press.APPROVAL_MISSING)
+        who = image_audience()
+        internal = who == aud.INTERNAL
         size = st.radio("尺寸", list(press.SIZES), key=f"{key_}_size", horizontal=True)
-        watermark = st.checkbox("加“内部资料”水印", key=f"{key_}_wm")
-        file = press.file_name(title, press.SIZES[size])
+        if internal:
+            watermark = True
+            st.warning(INTERNAL_IMAGE_NOTE.format(what=outside()))
+        else:
+            watermark = st.checkbox("加“内部资料”水印", key=f"{key_}_wm")
+        file = aud.marked_name(press.file_name(title, press.SIZES[size]), who)
         made = st.session_state.get(f"{key_}_png")
         if made and made[0] != file:  # made at another size (or for another view): not this one's file
             st.session_state.pop(f"{key_}_png", None)
             made = None
         if st.button("生成 PNG", key=f"{key_}_make"):
             with st.spinner("正在生成…"):
-                made = (file, render(caption_for(title, ctx, view, watermark, period=period), press.SIZES[size]))
+                caption = caption_for(title, ctx, view, watermark, period=period, internal=internal)
+                if internal:  # said on the image itself, under the title, not only in its file name
+                    caption = replace(caption, period=f"{aud.SLIDE_MARK}　{caption.period}")
+                made = (file, render(caption, press.SIZES[size]))
                 st.session_state[f"{key_}_png"] = made
             audit("export", signed_in().name, view=title, filters=view.to_params(default_view(ctx)),
-                  file=file, size=size, version=aud.VERSIONS[aud.decide(signed_in().role, aud.IMAGE)])
+                  file=file, size=size, version=aud.VERSIONS[who])
         if made:
             st.download_button(f"下载 PNG（{size}）", made[1], file_name=file, mime="image/png",
                                key=f"{key_}_download_{file}", on_click="ignore")
-        st.caption(EXPORT_NOTE)
+        if not internal:
+            st.caption(EXPORT_NOTE)
 
 def export_table(key_: str, title: str, make: Callable[[press.Caption, Publication], bytes], ctx: Context,
                  out: Output, period: str = "", datasets: tuple[str, ...] | None = None) -> None:

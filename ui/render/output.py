@@ -14,7 +14,7 @@ from queries import disclosure, public_set
 from queries.publish import Publication, key
 from queries.text import plotly_text
 from ui.state import View
-from ui.viewer import audience, signed_in
+from ui.viewer import audience, image_audience
 
 
 def keep_published() -> bool:
@@ -45,6 +45,8 @@ class Output:
             pub, suppress = self._build(), aud.suppress(who)
             preset = self._preset(pub) if suppress else None
             self._pubs[who] = disclosure.apply(pub, suppress, preset) if preset else disclosure.apply(pub, suppress)
+            if keep_published():  # every version made (the exports'), for the tests to read back
+                st.session_state.setdefault("published_of", {})[who] = self._pubs[who]
         return self._pubs[who]
 
     def _preset(self, pub: Publication) -> dict[str, str | None] | None:
@@ -65,8 +67,10 @@ class Output:
         return self.of(aud.PUBLIC)
 
     def image(self) -> Publication:
-        """The publication a 导出图片 PNG is drawn from: an image is made for publication (always public)."""
-        return self.of(aud.decide(signed_in().role, aud.IMAGE))
+        """The publication a 导出图片 PNG is drawn from: an image of a view of the public set is made for
+        publication (public); the staff's image of a view outside the set is internal, exact as their screen
+        and marked 内部资料 (`ui.viewer.image_audience`, issue 25)."""
+        return self.of(image_audience())
 
 NAME_CHARS = 12  # real township and village names have 2-7 characters
 

@@ -21,6 +21,8 @@ What a reader knows: every shown number exactly, "<5" is 1-4, "×" any value, an
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import logging
 import threading
@@ -36,8 +38,25 @@ SMALL = 5
 INF = 10**12
 PROTECTION = SMALL  # a "×" of persons or households (true value not 0) ranges over max − min ≥ this
 MAX_ROUNDS = 50  # rounds of widening before the view is given up as unproven (withheld whole)
+SET_ROUNDS = 400  # the same for the public set's solve, once per import (`linked_solve`)
 SOLVE_SECONDS = 20.0  # the time limit of one integer program; hitting it leaves the view unproven
 log = logging.getLogger(__name__)
+
+
+_LINKED: contextvars.ContextVar[bool] = contextvars.ContextVar("disclosure_linked", default=False)
+
+
+@contextlib.contextmanager
+def linked_solve():
+    """Within it, `apply` solves the public set (queries.public_set: every year's table and the identities
+    between years, once per import): up to SET_ROUNDS rounds of widening, and a cell still unprotected after
+    its widening gets twice as many more cells withheld around it in the next round (1, 2, 4, … 32). One cell
+    per leak per round did not converge in MAX_ROUNDS on the province (200 townships, six years)."""
+    token = _LINKED.set(True)
+    try:
+        yield
+    finally:
+        _LINKED.reset(token)
 
 
 class Unproven(Exception):
@@ -593,9 +612,8 @@ def _memo_withhold(pub: Publication, solved: dict | None = None) -> bool:
     withhold all it had to (False only when fixed cells stood in its way)."""
     # A digest, not the cells themselves: a page's signature is thousands of tuples (hundreds of KB), and
     # 512 of them kept a process hundreds of MB above its working set after the sessions had gone.
-    signature = hashlib.blake2b(repr((tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing), c.mark, c.fixed)
-                                            for k, c in pub.cells.items()),
-                                      tuple(pub.sums))).encode(), digest_size=20).digest()
+    cells = tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing), c.mark, c.fixed) for k, c in pub.cells.items())
+    signature = hashlib.blake2b(repr((_LINKED.get(), cells, tuple(pub.sums))).encode(), digest_size=20).digest()
     with _MEMO_LOCK:
         known = _MEMO.get(signature)
         if known is not None:
@@ -642,8 +660,11 @@ def _withhold(pub: Publication, solved: dict) -> bool:
     stuck: list = []  # what could not be made safe
     leaks: list[str] = []
     problem = ""
+    linked = _LINKED.get()
+    rounds = SET_ROUNDS if linked else MAX_ROUNDS
+    streak: dict[str, int] = {}  # rounds each cell has been found unprotected (`linked_solve`)
     try:
-        for _ in range(MAX_ROUNDS):
+        for _ in range(rounds):
             changed = _propagate(pub, stuck)
             changed = _line_pass(pub, lines, stuck) or changed
             if changed:
@@ -653,10 +674,14 @@ def _withhold(pub: Publication, solved: dict) -> bool:
                 break
             widened = False
             for leak in leaks:  # widen: withhold one more member of a line through the leaking cell
+                streak[leak] = streak.get(leak, 0) + 1
+                want, hidden = (2 ** min(streak[leak] - 1, 5) if linked else 1), 0
                 for line in lines:
-                    if leak in line and _hide_more(pub, line):
-                        widened = True
+                    while hidden < want and leak in line and _hide_more(pub, line):
+                        hidden += 1
+                    if hidden >= want:
                         break
+                widened = widened or hidden > 0
             if not widened:  # every line through them is spent: a further line of their system
                 for group in _components(lines):
                     if any(leak in line for line in group for leak in leaks) and \
@@ -667,7 +692,7 @@ def _withhold(pub: Publication, solved: dict) -> bool:
                 problem = f"{len(leaks)} cell(s) not protected and no line left to widen: {leaks[:5]}"
                 break
         else:
-            problem = f"the widening did not converge in {MAX_ROUNDS} rounds"
+            problem = f"the widening did not converge in {rounds} rounds"
     except Unproven as error:
         problem = str(error)
     if stuck and not problem:

@@ -155,7 +155,8 @@ def solve(tables: dict[int, pd.DataFrame]) -> dict[str, tuple[str | None, float 
     are then those of `disclosure.withhold_all`: every count withheld, fail closed)."""
     pub = publication(tables)
     pub.table = set()  # one system: the years' tables and the identities between them, withheld together
-    pub = disclosure.apply(pub, True)
+    with disclosure.linked_solve():
+        pub = disclosure.apply(pub, True)
     out: dict[str, tuple[str | None, float | None]] = {}
     for name, cell in pub.cells.items():
         if name.startswith("y") and ":" in name and cell.kind != LINK:

@@ -472,6 +472,45 @@ def test_a_warehouse_without_public_marks_withholds_each_view_on_its_own(duck_ur
     assert "未存对外公开数据的联合保护结果" in shown_text(staff)
 
 
+def test_an_unproven_public_set_is_withheld_whole(duck_url, monkeypatch):
+    """The solver failing (as at its time limit) leaves the set unproven: every count of every year's table is
+    withheld, and a page takes those marks (fail closed), not marks of its own."""
+    from types import SimpleNamespace
+
+    from queries import disclosure
+    from queries.db import connect
+    from queries.publish import add_units
+
+    tables = public_set.county_tables(connect(duck_url), (2023, 2024))
+    monkeypatch.setattr(disclosure, "_milp", lambda *a: SimpleNamespace(status=1, x=None, message="time limit reached"))
+    disclosure._MEMO.clear()
+    marks = public_set.solve(tables)
+    disclosure._MEMO.clear()
+    assert "time limit" in marks[public_set.UNPROVEN][0]
+    pub = Publication()
+    add_units(pub, tables[2024])
+    preset = public_set.preset_for(marks, pub, 2024)
+    numbers = [k for k in preset if pub.cells[k].value and pub.cells[k].kind != "tally"]  # (bases: not persons)
+    assert len(numbers) > 500 and all(preset[k] for k in numbers), [k for k in numbers if not preset[k]][:5]
+    assert all(marks[f"2023|{k}"][0] for k in numbers if f"2023|{k}" in marks and marks[f"2023|{k}"][1])
+
+
+def test_an_import_with_the_opt_out_stores_no_marks(extracts, tmp_path, monkeypatch):
+    """PUBLIC_SET_LINKED=0 for the importer: public_marks is there but empty, so the pages withhold each view
+    on its own (`stored_marks` is None)."""
+    from conftest import import_to
+
+    from queries.db import connect
+
+    monkeypatch.setenv(public_set.LINKED_SETTING, "0")
+    path = str(tmp_path / "unlinked.duckdb")
+    import_to(extracts, path)
+    wh = connect(path)
+    assert wh.frame("SELECT count(*) AS n FROM public_marks")["n"].iloc[0] == 0
+    assert public_set.stored_marks(wh) is None
+    wh.close()
+
+
 @pytest.mark.slow
 def test_each_years_table_alone_gives_counts_away_across_years(duck_url):
     """The issue's 'stock and flow' and 'years' reproduction: each year's table protected on its own (the

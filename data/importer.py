@@ -34,6 +34,7 @@ import yaml
 from data import boundaries, identity, registers
 from data.readers import BOUNDARY_TABLES, TABLES, ExtractError, files_for, read_table
 from data.rules import REASONS, RULES, reason_sql
+from queries import dialect
 from queries.cells import write_csv
 from queries.clickhouse import ClickHouseError
 from queries.db import PG_SCHEMA, SCHEMA_VERSION, is_clickhouse, is_duckdb, is_postgres
@@ -55,13 +56,14 @@ WAREHOUSE_TABLES = [
     "mart_annual", "mart_annual_household", "mart_annual_town", "mart_annual_household_town",
     "meta_import", "meta_file", "meta_reject", "meta_boundary_issue",
     *registers.WAREHOUSE_TABLES,
+    "public_marks",
 ]
 # Tables whose valid rows are altered later (pseudonyms added) are copied out of their typed rows; the
 # others are views over them, so 57 million payment rows are not copied once more.
 COPIED = {"持证残疾人"}
 # Stages the progress lines count: the nine tables, the three partner registers, pseudonyms, build,
-# boundaries, write.
-STEPS = 16
+# boundaries, the public set, write.
+STEPS = 17
 # Load order: each table's rules may refer to the valid keys of those before it.
 STAGE = {
     "行政区划": "v_regions", "持证残疾人": "v_persons", "就业基地": "v_bases", "监测户": "v_monitoring",
@@ -435,6 +437,25 @@ class Importer:
             self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame_df")
             self.con.unregister("frame_df")
 
+    def solve_public_set(self) -> str:
+        """public_marks: the public set's marks, every year solved together with the identities between years
+        (queries.public_set.import_marks), read from the warehouse being built with the dashboard's own
+        queries, so a page view never solves it. Empty with PUBLIC_SET_LINKED=0 (each public view is then
+        withheld on its own). Returns the sentence for the log."""
+        from queries import public_set
+
+        if public_set.linked():
+            frame, said = public_set.import_marks(BuildingReader(self.con))
+        else:
+            frame = pd.DataFrame({c: [] for c in public_set.MARK_COLUMNS})
+            said = f"未求解（{public_set.LINKED_SETTING}=0：各对外视图单独保护）"
+        self.con.register("marks_df", frame)
+        self.con.execute("CREATE TABLE public_marks AS SELECT CAST(year AS INTEGER) AS year, "
+                         "CAST(cell_key AS VARCHAR) AS cell_key, CAST(mark AS VARCHAR) AS mark, "
+                         "CAST(value AS DOUBLE) AS value FROM marks_df ORDER BY year, cell_key")
+        self.con.unregister("marks_df")
+        return said
+
     def all_rejects(self) -> pd.DataFrame:
         """Every rejected row: table, file, row, reason."""
         if not self.rejects:
@@ -486,6 +507,10 @@ class Importer:
             self.log(f"  维表、事实表与汇总表：{time.monotonic() - step:.1f} s")
             self.step("边界")
             self.load_boundaries()
+            self.step("对外公开数据的联合保护（各年分乡镇表与年际关系一起求解）")
+            step = time.monotonic()
+            said = self.solve_public_set()
+            self.log(f"  对外公开数据：{said}（{time.monotonic() - step:.1f} s）")
             rejects = self.all_rejects()
             write_csv(rejects[["file", "row", "reason"]].assign(说明=rejects["reason"].map(REASONS)),
                       self.folder / "rejects.csv", encoding="utf-8-sig")  # a file's name stays text in Excel
@@ -513,6 +538,21 @@ class Importer:
                 self.log(f"  {table:<8} {reason:<18} {REASONS[reason]:<24} {n:>6,}")
         self.log(f"\n完成：{int(files.rows_loaded.sum()):,} 行载入，{len(rejects):,} 行拒绝"
                  f"（明细见 {self.folder / 'rejects.csv'}），用时 {seconds:.1f} s")
+
+
+class BuildingReader:
+    """The warehouse being built (attached to the import's connection, before the swap), read with the
+    dashboard's own queries: what `queries.db.Warehouse.frame` does on DuckDB."""
+
+    engine = dialect.DUCKDB
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def frame(self, sql: str, **params: object) -> pd.DataFrame:
+        """Run one SELECT with bound `:name` parameters; return a DataFrame."""
+        sql = dialect.statement_text(self.engine, sql)
+        return self.con.execute(dialect.duckdb_sql(sql), {n: params[n] for n in dialect.parameters(sql)}).df()
 
 
 def building_path(target: str, work: Path) -> Path:

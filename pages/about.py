@@ -40,6 +40,9 @@ spans = pd.concat([
 ])
 st.dataframe(spans, hide_index=True, width="stretch")
 
+if internal and public_set.linked() and data.q(public_set.stored_marks) is None:  # (issue 25 §2)
+    st.caption(public_set.UNLINKED_NOTE)
+
 rejects = record["rejects"]
 if not internal:
     st.caption(REJECTS_NOTE)

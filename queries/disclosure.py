@@ -21,6 +21,8 @@ What a reader knows: every shown number exactly, "<5" is 1-4, "×" any value, an
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import logging
 import threading
@@ -36,8 +38,25 @@ SMALL = 5
 INF = 10**12
 PROTECTION = SMALL  # a "×" of persons or households (true value not 0) ranges over max − min ≥ this
 MAX_ROUNDS = 50  # rounds of widening before the view is given up as unproven (withheld whole)
+SET_ROUNDS = 400  # the same for the public set's solve, once per import (`linked_solve`)
 SOLVE_SECONDS = 20.0  # the time limit of one integer program; hitting it leaves the view unproven
 log = logging.getLogger(__name__)
+
+
+_LINKED: contextvars.ContextVar[bool] = contextvars.ContextVar("disclosure_linked", default=False)
+
+
+@contextlib.contextmanager
+def linked_solve():
+    """Within it, `apply` solves the public set (queries.public_set: every year's table and the identities
+    between years, once per import): up to SET_ROUNDS rounds of widening, and a cell still unprotected after
+    its widening gets twice as many more cells withheld around it in the next round (1, 2, 4, … 32). One cell
+    per leak per round did not converge in MAX_ROUNDS on the province (200 townships, six years)."""
+    token = _LINKED.set(True)
+    try:
+        yield
+    finally:
+        _LINKED.reset(token)
 
 
 class Unproven(Exception):
@@ -266,19 +285,44 @@ def _components(lines: list[list[str]]) -> list[list[list[str]]]:
     return list(groups.values())
 
 
-def determined(pub: Publication, lines: list[list[str]] | None = None, solved: dict | None = None) -> list[str]:
+class Witnesses:
+    """What one disclosure pass (one `_withhold`: its lines and known cells fixed) has learnt of its systems,
+    kept across the widening's rounds. Withholding more only relaxes a system (a shown cell becomes a
+    variable whose true value is in its domain; a '<5' turned '×' widens its domain), so every solution found
+    in an earlier round is still a solution: the range each cell was seen to take (`seen`, scaled values)
+    stays a lower bound of its feasible range, and a cell once settled (`protected` under its mark) stays
+    settled. `base_*` keep `_Base`'s answers (they depend only on the lines and the known cells)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[float, float]] = {}
+        self.base_lo: dict[str, float] = {}  # `_Base`'s exact ends, and the range seen over its solutions
+        self.base_hi: dict[str, float] = {}
+        self.base_seen: dict[str, tuple[float, float]] = {}
+        self.models: dict[tuple[str, ...], tuple] = {}  # each system's base program (`_Base`)
+        self.programs = 0  # integer programs solved (bench, tests)
+
+    def base_range(self, k: str) -> tuple[float, float]:
+        """The base range of `k` as far as it is known (an end not solved for: unbounded, which asks the
+        most of the cell: `protected` is then as without a base on that side)."""
+        return self.base_lo.get(k, -INF), self.base_hi.get(k, INF)
+
+
+def determined(pub: Publication, lines: list[list[str]] | None = None, solved: dict | None = None,
+               witnesses: Witnesses | None = None) -> list[str]:
     """Hidden cells that do not keep their protection interval (`protected`) given everything shown and
     every stated sum (integer programming per system of linked sums: the smallest and the largest
     feasible value). A sum that shares no cell with another is exact already (`line_is_safe`) and is
     skipped. `solved` remembers each system's answer by its marks (a system the last widening did not
-    touch is not solved again). Raises `Unproven` when the solver fails or runs out of time."""
+    touch is not solved again); `witnesses` what earlier rounds of the same pass found (`Witnesses`).
+    Raises `Unproven` when the solver fails or runs out of time."""
     solved = {} if solved is None else solved
+    witnesses = Witnesses() if witnesses is None else witnesses
     out = []
     for group in _components(_lines(pub) if lines is None else lines):
         if len(group) > 1:
             state = tuple((k, pub.cells[k].mark) for line in group for k in line)
             if state not in solved:
-                solved[state] = _determined_in(pub, group)
+                solved[state] = _determined_in(pub, group, witnesses)
             out += solved[state]
     return out
 
@@ -291,18 +335,33 @@ def _milp(objective, constraint, bounds, integrality):
                 options={"time_limit": SOLVE_SECONDS})
 
 
-def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
+def _determined_in(pub: Publication, lines: list[list[str]], witnesses: Witnesses | None = None) -> list[str]:
     """`determined` for one system of linked sums. The shown cells are constants, so the system is over
     the hidden cells only, each bounded above by a cap far beyond any true value (so every program has an
     optimum; a cell that reaches the cap is as good as unbounded). The range each cell is seen to take over
-    every solution found so far grows with each solve: the smallest and the largest total first, then, for
-    each cell whose range seen is not yet wide enough, its own largest and smallest value."""
+    every solution found so far (in this round and the pass's earlier ones: `Witnesses`) grows with each
+    solve; only cells whose range seen is not yet wide enough are solved for: a few programs for many of
+    them first (`_batches`), then each one's own largest and smallest value. A range still too narrow is
+    measured against what the cell's base range allows (`_Base`), one end at a time: a '<5' whose largest
+    value falls short of 4 where the base would allow more is unsafe whatever its smallest is."""
     from scipy.optimize import Bounds, LinearConstraint
 
+    witnesses = Witnesses() if witnesses is None else witnesses
     keys = sorted({k for line in lines for k in line})
     hidden = [k for k in keys if pub.cells[k].mark]
     if not hidden:
         return []
+    cells = [pub.cells[k] for k in hidden]
+    values = np.array([_scaled(c.value, c.kind) for c in cells], dtype=float)
+    seen_lo = np.array([witnesses.seen.get(k, (v, v))[0] for k, v in zip(hidden, values, strict=True)])
+    seen_hi = np.array([witnesses.seen.get(k, (v, v))[1] for k, v in zip(hidden, values, strict=True)])
+
+    def settled(i: int) -> bool:  # (with its base range, once known: it depends on nothing a round changes)
+        return protected(cells[i].mark, values[i], seen_lo[i], seen_hi[i], cells[i].kind,
+                         witnesses.base_range(hidden[i]))
+
+    if all(settled(i) for i in range(len(hidden))):
+        return []  # every cell already seen to range widely enough: no program to solve
     index = {k: i for i, k in enumerate(hidden)}
     rows, rhs = [], []
     for line in lines:
@@ -319,82 +378,175 @@ def _determined_in(pub: Publication, lines: list[list[str]]) -> list[str]:
             rhs.append(-constant)
     if not rows:
         return []
-    cells = [pub.cells[k] for k in hidden]
-    values = np.array([_scaled(c.value, c.kind) for c in cells], dtype=float)
     lower = np.array([1 if c.mark == PRIMARY else 0 for c in cells], dtype=float)
     cap = 2 * max(abs(_scaled(pub.cells[k].value, pub.cells[k].kind)) for k in keys) + 10**6
     upper = np.array([SMALL - 1 if c.mark == PRIMARY else cap for c in cells], dtype=float)
     constraint = LinearConstraint(np.array(rows), rhs, rhs)
     bounds, integrality = Bounds(lower, upper), np.ones(len(hidden))
-    seen_lo, seen_hi = values.copy(), values.copy()  # the true values are one feasible point
 
     def solve(objective: np.ndarray) -> None:
         result = _milp(objective, constraint, bounds, integrality)
+        witnesses.programs += 1
         if result.status != 0 or result.x is None:  # bounded and feasible: anything else is a failure
             raise Unproven(f"integer programming: {result.message}")
         point = np.round(result.x)
         np.minimum(seen_lo, point, out=seen_lo)
         np.maximum(seen_hi, point, out=seen_hi)
 
-    def settled(i: int) -> bool:
-        return protected(cells[i].mark, values[i], seen_lo[i], seen_hi[i], cells[i].kind)
+    def own(i: int, sign: float) -> None:  # the cell's own largest (sign −1) or smallest (sign 1) value
+        objective = np.zeros(len(hidden))
+        objective[i] = sign
+        solve(objective)
 
-    if not all(settled(i) for i in range(len(hidden))):
-        solve(np.ones(len(hidden)))
-        solve(-np.ones(len(hidden)))
+    base = _Base(pub, lines, keys, witnesses)
     out = []
-    for i in range(len(hidden)):
-        for sign in (-1.0, 1.0):  # the largest value first (often far off: then one solve settles it)
+    try:
+        _batches(cells, values, seen_lo, seen_hi, settled, solve)
+        for i, k in enumerate(hidden):
             if settled(i):
-                break
-            objective = np.zeros(len(hidden))
-            objective[i] = sign
-            solve(objective)
-        if not settled(i):
-            out.append(hidden[i])
-    if out:  # what known numbers (and small counts' own "<5") tell is not the view's to hide
-        base = _base_ranges(pub, lines, out)
-        out = [k for k in out if not protected(pub.cells[k].mark, values[index[k]], seen_lo[index[k]],
-                                               seen_hi[index[k]], pub.cells[k].kind, base[k])]
+                continue
+            if cells[i].mark == PRIMARY:  # each value 1-4, or as far as any marking allows: end by end
+                if seen_hi[i] < SMALL - 1:
+                    own(i, -1.0)
+                    if seen_hi[i] < SMALL - 1 and seen_hi[i] < min(SMALL - 1, base.end(k, 1, seen_hi[i])):
+                        out.append(k)
+                        continue
+                if seen_lo[i] > 1:
+                    own(i, 1.0)
+                    if seen_lo[i] > 1 and seen_lo[i] > max(1, base.end(k, -1, seen_lo[i])):
+                        out.append(k)
+                continue
+            for sign in (-1.0, 1.0):  # the largest value first (often far off: then one solve settles it)
+                if settled(i):
+                    break
+                own(i, sign)
+            if settled(i):
+                continue
+            if base.span_exceeds(k, seen_hi[i] - seen_lo[i]) or not protected(
+                    cells[i].mark, values[i], seen_lo[i], seen_hi[i], cells[i].kind, base.range(k)):
+                out.append(k)
+    finally:  # what was seen stays seen, even when a later program fails
+        for i, k in enumerate(hidden):
+            witnesses.seen[k] = (seen_lo[i], seen_hi[i])
     return out  # in the cells' order: the widening that follows depends on it
 
 
-def _base_ranges(pub: Publication, lines: list[list[str]], cells: list[str]) -> dict[str, tuple[float, float]]:
+def _batches(cells, values, seen_lo, seen_hi, settled, solve) -> None:
+    """Programs that settle many open cells at once, before each one's own, each repeated while it settles
+    at least two more: the open "×" pushed away from their true values, those of at least 5 down (to 0 they
+    are settled) and the smaller ones up; the open "<5" not yet seen at 4 to their largest total, and those
+    not yet seen at 1 to their smallest (a sum capped at 4 each pushes as many as it can to their ends)."""
+    def open_cells(want) -> np.ndarray:
+        return np.array([1.0 if not settled(i) and want(i) else 0.0 for i in range(len(cells))])
+
+    def crossed(i: int) -> bool:
+        return cells[i].mark != PRIMARY
+
+    for objective_of, want in (
+            (lambda o: o * np.where(values >= SMALL, 1.0, -1.0), crossed),
+            (lambda o: -o, lambda i: cells[i].mark == PRIMARY and seen_hi[i] < SMALL - 1),
+            (lambda o: o, lambda i: cells[i].mark == PRIMARY and seen_lo[i] > 1)):
+        while (chosen := open_cells(want)).sum() > 1:
+            solve(objective_of(chosen))
+            if chosen.sum() - open_cells(want).sum() < 2:
+                break
+
+
+class _Base:
+    """The base ranges of a system's cells (`_base_ranges`: every number withheld but those the reader knows,
+    a count of 1-4 as "<5"), each end solved only when needed and kept in `witnesses` (they depend only on the
+    lines and the known cells). The true values are one solution, and every base program's solution another:
+    the range seen over them is within the base range, so it can tell that a base is wider than a cell's
+    range without solving for its ends."""
+
+    def __init__(self, pub: Publication, lines: list[list[str]], keys: list[str], witnesses: Witnesses) -> None:
+        self.pub, self.lines, self.keys, self.w = pub, lines, keys, witnesses
+        self.model = witnesses.models.get(tuple(keys))  # (the system's lines are the same every round)
+
+    def _build(self):
+        """The base system, and two programs that widen the range seen of many cells at once (each pushed
+        away from its true value, then towards it: the small ones up and the others down, then back)."""
+        from scipy.optimize import Bounds, LinearConstraint
+
+        pub, keys = self.pub, self.keys
+        free = [k for k in keys if not pub.cells[k].known]
+        index = {k: i for i, k in enumerate(free)}
+        rows, rhs = [], []
+        for line in self.lines:
+            row, constant = np.zeros(len(free)), 0
+            for position, k in enumerate(line):
+                sign = -1 if position == len(line) - 1 else 1
+                if k in index:
+                    row[index[k]] += sign
+                else:
+                    constant += sign * _scaled(pub.cells[k].value, pub.cells[k].kind)
+            rows.append(row)
+            rhs.append(-constant)
+        cap = 2 * max(abs(_scaled(pub.cells[k].value, pub.cells[k].kind)) for k in keys) + 10**6
+        small = [pub.cells[k].kind == COUNT and primary(pub.cells[k].value) for k in free]
+        bounds = Bounds(np.array([1.0 if s else 0.0 for s in small]), np.array([SMALL - 1.0 if s else cap for s in small]))
+        self.model = (free, index, LinearConstraint(np.array(rows), rhs, rhs), bounds, np.ones(len(free)))
+        self.w.models[tuple(keys)] = self.model
+        values = np.array([_scaled(pub.cells[k].value, pub.cells[k].kind) for k in free], dtype=float)
+        for sign in (1.0, -1.0):
+            self._solve(sign * np.where(values >= SMALL, 1.0, -1.0))
+
+    def _solve(self, objective: np.ndarray) -> np.ndarray:
+        """One base program; what its solution shows is kept in the witnesses' `base_seen`."""
+        free, _, constraint, bounds, integrality = self.model
+        result = _milp(objective, constraint, bounds, integrality)
+        self.w.programs += 1
+        if result.status != 0 or result.x is None:
+            raise Unproven(f"integer programming: {result.message}")
+        point = np.round(result.x)
+        for j, name in enumerate(free):
+            a, b = self.seen(name)
+            self.w.base_seen[name] = (min(a, point[j]), max(b, point[j]))
+        return point
+
+    def seen(self, k: str) -> tuple[float, float]:
+        """The range of `k` over the base solutions seen so far (the true value at least)."""
+        value = _scaled(self.pub.cells[k].value, self.pub.cells[k].kind)
+        return self.w.base_seen.get(k, (value, value))
+
+    def end(self, k: str, sign: float, beyond: float | None = None) -> float:
+        """The base's largest (sign 1) or smallest (sign −1) value of `k`; with `beyond`, a value seen past
+        it (enough to know the exact end is past it too) when one is known, without solving."""
+        exact = (self.w.base_hi if sign > 0 else self.w.base_lo).get(k)
+        if exact is not None:
+            return exact
+        lo, hi = self.seen(k)
+        if beyond is not None and (hi > beyond if sign > 0 else lo < beyond):
+            return hi if sign > 0 else lo
+        if self.model is None:
+            self._build()
+            lo, hi = self.seen(k)  # (the first programs may have shown enough)
+            if beyond is not None and (hi > beyond if sign > 0 else lo < beyond):
+                return hi if sign > 0 else lo
+        free, index = self.model[0], self.model[1]
+        objective = np.zeros(len(free))
+        objective[index[k]] = -sign
+        point = self._solve(objective)
+        (self.w.base_hi if sign > 0 else self.w.base_lo)[k] = point[index[k]]
+        return point[index[k]]
+
+    def span_exceeds(self, k: str, span: float) -> bool:
+        """Whether the base range of `k` is seen to be wider than `span` (then no marking is the reason)."""
+        lo, hi = self.seen(k)
+        return hi - lo > span
+
+    def range(self, k: str) -> tuple[float, float]:
+        """Both ends, exact."""
+        return self.end(k, -1), self.end(k, 1)
+
+
+def _base_ranges(pub: Publication, lines: list[list[str]], cells: list[str],
+                 witnesses: Witnesses | None = None) -> dict[str, tuple[float, float]]:
     """The smallest and largest value of each of `cells` were every number of the system withheld but those
     the reader knows from elsewhere (a count of 1-4 as "<5", any other as "×"): the most protection any
     marking of the view can give."""
-    from scipy.optimize import Bounds, LinearConstraint
-
-    keys = sorted({k for line in lines for k in line})
-    free = [k for k in keys if not pub.cells[k].known]
-    index = {k: i for i, k in enumerate(free)}
-    rows, rhs = [], []
-    for line in lines:
-        row, constant = np.zeros(len(free)), 0
-        for position, k in enumerate(line):
-            sign = -1 if position == len(line) - 1 else 1
-            if k in index:
-                row[index[k]] += sign
-            else:
-                constant += sign * _scaled(pub.cells[k].value, pub.cells[k].kind)
-        rows.append(row)
-        rhs.append(-constant)
-    cap = 2 * max(abs(_scaled(pub.cells[k].value, pub.cells[k].kind)) for k in keys) + 10**6
-    constraint, integrality = LinearConstraint(np.array(rows), rhs, rhs), np.ones(len(free))
-    small = [pub.cells[k].kind == COUNT and primary(pub.cells[k].value) for k in free]
-    bounds = Bounds(np.array([1.0 if s else 0.0 for s in small]), np.array([SMALL - 1.0 if s else cap for s in small]))
-    out = {}
-    for k in cells:
-        ends = []
-        for sign in (1.0, -1.0):
-            objective = np.zeros(len(free))
-            objective[index[k]] = sign
-            result = _milp(objective, constraint, bounds, integrality)
-            if result.status != 0 or result.x is None:
-                raise Unproven(f"integer programming: {result.message}")
-            ends.append(round(result.x[index[k]]))
-        out[k] = (ends[0], ends[1])
-    return out
+    base = _Base(pub, lines, sorted({k for line in lines for k in line}), witnesses or Witnesses())
+    return {k: base.range(k) for k in cells}
 
 
 _MEMO: OrderedDict[tuple, tuple[dict[str, tuple[str | None, bool]], bool, str]] = OrderedDict()
@@ -460,9 +612,8 @@ def _memo_withhold(pub: Publication, solved: dict | None = None) -> bool:
     withhold all it had to (False only when fixed cells stood in its way)."""
     # A digest, not the cells themselves: a page's signature is thousands of tuples (hundreds of KB), and
     # 512 of them kept a process hundreds of MB above its working set after the sessions had gone.
-    signature = hashlib.blake2b(repr((tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing), c.mark, c.fixed)
-                                            for k, c in pub.cells.items()),
-                                      tuple(pub.sums))).encode(), digest_size=20).digest()
+    cells = tuple((k, c.value, c.kind, c.parts, c.known, bool(c.missing), c.mark, c.fixed) for k, c in pub.cells.items())
+    signature = hashlib.blake2b(repr((_LINKED.get(), cells, tuple(pub.sums))).encode(), digest_size=20).digest()
     with _MEMO_LOCK:
         known = _MEMO.get(signature)
         if known is not None:
@@ -505,24 +656,32 @@ def _withhold(pub: Publication, solved: dict) -> bool:
         elif cell.kind == LINK:  # never shown: the reader knows only that it is a non-negative integer
             cell.mark = SECONDARY
     lines = _lines(pub)
+    witnesses = Witnesses()  # what the rounds below learn of the systems, kept from one round to the next
     stuck: list = []  # what could not be made safe
     leaks: list[str] = []
     problem = ""
+    linked = _LINKED.get()
+    rounds = SET_ROUNDS if linked else MAX_ROUNDS
+    streak: dict[str, int] = {}  # rounds each cell has been found unprotected (`linked_solve`)
     try:
-        for _ in range(MAX_ROUNDS):
+        for _ in range(rounds):
             changed = _propagate(pub, stuck)
             changed = _line_pass(pub, lines, stuck) or changed
             if changed:
                 continue
-            leaks = determined(pub, lines, solved)
+            leaks = determined(pub, lines, solved, witnesses)
             if not leaks:
                 break
             widened = False
             for leak in leaks:  # widen: withhold one more member of a line through the leaking cell
+                streak[leak] = streak.get(leak, 0) + 1
+                want, hidden = (2 ** min(streak[leak] - 1, 5) if linked else 1), 0
                 for line in lines:
-                    if leak in line and _hide_more(pub, line):
-                        widened = True
+                    while hidden < want and leak in line and _hide_more(pub, line):
+                        hidden += 1
+                    if hidden >= want:
                         break
+                widened = widened or hidden > 0
             if not widened:  # every line through them is spent: a further line of their system
                 for group in _components(lines):
                     if any(leak in line for line in group for leak in leaks) and \
@@ -533,7 +692,7 @@ def _withhold(pub: Publication, solved: dict) -> bool:
                 problem = f"{len(leaks)} cell(s) not protected and no line left to widen: {leaks[:5]}"
                 break
         else:
-            problem = f"the widening did not converge in {MAX_ROUNDS} rounds"
+            problem = f"the widening did not converge in {rounds} rounds"
     except Unproven as error:
         problem = str(error)
     if stuck and not problem:

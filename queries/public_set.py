@@ -16,8 +16,12 @@ What is outside the set is refused with a sentence that says what is public (`ex
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -125,14 +129,16 @@ def _month(month: str) -> str:
 
 
 # --- protected together (issue 25 §2) ------------------------------------------------------------------
-LINKED_SETTING = "PUBLIC_SET_LINKED"  # environment: "1" solves the public set's years together (see `linked`)
+LINKED_SETTING = "PUBLIC_SET_LINKED"  # environment: "0" opts out of the linked public set (see `linked`)
+UNPROVEN = "_unproven"  # the key (in `solve`'s answer and in public_marks, year 0) saying why the set is unproven
 
 
 def linked() -> bool:
-    """Whether public views take their unit tables' marks from the public set solved over every year at once
-    (PUBLIC_SET_LINKED=1), rather than each view's table on its own. Off by default until the solve is fast
-    enough to run on a page view: docs/decisions/public-set.md."""
-    return os.environ.get(LINKED_SETTING, "") == "1"
+    """Whether public views take their unit tables' marks from the public set (solved once per import over
+    every year with the identities between years, stored in the warehouse: `import_marks`). On unless
+    PUBLIC_SET_LINKED=0: then the importer does not solve it and each view's table is withheld on its own,
+    which leaves the cross-year leaks of issue 25 open (docs/decisions/public-set.md)."""
+    return os.environ.get(LINKED_SETTING, "").strip() != "0"
 
 
 # Identities a reader knows between the years' unit tables, per unit and for the county's total:
@@ -188,22 +194,47 @@ def solve(tables: dict[int, pd.DataFrame]) -> dict[str, tuple[str | None, float 
     """The marks of the public set's unit tables, every year protected together (`publication`), as
     `f"{year}|{key}"` → (mark, value): '<5', '×', '—' or None, and the value it was solved for. One
     disclosure pass over the whole system: the same cell gets the same mark in every view that shows it,
-    whichever year's page it is on. '_unproven' says why, when the set could not be proven safe."""
+    whichever year's page it is on. `UNPROVEN` says why, when the set could not be proven safe (its marks
+    are then those of `disclosure.withhold_all`: every count withheld, fail closed)."""
     pub = publication(tables)
+    cached = _cache_file(pub)
+    if cached is not None and cached.exists():
+        return {k: tuple(v) for k, v in json.loads(cached.read_text(encoding="utf-8")).items()}
     pub.table = set()  # one system: the years' tables and the identities between them, withheld together
-    pub = disclosure.apply(pub, True)
+    with disclosure.linked_solve():
+        pub = disclosure.apply(pub, True)
     out: dict[str, tuple[str | None, float | None]] = {}
     for name, cell in pub.cells.items():
         if name.startswith("y") and ":" in name and cell.kind != LINK:
             year, rest = name[1:].split(":", 1)
             out[f"{year}|{rest}"] = (cell.mark, cell.value)
-    out["_unproven"] = (pub.unproven or None, None)
+    out[UNPROVEN] = (pub.unproven or None, None)
+    if cached is not None and not pub.unproven:  # (an unproven answer may be a passing time limit: not kept)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        part = cached.with_name(f"{cached.name}.{os.getpid()}")
+        part.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+        os.replace(part, cached)
     return out
 
 
-def public_marks(wh, years: tuple[int, ...]) -> dict[str, tuple[str | None, float | None]]:
-    """`solve` over the county's unit tables of these years (a query: the dashboard caches it per import, so
-    it is solved once per import and process, not per page view)."""
+CACHE_SETTING = "PUBLIC_SET_CACHE"  # environment: a folder keeping solved sets between processes (tests only)
+
+
+def _cache_file(pub: Publication) -> Path | None:
+    """Where `solve` keeps its answer for these exact tables and this code, when PUBLIC_SET_CACHE names a
+    folder: the test suite imports the same test county in many processes. Not for production: whoever can
+    write the folder decides what the public sees."""
+    folder = os.environ.get(CACHE_SETTING, "").strip()
+    if not folder:
+        return None
+    code = b"".join(Path(m.__file__).read_bytes() for m in (disclosure, sys.modules[__name__]))
+    system = repr((tuple((k, c.value, c.kind, c.parts) for k, c in pub.cells.items()), tuple(pub.sums)))
+    digest = hashlib.blake2b(code + system.encode(), digest_size=20).hexdigest()
+    return Path(folder) / f"{digest}.json"
+
+
+def county_tables(wh, years: list[int] | tuple[int, ...]) -> dict[int, pd.DataFrame]:
+    """The county's unit tables (by township, every category and level) of these years."""
     from queries import dashboard
     from queries.common import Filters
 
@@ -212,16 +243,87 @@ def public_marks(wh, years: tuple[int, ...]) -> dict[str, tuple[str | None, floa
         for y, frame in dashboard.unit_tables(wh, Filters(scope=""), year).items():
             if y in years:
                 tables.setdefault(y, frame)
-    return solve(tables)
+    return tables
+
+
+MARK_COLUMNS = ("year", "cell_key", "mark", "value")  # the warehouse's public_marks table
+UNLINKED_NOTE = ("本数据仓库未存对外公开数据的联合保护结果（由较早版本或以 PUBLIC_SET_LINKED=0 导入）：对外视图逐个单独"
+                 "隐去小数字，相邻年份的表与年际关系（存量与流量、人数只增不减）合起来仍可能推算出被隐去的数。请重新导入。")
+
+
+def import_marks(wh) -> tuple[pd.DataFrame, str]:
+    """The importer's once-per-import solve (issue 25 §2): every year of the data (`coverage`) solved
+    together, as public_marks rows (year, cell_key, mark, value; the row (0, `UNPROVEN`, why, NULL) when the
+    set could not be proven safe), and a sentence for the import's log. Run on the warehouse being built,
+    before it is swapped in; the dashboard only reads the rows (`stored_marks`)."""
+    from queries.coverage import coverage
+
+    years = coverage(wh).years
+    marks = solve(county_tables(wh, years)) if years else {UNPROVEN: (None, None)}
+    rows = [(int(name.split("|", 1)[0]), name.split("|", 1)[1], mark, value)
+            for name, (mark, value) in marks.items() if name != UNPROVEN]
+    why = marks[UNPROVEN][0]
+    if why:
+        rows.append((0, UNPROVEN, str(why), None))
+    frame = pd.DataFrame(rows, columns=list(MARK_COLUMNS)).astype(
+        {"year": "int32", "cell_key": "object", "mark": "object", "value": "float64"})
+    counts = [m for name, (m, _) in marks.items() if name != UNPROVEN]
+    if not years:
+        said = "无年度数据，不需求解"
+    elif why:
+        said = f"未能证明安全（{why}），{years[0]}–{years[-1]}年的表全部隐去"
+    else:
+        said = (f"{years[0]}–{years[-1]}年共 {len(counts):,} 个单元格联合求解，隐去 "
+                f"{sum(m is not None for m in counts):,} 个")
+    return frame, said
+
+
+def stored_marks(wh) -> dict[str, tuple[str | None, float | None]] | None:
+    """The public set's marks stored by the import (public_marks), in `solve`'s form; None when the
+    warehouse has none to give: imported before the table existed, or with PUBLIC_SET_LINKED=0 (each public
+    view is then withheld on its own, as before issue 25 §2; 数据说明 says so)."""
+    from queries.common import run_sql
+    from queries.db import _missing_table
+
+    try:
+        frame = run_sql(wh, "public_marks")
+    except Exception as exc:  # a warehouse imported before public_marks existed
+        if _missing_table(exc):
+            return None
+        raise
+    if frame.empty:
+        return None
+    out: dict[str, tuple[str | None, float | None]] = {UNPROVEN: (None, None)}
+    for year, cell_key, mark, value in frame.itertuples(index=False):
+        mark = None if mark is None or mark != mark else str(mark)
+        value = None if value is None or value != value else float(value)
+        if cell_key == UNPROVEN:
+            out[UNPROVEN] = (mark, None)
+        else:
+            out[f"{int(year)}|{cell_key}"] = (mark, value)
+    return out
+
+
+def public_marks(wh, years: tuple[int, ...]) -> dict[str, tuple[str | None, float | None]]:
+    """`solve` over the county's unit tables of these years, computed here (the benchmark and the tests; the
+    dashboard reads the import's: `stored_marks`)."""
+    return solve(county_tables(wh, years))
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    """Whether a stored value is the cell's (no value both; the same to the fen: amounts pass through each
+    engine's own arithmetic)."""
+    if a is None or b is None or a != a or b != b:
+        return (a is None or a != a) and (b is None or b != b)
+    return abs(a - b) < 0.005
 
 
 def preset_for(marks: dict[str, tuple[str | None, float | None]], pub: Publication,
                year: int) -> dict[str, str | None]:
     """The public set's marks for a page's unit tables (block '' is `year`, block 'prev:' the year before:
     `add_unit_years`), or {} when the page's table is not the set's (another value anywhere: another area,
-    filter or import), or when the set itself was not proven safe."""
-    if marks.get("_unproven", (None, None))[0]:
-        return {}
+    filter or import). A set that could not be proven safe gives its marks too: every count withheld (fail
+    closed), not each view's own."""
     out = {}
     for name in pub.table:
         prev = name.startswith("prev:")
@@ -229,7 +331,7 @@ def preset_for(marks: dict[str, tuple[str | None, float | None]], pub: Publicati
         if found is None:
             continue
         mark, value = found
-        if value != pub.cells[name].value:
+        if not _same(value, pub.cells[name].value):
             return {}
         out[name] = mark
     return out

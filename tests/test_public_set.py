@@ -25,9 +25,11 @@ MARKS = (PRIMARY, SECONDARY, WITHHELD)
 
 @pytest.fixture(autouse=True)
 def signed_in_env(duck_url, monkeypatch):
-    """The test warehouse, and no demo mode: each test signs in as its role."""
+    """The test warehouse, and no demo mode: each test signs in as its role. The defaults: the public set
+    linked (no PUBLIC_SET_LINKED)."""
     monkeypatch.setenv("WAREHOUSE_URL", duck_url)
     monkeypatch.delenv("DEMO_MODE", raising=False)
+    monkeypatch.delenv(public_set.LINKED_SETTING, raising=False)
 
 
 def _plain(values) -> list:
@@ -356,11 +358,9 @@ def _pinned(pubs: dict[int, Publication]) -> list[tuple[str, int, int]]:
 
 
 def _tables(duck_url, years):
-    from queries import dashboard
-    from queries.common import Filters
     from queries.db import connect
 
-    return {y: f for y, f in dashboard.unit_tables(connect(duck_url), Filters(scope=""), years[-1]).items() if y in years}
+    return public_set.county_tables(connect(duck_url), years)
 
 
 def _table_pubs(tables, preset=None) -> dict[int, Publication]:
@@ -379,11 +379,156 @@ def _table_pubs(tables, preset=None) -> dict[int, Publication]:
     return out
 
 
+def _page_table(pub: Publication, block: str = "") -> Publication:
+    """The unit table of one year as a page published it (block '' its year, 'prev:' the year before): its
+    cells with the marks the page gave them, and the sums among them."""
+    names = {k for k in pub.table if k.startswith(block) and (block or not k.startswith("prev:"))}
+    cells = {k.removeprefix(block): replace(pub.cells[k]) for k in names}
+    sums = [(t.removeprefix(block), tuple(p.removeprefix(block) for p in parts)) for t, parts in pub.sums
+            if t in names and set(parts) <= names]
+    return Publication(cells, sums, True)
+
+
+def _press_tables(page: str, years: tuple[int, int]) -> dict[int, Publication]:
+    """What a press user's county page of each year shows of its year's unit table (the defaults)."""
+    out = {}
+    for year in years:
+        at = open_app(page, {"year": str(year)}, user=PRESS)
+        assert not at.exception, at.exception
+        pub = at.session_state["published"]
+        assert pub.suppressed
+        out[year] = _page_table(pub)
+    return out
+
+
+# --- the public set solved once per import, stored in the warehouse (issue 25 §2) ------------------------------
+def test_the_import_stores_the_public_set_the_same_on_every_engine(any_url, duck_url):
+    """The importer solved every year's public set together and stored the marks (public_marks): the same
+    marks on DuckDB, PostgreSQL and ClickHouse, taken whole by the values each engine's own tables hold."""
+    from queries.db import connect
+    from queries.publish import add_units
+
+    wh = connect(any_url)
+    stored = public_set.stored_marks(wh)
+    assert stored is not None and not stored[public_set.UNPROVEN][0]
+    years = sorted({int(k.split("|")[0]) for k in stored if k != public_set.UNPROVEN})
+    assert years == [2021, 2022, 2023, 2024]
+    reference = public_set.stored_marks(connect(duck_url))
+    assert {k: m for k, (m, _) in stored.items()} == {k: m for k, (m, _) in reference.items()}
+    assert sum(m is not None for m, _ in stored.values()) > 100
+    tables = public_set.county_tables(wh, years)
+    for year in years:  # the engine's own tables take every stored mark
+        pub = Publication()
+        add_units(pub, tables[year])
+        marks = public_set.preset_for(stored, pub, year)
+        assert marks and len(marks) == len(pub.table)
+
+
+@pytest.mark.slow
+def test_the_stored_marks_are_those_of_a_fresh_solve(duck_url, monkeypatch):
+    """The marks the import stored are those of solving the warehouse's tables again here, in this process,
+    with no cache and no memory of earlier answers."""
+    from queries import disclosure
+    from queries.db import connect
+
+    monkeypatch.delenv(public_set.CACHE_SETTING, raising=False)
+    disclosure._MEMO.clear()
+    wh = connect(duck_url)
+    stored = public_set.stored_marks(wh)
+    solved = public_set.solve(public_set.county_tables(wh, [2021, 2022, 2023, 2024]))
+    assert {k: m for k, (m, _) in solved.items()} == {k: m for k, (m, _) in stored.items()}
+
+
+def test_the_press_pages_show_the_stored_marks(duck_url):
+    """防返贫监测 as press, 2024, with the defaults: this year's table and last year's (较上年) carry the marks
+    the import stored, not marks of their own — the same cell, the same mark, whichever view."""
+    from queries.db import connect
+
+    stored = public_set.stored_marks(connect(duck_url))
+    at = open_app("monitoring", {"year": "2024"}, user=PRESS)
+    assert not at.exception, at.exception
+    pub = at.session_state["published"]
+    checked = 0
+    for name in pub.table:
+        year, rest = (2023, name.removeprefix("prev:")) if name.startswith("prev:") else (2024, name)
+        mark, value = stored[f"{year}|{rest}"]
+        assert pub.cells[name].mark == mark, (name, pub.cells[name].mark, mark, value)
+        checked += 1
+    assert checked > 1000
+    # the linked solve withholds cells a view's own pass shows (what the years give away together)
+    own = _table_pubs({2024: public_set.county_tables(connect(duck_url), (2024,))[2024]})[2024]
+    assert any(own.cells[k].mark != pub.cells[k].mark for k in own.cells)
+
+
+def test_a_warehouse_without_public_marks_withholds_each_view_on_its_own(duck_url, tmp_path, monkeypatch):
+    """A warehouse imported before public_marks existed: the pages still work, each public view withheld on
+    its own (as before), and 数据说明 says so to staff."""
+    import shutil
+
+    import duckdb
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(duck_url, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("DROP TABLE public_marks")
+    monkeypatch.setenv("WAREHOUSE_URL", str(old))
+    from queries.db import connect
+
+    assert public_set.stored_marks(connect(str(old))) is None
+    at = open_app("monitoring", {"year": "2024"}, user=PRESS)
+    assert not at.exception, at.exception
+    pub = at.session_state["published"]
+    assert pub.suppressed and any(c.mark for c in pub.cells.values())
+    staff = open_app("about", {}, user=ANALYST)
+    assert "未存对外公开数据的联合保护结果" in shown_text(staff)
+
+
+def test_an_unproven_public_set_is_withheld_whole(duck_url, monkeypatch):
+    """The solver failing (as at its time limit) leaves the set unproven: every count of every year's table is
+    withheld, and a page takes those marks (fail closed), not marks of its own."""
+    from types import SimpleNamespace
+
+    from queries import disclosure
+    from queries.db import connect
+    from queries.publish import add_units
+
+    tables = public_set.county_tables(connect(duck_url), (2023, 2024))
+    monkeypatch.delenv(public_set.CACHE_SETTING, raising=False)  # solved here, not read back
+    monkeypatch.setattr(disclosure, "_milp", lambda *a: SimpleNamespace(status=1, x=None, message="time limit reached"))
+    disclosure._MEMO.clear()
+    marks = public_set.solve(tables)
+    disclosure._MEMO.clear()
+    assert "time limit" in marks[public_set.UNPROVEN][0]
+    pub = Publication()
+    add_units(pub, tables[2024])
+    preset = public_set.preset_for(marks, pub, 2024)
+    numbers = [k for k in preset if pub.cells[k].value and pub.cells[k].kind != "tally"]  # (bases: not persons)
+    assert len(numbers) > 500 and all(preset[k] for k in numbers), [k for k in numbers if not preset[k]][:5]
+    assert all(marks[f"2023|{k}"][0] for k in numbers if f"2023|{k}" in marks and marks[f"2023|{k}"][1])
+
+
+def test_an_import_with_the_opt_out_stores_no_marks(extracts, tmp_path, monkeypatch):
+    """PUBLIC_SET_LINKED=0 for the importer: public_marks is there but empty, so the pages withhold each view
+    on its own (`stored_marks` is None)."""
+    from conftest import import_to
+
+    from queries.db import connect
+
+    monkeypatch.setenv(public_set.LINKED_SETTING, "0")
+    path = str(tmp_path / "unlinked.duckdb")
+    import_to(extracts, path)
+    wh = connect(path)
+    assert wh.frame("SELECT count(*) AS n FROM public_marks")["n"].iloc[0] == 0
+    assert public_set.stored_marks(wh) is None
+    wh.close()
+
+
 @pytest.mark.slow
 def test_each_years_table_alone_gives_counts_away_across_years(duck_url):
     """The issue's 'stock and flow' and 'years' reproduction: each year's table protected on its own (the
-    view-by-view rule) leaves withheld counts that last year's table and the identities pin. This is what
-    the linked solve is for; it also shows the checker below can find a leak."""
+    view-by-view rule, what the pages did before the import stored the public set, and do with
+    PUBLIC_SET_LINKED=0) leaves withheld counts that last year's table and the identities pin. It also shows
+    the checker below can find a leak."""
     pinned = _pinned(_table_pubs(_tables(duck_url, (2023, 2024))))
     assert pinned, "the two years' tables protected alone should leak through the identities"
 
@@ -391,13 +536,13 @@ def test_each_years_table_alone_gives_counts_away_across_years(duck_url):
 @pytest.mark.slow
 def test_the_public_set_of_two_years_keeps_every_interval(duck_url):
     """Done when: an independent integer program over the public tables of two consecutive years, with the
-    identities, pins no withheld count — the tables taking their marks from the public set's linked solve."""
-    tables = _tables(duck_url, (2023, 2024))
-    marks = public_set.solve(tables)
-    assert not marks["_unproven"][0]
-    pubs = _table_pubs(tables, marks)
-    for year, pub in pubs.items():  # the same cell, the same mark, whichever view
-        for k, cell in pub.cells.items():
-            if f"{year}|{k}" in marks:
-                assert cell.mark == marks[f"{year}|{k}"][0], (year, k)
+    identities, pins no withheld count — the tables as a press user's pages show them, with the defaults
+    (the marks the import stored), on each year's page; and the 2024 page's last-year table is the 2023
+    page's."""
+    pubs = _press_tables("monitoring", (2023, 2024))
+    at = open_app("overview", {"year": "2024"}, user=PRESS)
+    assert not at.exception, at.exception
+    prev = _page_table(at.session_state["published"], "prev:")
+    assert {k: c.mark for k, c in prev.cells.items()} == {k: c.mark for k, c in pubs[2023].cells.items()}
+    assert sum(1 for p in pubs.values() for c in p.cells.values() if c.mark) > 500
     assert not _pinned(pubs)

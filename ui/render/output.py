@@ -51,16 +51,18 @@ class Output:
 
     def _preset(self, pub: Publication) -> dict[str, str | None] | None:
         """The public set's marks for this view's unit tables (issue 25: solved once per import over every
-        year with the identities between years, so a year's table has the same marks on every page and in
-        every year's view), when the view is the set's — the county by township, every category and level —
-        and the linked solve is on (`public_set.linked`); else None (the table withheld on its own)."""
+        year with the identities between years and stored in the warehouse, so a year's table has the same
+        marks on every page and in every year's view), when the view is the set's — the county by township,
+        every category and level; else None (the table withheld on its own), and also when the warehouse has
+        no marks (imported before public_marks, or with PUBLIC_SET_LINKED=0: `public_set.stored_marks`) or
+        the opt-out PUBLIC_SET_LINKED=0 is set."""
         v = self.view
         if not pub.table or not public_set.linked() or v.township or v.village or v.category or v.level or v.scope:
             return None
         from ui import data  # late: data opens the warehouse
 
-        years = tuple(data.context("").years)
-        return public_set.preset_for(data.q(public_set.public_marks, years), pub, v.year) or None
+        marks = data.q(public_set.stored_marks)
+        return public_set.preset_for(marks, pub, v.year) or None if marks else None
 
     def safe(self) -> Publication:
         """The publication with every small number withheld (对外版 exports)."""

@@ -27,7 +27,7 @@ import pandas as pd
 
 from queries import disclosure
 from queries.catalog import BREAKDOWNS, METRICS
-from queries.publish import LINK, Publication, add_units, key
+from queries.publish import COUNT, LINK, Publication, add_units, key
 
 # The pages whose county-by-township view is public, every year (URL page names).
 PAGES = ("overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility")
@@ -187,7 +187,18 @@ def publication(tables: dict[int, pd.DataFrame]) -> Publication:
                 if a is not None and b is not None and b >= a:
                     link = pub.add(f"link:{column}{year}@{unit}", float(b - a), LINK)
                     pub.total(now(column), [then(column), link])
+    pub.know(headlines(pub))
     return pub
+
+
+def headlines(pub: Publication) -> list[str]:
+    """The county's own counts of every year (5 or more): the headline numbers a 统计公报 or a press release
+    carries (issue 25 §5). They stay shown, known to every reader, so what is withheld to protect a township
+    is other townships' cells, never the county's total (on the 45,000-person county the linked solve had
+    withheld the county's 在监测户 and both subsidy coverages of most years)."""
+    return [name for name, cell in pub.cells.items()
+            if name.endswith("@total") and cell.kind == COUNT and cell.value is not None
+            and cell.value >= disclosure.SMALL]
 
 
 def solve(tables: dict[int, pd.DataFrame]) -> dict[str, tuple[str | None, float | None]]:
@@ -228,7 +239,7 @@ def _cache_file(pub: Publication) -> Path | None:
     if not folder:
         return None
     code = b"".join(Path(m.__file__).read_bytes() for m in (disclosure, sys.modules[__name__]))
-    system = repr((tuple((k, c.value, c.kind, c.parts) for k, c in pub.cells.items()), tuple(pub.sums)))
+    system = repr((tuple((k, c.value, c.kind, c.parts, c.known) for k, c in pub.cells.items()), tuple(pub.sums)))
     digest = hashlib.blake2b(code + system.encode(), digest_size=20).hexdigest()
     return Path(folder) / f"{digest}.json"
 

@@ -439,6 +439,25 @@ def test_the_stored_marks_are_those_of_a_fresh_solve(duck_url, monkeypatch):
     assert {k: m for k, (m, _) in solved.items()} == {k: m for k, (m, _) in stored.items()}
 
 
+def test_the_countys_headline_numbers_stay_shown(duck_url):
+    """Issue 25 §5: the county's own counts of 5 or more (在监测户, the subsidies' eligible and paid, 康复, 就业
+    基地 …) are shown in every year of the stored public set; what protects a township is other townships'
+    cells. Checked against the warehouse's own tables, so a total of 1-4 may be withheld and nothing else."""
+    from queries.db import connect
+    from queries.publish import COUNT
+
+    wh = connect(duck_url)
+    stored = public_set.stored_marks(wh)
+    pub = public_set.publication(public_set.county_tables(wh, [2021, 2022, 2023, 2024]))
+    checked = 0
+    for name, cell in pub.cells.items():
+        if name.endswith("@total") and cell.kind == COUNT and cell.value is not None and cell.value >= 5:
+            year, rest = name[1:].split(":", 1)
+            assert stored[f"{year}|{rest}"][0] is None, (name, cell.value, stored[f"{year}|{rest}"])
+            checked += 1
+    assert checked > 60
+
+
 def test_the_press_pages_show_the_stored_marks(duck_url):
     """防返贫监测 as press, 2024, with the defaults: this year's table and last year's (较上年) carry the marks
     the import stored, not marks of their own — the same cell, the same mark, whichever view."""

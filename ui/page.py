@@ -11,7 +11,7 @@ import streamlit as st
 
 from queries import audience as aud
 from queries.db import WarehouseError
-from ui import auth, briefing, briefing_ui, data
+from ui import auth, briefing, briefing_ui, data, first_paint
 from ui import view_state as vs
 from ui.labels import md_escape
 from ui.render import slide
@@ -110,6 +110,7 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
                            fixed_area=user.role == "press")
     page = PAGE_OF_TITLE.get(title, "")
     slide.begin(page)
+    first_paint.begin(page, view)
     st.html(PAGE_CSS)  # style only: applied without taking a place on the page
     if view.present:
         st.html(PRESENT_CSS)
@@ -125,7 +126,9 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
 
 
 def slide_end(view: View) -> None:
-    """In projector mode a page is one slide: its headline and main visual; the rest stays off."""
+    """In projector mode a page is one slide: its headline and main visual; the rest stays off. The end of a
+    session's light first run (ui.first_paint): the next run draws the interactive map and charts."""
+    first_paint.end()
     slide.end(view)
 
 

@@ -62,8 +62,9 @@ def owe() -> None:
 
 
 def chart_box(height: int) -> None:
-    """Where a chart will be drawn: an empty box of its height (nothing moves when it comes)."""
-    st.html(f"<div class='chart-box' style='height:{int(height)}px'></div>")
+    """Where a chart will be drawn: a box of its height saying it is on its way (nothing moves when it comes)."""
+    st.html(f"<div class='chart-box' style='height:{int(height)}px;display:flex;align-items:flex-start;padding-top:120px;"
+            "box-sizing:border-box;justify-content:center;color:#888;font-size:0.9rem'>图表加载中…</div>")
     owe()
 
 

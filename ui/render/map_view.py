@@ -89,7 +89,7 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
         st.html(static_map.css(f"st-key-mapbox_{map_key}", picture, width, pic_height, box, MAP_FIT_HEIGHT))
     with holder:
         if light:  # something in the block, or the browser does not draw it (nor its picture)
-            st.html(f"<div class='map-box' style='height:{MAP_FIT_HEIGHT}px'></div>")
+            st.html(f"<div class='map-box' style='height:{box}px'></div>")  # as high as the deck's block
             first_paint.owe()
         elif not can_drill(view):
             st.pydeck_chart(deck, height=box, key=map_key)

@@ -109,3 +109,36 @@ def test_the_bundles_exist():
     """Streamlit's chart and map bundles carry a content hash: found in its static folder, one each."""
     files = first_paint.bundle_files()
     assert [f.split(".")[0] for f in files] == list(first_paint.BUNDLES)
+
+
+@pytest.mark.slow
+def test_in_a_browser_the_cards_are_painted_before_the_bundles_load(duck_url, browser, tmp_path):
+    """In Chromium: the cards and the map's picture are on screen before the browser even asks for the
+    plotly and deck.gl bundles; then the page completes by itself (deck and chart drawn, the picture gone, the
+    hidden button gone), and the map takes its clicks."""
+    import os
+
+    from bench.first_paint import MARKS_JS
+    from tests.test_browser import serving, settle, wait_drawn
+
+    env = {**os.environ, "WAREHOUSE_URL": duck_url, "BRIEFING_FILE": str(tmp_path / "briefing.yaml")}
+    with serving(env) as url:
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        context.add_init_script(MARKS_JS)
+        page = context.new_page()
+        page.goto(url + "/?year=2024", wait_until="commit")
+        page.wait_for_function("() => window.__paint && 'complete' in window.__paint", timeout=60_000)
+        marks = page.evaluate("() => window.__paint")
+        asked = page.evaluate("""() => performance.getEntriesByType('resource')
+            .filter(e => /(PlotlyChart|DeckGlJsonChart)\\.[^/]*\\.js/.test(e.name)).map(e => e.startTime)""")
+        assert len(asked) == 2, asked
+        assert marks["cards"] < min(asked) and marks["map"] < min(asked), (marks, asked)
+        settle(page)
+        wait_drawn(page)
+        assert page.locator("[data-testid=stDeckGlJsonChart] canvas").count() == 1
+        assert page.locator("[data-testid=stPlotlyChart] .main-svg").count() >= 1
+        assert page.locator("[data-testid=stDataFrame]").count() == 1  # the annual table, below the first screen
+        assert page.locator(f".st-key-{first_paint.NEXT}").count() == 0
+        assert page.evaluate("getComputedStyle(document.querySelector('[class*=st-key-mapbox]')).backgroundImage")\
+            == "none"
+        context.close()

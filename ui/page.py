@@ -25,6 +25,7 @@ PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
 # page's own Chinese buttons.
 PAGE_CSS = """<style>
 [data-testid="stElementToolbar"] {display: none !important;}
+.st-key-first_paint_next_box {display: none !important;}  /* ui.first_paint: the light run's button and script */
 .kpi-value {white-space: nowrap;}
 .kpi-card {height: auto !important; min-height: 100%;}  /* grows with a wrapped line, never spills over */
 .kpi-label, .kpi-delta {word-break: keep-all;}  /* lines break at spaces and punctuation: never "939" | "人" */

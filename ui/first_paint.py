@@ -7,11 +7,11 @@ bundles, each in one piece, as their elements come, and on a busy machine the ca
 cards and a map or chart is a *light* run: the cards, the map's static picture (maps/static_map.py) and, where
 a chart will be, an empty box of its height; it ends at the end of the first screen (`page.slide_end`) with a
 small script. Once the browser has painted that page (no placeholder left, then one more frame), the script
-asks for the next run (a hidden button) and starts loading the chart and map bundles while the server runs
-it; the next run draws the page as every later run does.
+asks for the next run (a hidden button); the next run draws the page as every later run does.
 
-Asking the server for the next run straight away (st.rerun) was measured and is not enough: both runs'
-elements reach the browser within a few hundred milliseconds, before it has painted anything of the first.
+Measured and left out (bench/RESULTS.md, "First paint"): asking for the next run straight away (st.rerun):
+both runs' elements reached the browser within a few hundred milliseconds, before it had painted anything of
+the first; and the script importing the plotly and deck.gl bundles as it clicks: the complete page came later.
 
 Not on a slide (projector mode keeps its one run: its first screen is the chart or map itself), not for a
 client that runs no script (AppTest, protocol clients: `browser()`), and once per session: afterwards the
@@ -19,10 +19,6 @@ bundles are loaded and draw at once. Whatever happens to a light run, the sessio
 """
 
 from __future__ import annotations
-
-import json
-from functools import cache
-from pathlib import Path
 
 import streamlit as st
 
@@ -34,7 +30,6 @@ _RUN = "_first_paint_run"  # this run's state: {"light": bool, "owed": bool}
 
 # The pages whose first screen is cards and a map or chart (ui.render.slide.PAGE_PARTS).
 PAGES = frozenset({"overview", "monitoring", "subsidies", "rehabilitation", "employment", "accessibility"})
-BUNDLES = ("DeckGlJsonChart", "PlotlyChart")  # the element bundles a first screen waits for
 
 
 def browser() -> bool:
@@ -77,33 +72,20 @@ def end() -> None:
     state["light"] = False
     with st.container(key=f"{NEXT}_box"):
         st.button("加载交互地图与图表", key=NEXT)  # clicked by the script; hidden (its own style)
-        st.html(next_run_script(bundle_files()), unsafe_allow_javascript=True)
+        st.html(NEXT_RUN_SCRIPT, unsafe_allow_javascript=True)
     st.stop()
 
 
-@cache
-def bundle_files() -> tuple[str, ...]:
-    """The hashed file names of BUNDLES in Streamlit's static/js folder (a bundle not found is left out)."""
-    static = Path(st.__file__).parent / "static" / "static" / "js"
-    found = (sorted(p.name for p in static.glob(f"{name}.*.js")) for name in BUNDLES)
-    return tuple(names[0] for names in found if names)
-
-
-def next_run_script(files: tuple[str, ...]) -> str:
-    """The hidden button's style and the script: wait until the page has no placeholder left (at most 3 s),
-    let one frame paint it, then click the button and import the bundles (the very modules Streamlit imports
-    when the chart and map arrive: their URLs are resolved against Streamlit's own index script)."""
-    return f"""<style>.st-key-{NEXT}_box {{display: none !important;}}</style>
+# The hidden button's style and the script: wait until the page has no placeholder left (at most 3 s), let one
+# frame paint it, then click the button. A tab opened in the background waits until it is shown (no frames).
+NEXT_RUN_SCRIPT = f"""<style>.st-key-{NEXT}_box {{display: none !important;}}</style>
 <script>
 (() => {{
   const doc = window.parent.document;
   const start = performance.now();
   const next = () => {{
     const button = doc.querySelector('.st-key-{NEXT} button');
-    if (!button) return;
-    button.click();
-    const index = doc.querySelector('script[src*="static/js/index."]');
-    if (index) for (const f of {json.dumps(list(files))}) import(new URL(f, index.src).href).catch(() => {{}});
+    if (button) button.click();
   }};
   const wait = () => {{
     const ready = doc.querySelector('.st-key-{NEXT} button') && !doc.querySelector('[data-testid=stSkeleton]');

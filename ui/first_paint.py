@@ -6,8 +6,8 @@ bundles, each in one piece, as their elements come, and on a busy machine the ca
 (bench/RESULTS.md, "First paint"). So the first run of a browser's session on a page whose first screen is
 cards and a map or chart is a *light* run: the cards, the map's static picture (maps/static_map.py) and, where
 a chart will be, an empty box of its height; it ends at the end of the first screen (`page.slide_end`) with a
-small script. Once the browser has painted that page (no placeholder left, then one more frame), the script
-asks for the next run (a hidden button); the next run draws the page as every later run does.
+small script. Once the browser has painted that page, the script asks for the next run (a hidden button); the
+next run draws the page as every later run does.
 
 Measured and left out (bench/RESULTS.md, "First paint"): asking for the next run straight away (st.rerun):
 both runs' elements reached the browser within a few hundred milliseconds, before it had painted anything of
@@ -76,20 +76,18 @@ def end() -> None:
     st.stop()
 
 
-# The hidden button's style and the script: wait until the page has no placeholder left (at most 3 s), let one
-# frame paint it, then click the button. A tab opened in the background waits until it is shown (no frames).
+# The hidden button's style and the script. The script runs once its own element is on the page, and so are
+# the cards and the map's picture (HTML elements too, drawn by the same code); it lets the browser paint one
+# frame, then clicks the button (by then the button is there: at most 3 s are waited for it). A tab opened in
+# the background waits until it is shown (no frames are drawn there).
 NEXT_RUN_SCRIPT = f"""<style>.st-key-{NEXT}_box {{display: none !important;}}</style>
 <script>
 (() => {{
   const doc = window.parent.document;
   const start = performance.now();
-  const next = () => {{
-    const button = doc.querySelector('.st-key-{NEXT} button');
-    if (button) button.click();
-  }};
+  const button = () => doc.querySelector('.st-key-{NEXT} button');
   const wait = () => {{
-    const ready = doc.querySelector('.st-key-{NEXT} button') && !doc.querySelector('[data-testid=stSkeleton]');
-    if (ready || performance.now() - start > 3000) requestAnimationFrame(() => setTimeout(next, 0));
+    if (button() || performance.now() - start > 3000) setTimeout(() => button()?.click(), 0);
     else requestAnimationFrame(wait);
   }};
   requestAnimationFrame(wait);

@@ -43,7 +43,7 @@ def test_light_first_run_then_the_page_as_always(as_browser, monkeypatch):
     assert any("st-key-mapbox_overview_map_county" in h and "data:image/svg+xml" in h for h in light["html"])
     assert any("chart-box" in h for h in light["html"])  # where the ranking will be
     assert not light["plotly"] and not light["deck"] and not light["tables"]  # nothing that waits for a bundle
-    assert any("button.click()" in h for h in light["html"])  # the script that asks for the next run
+    assert any(".click()" in h and f".st-key-{first_paint.NEXT} button" in h for h in light["html"])  # asks for the next run
     assert [b.key for b in at.button if b.key == first_paint.NEXT]
 
     at.button(key=first_paint.NEXT).click().run()  # what the script does once the browser has painted

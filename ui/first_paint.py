@@ -5,7 +5,7 @@ of its session sends the cards together with a chart and a map, the browser fetc
 bundles, each in one piece, as their elements come, and on a busy machine the cards are drawn only after them
 (bench/RESULTS.md, "First paint"). So the first run of a browser's session on a page whose first screen is
 cards and a map or chart is a *light* run: the cards, the map's static picture (maps/static_map.py) and, where
-a chart will be, an empty box of its height; it ends at the end of the first screen (`page.slide_end`) with a
+a chart will be, a box of its height (图表加载中…); it ends at the end of the first screen (`page.slide_end`) with a
 small script. Once the browser has painted that page, the script asks for the next run (a hidden button); the
 next run draws the page as every later run does.
 

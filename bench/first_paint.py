@@ -1,6 +1,7 @@
 """A shared link's first complete paint in a real browser (Debian's headless Chromium), on the demo county:
 
     WAREHOUSE_URL=var/demo.duckdb .venv/bin/python -m bench.first_paint [--runs 5] [--path /] [--no-floor]
+        [--before DIR]
 
 Starts the dashboard (scripts/serve.py) on a free loopback port, then opens the link in a fresh browser
 context each run (no cache, no cookies: a colleague's first click) and times from navigation start until
@@ -13,6 +14,9 @@ complete page within 1.2 × the floor app. Prints one line per run and a RESULT 
 Each run also times the floor, bench/floor_app.py (a title, one plotly chart, one pydeck map, under plain
 `streamlit run`), right after the page: what Streamlit's own bootstrap and chart and map code cost on this
 machine at that moment, under any page of the dashboard (the machine's speed varies about 2× over a day).
+With `--before DIR` it also times another checkout of the dashboard (an earlier commit, e.g.
+`git archive <commit> | tar -x -C var/before`), interleaved too: a change measured against what it changed
+at the same moment.
 """
 
 from __future__ import annotations
@@ -21,8 +25,15 @@ import argparse
 import json
 import os
 import statistics
-from contextlib import ExitStack
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
+from bench.pgserver import free_port
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
 
 COMPLETE_JS = """() => {
@@ -38,7 +49,8 @@ COMPLETE_JS = """() => {
 
 
 # Milestones as a person sees them, each the first moment (ms after navigation start, the page's own clock) its
-# condition held, checked every animation frame: the headline cards drawn; the map on screen (its static
+# condition held, checked every animation frame: the page's title drawn (Streamlit has started and the script
+# sent its first elements); the headline cards drawn; the map on screen (its static
 # picture, or the interactive map where there is no picture); every map interactive (deck.gl's canvas);
 # every chart drawn. `complete` is COMPLETE_JS.
 MARKS_JS = """(() => {
@@ -47,6 +59,7 @@ MARKS_JS = """(() => {
   const seen = (name, ok) => { if (!(name in marks) && ok) marks[name] = performance.now(); };
   const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const tick = () => {
+    seen('title', [...document.querySelectorAll('h1')].some(visible));
     const cards = [...document.querySelectorAll('.kpi-card')];
     seen('cards', cards.length > 0 && cards.every(visible));
     const pictures = [...document.querySelectorAll('[class*=st-key-mapbox]')];
@@ -64,6 +77,32 @@ MARKS_JS = """(() => {
 
 # bench/floor_app.py under plain `streamlit run`.
 FLOOR_SERVER = ("-m", "streamlit", "run", "bench/floor_app.py", "--server.headless", "true")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def serving_checkout(directory: Path, env: dict[str, str]) -> Iterator[str]:
+    """Another checkout's scripts/serve.py, run from that checkout, on a free loopback port; its URL."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "scripts/serve.py", "--server.port", str(port)], cwd=directory,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(f"http://127.0.0.1:{port}/_stcore/health"):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise TimeoutError(f"{directory}/scripts/serve.py did not answer on port {port} within 60 s")
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def first_paint(browser, url: str) -> float:
@@ -89,12 +128,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--path", default="/", help="the shared link's path and query")
     parser.add_argument("--no-floor", action="store_true", help="time the dashboard only")
+    parser.add_argument("--before", type=Path, help="another checkout of the dashboard to time as well, interleaved "
+                        "(WAREHOUSE_URL relative to this one is made absolute)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     env = {**os.environ, "DEMO_MODE": os.environ.get("DEMO_MODE", "1")}
     with ExitStack() as stack:
         links = {"page": stack.enter_context(serving(env)) + args.path}
+        if args.before:
+            url = env.get("WAREHOUSE_URL", "")
+            if url and "://" not in url:
+                env = {**env, "WAREHOUSE_URL": str(Path(url).resolve())}
+            links["before"] = stack.enter_context(serving_checkout(args.before.resolve(), env)) + args.path
         if not args.no_floor:
             links["floor"] = stack.enter_context(serving(env, command=FLOOR_SERVER)) + "/"
         p = stack.enter_context(sync_playwright())
@@ -108,7 +154,8 @@ def main() -> None:
                 for mark, seconds in seen.items():
                     marks[name].setdefault(mark, []).append(seconds)
             print(f"run {run + 1}: " + "  ".join(f"{name} {t[-1]:.2f} s" for name, t in times.items())
-                  + "  (" + ", ".join(f"{m} {v[-1]:.2f}" for m, v in marks["page"].items() if m != "complete") + ")"
+                  + "".join(f"  ({name}: " + ", ".join(f"{m} {v[-1]:.2f}" for m, v in marks[name].items() if m != "complete")
+                          + ")" for name in links if name != "floor")
                   + ("  (the servers' first visitors)" if run == 0 else ""))
         browser.close()
     print("RESULT " + json.dumps({"path": args.path, "runs": args.runs, **{

@@ -99,12 +99,15 @@ def svg(collection: dict, longitude: float, latitude: float, zoom: float, labels
 def css(box_class: str, picture: str, width: int, height: int, box_height: int, fit_height: int) -> str:
     """A style that shows `picture` (SVG text) centred in the block of class `box_class` (the container of
     the pydeck chart) until the deck's canvas is there, and keeps the block as high as the map meanwhile
-    (`fit_height` on a laptop screen, as ui.page.PAGE_CSS sizes the map). The picture travels base64-encoded
-    in a data URL: nothing in it can end the style."""
+    (`fit_height` on a laptop screen, as ui.page.PAGE_CSS sizes the map), its centre where the deck's will
+    be. The picture travels base64-encoded in a data URL: nothing in it can end the style."""
     data = base64.b64encode(picture.encode("utf-8")).decode("ascii")
     block = f".{box_class}"
-    return (f"<style>{block} {{background: url(\"data:image/svg+xml;base64,{data}\") center / {width}px {height}px "
-            f"no-repeat; min-height: {box_height}px;}}\n"
-            f"@media (max-height: 820px) {{{block} {{min-height: {fit_height}px;}}}}\n"
+    # Centred on the deck's centre: the deck is box_height high at the top of its block (fit_height on a
+    # laptop screen, where the block stays box_height high below it).
+    return (f"<style>{block} {{background: url(\"data:image/svg+xml;base64,{data}\") center "
+            f"{(box_height - height) / 2:g}px / {width}px {height}px no-repeat; min-height: {box_height}px;}}\n"
+            f"@media (max-height: 820px) {{{block} {{min-height: {fit_height}px; "
+            f"background-position: center {(fit_height - height) / 2:g}px;}}}}\n"
             f"{block}:has(canvas) {{background: none; min-height: 0;}}\n"
             f"{block} [data-testid=stSkeleton] {{opacity: 0;}}</style>")

@@ -12,7 +12,7 @@ import streamlit as st
 from queries import audience as aud
 from queries import public_set
 from queries.db import WarehouseError
-from ui import auth, briefing, briefing_ui, data
+from ui import auth, briefing, briefing_ui, data, first_paint
 from ui import view_state as vs
 from ui.labels import md_escape
 from ui.render import slide
@@ -26,6 +26,7 @@ PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
 # page's own Chinese buttons.
 PAGE_CSS = """<style>
 [data-testid="stElementToolbar"] {display: none !important;}
+.st-key-first_paint_next_box {display: none !important;}  /* ui.first_paint: the light run's button and script */
 .kpi-value {white-space: nowrap;}
 .kpi-card {height: auto !important; min-height: 100%;}  /* grows with a wrapped line, never spills over */
 .kpi-label, .kpi-delta {word-break: keep-all;}  /* lines break at spaces and punctuation: never "939" | "人" */
@@ -111,6 +112,7 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
                            fixed_area=user.role == "press")
     page = PAGE_OF_TITLE.get(title, "")
     slide.begin(page)
+    first_paint.begin(page, view)
     st.html(PAGE_CSS)  # style only: applied without taking a place on the page
     if view.present:
         st.html(PRESENT_CSS)
@@ -162,7 +164,9 @@ def refuse_outside(title: str, what: str, role: str, ctx: Context) -> None:
 
 
 def slide_end(view: View) -> None:
-    """In projector mode a page is one slide: its headline and main visual; the rest stays off."""
+    """In projector mode a page is one slide: its headline and main visual; the rest stays off. The end of a
+    session's light first run (ui.first_paint): the next run draws the interactive map and charts."""
+    first_paint.end()
     slide.end(view)
 
 

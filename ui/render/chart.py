@@ -11,7 +11,7 @@ import streamlit as st
 
 from queries import disclosure
 from queries.publish import Publication
-from ui import charts, press
+from ui import charts, first_paint, press
 from ui import view_state as vs
 from ui.render import slide
 from ui.render.downloads import export_menu
@@ -63,7 +63,9 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
         return
     config = PLOTLY_CONFIG
     height = PRESENT_HEIGHT if view.present else "content"
-    if drill and can_drill(view):
+    if first_paint.light():  # the session's first run: a box of the chart's height, the chart in the next run
+        first_paint.chart_box(fig.layout.height or 450)
+    elif drill and can_drill(view):
         st.plotly_chart(fig, key=key_, on_select=lambda: _drill_from_chart(key_, view), selection_mode="points",
                         config=config, height=height)
     else:

@@ -10,7 +10,7 @@ import streamlit as st
 from maps import layers, static_map
 from queries import dashboard
 from queries.disclosure import SMALL
-from ui import data, press
+from ui import data, first_paint, press
 from ui.labels import md_escape
 from ui.render.chart import PRESENT_HEIGHT, can_drill, drill_hint, drill_to
 from ui.render.downloads import export_menu
@@ -81,18 +81,23 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     # as the page's first elements do, and gives way to the interactive map once deck.gl has drawn it. Only
     # while this browser session has not drawn a map yet: afterwards deck.gl is loaded and draws at once.
     holder = st.container() if view.present else st.container(key=f"mapbox_{map_key}")  # the same block each run
+    light = first_paint.light()  # the session's first run: the picture alone, the deck in the next run
     if not view.present and not st.session_state.get(MAP_DRAWN):
-        st.session_state[MAP_DRAWN] = True
         picture, width, pic_height = static_map.svg(
             collection, view_state.longitude, view_state.latitude, view_state.zoom, labels, size,
             points.assign(radius=layers.point_radius(points["size_persons"])) if has_points else None, POINT_COLOUR)
         st.html(static_map.css(f"st-key-mapbox_{map_key}", picture, width, pic_height, box, MAP_FIT_HEIGHT))
     with holder:
-        if not can_drill(view):
+        if light:  # something in the block, or the browser does not draw it (nor its picture)
+            st.html(f"<div class='map-box' style='height:{box}px'></div>")  # as high as the deck's block
+            first_paint.owe()
+        elif not can_drill(view):
             st.pydeck_chart(deck, height=box, key=map_key)
         else:
             st.pydeck_chart(deck, height=box, key=map_key, on_select=lambda: _drill_from_map(map_key, view),
                             selection_mode="single-object")
+    if not light:
+        st.session_state[MAP_DRAWN] = True
     legend_html(items, unit)
     known = set(shapes["region_code"])
     missing = [n for c, n in (ctx.villages.get(view.township, {}) if view.township else ctx.townships).items()

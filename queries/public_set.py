@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -153,7 +154,7 @@ def block(year: int) -> str:
     return f"y{year}:"
 
 
-def publication(tables: dict[int, pd.DataFrame]) -> Publication:
+def publication(tables: dict[int, pd.DataFrame], keep_headlines: bool = True) -> Publication:
     """The public set's unit tables (the county by township, every category and level) of every year, as one
     publication: each year's table with its sums (`add_units`), and between neighbouring years the identities
     a reader knows, each stated only where it holds exactly in these numbers (a false one would be no one's
@@ -187,18 +188,37 @@ def publication(tables: dict[int, pd.DataFrame]) -> Publication:
                 if a is not None and b is not None and b >= a:
                     link = pub.add(f"link:{column}{year}@{unit}", float(b - a), LINK)
                     pub.total(now(column), [then(column), link])
-    pub.know(headlines(pub))
+    for name in headlines(pub) if keep_headlines else []:  # shown, never chosen to be withheld
+        pub.cells[name].fixed = True
     return pub
 
 
 def headlines(pub: Publication) -> list[str]:
     """The county's own counts of every year (5 or more): the headline numbers a 统计公报 or a press release
-    carries (issue 25 §5). They stay shown, known to every reader, so what is withheld to protect a township
-    is other townships' cells, never the county's total (on the 45,000-person county the linked solve had
-    withheld the county's 在监测户 and both subsidy coverages of most years)."""
+    carries (issue 25 §5). They stay shown (fixed: the disclosure never picks them to withhold), so what is
+    withheld to protect a township is other townships' cells, never the county's total (on the 45,000-person
+    county the linked solve had withheld the county's 在监测户 and both subsidy coverages of most years).
+
+    Except a total that shares a sum with a county count of 1-4 (eligible = paid + unpaid with 2 unpaid;
+    stock(t) = stock(t−1) + in − out with 3 out, the two equations joined by their link): fixed, the others
+    of that sum would pin the small one, so the disclosure chooses there as for any other cell."""
+    def is_total(name: str) -> bool:
+        return name.endswith("@total")
+
+    small = {name for name, cell in pub.cells.items() if is_total(name) and cell.kind == COUNT
+             and cell.value is not None and 0 < cell.value < disclosure.SMALL}
+    groups: list[set[str]] = []
+    for total, parts in pub.sums:
+        members = {total, *parts}
+        joined = [g for g in groups if any(pub.cells[m].kind == LINK for m in g & members)]
+        for g in joined:
+            groups.remove(g)
+            members |= g
+        groups.append(members)
+    near_small = set().union(*(g for g in groups if g & small)) if small else set()
     return [name for name, cell in pub.cells.items()
-            if name.endswith("@total") and cell.kind == COUNT and cell.value is not None
-            and cell.value >= disclosure.SMALL]
+            if is_total(name) and cell.kind == COUNT and cell.value is not None
+            and cell.value >= disclosure.SMALL and name not in near_small]
 
 
 def solve(tables: dict[int, pd.DataFrame]) -> dict[str, tuple[str | None, float | None]]:
@@ -211,9 +231,15 @@ def solve(tables: dict[int, pd.DataFrame]) -> dict[str, tuple[str | None, float 
     cached = _cache_file(pub)
     if cached is not None and cached.exists():
         return {k: tuple(v) for k, v in json.loads(cached.read_text(encoding="utf-8")).items()}
-    pub.table = set()  # one system: the years' tables and the identities between them, withheld together
-    with disclosure.linked_solve():
-        pub = disclosure.apply(pub, True)
+    for keep in (True, False):  # the county's headlines kept shown; if that cannot be proven safe, chosen freely
+        pub = publication(tables, keep_headlines=keep)
+        pub.table = set()  # one system: the years' tables and the identities between them, withheld together
+        with disclosure.linked_solve():
+            pub = disclosure.apply(pub, True)
+        if not pub.unproven:
+            break
+        log.warning("the public set with the county's headlines shown could not be proven safe (%s)%s",
+                    pub.unproven, ": solved again letting the disclosure choose them" if keep else "")
     out: dict[str, tuple[str | None, float | None]] = {}
     for name, cell in pub.cells.items():
         if name.startswith("y") and ":" in name and cell.kind != LINK:
@@ -228,6 +254,7 @@ def solve(tables: dict[int, pd.DataFrame]) -> dict[str, tuple[str | None, float 
     return out
 
 
+log = logging.getLogger(__name__)
 CACHE_SETTING = "PUBLIC_SET_CACHE"  # environment: a folder keeping solved sets between processes (tests only)
 
 
@@ -239,7 +266,7 @@ def _cache_file(pub: Publication) -> Path | None:
     if not folder:
         return None
     code = b"".join(Path(m.__file__).read_bytes() for m in (disclosure, sys.modules[__name__]))
-    system = repr((tuple((k, c.value, c.kind, c.parts, c.known) for k, c in pub.cells.items()), tuple(pub.sums)))
+    system = repr((tuple((k, c.value, c.kind, c.parts, c.known, c.fixed) for k, c in pub.cells.items()), tuple(pub.sums)))
     digest = hashlib.blake2b(code + system.encode(), digest_size=20).hexdigest()
     return Path(folder) / f"{digest}.json"
 

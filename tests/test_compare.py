@@ -251,6 +251,7 @@ def test_checklist_is_formula_safe_and_names_only_with_the_store(duck_url):
     assert not {"姓名", "残疾人证号", "户编号"} & set(masked.columns) and "个案编号" in masked.columns
 
 
+@pytest.mark.slow  # imports a whole other county (and solves its public set): the quick set leaves it to CI
 def test_a_county_never_seen(tmp_path):
     """Another seed, size and period: the same agreement with pandas, for the default month and another."""
     from data.generate import generate

@@ -50,6 +50,7 @@ def meta(target: str) -> dict[str, str]:
 
 
 def test_duckdb_reimport_renews_connection_and_cache_key(extracts, tmp_path, monkeypatch):
+    monkeypatch.setenv("PUBLIC_SET_LINKED", "0")  # not about the public set: the imports skip its solve
     target = str(tmp_path / "county.duckdb")
     reimport(extracts, target, FIRST)
     monkeypatch.setenv("WAREHOUSE_URL", target)
@@ -141,6 +142,7 @@ def test_reimport_reaches_running_servers(extracts, tmp_path):
 
 
 def test_open_session_survives_a_reimport_that_drops_its_year(extracts, tmp_path, monkeypatch):
+    monkeypatch.setenv("PUBLIC_SET_LINKED", "0")  # not about the public set: the imports skip its solve
     target = str(tmp_path / "county.duckdb")
     reimport(extracts, target, FIRST)
     monkeypatch.setenv("WAREHOUSE_URL", target)

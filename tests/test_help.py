@@ -14,7 +14,7 @@ COMMANDS = ["data.importer", "data.generate", "queries.report", "queries.warning
             "bench.first_paint", "bench.memory", "bench.explore", "bench.import_memory", "bench.cold_pages", "bench.profile_page",
             "scripts.time_pages",
             "scripts.draft",
-            "queries.compare", "data.identity", "bench.clickhouse"]
+            "queries.compare", "data.identity", "bench.clickhouse", "bench.public_set"]
 
 
 def test_every_command_line_module_is_listed():

@@ -56,6 +56,7 @@ def make_holdout(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow  # imports a whole other county (and solves its public set): the quick set leaves it to CI
 @pytest.mark.parametrize("year", YEARS)
 def test_every_year_of_the_holdout_county_equals_pandas(holdout, year):
     assert_year_equals_pandas(*holdout, year)

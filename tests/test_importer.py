@@ -99,6 +99,13 @@ def test_pseudonym_key_file_beside_warehouse(extracts, tmp_path, monkeypatch):
     assert connect(str(target)).frame("SELECT min(person_id) AS m FROM dim_person")["m"][0] != first
 
 
+@pytest.fixture(autouse=True)
+def no_public_set_solve(monkeypatch):
+    """The importer's own rules, not the public set: its imports skip the solve (tests/test_public_set.py
+    imports with it, on every engine)."""
+    monkeypatch.setenv("PUBLIC_SET_LINKED", "0")
+
+
 def copy_extracts(extracts: Path, tmp_path: Path) -> Path:
     """A private copy of the extracts folder to break."""
     folder = tmp_path / "extracts"
@@ -214,6 +221,7 @@ def test_killed_import_leaves_previous_warehouse(extracts, duck_url, tmp_path, p
 
 def test_import_under_tight_memory_limit_spills_and_gives_same_warehouse(extracts, duck_url, tmp_path,
                                                                        monkeypatch):
+    monkeypatch.delenv("PUBLIC_SET_LINKED")  # compared table by table with the test county's, public_marks too
     from bench.compare import compare
     from data import importer
 

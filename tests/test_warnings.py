@@ -165,6 +165,7 @@ def edge_county(tmp_path_factory) -> dict:
     return {"folder": folder, "url": url, "households": households, "stopped": stopped, "short": short}
 
 
+@pytest.mark.slow  # imports a whole other county (and solves its public set): the quick set leaves it to CI
 def test_edge_county_equals_independent_computation(edge_county):
     got, want = query_counts(edge_county["url"]), expected_counts(edge_county["folder"])
     for rule in got:

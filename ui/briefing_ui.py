@@ -12,7 +12,7 @@ from dataclasses import replace
 import streamlit as st
 
 from queries import audience as aud
-from ui import auth, briefing, briefing_editor
+from ui import auth, briefing, briefing_editor, first_paint
 from ui import view_state as vs
 from ui.auth import LIVE_KEY, User
 from ui.labels import md_escape
@@ -147,7 +147,9 @@ def add_to_briefing(user: User, title: str, page: str, ctx: Context, view: View)
         shown = (page, tuple(sorted(briefing.own_params(page, params).items())))
         if st.session_state.get("brief_title_for") != shown:  # a new view: a new proposal (not the last title)
             st.session_state["brief_title"] = proposed_title(title, page, ctx, view)
-            st.session_state["brief_title_for"] = shown
+            # Not settled on a session's light first run (ui.first_paint): its popover is never opened, so the
+            # browser keeps no value of it; the full run that follows proposes again and the browser keeps that.
+            st.session_state["brief_title_for"] = None if first_paint.light() else shown
         st.text_input("本页标题", key="brief_title", max_chars=briefing.MAX_TITLE)
         from ui.render import slide as slides
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from bench.common import machine, ms, pct
+from queries.db import SCHEMA_VERSION
 from data.generate import default_until
 from data.importer import Importer
 
@@ -156,7 +157,7 @@ def national(work: Path, reps: int) -> tuple[str, dict]:
     con.execute("SET threads = 2")
     start = time.monotonic()
     con.execute(NATIONAL_DUCK)
-    con.execute("CREATE TABLE meta_import AS SELECT 'schema_version' AS key, '5' AS value")
+    con.execute(f"CREATE TABLE meta_import AS SELECT 'schema_version' AS key, '{SCHEMA_VERSION}' AS value")
     con.close()
     facts["duck_build_s"] = time.monotonic() - start
     facts["duck_mb"] = duck_path.stat().st_size / 2**20
@@ -170,7 +171,7 @@ def national(work: Path, reps: int) -> tuple[str, dict]:
     start = time.monotonic()
     session.query(NATIONAL_CH)
     session.query("CREATE TABLE national.meta_import ENGINE = MergeTree ORDER BY key AS "
-                  "SELECT 'schema_version' AS key, '5' AS value")
+                  f"SELECT 'schema_version' AS key, '{SCHEMA_VERSION}' AS value")
     session.query("OPTIMIZE TABLE national.mart_national FINAL")
     facts["ch_build_s"] = time.monotonic() - start
     facts["ch_mb"] = float(str(session.query(

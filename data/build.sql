@@ -292,51 +292,6 @@ CREATE TABLE mart_care_town AS
 SELECT township_code, category_code, level_code, year, care_type, sum(persons) AS persons
 FROM mart_care GROUP BY ALL ORDER BY year, township_code;
 
-CREATE TABLE mart_severe_monitored_town AS
-SELECT township_code, category_code, level_code, year, sum(severe_persons) AS severe_persons,
-       sum(without_nursing) AS without_nursing, sum(without_rehab) AS without_rehab,
-       sum(without_either) AS without_either
-FROM mart_severe_monitored GROUP BY ALL ORDER BY year, township_code;
-
--- The annual table (年度分乡镇统计表) precomputed per unit and year, so the pages' `unit_table` reads
--- two small marts instead of seven. Person counts by year (category and level filter them):
-CREATE TABLE mart_annual AS
-WITH paid AS (
-    SELECT township_code, village_code, category_code, level_code, year,
-           sum(persons) FILTER (WHERE subsidy_code = 'living') AS living_persons,
-           sum(eligible_persons) FILTER (WHERE subsidy_code = 'living') AS living_eligible_paid,
-           sum(persons) FILTER (WHERE subsidy_code = 'nursing') AS nursing_persons,
-           sum(eligible_persons) FILTER (WHERE subsidy_code = 'nursing') AS nursing_eligible_paid
-    FROM mart_subsidy_first_paid GROUP BY ALL
-),
-amounts AS (
-    SELECT township_code, village_code, category_code, level_code, year(pay_month) AS year,
-           sum(amount_yuan) FILTER (WHERE subsidy_code = 'living') AS living_amount_yuan,
-           sum(amount_yuan) FILTER (WHERE subsidy_code = 'nursing') AS nursing_amount_yuan
-    FROM mart_subsidy_month GROUP BY ALL
-),
-rehab AS (
-    SELECT township_code, village_code, category_code, level_code, year,
-           sum(need_persons) AS rehab_need, sum(served_persons) AS rehab_served
-    FROM mart_rehab GROUP BY ALL
-),
-keys AS (
-    SELECT township_code, village_code, category_code, level_code, year FROM paid
-    UNION SELECT township_code, village_code, category_code, level_code, year FROM amounts
-    UNION SELECT township_code, village_code, category_code, level_code, year FROM rehab
-)
-SELECT k.township_code, k.village_code, k.category_code, k.level_code, k.year,
-       coalesce(p.living_persons, 0) AS living_persons, coalesce(p.living_eligible_paid, 0) AS living_eligible_paid,
-       coalesce(a.living_amount_yuan, 0) AS living_amount_yuan,
-       coalesce(p.nursing_persons, 0) AS nursing_persons, coalesce(p.nursing_eligible_paid, 0) AS nursing_eligible_paid,
-       coalesce(a.nursing_amount_yuan, 0) AS nursing_amount_yuan,
-       coalesce(r.rehab_need, 0) AS rehab_need, coalesce(r.rehab_served, 0) AS rehab_served
-FROM keys k
-LEFT JOIN paid p USING (township_code, village_code, category_code, level_code, year)
-LEFT JOIN amounts a USING (township_code, village_code, category_code, level_code, year)
-LEFT JOIN rehab r USING (township_code, village_code, category_code, level_code, year)
-ORDER BY k.township_code, k.village_code, k.year;
-
 -- Household counts by year (not narrowed by category or level): monitoring at the end of the year,
 -- enrolled and eliminated in it, employment bases recognised by it, modifications planned for it.
 -- Every year from the first any data speaks of to the as-of year, since a household stays under
@@ -393,14 +348,6 @@ LEFT JOIN bases b USING (township_code, village_code, year)
 LEFT JOIN modifications d USING (township_code, village_code, year)
 ORDER BY k.township_code, k.village_code, k.year;
 
-CREATE TABLE mart_annual_town AS
-SELECT township_code, category_code, level_code, year,
-       sum(living_persons) AS living_persons, sum(living_eligible_paid) AS living_eligible_paid,
-       sum(living_amount_yuan) AS living_amount_yuan, sum(nursing_persons) AS nursing_persons,
-       sum(nursing_eligible_paid) AS nursing_eligible_paid, sum(nursing_amount_yuan) AS nursing_amount_yuan,
-       sum(rehab_need) AS rehab_need, sum(rehab_served) AS rehab_served
-FROM mart_annual GROUP BY ALL ORDER BY year, township_code;
-
 CREATE TABLE mart_annual_household_town AS
 SELECT township_code, year,
        sum(monitored_unstable) AS monitored_unstable, sum(monitored_marginal) AS monitored_marginal,
@@ -408,3 +355,163 @@ SELECT township_code, year,
        sum(without_measure) AS without_measure, sum(bases) AS bases, sum(base_placed) AS base_placed,
        sum(modification_planned) AS modification_planned, sum(modification_completed) AS modification_completed
 FROM mart_annual_household GROUP BY ALL ORDER BY year, township_code;
+
+-- The annual table (年度分乡镇统计表) precomputed per unit, year and sidebar filter, so that the pages'
+-- `unit_table` (queries/sql/annual_by_*.sql) is one filtered read, with no join or sum at view time:
+-- every village of dim_region × every year of the span × every pair (category_code, level_code), where 0
+-- is the sidebar's 全部 (every category, every level) and the others are extracts.md's codes (类别 1–7,
+-- 等级 1–4), so that every filter finds each unit's row, zeros included. Person counts are narrowed by the
+-- pair (persons and eligible: certificates issued by the year's end); household counts (monitoring, bases,
+-- modifications: mart_annual_household) are not, and each pair's row carries the unit's.
+-- The span: the year before the first year of any data (a page compares a year with the one before) to
+-- the as-of year; a year outside it has no rows.
+-- Made unsorted first, then sorted from the table: the sort of the whole statement did not fit in a
+-- tight IMPORT_MEMORY_LIMIT (tests/test_importer.py), the sort of a stored table spills.
+CREATE TEMP TABLE annual_unsorted AS
+WITH spoken AS (
+    SELECT year(pay_month) AS year FROM mart_subsidy_month
+    UNION SELECT year(enrolled_month) FROM mart_monitoring
+    UNION SELECT year(eliminated_month) FROM mart_monitoring WHERE eliminated_month IS NOT NULL
+    UNION SELECT year FROM mart_rehab
+    UNION SELECT year FROM mart_employment
+    UNION SELECT plan_year FROM mart_modification
+    UNION SELECT year FROM mart_care
+    UNION SELECT year(getvariable('cutoff_end'))
+),
+years AS (
+    SELECT CAST(range AS INTEGER) AS year
+    FROM range(CAST((SELECT min(year) FROM spoken) - 1 AS BIGINT), CAST((SELECT max(year) FROM spoken) + 1 AS BIGINT))
+),
+-- Every source row once with its own measures (UNION ALL BY NAME leaves the others NULL), summed per village,
+-- year and pair in one aggregate: no source is read twice, so nothing is held in memory whole (the import
+-- runs under IMPORT_MEMORY_LIMIT and this aggregate spills).
+source AS (
+    SELECT village_code, category_code, level_code, y.year, persons, living_eligible_persons AS living_eligible,
+           nursing_eligible_persons AS nursing_eligible
+    FROM mart_person JOIN years y ON issued_year <= y.year
+    UNION ALL BY NAME
+    SELECT village_code, category_code, level_code, year,
+           CASE WHEN subsidy_code = 'living' THEN persons END AS living_persons,
+           CASE WHEN subsidy_code = 'living' THEN eligible_persons END AS living_eligible_paid,
+           CASE WHEN subsidy_code = 'nursing' THEN persons END AS nursing_persons,
+           CASE WHEN subsidy_code = 'nursing' THEN eligible_persons END AS nursing_eligible_paid
+    FROM mart_subsidy_first_paid
+    UNION ALL BY NAME
+    SELECT village_code, category_code, level_code, year(pay_month) AS year,
+           CASE WHEN subsidy_code = 'living' THEN amount_yuan END AS living_amount_yuan,
+           CASE WHEN subsidy_code = 'nursing' THEN amount_yuan END AS nursing_amount_yuan
+    FROM mart_subsidy_month
+    UNION ALL BY NAME
+    SELECT village_code, category_code, level_code, year, need_persons AS rehab_need, served_persons AS rehab_served
+    FROM mart_rehab
+    UNION ALL BY NAME
+    SELECT village_code, category_code, level_code, year, severe_persons, without_nursing, without_rehab, without_either
+    FROM mart_severe_monitored
+),
+cube AS (
+    SELECT village_code, year, coalesce(category_code, 0) AS category_code, coalesce(level_code, 0) AS level_code,
+           sum(persons) AS persons, sum(living_eligible) AS living_eligible, sum(nursing_eligible) AS nursing_eligible,
+           sum(living_persons) AS living_persons, sum(living_eligible_paid) AS living_eligible_paid, sum(living_amount_yuan) AS living_amount_yuan,
+           sum(nursing_persons) AS nursing_persons, sum(nursing_eligible_paid) AS nursing_eligible_paid, sum(nursing_amount_yuan) AS nursing_amount_yuan,
+           sum(rehab_need) AS rehab_need, sum(rehab_served) AS rehab_served, sum(severe_persons) AS severe_persons,
+           sum(without_nursing) AS without_nursing, sum(without_rehab) AS without_rehab, sum(without_either) AS without_either
+    FROM source
+    GROUP BY GROUPING SETS ((village_code, year, category_code, level_code), (village_code, year, category_code),
+                            (village_code, year, level_code), (village_code, year))
+),
+-- 0 and every code the importer accepts (it refuses others: unknown_category, id_mismatch)
+pairs AS (
+    SELECT c.range AS category_code, l.range AS level_code FROM range(0, 8) c CROSS JOIN range(0, 5) l
+)
+SELECT u.township_code, u.region_code AS village_code, u.name, y.year,
+       CAST(k.category_code AS INTEGER) AS category_code, CAST(k.level_code AS INTEGER) AS level_code,
+       CAST(coalesce(c.persons, 0) AS BIGINT) AS persons,
+       CAST(coalesce(c.living_eligible, 0) AS BIGINT) AS living_eligible,
+       CAST(coalesce(c.nursing_eligible, 0) AS BIGINT) AS nursing_eligible,
+       CAST(coalesce(c.living_persons, 0) AS BIGINT) AS living_persons,
+       CAST(coalesce(c.living_eligible_paid, 0) AS BIGINT) AS living_eligible_paid,
+       CAST(coalesce(c.living_amount_yuan, 0) AS DECIMAL(18, 2)) AS living_amount_yuan,
+       CAST(coalesce(c.nursing_persons, 0) AS BIGINT) AS nursing_persons,
+       CAST(coalesce(c.nursing_eligible_paid, 0) AS BIGINT) AS nursing_eligible_paid,
+       CAST(coalesce(c.nursing_amount_yuan, 0) AS DECIMAL(18, 2)) AS nursing_amount_yuan,
+       CAST(coalesce(c.rehab_need, 0) AS BIGINT) AS rehab_need,
+       CAST(coalesce(c.rehab_served, 0) AS BIGINT) AS rehab_served,
+       CAST(coalesce(c.severe_persons, 0) AS BIGINT) AS severe_persons,
+       CAST(coalesce(c.without_nursing, 0) AS BIGINT) AS without_nursing,
+       CAST(coalesce(c.without_rehab, 0) AS BIGINT) AS without_rehab,
+       CAST(coalesce(c.without_either, 0) AS BIGINT) AS without_either,
+       CAST(coalesce(h.monitored_unstable, 0) AS BIGINT) AS monitored_unstable,
+       CAST(coalesce(h.monitored_marginal, 0) AS BIGINT) AS monitored_marginal,
+       CAST(coalesce(h.monitored_sudden, 0) AS BIGINT) AS monitored_sudden,
+       CAST(coalesce(h.enrolled, 0) AS BIGINT) AS enrolled,
+       CAST(coalesce(h.eliminated, 0) AS BIGINT) AS eliminated,
+       CAST(coalesce(h.without_measure, 0) AS BIGINT) AS without_measure,
+       CAST(coalesce(h.bases, 0) AS BIGINT) AS bases,
+       CAST(coalesce(h.base_placed, 0) AS BIGINT) AS base_placed,
+       CAST(coalesce(h.modification_planned, 0) AS BIGINT) AS modification_planned,
+       CAST(coalesce(h.modification_completed, 0) AS BIGINT) AS modification_completed
+FROM dim_region u
+CROSS JOIN years y
+CROSS JOIN pairs k
+LEFT JOIN cube c ON c.village_code = u.region_code AND c.year = y.year AND c.category_code = k.category_code
+                AND c.level_code = k.level_code
+LEFT JOIN mart_annual_household h ON h.village_code = u.region_code AND h.year = y.year
+WHERE u.level = 'village';
+
+CREATE TABLE mart_annual AS
+SELECT * FROM annual_unsorted ORDER BY township_code, year, category_code, level_code, village_code;
+
+DROP TABLE annual_unsorted;
+
+-- The same per township: every township of dim_region (one without villages has zeros).
+CREATE TABLE mart_annual_town AS
+WITH sums AS (
+    SELECT township_code, year, category_code, level_code,
+           sum(persons) AS persons, sum(living_eligible) AS living_eligible,
+           sum(nursing_eligible) AS nursing_eligible, sum(living_persons) AS living_persons,
+           sum(living_eligible_paid) AS living_eligible_paid, sum(living_amount_yuan) AS living_amount_yuan,
+           sum(nursing_persons) AS nursing_persons, sum(nursing_eligible_paid) AS nursing_eligible_paid,
+           sum(nursing_amount_yuan) AS nursing_amount_yuan, sum(rehab_need) AS rehab_need,
+           sum(rehab_served) AS rehab_served, sum(severe_persons) AS severe_persons,
+           sum(without_nursing) AS without_nursing, sum(without_rehab) AS without_rehab,
+           sum(without_either) AS without_either, sum(monitored_unstable) AS monitored_unstable,
+           sum(monitored_marginal) AS monitored_marginal, sum(monitored_sudden) AS monitored_sudden,
+           sum(enrolled) AS enrolled, sum(eliminated) AS eliminated, sum(without_measure) AS without_measure,
+           sum(bases) AS bases, sum(base_placed) AS base_placed,
+           sum(modification_planned) AS modification_planned,
+           sum(modification_completed) AS modification_completed
+    FROM mart_annual GROUP BY ALL
+)
+SELECT u.region_code AS township_code, u.name, y.year, k.category_code, k.level_code,
+       CAST(coalesce(s.persons, 0) AS BIGINT) AS persons,
+       CAST(coalesce(s.living_eligible, 0) AS BIGINT) AS living_eligible,
+       CAST(coalesce(s.nursing_eligible, 0) AS BIGINT) AS nursing_eligible,
+       CAST(coalesce(s.living_persons, 0) AS BIGINT) AS living_persons,
+       CAST(coalesce(s.living_eligible_paid, 0) AS BIGINT) AS living_eligible_paid,
+       CAST(coalesce(s.living_amount_yuan, 0) AS DECIMAL(18, 2)) AS living_amount_yuan,
+       CAST(coalesce(s.nursing_persons, 0) AS BIGINT) AS nursing_persons,
+       CAST(coalesce(s.nursing_eligible_paid, 0) AS BIGINT) AS nursing_eligible_paid,
+       CAST(coalesce(s.nursing_amount_yuan, 0) AS DECIMAL(18, 2)) AS nursing_amount_yuan,
+       CAST(coalesce(s.rehab_need, 0) AS BIGINT) AS rehab_need,
+       CAST(coalesce(s.rehab_served, 0) AS BIGINT) AS rehab_served,
+       CAST(coalesce(s.severe_persons, 0) AS BIGINT) AS severe_persons,
+       CAST(coalesce(s.without_nursing, 0) AS BIGINT) AS without_nursing,
+       CAST(coalesce(s.without_rehab, 0) AS BIGINT) AS without_rehab,
+       CAST(coalesce(s.without_either, 0) AS BIGINT) AS without_either,
+       CAST(coalesce(s.monitored_unstable, 0) AS BIGINT) AS monitored_unstable,
+       CAST(coalesce(s.monitored_marginal, 0) AS BIGINT) AS monitored_marginal,
+       CAST(coalesce(s.monitored_sudden, 0) AS BIGINT) AS monitored_sudden,
+       CAST(coalesce(s.enrolled, 0) AS BIGINT) AS enrolled,
+       CAST(coalesce(s.eliminated, 0) AS BIGINT) AS eliminated,
+       CAST(coalesce(s.without_measure, 0) AS BIGINT) AS without_measure,
+       CAST(coalesce(s.bases, 0) AS BIGINT) AS bases,
+       CAST(coalesce(s.base_placed, 0) AS BIGINT) AS base_placed,
+       CAST(coalesce(s.modification_planned, 0) AS BIGINT) AS modification_planned,
+       CAST(coalesce(s.modification_completed, 0) AS BIGINT) AS modification_completed
+FROM dim_region u
+CROSS JOIN (SELECT DISTINCT year FROM mart_annual) y
+CROSS JOIN (SELECT DISTINCT category_code, level_code FROM mart_annual) k
+LEFT JOIN sums s ON s.township_code = u.region_code AND s.year = y.year AND s.category_code = k.category_code
+                AND s.level_code = k.level_code
+WHERE u.level = 'township'
+ORDER BY year, category_code, level_code, township_code;

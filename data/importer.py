@@ -51,7 +51,7 @@ WAREHOUSE_TABLES = [
     "mart_monitoring", "mart_employment", "mart_modification", "mart_care", "mart_severe_monitored",
     "mart_person_town", "mart_subsidy_month_town", "mart_subsidy_first_paid_town", "mart_rehab_town",
     "mart_rehab_type_town", "mart_monitoring_town", "mart_employment_town", "mart_modification_town",
-    "mart_care_town", "mart_severe_monitored_town",
+    "mart_care_town",
     "mart_subsidy_paid_month", "mart_eligible_month", "mart_subsidy_paid_month_town", "mart_eligible_month_town",
     "mart_annual", "mart_annual_household", "mart_annual_town", "mart_annual_household_town",
     "meta_import", "meta_file", "meta_reject", "meta_boundary_issue",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from queries.common import Filters, numeric_columns, run_sql
 from queries.db import Warehouse
 from queries.metrics import with_metrics
-from queries.report import annual_counts, annual_counts_by_year
+from queries.report import annual_counts, annual_counts_two_years, by_year
 
 
 def _numeric(frame: pd.DataFrame, *text: str) -> pd.DataFrame:
@@ -40,7 +41,7 @@ def unit_table(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
 
 def unit_tables(wh: Warehouse, filters: Filters, year: int) -> dict[int, pd.DataFrame]:
     """unit_table for `year` and the year before, from one statement (for pages that compare them)."""
-    return {y: with_metrics(counts) for y, counts in annual_counts_by_year(wh, filters, year).items()}
+    return by_year(with_metrics(annual_counts_two_years(wh, filters, year)), year)
 
 
 def subsidy_by_month(wh: Warehouse, filters: Filters, month_from: str, month_to: str) -> pd.DataFrame:
@@ -74,6 +75,9 @@ def monitoring_by_month(wh: Warehouse, filters: Filters, month_from: str, month_
     return _numeric(frame, "month")
 
 
+_PATH = ["enrolled", "with_measure", "eliminated", "months_to_eliminate", "eliminated_in_year", "months_in_year"]
+
+
 def monitoring_year_end(wh: Warehouse, filters: Filters, year: int, months: tuple[int, int] = (1, 12)
                         ) -> dict[str, pd.DataFrame]:
     """At the end of `year` (of its month `months[1]`), from one statement: "path", per type enrolled →
@@ -83,10 +87,13 @@ def monitoring_year_end(wh: Warehouse, filters: Filters, year: int, months: tupl
     end = dt.date(year, 12, 31) if months[1] == 12 else dt.date(year, months[1] + 1, 1) - dt.timedelta(days=1)
     frame = _numeric(run_sql(wh, "monitoring_year_end", year_start=start, year_end=end, **filters.params()),
                      "monitor_type", "main_risk")
-    per_type = frame.pop("per_type").to_numpy() == 1
-    path = frame[per_type].drop(columns=["main_risk", "households", "without_measure"]).reset_index(drop=True)
+    kinds, at = np.unique(frame["monitor_type"].to_numpy(dtype=object), return_inverse=True)
+    sums = np.zeros((len(kinds), len(_PATH)))
+    np.add.at(sums, at, frame[_PATH].to_numpy(dtype="float64"))  # a type's path: the sum of its risks' rows
+    path = pd.DataFrame(sums, columns=_PATH)
+    path.insert(0, "monitor_type", kinds)
     path["mean_months"] = path["months_to_eliminate"] / path["eliminated"].where(path["eliminated"] > 0)
-    risks = frame[~per_type & (frame["households"] > 0)][["main_risk", "monitor_type", "households", "without_measure"]]
+    risks = frame[frame["households"].to_numpy() > 0][["main_risk", "monitor_type", "households", "without_measure"]]
     return {"path": path, "risks": risks.reset_index(drop=True)}
 
 

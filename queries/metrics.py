@@ -57,7 +57,8 @@ def _derived(column: Callable[[str], np.ndarray]) -> dict[str, np.ndarray]:
 def with_metrics(counts: pd.DataFrame) -> pd.DataFrame:
     """Add rates, monitored households, unpaid eligible persons to a frame of annual counts."""
     derived = _derived(lambda name: counts[name].to_numpy())
-    kept = counts.drop(columns=[c for c in derived if c in counts.columns])
+    again = [c for c in derived if c in counts.columns]  # counts that already had them: recomputed
+    kept = counts.drop(columns=again) if again else counts
     return pd.concat([kept, pd.DataFrame(derived, index=counts.index)], axis=1)
 
 

@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from queries.catalog import NUMBERS
@@ -35,18 +36,28 @@ _KEYS = list(dict.fromkeys([*COUNT_COLUMNS.values(), *AMOUNT_COLUMNS.values(),
                              *(key for pair in RATE_COLUMNS.values() for key in pair)]))
 
 
-def annual_counts_by_year(wh: Warehouse, filters: Filters, year: int) -> dict[int, pd.DataFrame]:
+def annual_counts_two_years(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:
     """Counts per unit (townships, or the villages of filters.township) for `year` and the year before,
-    zeros filled: one statement for both, since the pages compare them."""
+    from one statement since the pages compare them: a `year` column first, the earlier year's rows first."""
     params = filters.params()
     if params["township"]:
         frame = run_sql(wh, "annual_by_village", year=year, township=params["township"],
                         category=params["category"], level=params["level"])
     else:
         frame = run_sql(wh, "annual_by_township", year=year, category=params["category"], level=params["level"])
-    frame = numeric_columns(frame, [c for c in frame.columns if c not in ("year", "unit_code", "name")])
-    years = frame.pop("year").to_numpy()
-    return {y: frame[years == y].reset_index(drop=True) for y in (year - 1, year)}
+    return numeric_columns(frame, [c for c in frame.columns if c not in ("year", "unit_code", "name")])
+
+
+def by_year(frame: pd.DataFrame, year: int) -> dict[int, pd.DataFrame]:
+    """A frame of `annual_counts_two_years` as {year - 1: …, year: …} (its rows are in year order: two slices)."""
+    cut = int(np.searchsorted(frame["year"].to_numpy(), year))
+    frame = frame.drop(columns="year")
+    return {year - 1: frame.iloc[:cut].reset_index(drop=True), year: frame.iloc[cut:].reset_index(drop=True)}
+
+
+def annual_counts_by_year(wh: Warehouse, filters: Filters, year: int) -> dict[int, pd.DataFrame]:
+    """Counts per unit for `year` and the year before, zeros filled: one statement for both."""
+    return by_year(annual_counts_two_years(wh, filters, year), year)
 
 
 def annual_counts(wh: Warehouse, filters: Filters, year: int) -> pd.DataFrame:

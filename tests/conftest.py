@@ -40,11 +40,23 @@ def import_to(folder: Path, target: str) -> dict:
     return Importer(folder, target, UNTIL, KEY, log=lambda *_: None).run()
 
 
+def import_shared(folder: Path, target: str) -> dict:
+    """`import_to` for the session's shared warehouses: imported as a federation's are (the public set
+    solved), whatever the environment of the test that first asks for one (tests/test_importer.py turns the
+    solve off for its own imports; a shared warehouse made then would lack its marks on one engine only)."""
+    saved = os.environ.pop("PUBLIC_SET_LINKED", None)
+    try:
+        return import_to(folder, target)
+    finally:
+        if saved is not None:
+            os.environ["PUBLIC_SET_LINKED"] = saved
+
+
 @pytest.fixture(scope="session")
 def duck_import(extracts, tmp_path_factory) -> tuple[str, dict]:
     """The extracts imported into a DuckDB file: (path, importer summary)."""
     path = str(tmp_path_factory.mktemp("wh") / "county.duckdb")
-    return path, import_to(extracts, path)
+    return path, import_shared(extracts, path)
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +72,7 @@ def hostile_url(extracts, tmp_path_factory) -> str:
 
     folder = make_hostile(extracts, tmp_path_factory.mktemp("hostile") / "extracts")
     path = str(tmp_path_factory.mktemp("hostile-wh") / "hostile.duckdb")
-    import_to(folder, path)
+    import_shared(folder, path)
     return path
 
 
@@ -81,7 +93,7 @@ def pg_server():
 @pytest.fixture(scope="session")
 def pg_url(extracts, pg_server) -> str:
     """The same extracts imported into the PostgreSQL server."""
-    import_to(extracts, pg_server)
+    import_shared(extracts, pg_server)
     return pg_server
 
 
@@ -92,7 +104,7 @@ def ch_url(extracts, tmp_path_factory) -> str:
     chDB runs one directory per process: every chDB test of the session uses this one (a test needing
     another database of its own names it with ?database=…)."""
     url = f"chdb://{tmp_path_factory.mktemp('ch') / 'county'}"
-    import_to(extracts, url)
+    import_shared(extracts, url)
     return url
 
 

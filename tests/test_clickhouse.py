@@ -87,7 +87,7 @@ def test_tables_are_mergetree_ordered_by_the_keys_pages_filter_on(ch_url):
     assert set(tables["engine"]) == {"MergeTree"}
     assert keys["mart_subsidy_month"] == "township_code, village_code, pay_month"  # a drill-down: its township
     assert keys["mart_subsidy_month_town"].startswith("pay_month, township_code")  # the county: a month range
-    assert keys["mart_annual_town"] == "year, township_code"
+    assert keys["mart_annual_town"] == "year, category_code, level_code, township_code"
 
 
 def test_cluster_ddl_is_replicated_shards_under_distributed_tables():

@@ -1,12 +1,12 @@
--- monitoring_year_end: households under the monitoring mart at :year_end, in one scan, two groupings:
--- per type (per_type = 1): enrolled by :year_end, of them with a measure recorded, with risk eliminated
--- by :year_end, and their total months from enrolment to elimination; the same for those eliminated
--- within the year (:year_start to :year_end), whose mean the year's sentence quotes;
--- per type × main risk (per_type = 0): households still under monitoring at :year_end, and of them without a
--- measure recorded (without_measure).
+-- monitoring_year_end: households under the monitoring mart at :year_end, one row per type × main risk:
+-- enrolled by :year_end, of them with a measure recorded, with risk eliminated by :year_end, and their
+-- total months from enrolment to elimination; the same for those eliminated within the year (:year_start
+-- to :year_end), whose mean the year's sentence quotes; households still under monitoring at :year_end,
+-- and of them without a measure recorded (without_measure). Every column is a sum, so the per-type path is
+-- the sum of a type's rows (queries/dashboard.py: cheaper than a second grouping set here).
 -- Parameters: :year_start, :year_end, :township, :village. Township mart for the county, village mart inside one
 -- township.
-SELECT monitor_type, main_risk, GROUPING(main_risk) AS per_type,
+SELECT monitor_type, main_risk,
        sum(households) AS enrolled,
        sum(households) FILTER (WHERE has_measure) AS with_measure,
        sum(households) FILTER (WHERE eliminated_month <= :year_end) AS eliminated,
@@ -29,5 +29,5 @@ FROM (
     WHERE :township <> '' AND township_code = :township AND (:village = '' OR village_code = :village)
 ) m
 WHERE enrolled_month <= :year_end
-GROUP BY GROUPING SETS ((monitor_type), (monitor_type, main_risk))
-ORDER BY per_type DESC, main_risk, monitor_type
+GROUP BY monitor_type, main_risk
+ORDER BY main_risk, monitor_type

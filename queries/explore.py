@@ -78,7 +78,10 @@ def explore(wh: Warehouse, filters: Filters, metric: str, by: str, cols: str, mo
     params = filters.params()
     if not m.by_person:  # households and bases carry no category or level (the page says so)
         params |= {"category": 0, "level": 0}
-    frame = run_sql(wh, m.sql, by=by, cols=cols, **period_params(by, cols, month_from, month_to), **params)
+    # the eligible at each month's end only for a metric made of them (explore_subsidy_month's costly part)
+    eligible = int(any(c.endswith("month_eligible") for c in measures(m)))
+    frame = run_sql(wh, m.sql, by=by, cols=cols, eligible=eligible, **period_params(by, cols, month_from, month_to),
+                    **params)
     frame = frame[["row_key", "col_key", *measures(m)]]
     return numeric_columns(frame, measures(m))
 

@@ -3,7 +3,9 @@
 -- at months of [:month_from, :month_to] (first days): every month (:snap = 'month'), each year's last month in
 -- the range (:snap = 'year'), or :month_to only (:snap = 'end'); per :by key (× :cols key): township, village,
 -- category, level, year, month. Parameters: :by, :cols, :snap, :month_from, :month_to, :township, :village,
--- :category, :level. Township marts for the county, village marts inside one township. Keys are text.
+-- :category, :level, :eligible (1: count the eligible at each month's end, which only the coverage metrics
+-- need; 0: their columns are 0 and that part is not run). Township marts for the county, village marts inside
+-- one township. Keys are text.
 -- The months as a recursive CTE: the one series DuckDB, PostgreSQL and ClickHouse all write the same way.
 WITH RECURSIVE snaps AS (
     SELECT CAST(:month_from AS DATE) AS month
@@ -63,6 +65,7 @@ u AS (
     SELECT e.row_unit, e.col_unit, d.month, e.living_eligible, e.nursing_eligible, 0 AS living_paid,
            0 AS living_month_eligible_paid, 0 AS nursing_paid, 0 AS nursing_month_eligible_paid
     FROM e JOIN ends d ON e.issued_month <= d.ym
+    WHERE :eligible = 1
     UNION ALL
     SELECT p.row_unit, p.col_unit, d.month, 0, 0, p.living_paid, p.living_month_eligible_paid, p.nursing_paid,
            p.nursing_month_eligible_paid

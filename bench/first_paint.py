@@ -41,6 +41,7 @@ COMPLETE_JS = """() => {
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (!document.querySelector('h1')) return false;
   if (document.querySelector('[data-testid=stSkeleton]')) return false;
+  if (document.querySelector('.chart-box, .map-box')) return false;  // a light run's place-holders (ui/first_paint.py)
   const decks = [...document.querySelectorAll('[data-testid=stDeckGlJsonChart]')];
   const plots = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
   return decks.every(d => d.querySelector('canvas')) && plots.every(p => p.querySelector('.main-svg'))

@@ -113,19 +113,26 @@ FROM firsts f JOIN dim_person p USING (person_id)
 GROUP BY ALL
 ORDER BY p.township_code, p.village_code, f.year;
 
--- 指标分析's monthly questions. Distinct persons paid in a month per subsidy; eligible_persons: of them those
+-- 指标分析's monthly questions. Distinct persons paid in a month, a column per subsidy (one row per unit and
+-- month: the query sums columns, no per-row choice of subsidy); *_eligible_persons: of them those
 -- eligible (the importer's flag) whose certificate was issued by that month's end (or has no date), so that
 -- it is a part of mart_eligible_month's eligible at that month's end (a monthly coverage never exceeds 100 %).
 CREATE TABLE mart_subsidy_paid_month AS
-WITH paid AS (SELECT DISTINCT person_id, subsidy_code, pay_month FROM fact_subsidy_payment)
-SELECT p.township_code, p.village_code, p.category_code, p.level_code, f.subsidy_code, f.pay_month,
-       count(*) AS persons,
-       count(*) FILTER (WHERE CASE f.subsidy_code WHEN 'living' THEN p.is_living_eligible
-                                                  ELSE p.is_nursing_eligible END
-                               AND coalesce(p.issued_date < f.pay_month + INTERVAL 1 MONTH, true)) AS eligible_persons
-FROM paid f JOIN dim_person p USING (person_id)
+WITH paid AS (SELECT DISTINCT person_id, subsidy_code, pay_month FROM fact_subsidy_payment),
+flagged AS (
+    SELECT p.township_code, p.village_code, p.category_code, p.level_code, f.subsidy_code, f.pay_month,
+           CASE f.subsidy_code WHEN 'living' THEN p.is_living_eligible ELSE p.is_nursing_eligible END
+           AND coalesce(p.issued_date < f.pay_month + INTERVAL 1 MONTH, true) AS eligible
+    FROM paid f JOIN dim_person p USING (person_id)
+)
+SELECT township_code, village_code, category_code, level_code, pay_month,
+       count(*) FILTER (WHERE subsidy_code = 'living') AS living_persons,
+       count(*) FILTER (WHERE subsidy_code = 'living' AND eligible) AS living_eligible_persons,
+       count(*) FILTER (WHERE subsidy_code = 'nursing') AS nursing_persons,
+       count(*) FILTER (WHERE subsidy_code = 'nursing' AND eligible) AS nursing_eligible_persons
+FROM flagged
 GROUP BY ALL
-ORDER BY p.township_code, p.village_code, f.pay_month;
+ORDER BY township_code, village_code, pay_month;
 
 -- The eligible of each subsidy by the month their certificate was issued (issued_month = year * 100 + month,
 -- 0 without a date): eligible at a month's end = the sum over issued_month <= that month.
@@ -255,8 +262,9 @@ SELECT township_code, category_code, level_code, subsidy_code, year, first_month
 FROM mart_subsidy_first_paid GROUP BY ALL ORDER BY year, township_code, first_month;
 
 CREATE TABLE mart_subsidy_paid_month_town AS
-SELECT township_code, category_code, level_code, subsidy_code, pay_month,
-       sum(persons) AS persons, sum(eligible_persons) AS eligible_persons
+SELECT township_code, category_code, level_code, pay_month,
+       sum(living_persons) AS living_persons, sum(living_eligible_persons) AS living_eligible_persons,
+       sum(nursing_persons) AS nursing_persons, sum(nursing_eligible_persons) AS nursing_eligible_persons
 FROM mart_subsidy_paid_month GROUP BY ALL ORDER BY pay_month, township_code;
 
 CREATE TABLE mart_eligible_month_town AS

@@ -34,6 +34,8 @@ PG_SCHEMA = "warehouse"
 # 3: mart_person(_town).issued_year: a past year counts the certificates issued by its end.
 # 4: mart_subsidy_first_paid.eligible_persons counts only certificates issued by the year's end.
 # 5: monthly marts for 指标分析 (mart_subsidy_paid_month, mart_eligible_month), partner registers (fact_register_*).
+# 6: mart_annual(_town) dense per unit, year, category and level (0 = all) with every annual count;
+#    mart_subsidy_paid_month(_town) a column per subsidy; mart_severe_monitored_town dropped.
 SCHEMA_VERSION = "6"
 
 

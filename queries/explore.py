@@ -51,13 +51,16 @@ def shift_month(month: str, months: int) -> str:
 def period_params(by: str, cols: str, month_from: str, month_to: str) -> dict[str, object]:
     """The statement's period parameters: months as first days, the years the period's annual figures
     come from (every year of it over time, else the year it ends in) and which month ends count for a
-    state (every month, each year's last month, or the period's end)."""
+    state (every month, each year's last month, or the period's end), and the first of those ends."""
     time = {by, cols} & set(TIME_BREAKDOWNS)
     year_to = int(month_to[:4])
+    snap = "month" if "month" in time else ("year" if "year" in time else "end")
+    # the first month end a state is counted at (year × 100 + month): everything before it counts at every end
+    first = {"month": month_from, "year": min(f"{month_from[:4]}-12", month_to), "end": month_to}[snap]
     return {"month_from": dt.date(int(month_from[:4]), int(month_from[5:]), 1),
             "month_to": dt.date(year_to, int(month_to[5:]), 1),
             "year_from": int(month_from[:4]) if time else year_to, "year_to": year_to,
-            "snap": "month" if "month" in time else ("year" if "year" in time else "end")}
+            "snap": snap, "first_end": int(first[:4]) * 100 + int(first[5:])}
 
 
 def measures(metric: Metric) -> list[str]:

@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 
 from bench.common import machine, ms, pct
-from queries.db import SCHEMA_VERSION
 from data.generate import default_until
 from data.importer import Importer
+from queries.db import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = b"bench-pseudonym-key"

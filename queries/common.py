@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_object_dtype
 
 from queries.db import Warehouse
 from queries.dialect import Statement
@@ -56,7 +57,7 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     per-call overhead, not the data."""
     dtypes = dict(zip(frame.columns, frame.dtypes, strict=True))
     for c in columns:
-        if dtypes[c] == object:
+        if is_object_dtype(dtypes[c]):
             frame[c] = column = pd.to_numeric(frame[c])
             dtypes[c] = column.dtype
     for c in columns:

@@ -65,7 +65,7 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             if frame[c].hasnans:
                 frame[c] = frame[c].fillna(0)
         elif dtypes[c].kind == "f" and np.isnan(values := frame[c].to_numpy()).any():
-            frame[c] = np.nan_to_num(values, nan=0.0)
+            frame[c] = np.nan_to_num(values, nan=0.0, posinf=np.inf, neginf=-np.inf)
     return frame
 
 

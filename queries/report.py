@@ -55,6 +55,14 @@ def by_year(frame: pd.DataFrame, year: int) -> dict[int, pd.DataFrame]:
     return {year - 1: frame.iloc[:cut].reset_index(drop=True), year: frame.iloc[cut:].reset_index(drop=True)}
 
 
+def years_held(wh: Warehouse) -> tuple[int, int]:
+    """The first and last year the annual marts hold (the year before the first data to the as-of year); a year
+    outside them has no rows (docs/warehouse.md)."""
+    frame = wh.frame("SELECT min(year) AS first, max(year) AS last FROM mart_annual_town")
+    first, last = frame["first"].iloc[0], frame["last"].iloc[0]
+    return (0, -1) if pd.isna(first) else (int(first), int(last))
+
+
 def annual_counts_by_year(wh: Warehouse, filters: Filters, year: int) -> dict[int, pd.DataFrame]:
     """Counts per unit for `year` and the year before, zeros filled: one statement for both."""
     return by_year(annual_counts_two_years(wh, filters, year), year)
@@ -106,13 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", help="DuckDB 文件或 PostgreSQL URL（默认：WAREHOUSE_URL 或演示仓库）")
     parser.add_argument("--year", type=int, required=True, help="统计年度，如 2024")
     parser.add_argument("--out", type=Path, required=True, help="输出文件 .csv 或 .xlsx")
-    parser.add_argument("--category", type=int, default=0, help="残疾类别代码 1-7（默认全部）")
-    parser.add_argument("--level", type=int, default=0, help="残疾等级 1-4（默认全部）")
+    parser.add_argument("--category", type=int, default=0, choices=range(0, 8), metavar="{1-7}",
+                        help="残疾类别代码 1-7（默认全部）")
+    parser.add_argument("--level", type=int, default=0, choices=range(0, 5), metavar="{1-4}",
+                        help="残疾等级 1-4（默认全部）")
     args = parser.parse_args(argv)
     if args.out.suffix.lower() not in (".csv", ".xlsx"):
         parser.error("--out 须以 .csv 或 .xlsx 结尾")
     try:
         wh = connect(args.warehouse)
+        first, last = years_held(wh)
+        if not first <= args.year <= last:
+            print(f"错误：数据仓库的年度统计覆盖 {first}–{last} 年（首个数据年度的前一年至截止年度），没有 {args.year} 年。",
+                  file=sys.stderr)
+            return 2
         table = annual_table(wh, args.year, Filters(scope="", category=args.category, level=args.level))
     except WarehouseError as exc:
         print(f"错误：{exc}", file=sys.stderr)

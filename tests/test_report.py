@@ -13,7 +13,7 @@ from queries.common import Filters
 from queries.dashboard import unit_tables
 from queries.db import connect
 from queries.metrics import rates, shortfall, with_metrics
-from queries.report import REPORT_COLUMNS, annual_table, main, rate
+from queries.report import REPORT_COLUMNS, annual_table, main, rate, years_held
 from tests.expected import clean, expected_annual, expected_gap
 
 YEAR = 2024
@@ -115,6 +115,19 @@ def test_command_line_writes_file(duck_url, tmp_path, suffix):
     assert table["名称"].iloc[-1] == "合计"
     expected = annual_table(connect(duck_url), YEAR, Filters(scope=""))
     assert table["持证残疾人数"].tolist() == expected["持证残疾人数"].tolist()
+
+
+def test_command_line_refuses_a_year_the_warehouse_does_not_hold(duck_url, tmp_path, capsys):
+    """The annual marts hold the year before the first data to the as-of year: another year is refused with
+    the span, not written as a table of zeros; an unknown category code is refused by the arguments."""
+    out = tmp_path / "report.csv"
+    first, last = years_held(connect(duck_url))
+    assert last == YEAR and first < YEAR
+    assert main(["--warehouse", duck_url, "--year", str(last + 1), "--out", str(out)]) == 2
+    assert f"{first}–{last}" in capsys.readouterr().err and not out.exists()
+    assert main(["--warehouse", duck_url, "--year", str(first), "--out", str(out)]) == 0
+    with pytest.raises(SystemExit):
+        main(["--warehouse", duck_url, "--year", str(YEAR), "--out", str(out), "--category", "8"])
 
 
 @given(st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 10**7)), min_size=1, max_size=50))

@@ -420,10 +420,14 @@ def main(argv: list[str] | None = None) -> int:
         pg_md = "\n".join(lines) + f"\n\nPostgreSQL {pg_version} (same importer, same queries; import {pg_import_s:.1f} s)."
     loads: list[LoadResult] = []
     if not args.skip_load:
+        # the county's own case store, synchronised with its import first (as for the province): a store the
+        # province's import had synchronised made the load test's first reruns synchronise it, in every process
+        county_env = app_env(args.work) | {"CASES_DB": str(args.work / f"cases-{args.county_persons}.sqlite")}
+        run_child("cases.store", ["sync", "--warehouse", str(county.warehouse)], env=county_env)
         for processes in dict.fromkeys(int(n) for n in args.processes.split(",")):
             log(f"  负载：{args.sessions} 个并发会话，{processes} 个进程，{args.load_seconds:.0f} s …")
             loads.append(run_load(str(county.warehouse), args.sessions, args.load_seconds, cctx.years,
-                                  cctx.townships, args.work / "serve.log", env=app_env(args.work),
+                                  cctx.townships, args.work / "serve.log", env=county_env,
                                   processes=processes))
     load = loads[-1] if loads else None
 

@@ -61,6 +61,26 @@ def test_play_the_script(script, monkeypatch):
     assert at.title[0].value == "康复" and at.session_state["view_state"].township == town  # the slide's question
     at.switch_page("pages/rehabilitation.py").run()
     assert at.button(key="brief_next").disabled  # the last valid slide
+    # F5 on the projector: a new session (the cookie signs it in) whose URL names the playing comes back to
+    # slide 2 and stays in step with the presenter view; a playing that has ended leaves the page as it is
+    live_id = at.session_state[briefing_ui.LIVE_KEY]
+    assert at.query_params[briefing_ui.LIVE_PARAM] == live_id
+    for ended in (False, True):
+        reloaded = AppTest.from_file(APP, default_timeout=60)
+        reloaded.session_state[auth.SESSION_KEY] = auth.User("分析员", "analyst")
+        reloaded.query_params.update({"mode": "present", "town": town, briefing_ui.LIVE_PARAM: live_id})
+        if ended:
+            briefing.live_end(live_id)
+        reloaded.switch_page("pages/rehabilitation.py").run()
+        assert not reloaded.exception
+        if ended:
+            assert briefing_ui.LIVE_PARAM not in reloaded.query_params and reloaded.title[0].value != "康复"
+        else:
+            assert reloaded.session_state[briefing_ui.AT_KEY] == 1
+            reloaded.switch_page("pages/rehabilitation.py").run()  # the app's own switch to the slide's page
+            assert reloaded.title[0].value == "康复" and reloaded.session_state["view_state"].present
+            assert not reloaded.button(key="brief_prev").disabled  # the clicker's keys work again
+    briefing.live_write(live_id, "", 1)
     at.button(key="brief_end").click().run()
     assert at.title[0].value == "汇报" and not at.session_state["view_state"].present
 

@@ -33,6 +33,18 @@ def test_valid_link_round_trips():
     assert parse({}, CTX) == default_view(CTX)
 
 
+def test_a_chosen_month_range_is_kept_whole_when_the_data_grows():
+    # 2025-01 to the latest month (2024-12 here): the link and a briefing slide say both ends, so that the
+    # view still ends in 2024-12 once later months are imported (the default's end moves with them)
+    view = View(year=0, month_from="2024-01", month_to="2024-12")
+    params = view.to_params(default_view(CTX))
+    assert params == {"from": "2024-01", "to": "2024-12"}
+    later = Context(years=[*CTX.years, 2025], months=[*CTX.months, *(f"2025-{m:02d}" for m in range(1, 13))],
+                    townships=CTX.townships, villages=CTX.villages, county_name=CTX.county_name)
+    assert (parse(params, later).month_from, parse(params, later).month_to) == ("2024-01", "2024-12")
+    assert default_view(CTX).to_params(default_view(CTX)) == {}  # no range chosen: none in the link
+
+
 def test_explore_link_round_trips():
     # 指标分析: any metric of the catalogue, two breakdowns, a month range, filters
     link = {"metric": "nursing_coverage", "by": "category", "cols": "year", "from": "2022-01", "to": "2024-06",
@@ -96,6 +108,7 @@ def test_any_parameters_give_a_valid_view(params):
     assert_valid(view)
     default = default_view(CTX)
     named = set(params) | ({"town"} if params.get("village") else set())  # a village names its township
+    named |= {"from", "to"} if named & {"from", "to"} else set()  # one end of a range names the whole range
     assert view.to_params(default).keys() <= named  # nothing differs from the default that the link did not name
     assert parse(view.to_params(default), CTX) == view  # and the view's own link reopens it
 

@@ -25,6 +25,7 @@ AT_KEY = "briefing_at"  # the slide being played (None: not playing)
 TITLE_KEY = "briefing_title"  # the playing slide's title: the question a slide puts largest
 # LIVE_KEY (ui.auth): the id that ties the projected page and the presenter view; a sign-out ends that playing.
 PRESENTER_KEY = "presenter_of"  # this session is the presenter view of that playing
+LIVE_PARAM = "live"  # the projected page's URL names its playing, so that a reload (F5) resumes the slide
 POLL_SECONDS = 1.0
 
 # A presentation clicker sends →/PageDown/Space (forward) and ←/PageUp (back): they press the page's own
@@ -197,6 +198,21 @@ def go_to_slide(ctx: Context, index: int, area: str | None = None) -> None:
     st.switch_page(f"pages/{slide.page}.py")
 
 
+def resume(ctx: Context) -> None:
+    """A projected page reloaded (a new browser session, signed in by its cookie) whose URL names a playing:
+    the slide that playing stands on, in step with the presenter view again. A playing that has ended, or
+    that this user may not play, leaves the page as its link says."""
+    live_id = st.query_params.get(LIVE_PARAM, "")
+    if not live_id or st.session_state.get(AT_KEY) is not None:
+        return
+    live = briefing.live_read(live_id) if briefing.LIVE_ID.match(live_id) else None
+    if live is None or not briefing.may_play(signed_in(), live.area):
+        del st.query_params[LIVE_PARAM]
+        return
+    st.session_state[LIVE_KEY] = live_id
+    go_to_slide(ctx, live.at, live.area)
+
+
 def shown_area(ctx: Context, view: View) -> str:
     """The area the slide actually shows, with its year: what the audience sees, whatever the title says."""
     return f"{area_name(ctx, view)}　{year_label(ctx, view.year)}"
@@ -233,6 +249,7 @@ def briefing_bar(ctx: Context, view: View) -> None:
         clicker()
         live_id = st.session_state.get(LIVE_KEY)
         if live_id:
+            st.query_params[LIVE_PARAM] = live_id  # a reload of this window comes back to this playing
             _follow(ctx, live_id)
 
 

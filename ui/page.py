@@ -108,6 +108,7 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
         st.info("请导入数据（见 README“导入数据”一节），导入完成后本页会自动恢复。")
         st.button("重试", key="retry_empty")
         st.stop()
+    briefing_ui.resume(ctx)  # a reloaded projector window: back to its briefing's slide
     view = vs.current_view(ctx, ctx.latest_year(datasets), trend=trend, own_township=scope_of(user),
                            fixed_area=user.role == "press")
     page = PAGE_OF_TITLE.get(title, "")

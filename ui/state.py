@@ -94,6 +94,8 @@ class View:
                  "by": "by", "cols": "cols", "part": "part"}
         params = {url: str(getattr(self, attr)) for attr, url in names.items()
                   if getattr(self, attr) != getattr(default, attr)}
+        if "from" in params or "to" in params:  # a chosen range stays whole: a link or slide of 2025 stays 2025
+            params |= {"from": self.month_from, "to": self.month_to}  # once 2026 is imported (the default moves)
         return params | ({"mode": "public" if self.public else "present"} if self.present else {})
 
 

@@ -146,8 +146,17 @@ def store_path(warehouse: str | None = None) -> Path | None:
     return Path(warehouse).with_suffix(SUFFIX)
 
 
+USER_NOTICE = "姓名库暂不可用，名单只显示个案编号；需要姓名时请联系系统管理员。"
+
+
+def unavailable_notice(path: Path | str | None = None, key: str | bytes | None = None) -> str:
+    """'' when the store can be opened, else what a page tells its user: no setting, file or command (the
+    administrator's reason is `unavailable_reason`, printed by `python -m data.identity check`)."""
+    return USER_NOTICE if unavailable_reason(path, key) else ""
+
+
 def unavailable_reason(path: Path | str | None = None, key: str | bytes | None = None) -> str:
-    """'' when the store can be opened, else why not (a sentence for the page)."""
+    """'' when the store can be opened, else why not, for the administrator (names the settings)."""
     try:
         if configured_key(key) is None:
             return (f"未配置姓名库密钥（环境变量 {KEY_ENV} 或 {KEY_FILE_ENV}），名单只显示个案编号。"

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from data.identity import IdentityStore, unavailable_reason
+from data.identity import IdentityStore, unavailable_notice
 from queries import compare
 from queries.catalog import COMPARE_ITEMS
 from queries.cells import write_xlsx
@@ -128,13 +128,13 @@ for line in rows:
         good = None if pub.hidden(cell) else pub.shown(cell) == 0
         screen.card(col, pub, spec.label, cell, delta, good, spec.definition)
 st.caption(f"比对月份：{month_words}（默认为最后一个有补贴发放的月份，可在侧栏选择）。每个比对项统计持证残疾人，按其所在村归入乡镇；"
-           "比对项不按残疾类别、等级筛选。口径见 docs/compare.md 与“数据说明”。")
+           "比对项不按残疾类别、等级筛选。口径见“数据说明”。")
 screen.legend(pub)
 
 available = [i for i in COMPARE_ITEMS if not missing_of(i)]
 if not available:
-    st.info("尚未导入任何伙伴部门名单（民政低保特困、死亡人员、乡村振兴监测对象）。把名单文件放进数据文件夹后重新导入即可比对，"
-            "文件格式见 docs/compare.md。")
+    st.info("尚未导入任何伙伴部门名单（民政低保特困、死亡人员、乡村振兴监测对象）。把名单文件放进数据文件夹后重新导入即可比对"
+            "（文件格式见部署说明中的“伙伴部门名单”）。")
     page.until_caption(ctx)
     st.stop()
 
@@ -171,7 +171,7 @@ def people_section() -> None:
         return
     cases = data.q(compare.cases, Filters(scope=view.scope, township=view.township, village=view.village), month)
     store = IdentityStore.open()
-    why = "" if store else unavailable_reason()
+    why = "" if store else unavailable_notice()
     mine = cases[cases["item"] == item]
     if mine.empty:
         st.success(f"{area}没有{spec.label}的人员。")
@@ -189,7 +189,7 @@ def people_section() -> None:
     })
     st.caption(f"{len(mine)}人；应做：{spec.action}。")
     if not store:
-        st.warning(f"名单只显示个案编号：{why}")
+        st.warning(why)
         table = table.drop(columns=["户编号", "姓名", "证号"])
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption("姓名、证号默认隐去部分；需要时可逐人查看全名和证号，每次查看都记入审计日志（谁、看了谁、何时）。")

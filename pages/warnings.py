@@ -26,7 +26,7 @@ from cases.store import (
     OutOfScope,
     case_number,
 )
-from data.identity import IdentityStore, unavailable_reason
+from data.identity import IdentityStore, unavailable_notice
 from queries.catalog import COMPARE_ITEMS, PALETTE
 from queries.compare import facts_text
 from queries.publish import Publication, key
@@ -154,11 +154,11 @@ st.caption("每条规则按其数据的最后一个月评估（" + "；".join(
     f"{md_escape(r.name)}：{until[r.key] or '无数据'}" for r in own_rules) + "）"
     + (f"；数据比对的比对项按比对月份（补贴发放的最后一个月）{until[compared[0].key] or '无数据'}评估" if compared else "")
     + "。期限按工作日计（不含周末"
-    + ("和法定节假日，含调休上班的周末；节假日按 config/holidays.yaml" if rules.calendar_years else "")
+    + ("和法定节假日，含调休上班的周末" if rules.calendar_years else "")
     + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
 if uncovered and not view.present:
-    st.warning(f"节假日日历（config/holidays.yaml）没有{'、'.join(map(str, uncovered))}年的安排，这一年的期限只扣除周末。"
-               "请按国务院办公厅当年的节假日安排通知补充。")
+    st.warning(f"节假日日历没有{'、'.join(map(str, uncovered))}年的安排，这一年的期限只扣除周末。"
+               "请系统管理员按国务院办公厅当年的节假日安排通知补充。")
 if ABSENT and not view.present:
     st.info("数据比对的比对项预警需要相应部门的名单：" + "；".join(md_escape(n) for n in absent_notes(ABSENT, rules))
             + "。把名单放入数据文件夹重新导入后，这些规则自动生成案件" + ("；此前生成的案件保留原状。"
@@ -311,7 +311,7 @@ if identities:
 else:
     st.dataframe(case_rows(shown), hide_index=True, width="stretch")
     st.caption(f"共 {len(shown)} 件（按筛选）。户编号、对象编号为假名编号；数据仓库不保存姓名和身份证号。"
-               + (f"名单只显示案件编号：{unavailable_reason()}" if names_allowed else ""))
+               + (unavailable_notice() if names_allowed else ""))
 
 
 def checklist_rows() -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -154,6 +155,17 @@ def shown_text(at) -> str:
                                   "error", "title", "subheader") for e in getattr(at, kind)]
     parts += [df.value.to_string() for df in at.dataframe]
     return "\n".join(str(p) for p in parts)
+
+
+# What a leader, an analyst or a press officer never reads: files, settings, commands of the installation.
+DEVELOPER_TEXT = re.compile(r"docs/|config/|\.ya?ml\b|python -m|[A-Z]{3,}_[A-Z]{3,}|queries/|var/")
+
+
+def developer_text(at) -> list[str]:
+    """The file names, settings and commands a page shows as text (markup and styles aside); the 数据说明
+    page's 技术信息 part, for administrators, is left out."""
+    text = re.sub(r"<(style|script)\b.*?</\1>|<[^>]+>", "", shown_text(at), flags=re.S)
+    return [text[max(0, m.start() - 40):m.end() + 20] for m in DEVELOPER_TEXT.finditer(text.split("技术信息")[0])]
 
 
 def card_html(at, label: str) -> str:

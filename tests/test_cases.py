@@ -18,7 +18,7 @@ from queries import warnings as wq
 from queries.catalog import COMPARE_ITEMS
 from queries.db import connect
 from tests import test_warnings
-from tests.conftest import import_to, open_app, shown_text
+from tests.conftest import developer_text, import_to, open_app, shown_text
 from ui import auth
 
 CFG = wq.config()
@@ -369,6 +369,7 @@ def test_township_user_sees_and_works_own_cases(signed_env, duck_url):
     user = auth.User("乡镇员", "township", area=own)
     at = open_app("warnings", user=user)
     assert not at.exception, at.exception
+    assert not developer_text(at), developer_text(at)
     listed = at.dataframe[1].value
     villages = wh.frame("SELECT name FROM dim_region WHERE level = 'village' AND parent_code = :c", c=own)["name"]
     assert set(listed["村（社区）"]) <= set(villages) and "乡镇" not in listed.columns  # only its own villages

@@ -13,7 +13,7 @@ from queries import compare
 from queries.catalog import COMPARE_ITEMS
 from queries.common import Filters
 from queries.db import connect
-from tests.conftest import KEY, UNTIL, open_app, shown_text
+from tests.conftest import KEY, UNTIL, developer_text, open_app, shown_text
 from ui import audit, auth
 
 IDENTITY_KEY = identity.new_key()
@@ -115,7 +115,8 @@ def test_without_key_lists_case_numbers_and_says_why(signed_env, monkeypatch):
     assert not at.exception
     people = next(df.value for df in at.dataframe if "个案编号" in df.value.columns)
     assert "姓名" not in people.columns and "证号" not in people.columns
-    assert any("未配置姓名库密钥" in w.value for w in at.warning)
+    assert any(identity.USER_NOTICE in w.value for w in at.warning)
+    assert not developer_text(at), developer_text(at)  # no setting or file named to the user
 
 
 def test_not_imported_register_is_said(extracts, tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from queries.common import Filters
 from queries.db import connect
 from queries.report import annual_table
-from tests.conftest import card_html, open_app, shown_text
+from tests.conftest import card_html, developer_text, open_app, shown_text
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = {
@@ -42,6 +42,7 @@ def test_page_renders(page):
     assert not at.exception, at.exception
     assert at.title[0].value == PAGES[page]
     assert not at.error
+    assert not developer_text(at), developer_text(at)
     # The charts' export menus are closed: their size/watermark/make controls are not drawn on a rerun.
     assert not [w.key for w in [*at.radio, *at.checkbox, *at.button] if str(w.key).endswith(("_size", "_wm", "_make"))]
     if "published" in at.session_state:  # every number it publishes is named in the catalogue

@@ -16,7 +16,7 @@ from queries.publish import Publication
 from ui import auth, charts, data, page
 from ui.audit import audit
 from ui.exports import audited_export
-from ui.labels import CATEGORY_LABELS, LEVEL_LABELS
+from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
 from ui.render import screen, slide
 
 PEOPLE_ROLES = ("analyst", "township")  # act on the lists: see the persons (a 乡镇 user: their own township's)
@@ -43,6 +43,8 @@ if not months:
     st.info("数据仓库没有补贴发放数据，无法确定比对月份。")
     st.stop()
 if MONTH_KEY not in st.session_state or st.session_state[MONTH_KEY] not in months:
+    if chosen and chosen not in months:  # a link's month the data does not have: said, as any other bad value
+        st.warning(f"比对月份“{md_escape(chosen[:20])}”不在数据范围内，已显示最后一个发放月份。")
     st.session_state[MONTH_KEY] = chosen if chosen in months else months[-1]
 month = st.sidebar.selectbox("比对月份", months[::-1], key=MONTH_KEY, format_func=lambda m: f"{m[:4]}年{int(m[5:])}月")
 if month != months[-1]:
@@ -175,7 +177,14 @@ def people_section() -> None:
     mine = cases[cases["item"] == item]
     if mine.empty:
         st.success(f"{area}没有{spec.label}的人员。")
-        return
+    else:
+        people_table(mine, store, why)
+    if cases["item"].isin(available).any():  # the checklist has every 比对项's persons, whichever is shown
+        checklist(cases, store is not None)
+
+
+def people_table(mine: pd.DataFrame, store: IdentityStore | None, why: str) -> None:
+    """The shown 比对项's persons: masked names and numbers (case numbers only without the identity store)."""
     people = store.people(mine["person_id"]) if store else {}
     villages = ctx.villages.get(view.township, {})
     table = pd.DataFrame({
@@ -195,7 +204,6 @@ def people_section() -> None:
     st.caption("姓名、证号默认隐去部分；需要时可逐人查看全名和证号，每次查看都记入审计日志（谁、看了谁、何时）。")
     if store:
         reveal(mine, people, table)
-    checklist(cases, store is not None)
 
 
 def reveal(mine: pd.DataFrame, people: dict, table: pd.DataFrame) -> None:

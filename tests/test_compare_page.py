@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from data import identity
 from data.importer import Importer
@@ -13,7 +14,7 @@ from queries import compare
 from queries.catalog import COMPARE_ITEMS
 from queries.common import Filters
 from queries.db import connect
-from tests.conftest import KEY, UNTIL, developer_text, open_app, shown_text
+from tests.conftest import APP, KEY, UNTIL, developer_text, open_app, shown_text
 from ui import audit, auth
 
 IDENTITY_KEY = identity.new_key()
@@ -157,3 +158,27 @@ def test_projector_shows_no_people(signed_env):
     assert "需入户核查的人员" not in shown_text(public)
     pub = public.session_state["published"]  # a public slide withholds small counts, as on every page
     assert pub.suppressed and any(c.mark == "<5" for c in pub.cells.values())
+
+
+def test_checklist_offered_when_the_shown_item_has_nobody(signed_env):
+    # a township with nobody under the 比对项 on screen still downloads its checklist of the others' persons
+    frame = compare.counts(connect(signed_env), Filters(scope=""), UNTIL)
+    frame = frame[frame["unit_code"] != "990101000000"]
+    busy = frame.groupby("unit_code")["persons"].sum()
+    by_cell = frame.set_index(["unit_code", "item"])["persons"]
+    town, item = next((t, i) for t in busy[busy > 0].index for i in COMPARE_ITEMS
+                      if by_cell.get((t, i), 0) == 0)
+    at = open_app("compare", {"town": town}, user=auth.User("乡镇员", "township", area=town))
+    at.selectbox(key="w_compare_item").set_value(item).run()
+    assert not at.exception
+    assert any(f"没有{COMPARE_ITEMS[item].label}的人员" in s.value for s in at.success)
+    assert any(b.key == "compare_checklist" for b in at.get("download_button"))
+
+
+def test_unknown_compare_month_in_a_link_is_said(signed_env):
+    at = AppTest.from_file(APP, default_timeout=60)  # opened on the link itself (no page before it)
+    at.session_state[auth.SESSION_KEY] = auth.User("分析员", "analyst")
+    at.query_params["cmonth"] = "2019-01"
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    assert any("比对月份“2019" in w.value and "不在数据范围内" in w.value for w in at.warning)

@@ -69,6 +69,8 @@ def classify_count(values: pd.Series, unit: str, floor: int = 0) -> tuple[pd.Ser
         return values.map(lambda _: None), []
     top = int(present.max())
     breaks = sorted({int(_nice(present.quantile(q))) for q in (0.2, 0.4, 0.6, 0.8)} - {0})
+    if present.min() == 0 and top >= 1:  # none and some are never one colour (e.g. 0 or 1 person to visit)
+        breaks = sorted({1, *breaks})
     if floor:
         breaks = sorted({floor} | {b for b in breaks if b > floor}) if top >= floor else []
     breaks = [b for b in breaks if b <= top]

@@ -119,6 +119,14 @@ def test_map_of_a_publication_colours_every_unit_with_a_value(duck_url, shapes):
         assert props["value_text"] == html.escape(pub.text(f"base_placed@{code}"))  # the tooltip is HTML
 
 
+@pytest.mark.parametrize("values", [[0, 0, 0, 0, 0, 0, 1, 1], [0, 0, 0, 0, 0, 0, 0, 0, 2, 40]])
+def test_none_and_some_are_never_one_class(values):
+    # a small county's 比对项: most townships 0, a few 1 — the map tells them apart
+    classes, legend = layers.classify_count(pd.Series(values, dtype=float), "人")
+    assert legend[0].label == "0人" and len({classes[i] for i, v in enumerate(values) if v == 0}) == 1
+    assert not {classes[i] for i, v in enumerate(values) if v == 0} & {classes[i] for i, v in enumerate(values) if v}
+
+
 def test_counts_with_small_ones_withheld_have_no_class_below_five():
     values = pd.Series({"a": 0.0, "b": 7.0, "c": 30.0, "d": None})
     classes, legend = layers.classify_count(values, "户", floor=5)

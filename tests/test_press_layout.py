@@ -103,6 +103,21 @@ def test_ranking_is_laid_out(units, page, size):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
+def test_a_long_ranking_says_what_it_leaves_out_inside_the_canvas(units, page, size):
+    # 36 townships, 6 of them withheld: the image lists the weakest that fit and says why the others are absent,
+    # in a subtitle wrapped to the canvas (on 1080×1080 it ran off the right edge)
+    many = pd.concat([units.assign(name=[f"{n}{i}" for n in units["name"]]) for i in range(6)], ignore_index=True)
+    many = many.head(36)
+    fig = ranking(many)
+    fig.update_layout(meta={press.RANKING_HIDDEN: 6})
+    texts = svg_texts(page, press.chart_png(fig, caption("各乡镇康复服务率对照85%目标"), size, "svg"))
+    assert_laid_out(texts, size)
+    said = "".join(t["text"] for t in texts)
+    assert "共36个" in said and "另有" in said and "隐去" in said
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
 def test_trend_says_the_period_it_plots(page, size):
     fig = charts.month_lines(months(), "m", {"living": ("生活补贴", "#0072B2"), "nursing": ("护理补贴", "#56B4E9")},
                              "万元")

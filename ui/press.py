@@ -106,8 +106,10 @@ def wrap(segments: list[str], size: float, width: float) -> list[str]:
     long for one line is broken between characters."""
     lines: list[str] = []
     for segment in segments:
-        while text_width(segment, size) > width:  # break a long segment where it no longer fits
+        while text_width(segment, size) > width:  # break a long segment where it no longer fits: after
             cut = max([1, *(i for i in range(1, len(segment) + 1) if text_width(segment[:i], size) <= width)])
+            pause = max((i for i in range(cut // 2, cut + 1) if segment[i - 1] in "，；、："), default=0)
+            cut = pause or cut  # a comma or semicolon in the line's second half, else between characters
             lines.append(segment[:cut])
             segment = segment[cut:]
         if lines and text_width(lines[-1] + "　" + segment, size) <= width:
@@ -253,14 +255,24 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
     period = plotted_period(out, caption.period)
     hbars = [t for t in out.data if t.type == "bar" and t.orientation == "h" and t.y is not None]
     named = [t for t in out.data if t.name and t.showlegend is not False]
-    top = PAD + title_size * LINE + base * LINE + 16 + (base * 2 if len(named) > 1 or out.layout.shapes else 0)
     foot = footer_lines(caption, base - 2 if width >= 1920 else base, width - 2 * PAD)
     x_title = bool(out.layout.xaxis.title.text)
     bottom = base * 1.6 + (base * 1.8 if x_title else 0) + 16 + len(foot) * base * LINE + PAD
     rows = max((len(t.y) for t in hbars), default=0)
-    plot_height = height - top - bottom
-    if rows and plot_height / rows < base * 1.5:  # a ranking keeps its weakest rows (drawn on top); 1.5 em per line
-        keep = int(plot_height // (base * 1.5))
+    subtitle, keep = [period], rows
+    for _ in range(3):  # the subtitle wraps to the canvas; a longer one leaves fewer rows, which changes its note
+        lines = wrap(subtitle, base, width - 2 * PAD)
+        top = PAD + title_size * LINE + len(lines) * base * LINE + 16 \
+            + (base * 2 if len(named) > 1 or out.layout.shapes else 0)
+        plot_height = height - top - bottom
+        # a ranking keeps its weakest rows (drawn on top); 1.5 em per line
+        keep = int(plot_height // (base * 1.5)) if rows and plot_height / rows < base * 1.5 else rows
+        hidden = int((out.layout.meta or {}).get(RANKING_HIDDEN, 0))
+        wanted = [period, ranking_note(rows, keep, hidden)] if keep < rows else [period]
+        if wanted == subtitle:
+            break
+        subtitle = wanted
+    if keep < rows:
         for trace in out.data:
             if trace.y is not None and len(trace.y) == rows:
                 for attr in ("x", "y", "text", "customdata"):
@@ -270,7 +282,6 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
                 colours = trace.marker.color if trace.type == "bar" else None
                 if colours is not None and not isinstance(colours, str):
                     trace.marker.color = list(colours)[-keep:]
-        period += "　" + ranking_note(rows, keep, int((out.layout.meta or {}).get(RANKING_HIDDEN, 0)))
     left = PAD + max(text_width(t, base) for t in _tick_texts(out, "y")) + 14
     unit = "" if hbars else out.layout.yaxis.title.text or ""
     labels = [t for t in out.data if t.meta == "value-labels" and t.text is not None]
@@ -279,7 +290,8 @@ def press_figure(fig: go.Figure, caption: Caption, size: tuple[int, int]) -> go.
         width=width, height=height, font={"family": CJK, "size": base, "color": "#111"},
         title={"text": f"<b>{plotly_text(caption.title)}</b>", "x": PAD / width, "xanchor": "left", "xref": "container",
                "y": 1 - PAD / height, "yref": "container", "yanchor": "top", "font": {"size": title_size},
-               "subtitle": {"text": plotly_text(period), "font": {"size": base, "color": "#333"}}},
+               "subtitle": {"text": "<br>".join(plotly_text(line) for line in lines),
+                            "font": {"size": base, "color": "#333"}}},
         margin={"l": left, "r": right, "t": top, "b": bottom, "autoexpand": False},
         legend={"font": {"size": base}, "orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
         paper_bgcolor="white", plot_bgcolor="white",

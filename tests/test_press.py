@@ -91,6 +91,7 @@ def test_exported_figures_keep_withheld_units_labelled(units):
 
 def test_the_shipped_config_carries_no_demo_approval(monkeypatch):
     # the 审图号 is the county's own setting: the shipped file has none, only the public demo borrows the demo's
+    monkeypatch.delenv(press.CONFIG_ENV, raising=False)
     assert press.press_config().get("map_approval") in ("", None)
     monkeypatch.delenv("DEMO_MODE", raising=False)
     assert press.map_approval() == ""
@@ -103,7 +104,7 @@ def test_the_shipped_config_carries_no_demo_approval(monkeypatch):
 def test_a_set_approval_is_used(monkeypatch, tmp_path):
     config = tmp_path / "press.yaml"
     config.write_text('map_approval: "审图号：某县（2025）第012号"\n', encoding="utf-8")
-    monkeypatch.setattr(press, "CONFIG", config)
+    monkeypatch.setenv(press.CONFIG_ENV, str(config))  # the installation's own file, outside the repository
     monkeypatch.delenv("DEMO_MODE", raising=False)
     assert press.map_approval() == "审图号：某县（2025）第012号"
     assert press.footer_lines(caption("地图"), 24, 1000, with_approval=True)[-1] == "审图号：某县（2025）第012号"

@@ -24,7 +24,8 @@ from maps.layers import NO_DATA_COLOUR
 from queries.text import plotly_text
 from ui.labels import SOURCE
 
-CONFIG = Path(__file__).resolve().parent.parent / "config" / "press.yaml"
+CONFIG = Path(__file__).resolve().parent.parent / "config" / "press.yaml"  # unless PRESS_FILE names another
+CONFIG_ENV = "PRESS_FILE"  # an installation's own file (outside the repository), like TARGETS_FILE
 SIZES = {"1920×1080": (1920, 1080), "1080×1080": (1080, 1080)}
 CJK = "Noto Sans CJK SC"
 # The demo county's 审图号: only the public demo (DEMO_MODE) carries it; a county sets its own in config/press.yaml.
@@ -58,11 +59,17 @@ class Caption:
         return f"{text}　{approval}" if with_approval and approval else text
 
 
+def config_path() -> Path:
+    """The press settings' file: env PRESS_FILE, else config/press.yaml (read at every export)."""
+    return Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV, "").strip() else CONFIG
+
+
 def press_config() -> dict:
-    """config/press.yaml: map approval line (审图号), watermark text."""
-    if not CONFIG.exists():
+    """The press settings (config_path()): map approval line (审图号), watermark text."""
+    path = config_path()
+    if not path.exists():
         return {}
-    return yaml.safe_load(CONFIG.read_text(encoding="utf-8")) or {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def map_approval() -> str:

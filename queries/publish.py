@@ -26,7 +26,7 @@ COUNT, TALLY, AMOUNT, RATE, MEAN, CHANGE = "count", "tally", "amount", "rate", "
 # stock(t) + out(t) = a link; persons(t+1) = persons(t) + a link ≥ 0). Always withheld, never protected itself.
 LINK = "link"
 PRIMARY, SECONDARY, WITHHELD = "<5", "×", "—"
-LEGEND = "<5：人数少于5；×：为防推算隐去；—：分母不足5或无法计算"
+LEGEND = "<5：人数少于5；×：为防推算隐去；—：无法计算（分母不足5，或所需人数已隐去）"
 HIDDEN_CLASS = "已隐去"
 
 

@@ -92,3 +92,6 @@ def test_file_names_tell_area_year_and_filters_apart():
     assert plain == "城东街道康复服务率未达标村（社区）_2024年_全部类别_全部等级.xlsx"
     assert filtered == "城东街道康复服务率未达标村（社区）_2024年_肢体残疾_二级.xlsx"
     assert "/" not in screen.export_name("a/b", ctx, SimpleNamespace(**base))
+    months = "2025年1月至2025年12月"  # a title that says the period it shows: said once in the name
+    assert screen.export_name(f"生活补贴月覆盖率（按月份，{months}）", ctx, SimpleNamespace(**base), months) == \
+        f"城东街道生活补贴月覆盖率（按月份，{months}）_全部类别_全部等级.xlsx"

@@ -166,7 +166,9 @@ def export_name(title: str, ctx: Context, view: View, period: str = "") -> str:
     filters in the name (a filtered and an unfiltered table never share a name); characters a file system
     refuses are replaced."""
     area = area_name(ctx, view)
-    parts = [title if title.startswith(area) else f"{area}{title}", period or f"{view.year}年"]
+    shown = period or f"{view.year}年"
+    named = title if title.startswith(area) else f"{area}{title}"
+    parts = [named] + ([] if shown in named else [shown])  # a title that says its period says it once
     parts.append(CATEGORY_LABELS[view.category] + "残疾" if view.category else "全部类别")
     parts.append(LEVEL_LABELS[view.level] if view.level else "全部等级")
     return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", "_".join(parts)) + ".xlsx"

@@ -212,7 +212,7 @@ if county_view:
 
 st.subheader("每月新生成与已办结预警", anchor=False)
 if not months:
-    st.info("还没有生成过预警。")
+    st.info("还没有生成过预警。" if county_view else f"{md_escape(area)}还没有预警案件。")
 else:
     def trend(p: Publication):
         """Opened and closed per month, as bars."""
@@ -279,7 +279,8 @@ else:
     list_title = f"{area}预警核查清单"
 
 if listed.empty:
-    st.info("还没有预警案件：当前数据下没有符合任何规则条件的" + ("乡镇。" if county_view else "人员或家庭。"))
+    st.info("乡镇级规则目前没有预警案件（没有符合条件的乡镇）；人员和家庭的预警由各乡镇处置，件数见上。" if county_view
+            else f"{md_escape(area)}还没有预警案件：当前数据下没有符合任何规则条件的人员或家庭。")
     page.until_caption(ctx)
     st.stop()
 

@@ -39,11 +39,11 @@ def case_rows(cases: pd.DataFrame, township_name: Callable[[str], str], village_
         "对象编号（假名）": [s if k != "township" else "" for s, k in zip(cases["subject"], cases["subject_kind"],
                                                                    strict=True)],
         "状态": cases["state"],
+        "超期": cases["is_overdue"].map({True: "超期", False: ""}),  # beside the state: on a laptop's first screen
         "接收人": cases["assignee"].fillna(""),
         "生成日期": cases["opened_on"],
         "已用工作日": cases["working_days"].astype(int),
         "期限（工作日）": cases["deadline_working_days"].astype(int),
-        "超期": cases["is_overdue"].map({True: "超期", False: ""}),
     })
     if with_situation:
         months = cases["data_month"] if "data_month" in cases else pd.Series([""] * len(cases), index=cases.index)

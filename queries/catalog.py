@@ -225,7 +225,7 @@ REGISTER_LABELS = {"dibao": "民政低保特困名单", "death": "死亡人员�
 COMPARE_ITEMS: dict[str, CompareItem] = {c.key: c for c in [
     CompareItem("dibao_unpaid", "低保未享生活补贴", "dibao",
                 "证件正常；民政低保特困名单有覆盖比对月的记录（起始年月≤比对月，终止年月为空或≥比对月）；比对月未发放困难残疾人生活补贴。",
-                "应享未享：协助申请困难残疾人生活补贴", PALETTE["vermillion"]),
+                "协助申请困难残疾人生活补贴（应享未享）", PALETTE["vermillion"]),
     CompareItem("paid_not_dibao", "享生活补贴不在低保名单", "dibao",
                 "比对月发放了困难残疾人生活补贴；民政低保特困名单没有覆盖比对月的记录。",
                 "核实资格：停发或说明原因", PALETTE["orange"]),
@@ -238,7 +238,7 @@ COMPARE_ITEMS: dict[str, CompareItem] = {c.key: c for c in [
     CompareItem("rural_not_monitored", "乡村振兴在监测未纳入", "rural",
                 "证件正常；乡村振兴监测对象名单在比对月末有在监测记录（纳入日期≤月末，风险消除日期为空或晚于月末）；"
                 "其家庭在比对月末不在残联监测户中。",
-                "应纳未纳：核实后纳入监测", PALETTE["blue"]),
+                "核实后纳入监测（应纳未纳）", PALETTE["blue"]),
     CompareItem("monitored_not_rural", "残联在监测乡村振兴无记录", "rural",
                 "证件正常；其家庭在比对月末在残联监测户中；乡村振兴监测对象名单在比对月末没有其在监测记录。",
                 "与乡村振兴工作站核对", PALETTE["sky"]),

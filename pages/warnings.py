@@ -30,7 +30,7 @@ from data.identity import IdentityStore, unavailable_notice
 from queries.catalog import COMPARE_ITEMS, PALETTE
 from queries.compare import facts_text
 from queries.publish import Publication, key
-from queries.warnings import ConfigError, absent, absent_notes, config
+from queries.warnings import ConfigError, Rule, absent, absent_notes, config
 from ui import cases_view, charts, data, page
 from ui.exports import audited_export
 from ui.labels import CATEGORY_LABELS, LEVEL_LABELS, md_escape
@@ -150,8 +150,15 @@ own_rules = [r for r in rules.rules if not r.is_compare]
 compared = [r for r in rules.rules if r.is_compare and r.key not in ABSENT]
 today = dt.date.today()
 uncovered = rules.calendar_missing(today)
+def evaluated_on(rule: Rule) -> str:
+    """'2025-07', with '（每年10月起评估，本年尚未评估）' for a rule of the year's end before its month."""
+    month, start = until[rule.key], rule.params.get("from_month")
+    waiting = bool(month and start and int(month[5:7]) < start)
+    return (month or "无数据") + (f"（每年{start}月起评估，本年尚未评估，不是0件）" if waiting else "")
+
+
 st.caption("每条规则按其数据的最后一个月评估（" + "；".join(
-    f"{md_escape(r.name)}：{until[r.key] or '无数据'}" for r in own_rules) + "）"
+    f"{md_escape(r.name)}：{evaluated_on(r)}" for r in own_rules) + "）"
     + (f"；数据比对的比对项按比对月份（补贴发放的最后一个月）{until[compared[0].key] or '无数据'}评估" if compared else "")
     + "。期限按工作日计（不含周末"
     + ("和法定节假日，含调休上班的周末" if rules.calendar_years else "")

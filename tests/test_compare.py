@@ -252,8 +252,9 @@ def test_checklist_is_formula_safe_and_names_only_with_the_store(duck_url):
 
 
 @pytest.mark.slow  # imports a whole other county (and solves its public set): the quick set leaves it to CI
-def test_a_county_never_seen(tmp_path):
-    """Another seed, size and period: the same agreement with pandas, for the default month and another."""
+def test_a_county_never_seen(tmp_path, monkeypatch):
+    """Another seed, size and period: the same agreement with pandas, for the default month and another; its
+    预警 page says the year-end rehab rule is not evaluated yet in July (not 0 cases)."""
     from data.generate import generate
 
     folder = tmp_path / "extracts"
@@ -264,6 +265,14 @@ def test_a_county_never_seen(tmp_path):
     assert compare.default_month(wh) == "2025-07"
     for month in ("2025-07", "2024-02"):
         assert got(compare.county_table(wh, month)) == expected(folder, month), month
+    from tests.conftest import open_app
+    from ui import auth
+
+    monkeypatch.setenv("WAREHOUSE_URL", target)
+    monkeypatch.setenv("CASES_DB", str(tmp_path / "cases.sqlite"))
+    at = open_app("warnings", user=auth.User("分析员", "analyst"))
+    assert not at.exception, at.exception
+    assert any("康复需求未服务" in c.value and "每年10月起评估，本年尚未评估" in c.value for c in at.caption)
 
 
 def test_cli_writes_hostile_names_as_text(hostile_url, tmp_path):

@@ -226,12 +226,13 @@ def checklist(cases: pd.DataFrame, named: bool) -> None:
     """核查清单: the township's persons of every 比对项 as XLSX (full names for the roles that act on them,
     when the identity store is open), formula-safe cells; each download audited."""
     township = ctx.townships.get(view.township, view.township)
+    visits = user.role == "township"  # who goes to the door gets full names; the county's analysts masked ones
 
     def workbook() -> bytes:
         found = cases[cases["item"].isin(available)]
         every = IdentityStore.open().people(found["person_id"]) if named else None
         frame = compare.checklist_frame(found, month, ctx.villages.get(view.township, {}), every, CATEGORY_LABELS,
-                                        LEVEL_LABELS)
+                                        LEVEL_LABELS, full=visits)
         buffer = io.BytesIO()
         write_xlsx(frame, buffer, "核查清单")
         return buffer.getvalue()
@@ -239,11 +240,12 @@ def checklist(cases: pd.DataFrame, named: bool) -> None:
     name = f"核查清单_{township}_{month}.xlsx"
     st.download_button("下载本乡镇核查清单（Excel，全部比对项）",
                        audited_export(workbook, user.name, "数据比对核查清单",
-                                      {"town": view.township, "month": month, "named": named}, name),
+                                      {"town": view.township, "month": month, "named": named and visits}, name),
                        file_name=name, key="compare_checklist", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     st.caption("核查清单含本乡镇全部比对项的人员"
-               + ("及其全名、证号，请妥善保管，用后销毁。" if named else "（未配置姓名库，只有个案编号）。"))
+               + (("及其全名、证号，请妥善保管，用后销毁。" if visits else "，姓名、证号隐去部分（全名和证号在乡镇入户用的清单上）。")
+                  if named else "（姓名库暂不可用，只有个案编号）。"))
 
 
 if shows_people:

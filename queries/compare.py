@@ -179,11 +179,12 @@ CHECKLIST_BLANKS = ["核查结果", "核查人", "核查日期"]
 
 
 def checklist_frame(cases: pd.DataFrame, month: str, villages: dict[str, str], people: dict | None,
-                    category_labels: dict[int, str], level_labels: dict[int, str]) -> pd.DataFrame:
+                    category_labels: dict[int, str], level_labels: dict[int, str], full: bool = True) -> pd.DataFrame:
     """核查清单: one row per 比对项 and person of `cases` (a township's), for door-to-door checks. With
-    `people` (data.identity: person_id → Identity) the full name, certificate number and 户编号; without,
-    case numbers only. Blank columns for the visit's result. Cells are made formula-safe by the writer
-    (queries/cells.py)."""
+    `people` (data.identity: person_id → Identity) the 户编号 and the name and certificate number, in full for
+    the township that visits (`full`), masked (张*明, …1234) for the county's analysts, as on 预警's list;
+    without, case numbers only. Blank columns for the visit's result. Cells are made formula-safe by the
+    writer (queries/cells.py)."""
     frame = pd.DataFrame({
         "比对项": cases["item"].map(lambda i: COMPARE_ITEMS[i].label),
         "个案编号": [case_number(i, p, month) for i, p in zip(cases["item"], cases["person_id"], strict=True)],
@@ -192,8 +193,8 @@ def checklist_frame(cases: pd.DataFrame, month: str, villages: dict[str, str], p
     if people is not None:
         found = [people.get(p) for p in cases["person_id"]]
         frame["户编号"] = [x.household if x else "" for x in found]
-        frame["姓名"] = [x.name if x else "" for x in found]
-        frame["残疾人证号"] = [x.cert if x else "" for x in found]
+        frame["姓名"] = [(x.name if full else x.masked_name) if x else "" for x in found]
+        frame["残疾人证号"] = [(x.cert if full else x.masked_cert) if x else "" for x in found]
     frame["残疾类别"] = cases["category_code"].map(category_labels).to_numpy()
     frame["残疾等级"] = cases["level_code"].map(level_labels).to_numpy()
     frame["情况"] = [facts_text(r, month) for r in cases.to_dict("records")]

@@ -150,11 +150,16 @@ own_rules = [r for r in rules.rules if not r.is_compare]
 compared = [r for r in rules.rules if r.is_compare and r.key not in ABSENT]
 today = dt.date.today()
 uncovered = rules.calendar_missing(today)
-def evaluated_on(rule: Rule) -> str:
-    """'2025-07', with '（每年10月起评估，本年尚未评估）' for a rule of the year's end before its month."""
+def waiting(rule: Rule) -> int:
+    """The month a rule of the year's end starts being evaluated, when the data has not reached it (0 else)."""
     month, start = until[rule.key], rule.params.get("from_month")
-    waiting = bool(month and start and int(month[5:7]) < start)
-    return (month or "无数据") + (f"（每年{start}月起评估，本年尚未评估，不是0件）" if waiting else "")
+    return start if month and start and int(month[5:7]) < start else 0
+
+
+def evaluated_on(rule: Rule) -> str:
+    """'2025-07', with '（每年10月起评估，本年尚未评估，不是0件）' for a rule of the year's end before its month."""
+    start = waiting(rule)
+    return (until[rule.key] or "无数据") + (f"（每年{start}月起评估，本年尚未评估，不是0件）" if start else "")
 
 
 st.caption("每条规则按其数据的最后一个月评估（" + "；".join(
@@ -173,7 +178,8 @@ if ABSENT and not view.present:
 
 st.subheader("按预警规则", anchor=False)
 screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
-             [*((NAMES[r], r) for r in NAMES), ("合计", "total")],
+             [*((NAMES[r] + (f"（{waiting(rules.rule(r))}月起评估）" if waiting(rules.rule(r)) else ""), r)
+                for r in NAMES), ("合计", "total")],
              [("待处置（件）", "open"), ("其中超期（件）", "overdue"), ("已处置（件）", "resolved"),
               ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}",
              height="content")  # eleven rules and the total: all on screen

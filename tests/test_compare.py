@@ -278,6 +278,8 @@ def test_a_county_never_seen(tmp_path, monkeypatch):
     at = open_app("warnings", user=auth.User("分析员", "analyst"))
     assert not at.exception, at.exception
     assert any("康复需求未服务" in c.value and "每年10月起评估，本年尚未评估" in c.value for c in at.caption)
+    rules_table = next(df.value for df in at.dataframe if "预警规则" in df.value.columns)
+    assert "康复需求未服务（10月起评估）" in set(rules_table["预警规则"])
 
 
 def test_cli_writes_hostile_names_as_text(hostile_url, tmp_path):

@@ -129,7 +129,8 @@ for line in rows:
             delta = f"应追回金额 {pub.text(f'amount@{focus}')}；{spec.action}"
         good = None if pub.hidden(cell) else pub.shown(cell) == 0
         screen.card(col, pub, spec.label, cell, delta, good, spec.definition)
-st.caption(f"比对月份：{month_words}（默认为最后一个有补贴发放的月份，可在侧栏选择）。每个比对项统计持证残疾人，按其所在村归入乡镇；"
+st.caption(f"比对月份：{month_words}。" if view.present else  # a slide: the month; the page: how it is counted
+           f"比对月份：{month_words}（默认为最后一个有补贴发放的月份，可在侧栏选择）。每个比对项统计持证残疾人，按其所在村归入乡镇；"
            "比对项不按残疾类别、等级筛选。口径见“数据说明”。")
 screen.legend(pub)
 
@@ -149,10 +150,15 @@ with left:
     screen.region_map(out, ctx, units, item, "人", key_="compare_map", title=title)
 with right:
     st.subheader(f"{page.unit_word(view)}排名", anchor=False)
-    st.caption("人数多的在上；点击条形可下钻。")
-    screen.chart(out, lambda p: charts.ranked_bars(screen.unit_frame(p, units, [item]), item, spec.colour, "人",
-                                                   ascending=False), ctx, "compare_rank", drill=True,
-                 title=f"{title}排名")
+    if not view.present:
+        st.caption("人数多的在上，0人的不列；点击条形可下钻。")
+
+    def ranking(p):
+        """The units with someone to visit (a withheld count too), most on top: on a slide, room for each."""
+        frame = screen.unit_frame(p, units, [item])
+        return charts.ranked_bars(frame[frame[item].fillna(1) > 0], item, spec.colour, "人", ascending=False)
+
+    screen.chart(out, ranking, ctx, "compare_rank", drill=True, title=f"{title}排名")
 page.slide_end(view)
 
 ranked = units.assign(n=[pub.shown(f"{item}@{c}") or 0 for c in units["unit_code"]]).sort_values("n", ascending=False)
@@ -243,9 +249,8 @@ def checklist(cases: pd.DataFrame, named: bool) -> None:
                                       {"town": view.township, "month": month, "named": named and visits}, name),
                        file_name=name, key="compare_checklist", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    st.caption("核查清单含本乡镇全部比对项的人员"
-               + (("及其全名、证号，请妥善保管，用后销毁。" if visits else "，姓名、证号隐去部分（全名和证号在乡镇入户用的清单上）。")
-                  if named else "（姓名库暂不可用，只有个案编号）。"))
+    names = "及其全名、证号，请妥善保管，用后销毁。" if visits else "，姓名、证号隐去部分（全名和证号在乡镇入户用的清单上）。"
+    st.caption("核查清单含本乡镇全部比对项的人员" + (names if named else "（姓名库暂不可用，只有个案编号）。"))
 
 
 if shows_people:

@@ -150,6 +150,8 @@ own_rules = [r for r in rules.rules if not r.is_compare]
 compared = [r for r in rules.rules if r.is_compare and r.key not in ABSENT]
 today = dt.date.today()
 uncovered = rules.calendar_missing(today)
+
+
 def waiting(rule: Rule) -> int:
     """The month a rule of the year's end starts being evaluated, when the data has not reached it (0 else)."""
     month, start = until[rule.key], rule.params.get("from_month")
@@ -162,32 +164,39 @@ def evaluated_on(rule: Rule) -> str:
     return (until[rule.key] or "无数据") + (f"（每年{start}月起评估，本年尚未评估，不是0件）" if start else "")
 
 
-st.caption("每条规则按其数据的最后一个月评估（" + "；".join(
-    f"{md_escape(r.name)}：{evaluated_on(r)}" for r in own_rules) + "）"
-    + (f"；数据比对的比对项按比对月份（补贴发放的最后一个月）{until[compared[0].key] or '无数据'}评估" if compared else "")
-    + "。期限按工作日计（不含周末"
-    + ("和法定节假日，含调休上班的周末" if rules.calendar_years else "")
-    + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
-if uncovered and not view.present:
-    st.warning(f"节假日日历没有{'、'.join(map(str, uncovered))}年的安排，这一年的期限只扣除周末。"
-               "请系统管理员按国务院办公厅当年的节假日安排通知补充。")
-if ABSENT and not view.present:
-    st.info("数据比对的比对项预警需要相应部门的名单：" + "；".join(md_escape(n) for n in absent_notes(ABSENT, rules))
-            + "。把名单放入数据文件夹重新导入后，这些规则自动生成案件" + ("；此前生成的案件保留原状。"
-                                                       if set(ABSENT) & with_cases else "。"))
+def rules_part() -> None:
+    """How each rule is evaluated, the cases per rule, the deadlines and each rule's definition: the page's
+    reference, not a slide's (a slide is the cards, the map and the ranking)."""
+    st.caption("每条规则按其数据的最后一个月评估（" + "；".join(
+        f"{md_escape(r.name)}：{evaluated_on(r)}" for r in own_rules) + "）"
+        + (f"；数据比对的比对项按比对月份（补贴发放的最后一个月）{until[compared[0].key] or '无数据'}评估" if compared else "")
+        + "。期限按工作日计（不含周末"
+        + ("和法定节假日，含调休上班的周末" if rules.calendar_years else "")
+        + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
+    if uncovered and not view.present:
+        st.warning(f"节假日日历没有{'、'.join(map(str, uncovered))}年的安排，这一年的期限只扣除周末。"
+                   "请系统管理员按国务院办公厅当年的节假日安排通知补充。")
+    if ABSENT and not view.present:
+        st.info("数据比对的比对项预警需要相应部门的名单：" + "；".join(md_escape(n) for n in absent_notes(ABSENT, rules))
+                + "。把名单放入数据文件夹重新导入后，这些规则自动生成案件" + ("；此前生成的案件保留原状。"
+                                                           if set(ABSENT) & with_cases else "。"))
 
-st.subheader("按预警规则", anchor=False)
-screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
-             [*((NAMES[r] + (f"（{waiting(rules.rule(r))}月起评估）" if waiting(rules.rule(r)) else ""), r)
-                for r in NAMES), ("合计", "total")],
-             [("待处置（件）", "open"), ("其中超期（件）", "overdue"), ("已处置（件）", "resolved"),
-              ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}",
-             height="content")  # eleven rules and the total: all on screen
-shown_rules = [r for r in rules.rules if r.key in NAMES]  # not the 比对项 left out above
-st.caption("期限（工作日）：" + "；".join(f"{md_escape(r.name)} {r.deadline_working_days}天" for r in shown_rules) + "。")
-with st.expander("各规则的口径"):
-    for r in shown_rules:
-        st.markdown(f"**{md_escape(r.name)}**：{md_escape(r.counts)}")
+    st.subheader("按预警规则", anchor=False)
+    screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
+                 [*((NAMES[r] + (f"（{waiting(rules.rule(r))}月起评估）" if waiting(rules.rule(r)) else ""), r)
+                    for r in NAMES), ("合计", "total")],
+                 [("待处置（件）", "open"), ("其中超期（件）", "overdue"), ("已处置（件）", "resolved"),
+                  ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}",
+                 height="content")  # eleven rules and the total: all on screen
+    shown_rules = [r for r in rules.rules if r.key in NAMES]  # not the 比对项 left out above
+    st.caption("期限（工作日）：" + "；".join(f"{md_escape(r.name)} {r.deadline_working_days}天" for r in shown_rules) + "。")
+    with st.expander("各规则的口径"):
+        for r in shown_rules:
+            st.markdown(f"**{md_escape(r.name)}**：{md_escape(r.counts)}")
+
+
+if not view.present:
+    rules_part()
 
 if county_view:
     units = pd.DataFrame({"unit_code": list(ctx.townships), "name": list(ctx.townships.values())})

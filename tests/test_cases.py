@@ -419,6 +419,8 @@ def test_county_picture_and_overview_card(signed_env, duck_url):
     assert f"预警待处置 {len(found) - 1:,}件，其中超期 0件 → 查看预警与核查" in [p.proto.label for p in at.get("page_link")]
     slide = open_app("warnings", {"mode": "present"}, user=auth.User("领导", "leader"))
     assert not slide.exception and not slide.session_state["published"].suppressed  # 内部会议: exact
+    assert not any("预警规则" in df.value.columns for df in slide.dataframe)  # a slide: cards, map, ranking
+    assert not any("每条规则按其数据" in c.value for c in slide.caption)
     public = open_app("warnings", {"mode": "public"}, user=auth.User("领导", "leader"))
     assert not public.exception and public.session_state["published"].suppressed  # 公开场合 withholds small counts
 

@@ -21,6 +21,8 @@ from ui.viewer import OUTSIDE_KEY, audience, scope_of, signed_in, suppressing  #
 from ui.wording import area_name, filters_text, unit_word, until_caption, year_label  # noqa: F401
 
 PAGE_OF_TITLE = {t: p for p, t in briefing.PAGES.items()}
+# Pages a briefing does not play but whose projector view is a slide all the same (cards, then a map or ranking).
+SLIDE_ONLY = {"数据比对": "compare", "预警": "warnings"}
 
 # Every page: the tables' English toolbar (Download as CSV, Search, Fullscreen) is hidden; downloads are the
 # page's own Chinese buttons.
@@ -112,7 +114,7 @@ def setup(title: str, caption: str, trend: bool = False, datasets: tuple[str, ..
     view = vs.current_view(ctx, ctx.latest_year(datasets), trend=trend, own_township=scope_of(user),
                            fixed_area=user.role == "press")
     page = PAGE_OF_TITLE.get(title, "")
-    slide.begin(page)
+    slide.begin(page or SLIDE_ONLY.get(title, ""))
     first_paint.begin(page, view)
     st.html(PAGE_CSS)  # style only: applied without taking a place on the page
     if view.present:

@@ -20,6 +20,8 @@ PAGE_PARTS: dict[str, dict[str, str]] = {
     "rehabilitation": {"map": "地图", "chart": "对照目标"},
     "employment": {"map": "基地分布", "chart": "安置人数排名"},
     "accessibility": {"chart": "计划与完成", "trend": "户均支出"},
+    "compare": {"map": "地图", "chart": "排名"},
+    "warnings": {"map": "地图", "chart": "排名"},
 }
 HIDDEN_KEY = "slide_off"  # container keys starting with this are hidden on a slide (ui.page.PRESENT_CSS)
 _STATE = "_slide"

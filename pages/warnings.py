@@ -173,10 +173,10 @@ def rules_part() -> None:
         + "。期限按工作日计（不含周末"
         + ("和法定节假日，含调休上班的周末" if rules.calendar_years else "")
         + "），自预警生成之日起算。预警不按侧栏的年度、残疾类别和等级筛选。")
-    if uncovered and not view.present:
+    if uncovered:
         st.warning(f"节假日日历没有{'、'.join(map(str, uncovered))}年的安排，这一年的期限只扣除周末。"
                    "请系统管理员按国务院办公厅当年的节假日安排通知补充。")
-    if ABSENT and not view.present:
+    if ABSENT:
         st.info("数据比对的比对项预警需要相应部门的名单：" + "；".join(md_escape(n) for n in absent_notes(ABSENT, rules))
                 + "。把名单放入数据文件夹重新导入后，这些规则自动生成案件" + ("；此前生成的案件保留原状。"
                                                            if set(ABSENT) & with_cases else "。"))

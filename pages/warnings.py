@@ -164,6 +164,16 @@ def evaluated_on(rule: Rule) -> str:
     return (until[rule.key] or "无数据") + (f"（每年{start}月起评估，本年尚未评估，不是0件）" if start else "")
 
 
+def rules_table() -> None:
+    """Cases per rule: open, overdue, resolved, false alarms (a rule not yet evaluated this year says so)."""
+    screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
+                 [*((NAMES[r] + (f"（{waiting(rules.rule(r))}月起评估）" if waiting(rules.rule(r)) else ""), r)
+                    for r in NAMES), ("合计", "total")],
+                 [("待处置（件）", "open"), ("其中超期（件）", "overdue"), ("已处置（件）", "resolved"),
+                  ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}",
+                 height="content")  # eleven rules and the total: all on screen
+
+
 def rules_part() -> None:
     """How each rule is evaluated, the cases per rule, the deadlines and each rule's definition: the page's
     reference, not a slide's (a slide is the cards, the map and the ranking)."""
@@ -182,12 +192,7 @@ def rules_part() -> None:
                                                            if set(ABSENT) & with_cases else "。"))
 
     st.subheader("按预警规则", anchor=False)
-    screen.table(out, "warning_rules", f"{area}预警按规则统计", ctx,
-                 [*((NAMES[r] + (f"（{waiting(rules.rule(r))}月起评估）" if waiting(rules.rule(r)) else ""), r)
-                    for r in NAMES), ("合计", "total")],
-                 [("待处置（件）", "open"), ("其中超期（件）", "overdue"), ("已处置（件）", "resolved"),
-                  ("误报（件）", "false_alarm")], first="预警规则", keys=lambda column, row: f"rule_{column}@{row}",
-                 height="content")  # eleven rules and the total: all on screen
+    rules_table()
     shown_rules = [r for r in rules.rules if r.key in NAMES]  # not the 比对项 left out above
     st.caption("期限（工作日）：" + "；".join(f"{md_escape(r.name)} {r.deadline_working_days}天" for r in shown_rules) + "。")
     with st.expander("各规则的口径"):
@@ -197,6 +202,9 @@ def rules_part() -> None:
 
 if not view.present:
     rules_part()
+elif not county_view:  # a township's slide: its cases per rule (the map and ranking are the county's)
+    slide.part_title(f"{area}预警按规则统计")
+    rules_table()
 
 if county_view:
     units = pd.DataFrame({"unit_code": list(ctx.townships), "name": list(ctx.townships.values())})

@@ -421,6 +421,9 @@ def test_county_picture_and_overview_card(signed_env, duck_url):
     assert not slide.exception and not slide.session_state["published"].suppressed  # 内部会议: exact
     assert not any("预警规则" in df.value.columns for df in slide.dataframe)  # a slide: cards, map, ranking
     assert not any("每条规则按其数据" in c.value for c in slide.caption)
+    own = found["township_code"].value_counts().index[0]  # a township's slide: its cases per rule under the cards
+    mine = open_app("warnings", {"mode": "present"}, user=auth.User("乡镇员", "township", area=own))
+    assert not mine.exception and any("预警规则" in df.value.columns for df in mine.dataframe)
     public = open_app("warnings", {"mode": "public"}, user=auth.User("领导", "leader"))
     assert not public.exception and public.session_state["published"].suppressed  # 公开场合 withholds small counts
 

@@ -67,6 +67,7 @@ h1 {font-size: 52px !important; line-height: 1.15 !important; padding: 0 !import
 .kpi-label, .kpi-delta {font-size: 26px !important;}
 .kpi-value {font-size: 46px !important;}  /* below the question's 52 px: the question reads first */
 .map-legend {font-size: 24px !important;}
+.slide-part {font-size: 30px; font-weight: 600; line-height: 1.25; color: #222;}  /* what the map or chart shows */
 /* One screen: the main area is a column as high as the screen; the blocks that hold the slide's chart or
    map grow and shrink (min-height 0), and the chart or map (height "stretch") takes what the question,
    cards and notes leave. */

@@ -57,6 +57,8 @@ def chart(out: Output, make: Callable[[Publication], go.Figure], ctx: Context, k
     fig = make(out.pub)
     if view.present:
         fig = present_figure(fig)
+        if title:
+            slide.part_title(title)
     if not plotted_values(fig):  # an empty axis (plotly's −1..1) says nothing: say why there is no chart
         st.info(ALL_HIDDEN if disclosure.legend_needed(out.pub) else NOTHING_TO_PLOT)
         until_caption(ctx)

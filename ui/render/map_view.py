@@ -12,6 +12,7 @@ from queries import dashboard
 from queries.disclosure import SMALL
 from ui import data, first_paint, press
 from ui.labels import md_escape
+from ui.render import slide
 from ui.render.chart import PRESENT_HEIGHT, can_drill, drill_hint, drill_to
 from ui.render.downloads import export_menu
 from ui.render.output import Output, unit_frame
@@ -80,6 +81,8 @@ def region_map(out: Output, ctx: Context, units: pd.DataFrame, column: str, unit
     # On a page, the map's picture first (issue 29 §6): an SVG of the same map at the same place shows as soon
     # as the page's first elements do, and gives way to the interactive map once deck.gl has drawn it. Only
     # while this browser session has not drawn a map yet: afterwards deck.gl is loaded and draws at once.
+    if view.present and title:
+        slide.part_title(title)
     holder = st.container() if view.present else st.container(key=f"mapbox_{map_key}")  # the same block each run
     light = first_paint.light()  # the session's first run: the picture alone, the deck in the next run
     if not view.present and not st.session_state.get(MAP_DRAWN):

@@ -8,6 +8,8 @@ containers that the slide's CSS hides. What does not fit one screen is another p
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from ui.state import View
@@ -101,6 +103,12 @@ def headline(view: View, count: int, names: tuple[str, ...] = ()):
         return st.columns(count)
     box = hidden()
     return box.columns(count)
+
+
+def part_title(title: str) -> None:
+    """What the slide's map or chart shows ('示范县各乡镇康复服务率排名'): on a page the section's heading says it,
+    but headings are off on a slide, whose question may be the page's (a bare ?mode=present link)."""
+    st.html(f"<div class='slide-part'>{html.escape(title)}</div>")
 
 
 def mark_drawn() -> None:

@@ -123,7 +123,8 @@ else:
     left, right = slide.columns(view, 2, ("trend", ""))
     with left:
         screen.chart(out, lambda p: trend(p, "amount", "万元"), ctx, "subsidy_amount",
-                     title=f"{area}两项补贴每月发放金额（万元）", note=f"{period}（侧栏可改月份范围）")
+                     title=f"{area}两项补贴每月发放金额（万元）",
+                     note=period + ("" if view.present or page.signed_in().role == "press" else "（侧栏可改月份范围）"))
     with right:
         screen.chart(out, lambda p: trend(p, "payments", "人次"), ctx, "subsidy_payments",
                      title=f"{area}两项补贴每月发放人次", note=period)

@@ -31,9 +31,11 @@ PAGES = [
     st.Page("pages/about.py", title="数据说明", url_path="about"),
     st.Page("pages/briefing.py", title="汇报", url_path="briefing"),
 ]
-# 预警 lists cases about persons: never offered to the press role (its page refuses press as well).
-if getattr(st.session_state.get(auth.SESSION_KEY), "role", "") != "press":
-    PAGES.insert(8, st.Page("pages/warnings.py", title="预警", url_path="warnings"))
+# 预警 lists cases about persons: never offered to the press role (not in its menu); a typed /warnings
+# reaches the page, which refuses press in words (as 数据比对 does) instead of opening 总览 without one.
+PRESS = getattr(st.session_state.get(auth.SESSION_KEY), "role", "") == "press"
+PAGES.insert(8, st.Page("pages/warnings.py", title="预警", url_path="warnings",
+                        visibility="hidden" if PRESS else "visible"))
 
 try:
     st.navigation(PAGES).run()

@@ -319,11 +319,12 @@ def signed_env(duck_url, monkeypatch, tmp_path):
 def test_press_cannot_reach_warnings(signed_env):
     at = open_app(user=auth.User("宣传员", "press"))
     assert not at.exception
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/warnings.py")
     assert not any("预警待处置" in link.proto.label for link in at.get("page_link"))
     text = shown_text(at)  # the warehouse has the registers: none of the 比对项 rules shows up for press either
     assert not any(item.label in text for item in COMPARE_ITEMS.values())
+    typed = open_app("warnings", user=auth.User("宣传员", "press"))  # a typed /warnings: refused in words
+    assert not typed.exception and any("宣传角色不能查看预警页面" in e.value for e in typed.error)
+    assert "预警待处置" not in shown_text(typed) and not typed.dataframe  # no card, no list
 
 
 def test_register_rules_on_the_page(signed_env, duck_url, monkeypatch, no_dibao_death):
